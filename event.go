@@ -1,0 +1,55 @@
+package leadprivacy
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/leadprivacy/leadprivacy/phone"
+)
+
+// Action names what an Event records, such as "block.created". Package audit
+// defines the SDK's actions and documents each one.
+type Action string
+
+// Event is one ChangeLog entry: a change to lead data or the blocklist, or a
+// look at lead data. It holds no personal data: a number appears only masked
+// and as a keyed fingerprint, leads only by id.
+type Event struct {
+	OrgID uuid.UUID
+	// Seq is the event's position in the organisation's ChangeLog: 0 for the
+	// first event, then gapless. Storage assigns it on append.
+	Seq     int64
+	Time    time.Time // UTC, microseconds
+	ActorID uuid.UUID // the user who acted
+	Action  Action
+
+	LeadID    uuid.UUID // the lead concerned, if any
+	ProjectID uuid.UUID // the project concerned, if any
+	// ObjectID is the other object concerned, if any: a block entry, a
+	// retention rule, a purge run.
+	ObjectID uuid.UUID
+
+	MaskedNumber string            // phone.Mask of the number concerned, if any
+	Fingerprint  phone.Fingerprint // keyed fingerprint of that number, if any
+
+	// Details holds non-personal facts such as counts and reason codes.
+	Details map[string]string
+}
+
+// Validate reports whether e can be appended to the ChangeLog.
+func (e Event) Validate() error {
+	if e.OrgID == uuid.Nil {
+		return invalid("Event.OrgID", "must not be zero")
+	}
+	if e.Action == "" {
+		return invalid("Event.Action", "must not be empty")
+	}
+	if e.Time.IsZero() {
+		return invalid("Event.Time", "must be set")
+	}
+	if e.ActorID == uuid.Nil {
+		return invalid("Event.ActorID", "must not be zero")
+	}
+	return nil
+}

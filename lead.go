@@ -1,0 +1,103 @@
+package leadprivacy
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/leadprivacy/leadprivacy/phone"
+)
+
+// Lead is a person to call in a project. Its phone numbers and personal field
+// values are personal data; after Forget it stays as an anonymous row
+// (project, template, outcome, timestamps) so statistics remain true.
+//
+// Times are UTC with microsecond precision; a zero time means "not set".
+type Lead struct {
+	OrgID      uuid.UUID
+	ID         uuid.UUID
+	ProjectID  uuid.UUID
+	TemplateID uuid.UUID
+
+	// Phones are the lead's numbers in E.164, without duplicates. Empty
+	// after the lead was forgotten.
+	Phones []phone.Number
+	// Fields holds the template's field values by TemplateField.Key.
+	Fields map[string]string
+
+	// Outcome is the call result that closed the lead or the latest one, such
+	// as "success" or "not_interested". Retention rules select by it.
+	Outcome string
+
+	CreatedAt     time.Time
+	LastContactAt time.Time // zero if never called
+	ClosedAt      time.Time // zero while the lead is open
+	ForgottenAt   time.Time // zero unless the lead was anonymised
+
+	// LegalHold exempts the lead from erasure (Forget and retention) while set.
+	LegalHold bool
+}
+
+// Forgotten reports whether the lead was anonymised.
+func (l Lead) Forgotten() bool { return !l.ForgottenAt.IsZero() }
+
+// Validate reports whether l can be stored.
+func (l Lead) Validate() error {
+	if err := validateKey("Lead", l.OrgID, l.ID); err != nil {
+		return err
+	}
+	if l.ProjectID == uuid.Nil {
+		return invalid("Lead.ProjectID", "must not be zero")
+	}
+	if l.TemplateID == uuid.Nil {
+		return invalid("Lead.TemplateID", "must not be zero")
+	}
+	seen := make(map[phone.Number]bool, len(l.Phones))
+	for _, n := range l.Phones {
+		if p, err := phone.Parse(string(n), ""); err != nil || p != n {
+			return invalid("Lead.Phones", "number "+phone.MaskInput(string(n))+" is not in E.164 form")
+		}
+		if seen[n] {
+			return invalid("Lead.Phones", "number "+phone.Mask(n)+" is listed twice")
+		}
+		seen[n] = true
+	}
+	if l.Forgotten() && (len(l.Phones) > 0 || len(l.Fields) > 0) {
+		return invalid("Lead", "a forgotten lead must hold no phone numbers and no field values")
+	}
+	return nil
+}
+
+// ContactAttempt is one call to a lead: the lead's contact history. Forget
+// erases Notes and RecordingRef and keeps the non-personal call facts.
+type ContactAttempt struct {
+	OrgID   uuid.UUID
+	ID      uuid.UUID
+	LeadID  uuid.UUID
+	At      time.Time     // when the call was placed (UTC, microseconds)
+	AgentID uuid.UUID     // the user who made the call; zero for automated calls
+	Result  string        // call result recorded by the agent, such as "not_interested"
+	Talk    time.Duration // talk time
+	// Notes is the agent's free text about the call: personal data.
+	Notes string
+	// RecordingRef points at the call recording in the host's recording
+	// store: personal data. Forget tells the host's erasers to delete it.
+	RecordingRef string
+}
+
+// Validate reports whether c can be stored.
+func (c ContactAttempt) Validate() error {
+	if err := validateKey("ContactAttempt", c.OrgID, c.ID); err != nil {
+		return err
+	}
+	if c.LeadID == uuid.Nil {
+		return invalid("ContactAttempt.LeadID", "must not be zero")
+	}
+	if c.At.IsZero() {
+		return invalid("ContactAttempt.At", "must be set")
+	}
+	if c.Talk < 0 {
+		return invalid("ContactAttempt.Talk", "must not be negative")
+	}
+	return nil
+}

@@ -1,0 +1,309 @@
+package storage
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/phone"
+)
+
+//go:generate go run go.uber.org/mock/mockgen -destination=storagemock/storagemock.go -package=storagemock . Store,Tx,Organisations,Projects,Templates,Users,Leads,Contacts,Blocks,Suppressions,RetentionRules,Events
+
+// Store is a database holding the SDK's data. Every read and write goes
+// through a transaction, so a service's change and its ChangeLog event commit
+// together or not at all.
+type Store interface {
+	// WithTx runs fn in a transaction and commits it if fn returns nil.
+	// It rolls back if fn returns an error or panics (re-panicking after the
+	// rollback), and returns fn's error or the commit error. Adapters may run
+	// fn more than once when the database reports a serialization failure or
+	// a busy lock, so fn must have no effects outside tx. A cancelled ctx
+	// fails with ctx.Err() (wrapped) and commits nothing.
+	//
+	// Transactions must not be nested: fn must use tx, never the Store.
+	WithTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+
+	// Close releases the store's resources.
+	Close() error
+}
+
+// Tx is an open transaction. Its accessors return views of the same
+// transaction, one per kind of object. A Tx and its views are valid only
+// inside the WithTx callback and must not be used by several goroutines at
+// once.
+type Tx interface {
+	Organisations() Organisations
+	Projects() Projects
+	Templates() Templates
+	Users() Users
+	Leads() Leads
+	Contacts() Contacts
+	Blocks() Blocks
+	Suppressions() Suppressions
+	RetentionRules() RetentionRules
+	Events() Events
+}
+
+// The rules every method of every view follows, so they are not repeated on
+// each method:
+//
+//   - Every method is scoped to one organisation: the org argument or the
+//     OrgID of the value passed. No method reads or changes another
+//     organisation's rows; an id of another organisation is ErrNotFound.
+//   - Values are copied in and out: mutating a value passed to or returned by
+//     a method (including its slices and maps) never changes the store.
+//   - A value that fails its Validate method is rejected with an error
+//     matching lp.ErrInvalidArgument before anything is written.
+//   - Times are returned in UTC. Adapters keep at least microsecond
+//     precision; a zero time.Time is stored as "unset" and returned as zero.
+//   - Empty slices and maps may come back as nil.
+//   - A cancelled context fails the call with an error wrapping ctx.Err().
+
+// Page selects one page of a list ordered by id ascending (keyset paging):
+// the items whose id is greater than After, at most Limit of them.
+type Page struct {
+	After uuid.UUID // zero for the first page; the last id of the previous page after that
+	Limit int       // 0 means DefaultLimit; values above MaxLimit are capped to MaxLimit
+}
+
+// Page size bounds.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 10_000
+)
+
+// Size returns the effective page size.
+func (p Page) Size() int {
+	switch {
+	case p.Limit <= 0:
+		return DefaultLimit
+	case p.Limit > MaxLimit:
+		return MaxLimit
+	}
+	return p.Limit
+}
+
+// Organisations stores tenants and their settings.
+type Organisations interface {
+	// Create stores o. ErrConflict if an organisation with o.ID exists.
+	Create(ctx context.Context, o lp.Organisation) error
+	// Get returns the organisation. ErrNotFound if it does not exist.
+	Get(ctx context.Context, org uuid.UUID) (lp.Organisation, error)
+	// Update replaces the stored organisation with o. ErrNotFound if absent.
+	Update(ctx context.Context, o lp.Organisation) error
+}
+
+// Projects stores projects.
+type Projects interface {
+	// Create stores p. ErrConflict if p.ID exists.
+	Create(ctx context.Context, p lp.Project) error
+	// Get returns the project. ErrNotFound if it does not exist in org.
+	Get(ctx context.Context, org, id uuid.UUID) (lp.Project, error)
+	// List returns one page of the organisation's projects.
+	List(ctx context.Context, org uuid.UUID, page Page) ([]lp.Project, error)
+}
+
+// Templates stores campaign templates.
+type Templates interface {
+	// Create stores t. ErrConflict if t.ID exists.
+	Create(ctx context.Context, t lp.CampaignTemplate) error
+	// Get returns the template with its fields in order. ErrNotFound if absent.
+	Get(ctx context.Context, org, id uuid.UUID) (lp.CampaignTemplate, error)
+	// Update replaces the template with t. ErrNotFound if absent.
+	Update(ctx context.Context, t lp.CampaignTemplate) error
+	// List returns one page of the organisation's templates.
+	List(ctx context.Context, org uuid.UUID, page Page) ([]lp.CampaignTemplate, error)
+}
+
+// Users stores users and their project memberships.
+type Users interface {
+	// Create stores u. ErrConflict if u.ID exists.
+	Create(ctx context.Context, u lp.User) error
+	// Get returns the user. ErrNotFound if absent.
+	Get(ctx context.Context, org, id uuid.UUID) (lp.User, error)
+	// List returns one page of the organisation's users.
+	List(ctx context.Context, org uuid.UUID, page Page) ([]lp.User, error)
+	// AddMember grants m.UserID access to m.ProjectID. ErrNotFound if the
+	// user or the project does not exist in m.OrgID; adding an existing
+	// membership is a no-op.
+	AddMember(ctx context.Context, m lp.ProjectMember) error
+	// RemoveMember revokes the membership. ErrNotFound if it does not exist.
+	RemoveMember(ctx context.Context, m lp.ProjectMember) error
+	// WithAccess returns every user who can see the project's leads: the
+	// organisation's admins and the project's members, ordered by id, each
+	// once. An unknown project yields the admins only.
+	WithAccess(ctx context.Context, org, project uuid.UUID) ([]lp.User, error)
+}
+
+// Leads stores leads and the index of their phone numbers.
+type Leads interface {
+	// Create stores l. ErrConflict if l.ID exists. ErrNotFound if its
+	// project or template does not exist in l.OrgID.
+	Create(ctx context.Context, l lp.Lead) error
+	// CreateMany stores leads of one organisation in bulk, all or nothing:
+	// ErrConflict if any id exists, ErrNotFound if any project or template
+	// is missing, ErrInvalidArgument if any lead is invalid or belongs to
+	// another organisation than org.
+	CreateMany(ctx context.Context, org uuid.UUID, leads []lp.Lead) error
+	// Get returns the lead. ErrNotFound if absent.
+	Get(ctx context.Context, org, id uuid.UUID) (lp.Lead, error)
+	// Update replaces every field of the stored lead with l, phone numbers
+	// and field values included (so Forget can clear them). ErrNotFound if
+	// absent.
+	Update(ctx context.Context, l lp.Lead) error
+	// Delete removes the lead, its phone numbers and its contact attempts.
+	// ErrNotFound if absent.
+	Delete(ctx context.Context, org, id uuid.UUID) error
+	// DeleteMany removes the leads with the given ids like Delete, in one
+	// set-based operation, and returns how many existed. Unknown ids are
+	// skipped.
+	DeleteMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID) (int, error)
+	// FindByNumbers returns, ordered by id and each once, the leads that
+	// have any of numbers. One call serves a whole batch of numbers.
+	FindByNumbers(ctx context.Context, org uuid.UUID, numbers []phone.Number) ([]lp.Lead, error)
+	// List returns one page of the leads selected by f.
+	List(ctx context.Context, org uuid.UUID, f LeadFilter, page Page) ([]lp.Lead, error)
+}
+
+// LeadFilter selects leads. Zero fields select everything; set fields are
+// combined with AND.
+type LeadFilter struct {
+	ProjectID uuid.UUID
+	// Outcomes keeps leads whose Outcome is one of these.
+	Outcomes []string
+	// ExcludeOutcomes drops leads whose Outcome is one of these: a
+	// retention catch-all rule selects "every outcome no other rule names".
+	ExcludeOutcomes []string
+	// Basis and Before select leads whose basis time is before Before
+	// (leads due for retention). With SinceLastContact a lead never called
+	// counts from CreatedAt; with SinceClosed open leads never match.
+	Basis  lp.RetentionBasis
+	Before time.Time
+	// Forgotten, when set, keeps only forgotten (true) or only not
+	// forgotten (false) leads.
+	Forgotten *bool
+}
+
+// Contacts stores the contact history of leads.
+type Contacts interface {
+	// Add stores c. ErrConflict if c.ID exists; ErrNotFound if its lead
+	// does not exist in c.OrgID.
+	Add(ctx context.Context, c lp.ContactAttempt) error
+	// ListByLead returns the lead's contact attempts ordered by At, then id.
+	// An unknown lead yields an empty list.
+	ListByLead(ctx context.Context, org, lead uuid.UUID) ([]lp.ContactAttempt, error)
+	// EraseByLead clears Notes and RecordingRef of every attempt of the lead
+	// and returns how many attempts it changed.
+	EraseByLead(ctx context.Context, org, lead uuid.UUID) (int, error)
+}
+
+// Blocks stores the do-not-call list. A number is blocked at most once per
+// scope: (org, number, project) is unique, with uuid.Nil as org-wide scope.
+type Blocks interface {
+	// Create stores b. ErrConflict if b.ID exists or b's number is already
+	// blocked in b's scope (expired entries included: update them instead).
+	Create(ctx context.Context, b lp.BlockEntry) error
+	// CreateMany stores entries of one organisation in bulk, skipping those
+	// whose number is already blocked in their scope (also within entries),
+	// and returns how many it inserted. It is set-based: adapters insert
+	// whole batches, never one statement per entry.
+	CreateMany(ctx context.Context, org uuid.UUID, entries []lp.BlockEntry) (int, error)
+	// Get returns the entry. ErrNotFound if absent.
+	Get(ctx context.Context, org, id uuid.UUID) (lp.BlockEntry, error)
+	// Update replaces the entry (expiry, reason) with b; the number and
+	// scope of an entry cannot change. ErrNotFound if absent.
+	Update(ctx context.Context, b lp.BlockEntry) error
+	// Delete removes the entry. ErrNotFound if absent.
+	Delete(ctx context.Context, org, id uuid.UUID) error
+	// FindByNumbers returns every entry, any scope, expired or not, for any
+	// of numbers, ordered by id. One call serves a whole batch.
+	FindByNumbers(ctx context.Context, org uuid.UUID, numbers []phone.Number) ([]lp.BlockEntry, error)
+	// List returns one page of the entries selected by f.
+	List(ctx context.Context, org uuid.UUID, f BlockFilter, page Page) ([]lp.BlockEntry, error)
+}
+
+// BlockFilter selects block entries. Zero fields select everything.
+type BlockFilter struct {
+	// Project keeps entries of this project scope; use OrgWideOnly for the
+	// organisation-wide ones.
+	ProjectID   uuid.UUID
+	OrgWideOnly bool
+	// ActiveAt keeps entries in force at this time (not expired).
+	ActiveAt time.Time
+	// ExpiredAt keeps entries that expired at or before this time.
+	ExpiredAt time.Time
+}
+
+// Suppressions stores the fingerprints of forgotten numbers that must never
+// be imported again.
+type Suppressions interface {
+	// Add stores s; adding a fingerprint that is already suppressed is a
+	// no-op that keeps the first entry.
+	Add(ctx context.Context, s lp.Suppression) error
+	// Find returns the suppressions among fps, in no particular order. One
+	// call serves a whole batch.
+	Find(ctx context.Context, org uuid.UUID, fps []phone.Fingerprint) ([]lp.Suppression, error)
+	// Remove lifts the suppression. ErrNotFound if absent.
+	Remove(ctx context.Context, org uuid.UUID, fp phone.Fingerprint) error
+}
+
+// RetentionRules stores automatic deletion rules. (org, project, outcome) is
+// unique.
+type RetentionRules interface {
+	// Create stores r. ErrConflict if r.ID exists or the project already
+	// has a rule for r.Outcome.
+	Create(ctx context.Context, r lp.RetentionRule) error
+	// Get returns the rule. ErrNotFound if absent.
+	Get(ctx context.Context, org, id uuid.UUID) (lp.RetentionRule, error)
+	// Update replaces the rule with r. ErrNotFound if absent; ErrConflict if
+	// the new outcome collides with another rule of the project.
+	Update(ctx context.Context, r lp.RetentionRule) error
+	// Delete removes the rule. ErrNotFound if absent.
+	Delete(ctx context.Context, org, id uuid.UUID) error
+	// List returns the organisation's rules, of one project if project is
+	// not zero, ordered by project, outcome.
+	List(ctx context.Context, org, project uuid.UUID) ([]lp.RetentionRule, error)
+}
+
+// Events stores the ChangeLog: an append-only sequence of events per
+// organisation, plus the hashes of its Merkle tree (see package audit).
+type Events interface {
+	// Append assigns e.Seq (the organisation's event count before the
+	// append: 0, 1, 2, ... without gaps, in commit order) and stores e. It
+	// returns the assigned sequence number.
+	Append(ctx context.Context, e lp.Event) (int64, error)
+	// Count returns the number of events of the organisation.
+	Count(ctx context.Context, org uuid.UUID) (int64, error)
+	// Range returns the events with from <= Seq < to, ascending.
+	Range(ctx context.Context, org uuid.UUID, from, to int64) ([]lp.Event, error)
+	// Query returns events selected by q, newest first (descending Seq).
+	Query(ctx context.Context, org uuid.UUID, q EventQuery) ([]lp.Event, error)
+
+	// WriteHashes stores tree hashes by their storage index (as numbered by
+	// golang.org/x/mod/sumdb/tlog). Writing an index that exists with the
+	// same hash is a no-op; with another hash it is ErrConflict.
+	WriteHashes(ctx context.Context, org uuid.UUID, indexes []int64, hashes [][32]byte) error
+	// ReadHashes returns the hashes at indexes, in the same order.
+	// ErrNotFound if any is missing.
+	ReadHashes(ctx context.Context, org uuid.UUID, indexes []int64) ([][32]byte, error)
+}
+
+// EventQuery selects ChangeLog events. Zero fields select everything; set
+// fields are combined with AND. Results are newest first.
+type EventQuery struct {
+	ActorID     uuid.UUID
+	Actions     []lp.Action // any of these
+	LeadID      uuid.UUID
+	ProjectID   uuid.UUID
+	ObjectID    uuid.UUID
+	Fingerprint phone.Fingerprint
+	Since       time.Time // Time >= Since
+	Until       time.Time // Time < Until
+	// BeforeSeq pages backwards: events with Seq < BeforeSeq. Zero means
+	// from the newest event.
+	BeforeSeq int64
+	Limit     int // as Page.Limit
+}
