@@ -1,0 +1,42 @@
+// Package leadprivacy is an embeddable SDK that gives outbound dialer
+// applications GDPR-grade lead privacy: find every lead by phone number,
+// forget a lead irreversibly while keeping anonymous statistics, block numbers
+// (a do-not-call list with scope, expiry and bulk upload), check every import
+// and dial against blocked and forgotten numbers, delete data by retention
+// rules, and keep a tamper-evident ChangeLog of every change and every look at
+// lead data.
+//
+// This root package holds the domain model shared by every other package —
+// Organisation, Project, CampaignTemplate, User, Lead, ContactAttempt,
+// BlockEntry, Suppression, RetentionRule, Event, Actor — and the sentinel
+// errors (ErrNotFound, ErrForbidden, ErrConflict, ErrInvalidArgument,
+// ErrInvalidPhone, ErrBlocked, ErrSuppressed, ErrLegalHold) that every
+// function wraps, so errors.Is works across the SDK. It imports only the
+// standard library, uuid and package phone.
+//
+// # Packages
+//
+//   - phone: E.164 parsing of what people type and spreadsheets export,
+//     masking for display, keyed fingerprints.
+//   - storage: the contract a database adapter implements; storage/memstore
+//     (in memory), storage/sqlstore (SQLite, the embedded default, and
+//     PostgreSQL), storage/storagetest (the conformance suite every adapter
+//     passes), storage/storagemock (generated mocks).
+//   - audit: the ChangeLog — recording, queries (also "who forgot this
+//     number?" by fingerprint), CSV/JSON export and Merkle-tree verification.
+//   - csvimport: streaming readers for number lists and lead files with
+//     line-exact errors.
+//
+// # Conventions
+//
+// Every call that does I/O takes a context first. Every service call takes
+// an explicit Actor; a zero Actor fails closed with ErrForbidden, and every
+// query is scoped to the actor's organisation. Phone numbers are normalised
+// to E.164 with the organisation's default region before they are stored or
+// compared. Personal data — numbers, names, field values, notes — never
+// appears in errors, logs or the ChangeLog; numbers there are masked
+// ("+45••••5678") or fingerprinted with the organisation's secret key.
+//
+// Times are UTC with microsecond precision, the precision every storage
+// adapter keeps; a zero time.Time means "not set".
+package leadprivacy

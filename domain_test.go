@@ -1,0 +1,160 @@
+package leadprivacy_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/phone"
+)
+
+var (
+	org     = uuid.MustParse("00000000-0000-7000-8000-000000000001")
+	id      = uuid.MustParse("00000000-0000-7000-8000-000000000002")
+	project = uuid.MustParse("00000000-0000-7000-8000-000000000003")
+	tmpl    = uuid.MustParse("00000000-0000-7000-8000-000000000004")
+	t0      = time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+)
+
+type validator interface{ Validate() error }
+
+func TestValidate(t *testing.T) {
+	validLead := lp.Lead{OrgID: org, ID: id, ProjectID: project, TemplateID: tmpl, Phones: []phone.Number{"+4520123456"}}
+	validBlock := lp.BlockEntry{OrgID: org, ID: id, Number: "+4520123456", BlockedAt: t0}
+	validRule := lp.RetentionRule{OrgID: org, ID: id, ProjectID: project, KeepFor: time.Hour, Action: lp.ActionForget, Basis: lp.SinceLastContact}
+	tests := []struct {
+		name  string
+		v     validator
+		field string // "" means valid
+	}{
+		{"organisation ok", lp.Organisation{ID: org, Name: "Nordic Sales", DefaultRegion: "DK"}, ""},
+		{"organisation unknown region", lp.Organisation{ID: org, Name: "Nordic Sales", DefaultRegion: "XX"}, "Organisation.DefaultRegion"},
+		{"organisation no id", lp.Organisation{Name: "n", DefaultRegion: "DK"}, "Organisation.ID"},
+		{"project ok", lp.Project{OrgID: org, ID: id, Name: "Energy"}, ""},
+		{"project no org", lp.Project{ID: id, Name: "Energy"}, "Project.OrgID"},
+		{"template duplicate key", lp.CampaignTemplate{OrgID: org, ID: id, Name: "E", Fields: []lp.TemplateField{{Key: "a"}, {Key: "a"}}}, "CampaignTemplate.Fields"},
+		{"template empty key", lp.CampaignTemplate{OrgID: org, ID: id, Name: "E", Fields: []lp.TemplateField{{Key: ""}}}, "CampaignTemplate.Fields"},
+		{"user bad role", lp.User{OrgID: org, ID: id, Role: "boss"}, "User.Role"},
+		{"user ok", lp.User{OrgID: org, ID: id, Role: lp.RoleAgent}, ""},
+		{"lead ok", validLead, ""},
+		{"lead no project", func() lp.Lead { l := validLead; l.ProjectID = uuid.Nil; return l }(), "Lead.ProjectID"},
+		{"lead not e164", func() lp.Lead { l := validLead; l.Phones = []phone.Number{"20123456"}; return l }(), "Lead.Phones"},
+		{"lead duplicate number", func() lp.Lead { l := validLead; l.Phones = []phone.Number{"+4520123456", "+4520123456"}; return l }(), "Lead.Phones"},
+		{"forgotten lead with data", func() lp.Lead { l := validLead; l.ForgottenAt = t0; return l }(), "Lead"},
+		{"forgotten lead anonymous", func() lp.Lead { l := validLead; l.ForgottenAt = t0; l.Phones = nil; return l }(), ""},
+		{"contact negative talk", lp.ContactAttempt{OrgID: org, ID: id, LeadID: id, At: t0, Talk: -time.Second}, "ContactAttempt.Talk"},
+		{"contact no time", lp.ContactAttempt{OrgID: org, ID: id, LeadID: id}, "ContactAttempt.At"},
+		{"block ok", validBlock, ""},
+		{"block national number", func() lp.BlockEntry { b := validBlock; b.Number = "20123456"; return b }(), "BlockEntry.Number"},
+		{"block expiry before start", func() lp.BlockEntry { b := validBlock; b.ExpiresAt = t0; return b }(), "BlockEntry.ExpiresAt"},
+		{"suppression zero fingerprint", lp.Suppression{OrgID: org, CreatedAt: t0}, "Suppression.Fingerprint"},
+		{"rule ok", validRule, ""},
+		{"rule zero keep", func() lp.RetentionRule { r := validRule; r.KeepFor = 0; return r }(), "RetentionRule.KeepFor"},
+		{"rule bad action", func() lp.RetentionRule { r := validRule; r.Action = "shred"; return r }(), "RetentionRule.Action"},
+		{"rule bad basis", func() lp.RetentionRule { r := validRule; r.Basis = ""; return r }(), "RetentionRule.Basis"},
+		{"event no actor", lp.Event{OrgID: org, Action: "lead.viewed", Time: t0}, "Event.ActorID"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.v.Validate()
+			if tt.field == "" {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			var fe *lp.FieldError
+			if !errors.As(err, &fe) || fe.Field != tt.field {
+				t.Fatalf("Validate() = %v, want a FieldError for %s", err, tt.field)
+			}
+			if !errors.Is(err, lp.ErrInvalidArgument) {
+				t.Errorf("errors.Is(%v, ErrInvalidArgument) = false", err)
+			}
+			if !strings.HasPrefix(err.Error(), "leadprivacy: ") {
+				t.Errorf("message %q lacks the leadprivacy: prefix", err)
+			}
+		})
+	}
+}
+
+func TestValidateKeepsNumbersOutOfErrors(t *testing.T) {
+	l := lp.Lead{OrgID: org, ID: id, ProjectID: project, TemplateID: tmpl, Phones: []phone.Number{"+4520123456", "+4520123456"}}
+	if err := l.Validate(); err == nil || strings.Contains(err.Error(), "20123456") {
+		t.Fatalf("Validate() = %v: want an error that does not contain the number", err)
+	}
+}
+
+func TestActorAuthorize(t *testing.T) {
+	user := uuid.MustParse("00000000-0000-7000-8000-0000000000aa")
+	tests := []struct {
+		name  string
+		actor lp.Actor
+		want  lp.Permission
+		ok    bool
+	}{
+		{"zero actor fails closed", lp.Actor{}, lp.PermSearch, false},
+		{"zero actor with permissions still fails", lp.Actor{Permissions: lp.PermAll}, lp.PermSearch, false},
+		{"missing user", lp.Actor{OrgID: org, Permissions: lp.PermAll}, lp.PermSearch, false},
+		{"admin", lp.Actor{OrgID: org, UserID: user, Permissions: lp.PermAll}, lp.PermForget, true},
+		{"agent without forget", lp.Actor{OrgID: org, UserID: user, Permissions: lp.PermSearch}, lp.PermForget, false},
+		{"needs both", lp.Actor{OrgID: org, UserID: user, Permissions: lp.PermSearch}, lp.PermSearch | lp.PermForget, false},
+		{"asking for nothing is not a grant", lp.Actor{OrgID: org, UserID: user, Permissions: lp.PermAll}, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.actor.Authorize(tt.want)
+			if tt.ok != (err == nil) {
+				t.Fatalf("Authorize() = %v, want ok=%v", err, tt.ok)
+			}
+			if err != nil && !errors.Is(err, lp.ErrForbidden) {
+				t.Fatalf("Authorize() = %v, want ErrForbidden", err)
+			}
+		})
+	}
+}
+
+func TestBlockEntryApplies(t *testing.T) {
+	other := uuid.MustParse("00000000-0000-7000-8000-0000000000bb")
+	orgWide := lp.BlockEntry{BlockedAt: t0}
+	energy := lp.BlockEntry{ProjectID: project, BlockedAt: t0, ExpiresAt: t0.Add(30 * 24 * time.Hour)}
+	for _, tt := range []struct {
+		name    string
+		b       lp.BlockEntry
+		project uuid.UUID
+		at      time.Time
+		want    bool
+	}{
+		{"org-wide applies to any project", orgWide, other, t0.Add(time.Hour), true},
+		{"project block applies to its project", energy, project, t0.Add(time.Hour), true},
+		{"project block ignores other projects", energy, other, t0.Add(time.Hour), false},
+		{"expired at the expiry instant", energy, project, energy.ExpiresAt, false},
+		{"active just before expiry", energy, project, energy.ExpiresAt.Add(-time.Microsecond), true},
+	} {
+		if got := tt.b.Applies(tt.project, tt.at); got != tt.want {
+			t.Errorf("%s: Applies() = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestTemplateFields(t *testing.T) {
+	energy := lp.CampaignTemplate{Fields: []lp.TemplateField{
+		{Key: "first_name", Personal: true}, {Key: "tariff"}, {Key: "email", Personal: true},
+	}}
+	var keys []string
+	for _, f := range energy.PersonalFields() {
+		keys = append(keys, f.Key)
+	}
+	if got := strings.Join(keys, ","); got != "first_name,email" {
+		t.Errorf("PersonalFields() = %s, want first_name,email", got)
+	}
+	if f, ok := energy.Field("tariff"); !ok || f.Personal {
+		t.Errorf("Field(tariff) = %+v, %v", f, ok)
+	}
+	if _, ok := energy.Field("missing"); ok {
+		t.Error("Field(missing) found")
+	}
+}
