@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,6 +31,11 @@ type Store interface {
 	Close() error
 }
 
+// ErrTxDone is returned (wrapped) by every method of a Tx view used after
+// its WithTx call returned: the transaction is already committed or rolled
+// back, and nothing is read or written.
+var ErrTxDone = errors.New("leadprivacy: transaction already committed or rolled back")
+
 // Tx is an open transaction. Its accessors return views of the same
 // transaction, one per kind of object. A Tx and its views are valid only
 // inside the WithTx callback and must not be used by several goroutines at
@@ -53,6 +59,10 @@ type Tx interface {
 //   - Every method is scoped to one organisation: the org argument or the
 //     OrgID of the value passed. No method reads or changes another
 //     organisation's rows; an id of another organisation is ErrNotFound.
+//   - Ids are unique within an organisation (every key starts with the
+//     organisation id): ErrConflict means the id exists in the same
+//     organisation, and the same id in another organisation is another,
+//     independent object.
 //   - Values are copied in and out: mutating a value passed to or returned by
 //     a method (including its slices and maps) never changes the store.
 //   - A value that fails its Validate method is rejected with an error
@@ -144,7 +154,7 @@ type Leads interface {
 	// project or template does not exist in l.OrgID.
 	Create(ctx context.Context, l lp.Lead) error
 	// CreateMany stores leads of one organisation in bulk, all or nothing:
-	// ErrConflict if any id exists, ErrNotFound if any project or template
+	// ErrConflict if any id exists or appears twice in leads, ErrNotFound if any project or template
 	// is missing, ErrInvalidArgument if any lead is invalid or belongs to
 	// another organisation than org.
 	CreateMany(ctx context.Context, org uuid.UUID, leads []lp.Lead) error
@@ -152,14 +162,14 @@ type Leads interface {
 	Get(ctx context.Context, org, id uuid.UUID) (lp.Lead, error)
 	// Update replaces every field of the stored lead with l, phone numbers
 	// and field values included (so Forget can clear them). ErrNotFound if
-	// absent.
+	// absent or if its project or template does not exist in l.OrgID.
 	Update(ctx context.Context, l lp.Lead) error
 	// Delete removes the lead, its phone numbers and its contact attempts.
 	// ErrNotFound if absent.
 	Delete(ctx context.Context, org, id uuid.UUID) error
 	// DeleteMany removes the leads with the given ids like Delete, in one
-	// set-based operation, and returns how many existed. Unknown ids are
-	// skipped.
+	// set-based operation, and returns how many existed (an id listed twice
+	// counts once). Unknown ids are skipped.
 	DeleteMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID) (int, error)
 	// FindByNumbers returns, ordered by id and each once, the leads that
 	// have any of numbers. One call serves a whole batch of numbers.
@@ -180,6 +190,8 @@ type LeadFilter struct {
 	// Basis and Before select leads whose basis time is before Before
 	// (leads due for retention). With SinceLastContact a lead never called
 	// counts from CreatedAt; with SinceClosed open leads never match.
+	// A zero Before selects by no time (Basis is ignored); a set Before with
+	// a Basis that is not one of the three bases is ErrInvalidArgument.
 	Basis  lp.RetentionBasis
 	Before time.Time
 	// Forgotten, when set, keeps only forgotten (true) or only not
@@ -205,16 +217,24 @@ type Contacts interface {
 type Blocks interface {
 	// Create stores b. ErrConflict if b.ID exists or b's number is already
 	// blocked in b's scope (expired entries included: update them instead).
+	// ErrNotFound if b.ProjectID is set and the project does not exist in
+	// b.OrgID.
 	Create(ctx context.Context, b lp.BlockEntry) error
 	// CreateMany stores entries of one organisation in bulk, skipping those
-	// whose number is already blocked in their scope (also within entries),
-	// and returns how many it inserted. It is set-based: adapters insert
-	// whole batches, never one statement per entry.
+	// whose number is already blocked in their scope (also within entries:
+	// the first one wins), and returns how many it inserted. It is
+	// set-based: adapters insert whole batches, never one statement per
+	// entry. All or nothing: ErrInvalidArgument if any entry is invalid or
+	// belongs to another organisation than org, ErrNotFound if a project
+	// scope is missing, ErrConflict if the id of an entry that is not
+	// skipped exists or appears twice.
 	CreateMany(ctx context.Context, org uuid.UUID, entries []lp.BlockEntry) (int, error)
 	// Get returns the entry. ErrNotFound if absent.
 	Get(ctx context.Context, org, id uuid.UUID) (lp.BlockEntry, error)
 	// Update replaces the entry (expiry, reason) with b; the number and
-	// scope of an entry cannot change. ErrNotFound if absent.
+	// scope of an entry cannot change. ErrNotFound if absent;
+	// ErrInvalidArgument if b's number or ProjectID differs from the stored
+	// entry's.
 	Update(ctx context.Context, b lp.BlockEntry) error
 	// Delete removes the entry. ErrNotFound if absent.
 	Delete(ctx context.Context, org, id uuid.UUID) error
@@ -225,7 +245,8 @@ type Blocks interface {
 	List(ctx context.Context, org uuid.UUID, f BlockFilter, page Page) ([]lp.BlockEntry, error)
 }
 
-// BlockFilter selects block entries. Zero fields select everything.
+// BlockFilter selects block entries. Zero fields select everything; set
+// fields are combined with AND.
 type BlockFilter struct {
 	// Project keeps entries of this project scope; use OrgWideOnly for the
 	// organisation-wide ones.
@@ -254,12 +275,14 @@ type Suppressions interface {
 // unique.
 type RetentionRules interface {
 	// Create stores r. ErrConflict if r.ID exists or the project already
-	// has a rule for r.Outcome.
+	// has a rule for r.Outcome. ErrNotFound if the project does not exist
+	// in r.OrgID.
 	Create(ctx context.Context, r lp.RetentionRule) error
 	// Get returns the rule. ErrNotFound if absent.
 	Get(ctx context.Context, org, id uuid.UUID) (lp.RetentionRule, error)
-	// Update replaces the rule with r. ErrNotFound if absent; ErrConflict if
-	// the new outcome collides with another rule of the project.
+	// Update replaces the rule with r. ErrNotFound if absent or if its
+	// project does not exist in r.OrgID; ErrConflict if the new project and
+	// outcome collide with another rule.
 	Update(ctx context.Context, r lp.RetentionRule) error
 	// Delete removes the rule. ErrNotFound if absent.
 	Delete(ctx context.Context, org, id uuid.UUID) error
@@ -284,7 +307,9 @@ type Events interface {
 
 	// WriteHashes stores tree hashes by their storage index (as numbered by
 	// golang.org/x/mod/sumdb/tlog). Writing an index that exists with the
-	// same hash is a no-op; with another hash it is ErrConflict.
+	// same hash is a no-op; with another hash it is ErrConflict, and nothing
+	// of the call is written. ErrInvalidArgument if the slices differ in
+	// length or an index is negative.
 	WriteHashes(ctx context.Context, org uuid.UUID, indexes []int64, hashes [][32]byte) error
 	// ReadHashes returns the hashes at indexes, in the same order.
 	// ErrNotFound if any is missing.
