@@ -1,0 +1,197 @@
+package csvimport
+
+import (
+	"io"
+	"iter"
+	"slices"
+	"strings"
+
+	"github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/phone"
+)
+
+// NumberOptions configure a NumberReader.
+type NumberOptions struct {
+	Options
+
+	// Columns are the 1-based columns that hold numbers. Empty means: the
+	// header's columns named like a phone column (phone, mobile, tel,
+	// telefon, number, …); without such a header the only column; with
+	// several, the first column whose value on the first data row is a
+	// valid number, else column 1.
+	Columns []int
+}
+
+// NumberRow is one number read from a list.
+type NumberRow struct {
+	Line   int          // physical line the record starts on, 1-based
+	Column int          // 1-based column the number came from
+	Number phone.Number // normalised, E.164
+
+	// Duplicate reports that the number already appeared earlier in this
+	// file, on FirstLine. Each number is delivered once with Duplicate
+	// false; count the others as "already in this file".
+	Duplicate bool
+	FirstLine int
+}
+
+// NumberReader reads a list of phone numbers, such as a do-not-call upload:
+// one number a line or a column of a wider sheet, header optional.
+type NumberReader struct {
+	src  *source
+	opts NumberOptions
+	cols []int // 0-based
+	seen map[uint64]int
+	// pending: the constructor read the first data record while choosing
+	// columns; err: a fatal error it met while doing so.
+	pending bool
+	err     error
+}
+
+// NewNumberReader detects the encoding, delimiter, header and number
+// columns from the start of r. It fails only for invalid options or input
+// that is not text; problems further on come out of All.
+func NewNumberReader(r io.Reader, opts NumberOptions) (*NumberReader, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	opts.Options = o
+	for _, c := range opts.Columns {
+		if c < 1 || c > o.MaxColumns {
+			return nil, &leadprivacy.FieldError{Field: "NumberOptions.Columns", Reason: "columns are 1-based and within MaxColumns"}
+		}
+	}
+	src, err := open(r, o)
+	if err != nil {
+		return nil, err
+	}
+	nr := &NumberReader{src: src, opts: opts, seen: make(map[uint64]int)}
+	for _, c := range opts.Columns {
+		nr.cols = append(nr.cols, c-1)
+	}
+	if nr.err = src.next(); nr.err != nil {
+		return nr.settle(), nil
+	}
+	nr.pending = true
+	if cells := src.strings(); isHeader(cells) {
+		src.format.Header = cells
+		nr.pending = false
+		if len(nr.cols) == 0 {
+			for i, h := range cells {
+				if isPhoneHeader(h) {
+					nr.cols = append(nr.cols, i)
+				}
+			}
+		}
+		if len(nr.cols) == 0 {
+			if nr.err = src.next(); nr.err != nil {
+				return nr.settle(), nil
+			}
+			nr.pending = true
+		}
+	}
+	if len(nr.cols) == 0 {
+		nr.cols = []int{nr.guessColumn()}
+	}
+	return nr, nil
+}
+
+// settle clears a plain end of input met in the constructor: an empty file
+// or a header alone is an empty list, not an error.
+func (nr *NumberReader) settle() *NumberReader {
+	if nr.err == io.EOF {
+		nr.err = nil // the scanner keeps returning io.EOF: All yields nothing
+		if len(nr.cols) == 0 {
+			nr.cols = []int{0}
+		}
+	}
+	return nr
+}
+
+// guessColumn picks the first column of the current record that holds a
+// valid number, else the first.
+func (nr *NumberReader) guessColumn() int {
+	if nr.src.fields() > 1 {
+		for i := range nr.src.fields() {
+			if _, err := parseNumber(string(nr.src.field(i)), nr.opts.Region); err == nil {
+				return i
+			}
+		}
+	}
+	return 0
+}
+
+// Format reports the detected encoding, delimiter and header.
+func (nr *NumberReader) Format() Format { return nr.src.format }
+
+// Columns reports the 1-based columns numbers are read from.
+func (nr *NumberReader) Columns() []int {
+	out := slices.Clone(nr.cols)
+	for i := range out {
+		out[i]++
+	}
+	return out
+}
+
+// All yields the numbers in file order: a NumberRow per number, or a
+// *LineError per rejected cell (invalid number, or a row with the number
+// columns empty) and for a fatal problem, after which it ends. Blank lines
+// are skipped. It reads the input once: a second call yields an error.
+func (nr *NumberReader) All() iter.Seq2[NumberRow, error] {
+	return rows(nr.src, nr.pending, nr.err, nr.row)
+}
+
+// row handles the current record.
+func (nr *NumberReader) row(yield func(NumberRow, error) bool) bool {
+	line, found := nr.src.line(), false
+	for _, c := range nr.cols {
+		raw := nr.src.field(c)
+		if len(strings.TrimSpace(string(raw))) == 0 {
+			continue
+		}
+		found = true
+		s := string(raw)
+		n, err := parseNumber(s, nr.opts.Region)
+		if err != nil {
+			if !reject(nr.src, yield, invalidNumber(line, c+1, s, err)) {
+				return false
+			}
+			continue
+		}
+		row := NumberRow{Line: line, Column: c + 1, Number: n}
+		if k, ok := key(n); ok {
+			if first, dup := nr.seen[k]; dup {
+				row.Duplicate, row.FirstLine = true, first
+			} else {
+				nr.seen[k] = line
+			}
+		}
+		if !yield(row, nil) {
+			return false
+		}
+	}
+	if !found {
+		return reject(nr.src, yield, &LineError{Line: line, Column: nr.cols[0] + 1, Err: ErrNoPhone})
+	}
+	return true
+}
+
+// key packs an E.164 number into a map key (digit count in the top byte,
+// value below: at most 15 digits fit in 56 bits), so duplicate detection
+// stores about 20 bytes per distinct number instead of a string.
+func key(n phone.Number) (uint64, bool) {
+	s := string(n)
+	if len(s) < 2 || len(s) > 16 || s[0] != '+' {
+		return 0, false
+	}
+	var v uint64
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + uint64(c-'0')
+	}
+	return uint64(len(s)-1)<<56 | v, true
+}
