@@ -1,44 +1,181 @@
-// Package phone parses phone numbers into E.164, masks them for display and
-// fingerprints them with a keyed hash.
-//
-// SKELETON: the phone helper owns this package and replaces this file.
 package phone
 
 import (
 	"errors"
-
-	"github.com/nyaruka/phonenumbers"
+	"strings"
 )
 
-// ErrInvalidPhone is returned (wrapped) when input is not a valid phone number.
+// ErrInvalidPhone is matched (errors.Is) by every error Parse returns, so
+// callers can treat "not a phone number" as one case and still get the
+// precise Reason from a ParseError when they need it.
 var ErrInvalidPhone = errors.New("leadprivacy: invalid phone number")
 
-// Number is a phone number in E.164 form, such as "+4512345678".
-type Number string
+// Reason says why Parse rejected an input. The set is small and stable so
+// that hosts can map it to user-facing messages and import reports.
+type Reason uint8
 
-// Parse normalises input to E.164 using defaultRegion (ISO 3166-1 alpha-2,
-// such as "DK") for national numbers.
-func Parse(input, defaultRegion string) (Number, error) {
-	n, err := phonenumbers.Parse(input, defaultRegion)
-	if err != nil {
-		return "", errors.Join(ErrInvalidPhone, err)
-	}
-	return Number(phonenumbers.Format(n, phonenumbers.E164)), nil
+// Parse failure reasons.
+const (
+	reasonNone Reason = iota
+	// ReasonEmpty: the input has no digits at all (empty, blanks,
+	// separators only).
+	ReasonEmpty
+	// ReasonLetters: the input contains letters. Vanity numbers
+	// ("1-800-FLOWERS") and extensions ("ext 12", "x12") are rejected,
+	// not guessed at.
+	ReasonLetters
+	// ReasonInvalidChars: a character that is neither a digit nor a
+	// separator, a '+' that is not in front of the first digit, or an
+	// apostrophe that is not the leading Excel text marker.
+	ReasonInvalidChars
+	// ReasonTooShort: too few digits for the country, or only diallable
+	// locally (a subscriber number without its area code).
+	ReasonTooShort
+	// ReasonTooLong: too many digits for the country.
+	ReasonTooLong
+	// ReasonInvalidLength: between the country's shortest and longest
+	// numbers but of a length no number there has.
+	ReasonInvalidLength
+	// ReasonUnknownCountryCode: an international number whose country
+	// calling code does not exist.
+	ReasonUnknownCountryCode
+	// ReasonInvalidRegion: a national number (no '+' or international
+	// prefix) with a default region libphonenumber does not know.
+	ReasonInvalidRegion
+	numReasons
+)
+
+var reasonText = [numReasons]string{
+	reasonNone:               "ok",
+	ReasonEmpty:              "empty",
+	ReasonLetters:            "contains letters",
+	ReasonInvalidChars:       "contains invalid characters",
+	ReasonTooShort:           "too short",
+	ReasonTooLong:            "too long",
+	ReasonInvalidLength:      "invalid length for the country",
+	ReasonUnknownCountryCode: "unknown country calling code",
+	ReasonInvalidRegion:      "unknown default region",
 }
 
-// SKELETON stubs below (replaced by the phone package's real implementation).
+// String returns a short English description of the reason.
+func (r Reason) String() string {
+	if r < numReasons {
+		return reasonText[r]
+	}
+	return "unknown reason"
+}
 
-// Fingerprint is an HMAC-SHA256 of a Number under an organisation's key.
-type Fingerprint [32]byte
+// ParseError is the error Parse returns. It carries only the Reason, never
+// the input: phone numbers are personal data and error messages end up in
+// logs. Use MaskInput to show the caller which input failed. Match it with
+//
+//	var pe phone.ParseError
+//	if errors.As(err, &pe) { ... pe.Reason ... }
+type ParseError struct {
+	Reason Reason
+}
 
-// IsZero reports whether f is unset.
-func (f Fingerprint) IsZero() bool { return f == Fingerprint{} }
+// Error names the reason, prefixed like every leadprivacy error.
+func (e ParseError) Error() string {
+	return "leadprivacy: invalid phone number: " + e.Reason.String()
+}
 
-// ValidRegion reports whether region is known.
-func ValidRegion(region string) bool { return phonenumbers.GetCountryCodeForRegion(region) != 0 }
+// Unwrap makes errors.Is(err, ErrInvalidPhone) true.
+func (e ParseError) Unwrap() error { return ErrInvalidPhone }
 
-// Mask returns n for display with the middle digits hidden.
-func Mask(n Number) string { return "+••••" }
+// Number is a phone number in E.164 form ("+4512345678"): the one canonical
+// form numbers are stored, compared, masked and fingerprinted in. Obtain
+// one from Parse; a Number built by conversion from an arbitrary string is
+// not checked.
+type Number string
 
-// MaskInput masks raw input for error messages.
-func MaskInput(raw string) string { return "••••" }
+// String returns the E.164 text.
+func (n Number) String() string { return string(n) }
+
+// CountryCode returns the country calling code (45 for "+4512345678"), or
+// 0 when n is not in E.164 form with a known calling code.
+func (n Number) CountryCode() int {
+	cc, _ := n.split()
+	return cc
+}
+
+// split returns the calling code and the national significant number.
+func (n Number) split() (cc int, nsn string) {
+	s := string(n)
+	if len(s) < 2 || s[0] != '+' {
+		return 0, ""
+	}
+	for i := 2; i <= 4 && i <= len(s); i++ {
+		code := 0
+		for _, c := range []byte(s[1:i]) {
+			if c < '0' || c > '9' {
+				return 0, ""
+			}
+			code = code*10 + int(c-'0')
+		}
+		if callingCodes[code] != nil {
+			return code, s[i:]
+		}
+	}
+	return 0, ""
+}
+
+// Parse normalises input to E.164 using defaultRegion (ISO 3166-1 alpha-2
+// such as "DK", either case) for numbers written without a country code.
+//
+// It accepts what people type and spreadsheets export: blanks (including
+// non-breaking and zero-width spaces), dashes, dots, slashes, parentheses
+// and brackets as separators; a leading '+' or the default region's
+// international prefix (00 in most of Europe, 011 in North America);
+// national numbers with or without the trunk prefix ("07700 900123" in GB,
+// "030 1234567" in DE, "(201) 555-0123" in US); fullwidth, Arabic-Indic and
+// every other Unicode decimal digit; one leading Excel text apostrophe.
+//
+// The result is accepted when libphonenumber's possible-number check passes
+// (see the package documentation for why not IsValidNumber). Every failure
+// is a ParseError, which matches ErrInvalidPhone and never contains input.
+func Parse(input, defaultRegion string) (Number, error) {
+	var buf [maxE164]byte
+	out, r := parse(buf[:0], input, defaultRegion)
+	if r != reasonNone {
+		return "", ParseError{Reason: r}
+	}
+	if string(out) == input {
+		return Number(input), nil // already canonical: no allocation
+	}
+	if t := strings.TrimSpace(input); string(out) == t {
+		return Number(t), nil
+	}
+	return Number(out), nil
+}
+
+// AppendParse is Parse for hot loops: it appends the E.164 form of input to
+// dst and returns the extended slice, allocating nothing when dst has room
+// (maxE164 bytes suffice) and the input takes the fast path. On error dst is
+// returned unchanged.
+func AppendParse(dst []byte, input, defaultRegion string) ([]byte, error) {
+	out, r := parse(dst, input, defaultRegion)
+	if r != reasonNone {
+		return dst, ParseError{Reason: r}
+	}
+	return out, nil
+}
+
+// maxE164 is the longest E.164 text libphonenumber produces: '+', a 3-digit
+// calling code and a 17-digit national significant number.
+const maxE164 = 1 + 3 + 17
+
+// parse is the single entry both public functions use: the shared input
+// scan, then the fast path, then libphonenumber when the fast path cannot
+// decide.
+func parse(dst []byte, input, region string) ([]byte, Reason) {
+	var sc scanned
+	ri, r := sc.prepare(input, region)
+	if r != reasonNone {
+		return dst, r
+	}
+	if out, r, ok := fastPath(dst, &sc, ri); ok {
+		return out, r
+	}
+	return slowPath(dst, &sc, ri)
+}
