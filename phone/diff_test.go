@@ -1,7 +1,6 @@
 package phone
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -250,8 +249,3 @@ func TestFastPathAgrees(t *testing.T) {
 	}
 }
 
-func ExampleReason() {
-	_, err := Parse("12 34", "DK")
-	fmt.Println(err)
-	// Output: leadprivacy: invalid phone number: too short
-}
