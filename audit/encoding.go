@@ -1,0 +1,82 @@
+package audit
+
+import (
+	"encoding/binary"
+	"slices"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	lp "github.com/leadprivacy/leadprivacy"
+)
+
+// EncodingVersion is the version of the canonical event encoding, its
+// first byte. A different encoding would get a new version, and the
+// verifier would dispatch on it, so old logs stay verifiable.
+const EncodingVersion = 1
+
+// AppendCanonical appends the canonical encoding of e to dst and returns
+// the extended slice. The Merkle tree's leaves are the tlog.RecordHash of
+// this encoding, so it is exact and deterministic (details sorted by key,
+// never Go map order) and every field is length-prefixed or fixed-size, so
+// two different events never encode alike:
+//
+//	version   1 byte, EncodingVersion
+//	OrgID     16 bytes
+//	Seq       8 bytes, big-endian two's complement
+//	Time      8 bytes, big-endian microseconds since 1970-01-01 UTC
+//	ActorID   16 bytes
+//	Action    uvarint length, bytes
+//	LeadID    16 bytes
+//	ProjectID 16 bytes
+//	ObjectID  16 bytes
+//	MaskedNumber uvarint length, bytes
+//	Fingerprint  32 bytes
+//	Details   uvarint count, then per key in ascending byte order:
+//	          uvarint length, key bytes, uvarint length, value bytes
+//
+// A zero id or fingerprint is encoded as zero bytes; nil and empty Details
+// encode alike.
+func AppendCanonical(dst []byte, e lp.Event) []byte {
+	dst = append(dst, EncodingVersion)
+	dst = append(dst, e.OrgID[:]...)
+	dst = binary.BigEndian.AppendUint64(dst, uint64(e.Seq))
+	dst = binary.BigEndian.AppendUint64(dst, uint64(e.Time.UnixMicro()))
+	dst = append(dst, e.ActorID[:]...)
+	dst = appendString(dst, string(e.Action))
+	dst = append(dst, e.LeadID[:]...)
+	dst = append(dst, e.ProjectID[:]...)
+	dst = append(dst, e.ObjectID[:]...)
+	dst = appendString(dst, e.MaskedNumber)
+	dst = append(dst, e.Fingerprint[:]...)
+	dst = binary.AppendUvarint(dst, uint64(len(e.Details)))
+	for _, k := range sortedKeys(e.Details) {
+		dst = appendString(dst, k)
+		dst = appendString(dst, e.Details[k])
+	}
+	return dst
+}
+
+// RecordHash returns the Merkle tree leaf hash of e: the tlog.RecordHash of
+// its canonical encoding.
+func RecordHash(e lp.Event) tlog.Hash {
+	var buf [256]byte
+	return tlog.RecordHash(AppendCanonical(buf[:0], e))
+}
+
+func appendString(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+// sortedKeys returns the keys of m in ascending byte order.
+func sortedKeys(m map[string]string) []string {
+	if len(m) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,263 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/phone"
+	"github.com/leadprivacy/leadprivacy/storage"
+)
+
+// Options tunes a Log. A nil *Options means the defaults.
+type Options struct {
+	// Now returns the current time; nil means time.Now. Event times are
+	// truncated to microseconds in UTC, the precision every adapter keeps.
+	Now func() time.Time
+	// Logger receives warnings (such as a denial that could not be
+	// recorded); nil discards them. It never receives personal data.
+	Logger *slog.Logger
+}
+
+// Log records, queries and exports an SDK user's ChangeLog and signs its
+// checkpoints. It holds no data itself: the events live in the store, so one
+// Log serves every organisation and every goroutine.
+type Log struct {
+	keys   lp.KeyProvider
+	signer note.Signer
+	now    func() time.Time
+	logger *slog.Logger
+
+	mu  sync.Mutex
+	fps map[uuid.UUID]*fpEntry // per organisation, filled once
+}
+
+// fpEntry is one organisation's fingerprinter, loaded once: the first
+// caller loads it while others for the same organisation wait on done.
+type fpEntry struct {
+	done chan struct{}
+	fp   *phone.Fingerprinter
+	err  error
+}
+
+// New returns a Log. keys supplies each organisation's fingerprint key
+// (fetched once per organisation and cached); signer signs checkpoints and
+// may be nil if this process never calls Checkpoint (recording and querying
+// need no signer, and Verify needs only the public key).
+func New(keys lp.KeyProvider, signer note.Signer, opts *Options) *Log {
+	l := &Log{keys: keys, signer: signer, now: time.Now, logger: slog.New(slog.DiscardHandler), fps: map[uuid.UUID]*fpEntry{}}
+	if opts != nil {
+		if opts.Now != nil {
+			l.now = opts.Now
+		}
+		if opts.Logger != nil {
+			l.logger = opts.Logger
+		}
+	}
+	return l
+}
+
+// Entry is what a service records: the action and the objects it concerns.
+// Everything in it is either an id, a number that Record masks and
+// fingerprints, or a Detail that cannot hold free text; so nothing a caller
+// passes can put personal data into the ChangeLog.
+type Entry struct {
+	Action    lp.Action // one of the taxonomy's actions (see Actions)
+	LeadID    uuid.UUID // the lead concerned, if any
+	ProjectID uuid.UUID // the project concerned, if any
+	ObjectID  uuid.UUID // the block entry, rule or run concerned, if any
+	// Number is the number concerned, in E.164. It is never stored: the
+	// event keeps phone.Mask of it and its keyed fingerprint, so queries by
+	// number still find the event.
+	Number  phone.Number
+	Details []Detail
+}
+
+// Record appends e to the actor's organisation's ChangeLog inside tx and
+// extends the organisation's Merkle tree with it, so the event exists if and
+// only if tx commits. Services call it inside the storage.Store.WithTx of
+// the change it records. It returns the stored event.
+//
+// The actor needs no permission (a denial is recorded too) but must be
+// complete: a zero OrgID or UserID fails closed with ErrForbidden. An
+// unknown action, a number not in E.164 form or a detail that breaks the
+// rules of Detail fail with ErrInvalidArgument before anything is written.
+func (l *Log) Record(ctx context.Context, tx storage.Tx, actor lp.Actor, e Entry) (lp.Event, error) {
+	if actor.OrgID == uuid.Nil || actor.UserID == uuid.Nil {
+		return lp.Event{}, fmt.Errorf("%w: audit: no actor to record", lp.ErrForbidden)
+	}
+	if !Known(e.Action) {
+		return lp.Event{}, invalid("Entry.Action", "not an action of the audit taxonomy")
+	}
+	details, err := detailsMap(e.Details)
+	if err != nil {
+		return lp.Event{}, err
+	}
+	ev := lp.Event{
+		OrgID:     actor.OrgID,
+		Time:      l.now().UTC().Truncate(time.Microsecond),
+		ActorID:   actor.UserID,
+		Action:    e.Action,
+		LeadID:    e.LeadID,
+		ProjectID: e.ProjectID,
+		ObjectID:  e.ObjectID,
+		Details:   details,
+	}
+	if e.Number != "" {
+		if n, err := phone.Parse(string(e.Number), ""); err != nil || n != e.Number {
+			return lp.Event{}, invalid("Entry.Number", "must be in E.164 form")
+		}
+		fp, err := l.fingerprinter(ctx, actor.OrgID)
+		if err != nil {
+			return lp.Event{}, err
+		}
+		ev.MaskedNumber = phone.Mask(e.Number)
+		ev.Fingerprint = fp.Fingerprint(e.Number)
+	}
+	events := tx.Events()
+	seq, err := events.Append(ctx, ev)
+	if err != nil {
+		return lp.Event{}, fmt.Errorf("leadprivacy: audit: append event: %w", err)
+	}
+	ev.Seq = seq
+	hashes, err := tlog.StoredHashesForRecordHash(seq, RecordHash(ev), storeHashReader(ctx, events, ev.OrgID))
+	if err != nil {
+		return lp.Event{}, fmt.Errorf("leadprivacy: audit: extend tree: %w", err)
+	}
+	indexes := make([]int64, len(hashes))
+	raw := make([][32]byte, len(hashes))
+	first := tlog.StoredHashIndex(0, seq)
+	for i, h := range hashes {
+		indexes[i] = first + int64(i)
+		raw[i] = h
+	}
+	if err := events.WriteHashes(ctx, ev.OrgID, indexes, raw); err != nil {
+		return lp.Event{}, fmt.Errorf("leadprivacy: audit: write tree hashes: %w", err)
+	}
+	return ev, nil
+}
+
+// Authorize checks that actor holds want before a call of action. If not,
+// it records an ActionAccessDenied event in a transaction of its own (so the
+// attempt stays in the ChangeLog although the call fails) and returns the
+// error of actor.Authorize, which matches lp.ErrForbidden. An actor without
+// organisation or user cannot be recorded and is only refused. Services call
+// it first thing, outside their own transaction.
+func (l *Log) Authorize(ctx context.Context, store storage.Store, actor lp.Actor, want lp.Permission, action lp.Action) error {
+	denied := actor.Authorize(want)
+	if denied == nil || actor.OrgID == uuid.Nil || actor.UserID == uuid.Nil {
+		return denied
+	}
+	entry := Entry{Action: ActionAccessDenied, Details: []Detail{
+		Code(KeyAttempted, string(action)),
+		Code(KeyPermission, permissionName(want)),
+	}}
+	err := store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+		_, err := l.Record(ctx, tx, actor, entry)
+		return err
+	})
+	if err != nil {
+		l.logger.WarnContext(ctx, "leadprivacy: audit: could not record a denied call",
+			"org", actor.OrgID, "user", actor.UserID, "action", string(action), "error", err)
+		return errors.Join(denied, err)
+	}
+	return denied
+}
+
+// permissionName returns the code of a permission set, such as
+// "forget" or "block+search".
+func permissionName(p lp.Permission) string {
+	names := []struct {
+		p    lp.Permission
+		name string
+	}{
+		{lp.PermSearch, "search"}, {lp.PermForget, "forget"}, {lp.PermBlock, "block"},
+		{lp.PermImport, "import"}, {lp.PermManageRetention, "manage_retention"},
+		{lp.PermReadChangeLog, "read_changelog"},
+	}
+	s := ""
+	for _, n := range names {
+		if p&n.p != 0 {
+			if s != "" {
+				s += "+"
+			}
+			s += n.name
+		}
+	}
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// fingerprinter returns the organisation's fingerprinter, fetching its key
+// from the KeyProvider on first use. A failed fetch is not cached.
+func (l *Log) fingerprinter(ctx context.Context, org uuid.UUID) (*phone.Fingerprinter, error) {
+	l.mu.Lock()
+	ent, ok := l.fps[org]
+	if !ok {
+		ent = &fpEntry{done: make(chan struct{})}
+		l.fps[org] = ent
+	}
+	l.mu.Unlock()
+	if ok {
+		select {
+		case <-ent.done:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("leadprivacy: audit: fingerprint key: %w", ctx.Err())
+		}
+		if ent.err != nil {
+			return l.fingerprinter(ctx, org) // the loader failed and dropped its entry: try again
+		}
+		return ent.fp, nil
+	}
+	ent.fp, ent.err = l.loadFingerprinter(ctx, org)
+	if ent.err != nil {
+		l.mu.Lock()
+		delete(l.fps, org)
+		l.mu.Unlock()
+	}
+	close(ent.done)
+	return ent.fp, ent.err
+}
+
+func (l *Log) loadFingerprinter(ctx context.Context, org uuid.UUID) (*phone.Fingerprinter, error) {
+	if l.keys == nil {
+		return nil, fmt.Errorf("%w: audit: no KeyProvider to fingerprint numbers with", lp.ErrInvalidArgument)
+	}
+	key, err := l.keys.FingerprintKey(ctx, org)
+	if err != nil {
+		return nil, fmt.Errorf("leadprivacy: audit: fingerprint key: %w", err)
+	}
+	fp, err := phone.NewFingerprinter(key)
+	if err != nil {
+		return nil, fmt.Errorf("leadprivacy: audit: fingerprint key: %w", err)
+	}
+	return fp, nil
+}
+
+// storeHashReader reads tree hashes from the store for the tlog functions.
+func storeHashReader(ctx context.Context, events storage.Events, org uuid.UUID) tlog.HashReaderFunc {
+	return func(indexes []int64) ([]tlog.Hash, error) {
+		if len(indexes) == 0 {
+			return nil, nil
+		}
+		raw, err := events.ReadHashes(ctx, org, indexes)
+		if err != nil {
+			return nil, err
+		}
+		hs := make([]tlog.Hash, len(raw))
+		for i, h := range raw {
+			hs[i] = h
+		}
+		return hs, nil
+	}
+}

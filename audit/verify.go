@@ -1,0 +1,343 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/google/uuid"
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/storage"
+)
+
+var (
+	// ErrTampered means the ChangeLog does not match a signed checkpoint or
+	// its own tree hashes: an event was changed, deleted, inserted,
+	// reordered or truncated. The error is a *TamperError saying where.
+	ErrTampered = errors.New("leadprivacy: changelog does not match its checkpoint")
+
+	// ErrBadCheckpoint means a checkpoint is malformed, is not signed by the
+	// expected key, or belongs to another organisation.
+	ErrBadCheckpoint = errors.New("leadprivacy: invalid changelog checkpoint")
+)
+
+// TamperError reports where Verify found the ChangeLog altered. It matches
+// ErrTampered with errors.Is.
+type TamperError struct {
+	// Index is the sequence number of the first event that fails, or -1
+	// when the log cannot tell (its tree hashes were rewritten to match
+	// altered events, so only the checkpoint's root disagrees).
+	Index  int64
+	Reason string
+}
+
+func (e *TamperError) Error() string {
+	at := "at an unknown event"
+	if e.Index >= 0 {
+		at = "at event " + strconv.FormatInt(e.Index, 10)
+	}
+	return ErrTampered.Error() + ": " + at + ": " + e.Reason
+}
+
+// Is reports whether target is ErrTampered.
+func (e *TamperError) Is(target error) bool { return target == ErrTampered }
+
+// checkpointOrgLine is the line a checkpoint adds after tlog.FormatTree's
+// three lines to bind the tree to one organisation's log. tlog.ParseTree
+// ignores extra lines, as its format allows.
+func checkpointText(org uuid.UUID, tree tlog.Tree) string {
+	return string(tlog.FormatTree(tree)) + "leadprivacy changelog " + org.String() + "\n"
+}
+
+// Checkpoint returns a signed checkpoint of the actor's organisation's
+// ChangeLog as it is now: a note (golang.org/x/mod/sumdb/note) whose text
+// is tlog.FormatTree of the tree (size and root hash) followed by the line
+// "leadprivacy changelog <organisation id>", signed with the Log's signer.
+// The host stores it outside the database (such as with its auditor) and
+// later passes it to Verify. It needs lp.PermReadChangeLog and a signer.
+//
+// A checkpoint vouches for the log as stored; Verify the log against the
+// previous checkpoint before signing a new one, so a change made in between
+// cannot be vouched for.
+func (l *Log) Checkpoint(ctx context.Context, store storage.Store, actor lp.Actor) ([]byte, error) {
+	if err := l.Authorize(ctx, store, actor, lp.PermReadChangeLog, actionReadChangeLog); err != nil {
+		return nil, err
+	}
+	if l.signer == nil {
+		return nil, fmt.Errorf("%w: audit: the Log has no checkpoint signer", lp.ErrInvalidArgument)
+	}
+	var tree tlog.Tree
+	err := store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+		var err error
+		if tree.N, err = tx.Events().Count(ctx, actor.OrgID); err != nil {
+			return err
+		}
+		tree.Hash, err = tlog.TreeHash(tree.N, storeHashReader(ctx, tx.Events(), actor.OrgID))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("leadprivacy: audit: checkpoint: %w", err)
+	}
+	msg, err := note.Sign(&note.Note{Text: checkpointText(actor.OrgID, tree)}, l.signer)
+	if err != nil {
+		return nil, fmt.Errorf("leadprivacy: audit: sign checkpoint: %w", err)
+	}
+	return msg, nil
+}
+
+// OpenCheckpoint checks that msg is a checkpoint of org's ChangeLog signed
+// by verifier's key and returns the tree it vouches for. Any other message
+// fails with ErrBadCheckpoint.
+func OpenCheckpoint(msg []byte, org uuid.UUID, verifier note.Verifier) (tlog.Tree, error) {
+	if verifier == nil {
+		return tlog.Tree{}, fmt.Errorf("%w: no verifier", ErrBadCheckpoint)
+	}
+	n, err := note.Open(msg, note.VerifierList(verifier))
+	if err != nil {
+		return tlog.Tree{}, fmt.Errorf("%w: %w", ErrBadCheckpoint, err)
+	}
+	tree, err := tlog.ParseTree([]byte(n.Text))
+	if err != nil {
+		return tlog.Tree{}, fmt.Errorf("%w: %w", ErrBadCheckpoint, err)
+	}
+	if n.Text != checkpointText(org, tree) {
+		return tlog.Tree{}, fmt.Errorf("%w: not a checkpoint of this organisation's changelog", ErrBadCheckpoint)
+	}
+	return tree, nil
+}
+
+// verifyPageSize is how many events Verify holds in memory at once.
+const verifyPageSize = 8192
+
+// Verify checks org's ChangeLog in store against a checkpoint the host
+// kept elsewhere, signed by verifier's key. It re-reads every event (page
+// by page, in memory bounded by the page size), recomputes each event's
+// record hash and the Merkle tree, and checks that:
+//
+//   - the checkpoint is validly signed and is one of org (else ErrBadCheckpoint);
+//   - every event sits at its sequence number, none missing or out of place;
+//   - the tree hashes stored with the events equal the recomputed ones;
+//   - the first N events (N the checkpoint's size) hash to the
+//     checkpoint's root, and the log has at least N events.
+//
+// Together these detect any event that was changed, deleted, reordered,
+// inserted or truncated since the checkpoint, and any tree hash changed at
+// any time; since the current tree is recomputed from the very events that
+// hash to the checkpoint's root, it is consistent with the checkpoint by
+// construction. A failure is a *TamperError (ErrTampered) naming the first
+// failing event when the log can tell. On success Verify returns the tree of
+// the current log (at least the checkpoint's size), ready to be signed
+// into the next checkpoint.
+//
+// Verify takes no actor: it reveals no event, only whether the log is
+// intact, and needs only the public key, so an auditor can run it.
+func Verify(ctx context.Context, store storage.Store, org uuid.UUID, checkpoint []byte, verifier note.Verifier) (tlog.Tree, error) {
+	tree, err := OpenCheckpoint(checkpoint, org, verifier)
+	if err != nil {
+		return tlog.Tree{}, err
+	}
+	var size int64
+	err = store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+		var err error
+		size, err = tx.Events().Count(ctx, org)
+		return err
+	})
+	if err != nil {
+		return tlog.Tree{}, fmt.Errorf("leadprivacy: audit: verify: %w", err)
+	}
+	var fr frontier
+	if tree.N == 0 {
+		if err := fr.checkRoot(0, tree.Hash); err != nil {
+			return tlog.Tree{}, err
+		}
+	}
+	for from := int64(0); from < size; from += verifyPageSize {
+		to := min(from+verifyPageSize, size)
+		evs, stored, err := readVerifyPage(ctx, store, org, from, to)
+		if err != nil {
+			return tlog.Tree{}, err
+		}
+		for i, e := range evs {
+			seq := from + int64(i)
+			first := tlog.StoredHashIndex(0, seq) - tlog.StoredHashIndex(0, from)
+			if err := fr.add(org, seq, e, stored[first:]); err != nil {
+				return tlog.Tree{}, err
+			}
+			if seq+1 == tree.N {
+				if err := fr.checkRoot(tree.N, tree.Hash); err != nil {
+					return tlog.Tree{}, err
+				}
+			}
+		}
+		if int64(len(evs)) < to-from {
+			return tlog.Tree{}, &TamperError{Index: from + int64(len(evs)), Reason: "event missing"}
+		}
+	}
+	if size < tree.N {
+		return tlog.Tree{}, &TamperError{Index: size, Reason: "the log is shorter than the checkpoint (events deleted or truncated)"}
+	}
+	head, err := tlog.TreeHash(size, &fr)
+	if err != nil {
+		return tlog.Tree{}, fmt.Errorf("leadprivacy: audit: verify: %w", err)
+	}
+	return tlog.Tree{N: size, Hash: head}, nil
+}
+
+// readVerifyPage reads the events [from, to) and the tree hashes stored
+// with them, which occupy the storage indexes from StoredHashIndex(0, from)
+// up to StoredHashIndex(0, to).
+func readVerifyPage(ctx context.Context, store storage.Store, org uuid.UUID, from, to int64) ([]lp.Event, []tlog.Hash, error) {
+	lo, hi := tlog.StoredHashIndex(0, from), tlog.StoredHashIndex(0, to)
+	indexes := make([]int64, hi-lo)
+	for i := range indexes {
+		indexes[i] = lo + int64(i)
+	}
+	var evs []lp.Event
+	var stored []tlog.Hash
+	err := store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+		var err error
+		if evs, err = tx.Events().Range(ctx, org, from, to); err != nil {
+			return err
+		}
+		stored, err = storeHashReader(ctx, tx.Events(), org)(indexes)
+		return err
+	})
+	switch {
+	case errors.Is(err, lp.ErrNotFound):
+		return nil, nil, &TamperError{Index: from, Reason: "tree hashes missing for the events from here on"}
+	case err != nil:
+		return nil, nil, fmt.Errorf("leadprivacy: audit: verify: %w", err)
+	}
+	return evs, stored, nil
+}
+
+// frontier recomputes a Merkle tree one record at a time, keeping only
+// the newest hash of each level: exactly the hashes tlog needs to add the
+// next record (the left siblings of its path) and to hash the whole tree
+// (the roots of its complete subtrees). It is a tlog.HashReader over them.
+type frontier struct {
+	hash [64]tlog.Hash
+	node [64]int64 // the node index at each level whose hash is held
+	buf  []byte    // encoding buffer reused across records
+}
+
+// add appends event e as record seq, checks it and the tree hashes it
+// creates against stored (the hashes stored for it, followed by later
+// ones).
+func (f *frontier) add(org uuid.UUID, seq int64, e lp.Event, stored []tlog.Hash) error {
+	if e.Seq != seq {
+		return &TamperError{Index: seq, Reason: "event out of place (deleted, inserted or reordered)"}
+	}
+	if e.OrgID != org {
+		return &TamperError{Index: seq, Reason: "event of another organisation"}
+	}
+	f.buf = AppendCanonical(f.buf[:0], e)
+	hashes, err := tlog.StoredHashesForRecordHash(seq, tlog.RecordHash(f.buf), f)
+	if err != nil {
+		return fmt.Errorf("leadprivacy: audit: verify: %w", err)
+	}
+	for level, h := range hashes {
+		switch {
+		case level >= len(stored) || stored[level] != h && level == 0:
+			return &TamperError{Index: seq, Reason: "event differs from the hash recorded with it"}
+		case stored[level] != h:
+			return &TamperError{Index: seq, Reason: "stored tree hash differs from the recomputed one"}
+		}
+		f.hash[level], f.node[level] = h, seq>>level
+	}
+	return nil
+}
+
+// checkRoot checks the tree of the first n records against root.
+func (f *frontier) checkRoot(n int64, root tlog.Hash) error {
+	th, err := tlog.TreeHash(n, f)
+	if err != nil {
+		return fmt.Errorf("leadprivacy: audit: verify: %w", err)
+	}
+	if th != root {
+		return &TamperError{Index: -1, Reason: "the first " + strconv.FormatInt(n, 10) + " events do not hash to the checkpoint's root"}
+	}
+	return nil
+}
+
+// ReadHashes implements tlog.HashReader.
+func (f *frontier) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	for i, index := range indexes {
+		level, n := tlog.SplitStoredHashIndex(index)
+		if f.node[level] != n {
+			return nil, fmt.Errorf("leadprivacy: audit: hash %d is not on the tree's frontier", index)
+		}
+		out[i] = f.hash[level]
+	}
+	return out, nil
+}
+
+// Proof shows that one event is in a checkpointed ChangeLog without
+// re-reading the log: the event and the tree hashes linking it to the root
+// of the tree of size TreeSize.
+type Proof struct {
+	Event    lp.Event
+	TreeSize int64
+	Hashes   tlog.RecordProof
+}
+
+// Prove returns the inclusion proof of the event with sequence number seq
+// in the actor's organisation's tree of size treeSize (the size of a
+// checkpoint). It needs lp.PermReadChangeLog; seq must be below treeSize,
+// and treeSize at most the log's size, else ErrInvalidArgument.
+func (l *Log) Prove(ctx context.Context, store storage.Store, actor lp.Actor, seq, treeSize int64) (Proof, error) {
+	if err := l.Authorize(ctx, store, actor, lp.PermReadChangeLog, actionReadChangeLog); err != nil {
+		return Proof{}, err
+	}
+	p := Proof{TreeSize: treeSize}
+	err := store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+		n, err := tx.Events().Count(ctx, actor.OrgID)
+		if err != nil {
+			return err
+		}
+		if seq < 0 || seq >= treeSize || treeSize > n {
+			return invalid("seq", "must be below treeSize, and treeSize at most the log's size")
+		}
+		evs, err := tx.Events().Range(ctx, actor.OrgID, seq, seq+1)
+		if err != nil {
+			return err
+		}
+		if len(evs) != 1 {
+			return fmt.Errorf("%w: audit: event %d", lp.ErrNotFound, seq)
+		}
+		p.Event = evs[0]
+		p.Hashes, err = tlog.ProveRecord(treeSize, seq, storeHashReader(ctx, tx.Events(), actor.OrgID))
+		return err
+	})
+	if err != nil {
+		return Proof{}, fmt.Errorf("leadprivacy: audit: prove: %w", err)
+	}
+	return p, nil
+}
+
+// CheckProof checks that p's event is in org's ChangeLog as vouched for by
+// checkpoint, signed by verifier's key. A proof for another tree size than
+// the checkpoint's fails with ErrInvalidArgument, a bad checkpoint with
+// ErrBadCheckpoint, and an event that is not in the tree (or was altered)
+// with ErrTampered.
+func CheckProof(checkpoint []byte, org uuid.UUID, verifier note.Verifier, p Proof) error {
+	tree, err := OpenCheckpoint(checkpoint, org, verifier)
+	if err != nil {
+		return err
+	}
+	if p.TreeSize != tree.N {
+		return invalid("Proof.TreeSize", "differs from the checkpoint's size")
+	}
+	if p.Event.OrgID != org {
+		return &TamperError{Index: p.Event.Seq, Reason: "event of another organisation"}
+	}
+	if err := tlog.CheckRecord(p.Hashes, tree.N, tree.Hash, p.Event.Seq, RecordHash(p.Event)); err != nil {
+		return &TamperError{Index: p.Event.Seq, Reason: "event is not in the checkpointed log as it is"}
+	}
+	return nil
+}
