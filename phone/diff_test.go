@@ -248,4 +248,3 @@ func TestFastPathAgrees(t *testing.T) {
 		t.Errorf("fast path decided only %.1f%% of inputs", 100*share)
 	}
 }
-

@@ -99,6 +99,15 @@ func fastPath(dst []byte, sc *scanned, ri *regionInfo) (out []byte, r Reason, ok
 	if c := final.checkLength(len(nsn)); c != lengthPossible {
 		return dst, c.reason(), true
 	}
+	// Stability: parsing the result again ("+" cc nsn) must not strip a
+	// national prefix once more.
+	again, changed, decided := final.stripNationalPrefix(nsn)
+	if !decided {
+		return dst, 0, false
+	}
+	if c := final.checkLength(len(again)); changed && (c == lengthPossible || c == lengthTooLong) {
+		return dst, ReasonNationalPrefix, true
+	}
 	dst = append(dst, '+')
 	dst = append(dst, cc.text...)
 	return append(dst, nsn...), reasonNone, true

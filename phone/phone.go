@@ -42,6 +42,10 @@ const (
 	// ReasonInvalidRegion: a national number (no '+' or international
 	// prefix) with a default region libphonenumber does not know.
 	ReasonInvalidRegion
+	// ReasonNationalPrefix: after the country code and one national
+	// (trunk) prefix are removed, the number still starts with a national
+	// prefix ("+49 0 0301234"), so it has no single canonical form.
+	ReasonNationalPrefix
 	numReasons
 )
 
@@ -55,6 +59,7 @@ var reasonText = [numReasons]string{
 	ReasonInvalidLength:      "invalid length for the country",
 	ReasonUnknownCountryCode: "unknown country calling code",
 	ReasonInvalidRegion:      "unknown default region",
+	ReasonNationalPrefix:     "repeated national prefix",
 }
 
 // String returns a short English description of the reason.

@@ -35,7 +35,14 @@ func slowPath(dst []byte, sc *scanned, ri *regionInfo) ([]byte, Reason) {
 	}
 	switch phonenumbers.IsPossibleNumberWithReason(num) {
 	case phonenumbers.IS_POSSIBLE:
-		return append(dst, phonenumbers.Format(num, phonenumbers.E164)...), reasonNone
+		e164 := phonenumbers.Format(num, phonenumbers.E164)
+		// Stability: libphonenumber strips one national prefix per parse,
+		// so "+49 00000" would become "+490000" when parsed again. Such a
+		// result is rejected rather than stored in two spellings.
+		if again, err := phonenumbers.Parse(e164, "ZZ"); err != nil || phonenumbers.Format(again, phonenumbers.E164) != e164 {
+			return dst, ReasonNationalPrefix
+		}
+		return append(dst, e164...), reasonNone
 	case phonenumbers.TOO_SHORT, phonenumbers.IS_POSSIBLE_LOCAL_ONLY:
 		return dst, ReasonTooShort
 	case phonenumbers.TOO_LONG:
