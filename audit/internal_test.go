@@ -1,0 +1,4 @@
+package audit
+
+// CheckDetails exposes the detail rules to the external tests.
+var CheckDetails = detailsMap
