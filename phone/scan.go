@@ -44,20 +44,25 @@ func (s *scanned) scan(input string) Reason {
 		c := input[i]
 		if c < utf8.RuneSelf {
 			i++
-			switch {
-			case c >= '0' && c <= '9':
-				if r := s.digit(c); r != reasonNone {
-					return r
+			switch asciiClass[c] {
+			case classDigit:
+				if s.n == maxDigits {
+					return ReasonTooLong
 				}
-			case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f':
+				s.d[s.n] = c
+				s.n++
+			case classBlank:
 				continue // blanks keep the apostrophe allowed
-			case c == '-' || c == '.' || c == '/' || c == '(' || c == ')' || c == '[' || c == ']' || c == '~':
-			case c == '+':
+			case classSeparator:
+			case classPlus:
 				if r := s.plusSign(); r != reasonNone {
 					return r
 				}
-			case c == '\'' && apostropheOK:
-			case c|0x20 >= 'a' && c|0x20 <= 'z':
+			case classApostrophe:
+				if !apostropheOK {
+					return ReasonInvalidChars
+				}
+			case classLetter:
 				return ReasonLetters
 			default:
 				return ReasonInvalidChars
@@ -111,6 +116,34 @@ func (s *scanned) plusSign() Reason {
 	s.plus = true
 	return reasonNone
 }
+
+// Character classes of ASCII bytes for scan.
+const (
+	classInvalid = iota
+	classDigit
+	classBlank
+	classSeparator
+	classPlus
+	classApostrophe
+	classLetter
+)
+
+var asciiClass = func() (t [utf8.RuneSelf]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = classDigit
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = classLetter, classLetter
+	}
+	for _, c := range " \t\n\r\v\f" {
+		t[c] = classBlank
+	}
+	for _, c := range "-./()[]~" {
+		t[c] = classSeparator
+	}
+	t['+'], t['\''] = classPlus, classApostrophe
+	return t
+}()
 
 // isZeroWidth reports invisible characters that copy-paste and CSV exports
 // leave in numbers: zero-width space, word joiner, byte order mark, soft
