@@ -1,0 +1,214 @@
+package sqlstore
+
+import (
+	"context"
+	"strings"
+
+	"github.com/google/uuid"
+
+	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/phone"
+	"github.com/leadprivacy/leadprivacy/storage"
+)
+
+type blocks struct{ t *txn }
+
+const blockCols = `org_id, id, number, project_id, blocked_by, blocked_at, expires_at, reason, source`
+
+func scanBlock(r scanner) (lp.BlockEntry, error) {
+	var b lp.BlockEntry
+	err := r.Scan(uuidCol{&b.OrgID}, uuidCol{&b.ID}, &b.Number, uuidCol{&b.ProjectID}, uuidCol{&b.BlockedBy},
+		timeCol{&b.BlockedAt}, timeCol{&b.ExpiresAt}, &b.Reason, &b.Source)
+	return b, err
+}
+
+// blockArgs returns the values of blockCols for b. The org-wide scope is
+// stored as the zero uuid, not NULL, so the unique index covers it.
+func blockArgs(d Dialect, b lp.BlockEntry) []any {
+	return []any{d.id(b.OrgID), d.id(b.ID), string(b.Number), d.id(b.ProjectID), d.id(b.BlockedBy),
+		d.time(b.BlockedAt), d.time(b.ExpiresAt), b.Reason, string(b.Source)}
+}
+
+const insertBlocks = `INSERT INTO blocks (` + blockCols + `) VALUES `
+
+func (v blocks) Create(ctx context.Context, b lp.BlockEntry) error {
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	const op = "blocks.create"
+	d := v.t.d
+	// Insert only if the project scope exists: a missing project and a
+	// conflict are told apart without a failing statement.
+	n, err := v.t.affected(ctx, op, `INSERT INTO blocks (`+blockCols+`)
+		SELECT CAST(? AS {{UUID}}), CAST(? AS {{UUID}}), CAST(? AS TEXT), CAST(? AS {{UUID}}), CAST(? AS {{UUID}}),
+		       CAST(? AS {{TIME}}), CAST(? AS {{TIME}}), CAST(? AS TEXT), CAST(? AS TEXT)
+		WHERE `+projectScopeExists+` ON CONFLICT DO NOTHING`,
+		append(blockArgs(d, b), d.id(b.ProjectID), d.id(uuid.Nil), d.id(b.OrgID), d.id(b.ProjectID))...)
+	if err != nil || n > 0 {
+		return err
+	}
+	if err := v.projectsExist(ctx, op, b.OrgID, []uuid.UUID{b.ProjectID}); err != nil {
+		return err
+	}
+	return conflict(op)
+}
+
+// projectScopeExists is the condition that a block's scope is org-wide or
+// an existing project; its arguments are project, uuid.Nil, org, project.
+const projectScopeExists = `(? = ? OR EXISTS (SELECT 1 FROM projects WHERE org_id = ? AND id = ?))`
+
+// projectsExist returns ErrNotFound unless every project scope in ids
+// (uuid.Nil is org-wide) exists in org. It is one query.
+func (v blocks) projectsExist(ctx context.Context, op string, org uuid.UUID, ids []uuid.UUID) error {
+	want := map[uuid.UUID]bool{}
+	for _, id := range ids {
+		if id != uuid.Nil {
+			want[id] = true
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	d := v.t.d
+	distinct := make([]uuid.UUID, 0, len(want))
+	for id := range want {
+		distinct = append(distinct, id)
+	}
+	var n int
+	err := v.t.q.QueryRowContext(ctx, d.sql(`SELECT COUNT(*) FROM projects WHERE org_id = ? AND `+d.in("id", listUUID)),
+		d.id(org), d.uuidList(distinct)).Scan(&n)
+	if err != nil {
+		return translate(ctx, op, err)
+	}
+	if n != len(want) {
+		return notFound(op)
+	}
+	return nil
+}
+
+// scope is a block's (number, project) key.
+type scope struct {
+	number  phone.Number
+	project uuid.UUID
+}
+
+func (v blocks) CreateMany(ctx context.Context, org uuid.UUID, entries []lp.BlockEntry) (int, error) {
+	const op = "blocks.create_many"
+	d := v.t.d
+	args := make([]any, 0, len(entries)*9)
+	projects := make([]uuid.UUID, 0, 4)
+	seenProject := map[uuid.UUID]bool{}
+	seen := make(map[scope]bool, len(entries))
+	for _, b := range entries {
+		if err := b.Validate(); err != nil {
+			return 0, err
+		}
+		if b.OrgID != org {
+			return 0, &lp.FieldError{Field: "BlockEntry.OrgID", Reason: "must be the organisation of the batch"}
+		}
+		if !seenProject[b.ProjectID] {
+			seenProject[b.ProjectID] = true
+			projects = append(projects, b.ProjectID)
+		}
+		// Within the batch the first entry of a scope wins; the store's
+		// entries win through ON CONFLICT on the scope index below.
+		k := scope{b.Number, b.ProjectID}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		args = append(args, blockArgs(d, b)...)
+	}
+	if err := v.projectsExist(ctx, op, org, projects); err != nil {
+		return 0, err
+	}
+	if len(args) == 0 {
+		return 0, v.t.alive()
+	}
+	// Only scope duplicates are skipped; an id collision fails the
+	// statement (ErrConflict), and the savepoint undoes the earlier chunks.
+	var n int64
+	err := v.t.savepoint(ctx, op, func() error {
+		var err error
+		n, err = v.t.insertRows(ctx, op, insertBlocks, "ON CONFLICT (org_id, number, project_id) DO NOTHING", 9, args)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return int(n), nil
+}
+
+func (v blocks) Get(ctx context.Context, org, id uuid.UUID) (lp.BlockEntry, error) {
+	return get(ctx, v.t, "blocks.get", scanBlock,
+		`SELECT `+blockCols+` FROM blocks WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
+}
+
+func (v blocks) Update(ctx context.Context, b lp.BlockEntry) error {
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	const op = "blocks.update"
+	d := v.t.d
+	// Number and scope are part of the entry's identity: they are never
+	// rewritten, and a b that names others is rejected.
+	n, err := v.t.affected(ctx, op,
+		`UPDATE blocks SET blocked_by = ?, blocked_at = ?, expires_at = ?, reason = ?, source = ?
+		 WHERE org_id = ? AND id = ? AND number = ? AND project_id = ?`,
+		d.id(b.BlockedBy), d.time(b.BlockedAt), d.time(b.ExpiresAt), b.Reason, string(b.Source),
+		d.id(b.OrgID), d.id(b.ID), string(b.Number), d.id(b.ProjectID))
+	if err != nil || n > 0 {
+		return err
+	}
+	found, err := v.t.exists(ctx, op, `SELECT 1 FROM blocks WHERE org_id = ? AND id = ?`, d.id(b.OrgID), d.id(b.ID))
+	switch {
+	case err != nil:
+		return err
+	case found:
+		return &lp.FieldError{Field: "BlockEntry", Reason: "number and project scope of a block entry cannot change"}
+	}
+	return notFound(op)
+}
+
+func (v blocks) Delete(ctx context.Context, org, id uuid.UUID) error {
+	return v.t.mustAffect(ctx, "blocks.delete", `DELETE FROM blocks WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
+}
+
+func (v blocks) FindByNumbers(ctx context.Context, org uuid.UUID, numbers []phone.Number) ([]lp.BlockEntry, error) {
+	if len(numbers) == 0 {
+		return nil, v.t.alive()
+	}
+	d := v.t.d
+	ns := make([]string, len(numbers))
+	for i, n := range numbers {
+		ns[i] = string(n)
+	}
+	return list(ctx, v.t, "blocks.find_by_numbers", scanBlock,
+		`SELECT `+blockCols+` FROM blocks WHERE org_id = ? AND `+d.in("number", listText)+` ORDER BY id`,
+		d.id(org), d.textList(ns))
+}
+
+func (v blocks) List(ctx context.Context, org uuid.UUID, f storage.BlockFilter, page storage.Page) ([]lp.BlockEntry, error) {
+	d := v.t.d
+	where := []string{"org_id = ?", "id > ?"}
+	args := []any{d.id(org), d.id(page.After)}
+	if f.OrgWideOnly {
+		where = append(where, "project_id = ?")
+		args = append(args, d.id(uuid.Nil))
+	}
+	if f.ProjectID != uuid.Nil {
+		where = append(where, "project_id = ?")
+		args = append(args, d.id(f.ProjectID))
+	}
+	if !f.ActiveAt.IsZero() {
+		where = append(where, "(expires_at IS NULL OR expires_at > ?)")
+		args = append(args, d.time(f.ActiveAt))
+	}
+	if !f.ExpiredAt.IsZero() {
+		where = append(where, "expires_at <= ?")
+		args = append(args, d.time(f.ExpiredAt))
+	}
+	args = append(args, page.Size())
+	return list(ctx, v.t, "blocks.list", scanBlock,
+		`SELECT `+blockCols+` FROM blocks WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, args...)
+}

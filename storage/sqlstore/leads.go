@@ -1,0 +1,238 @@
+package sqlstore
+
+import (
+	"context"
+	"strings"
+
+	"github.com/google/uuid"
+
+	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/phone"
+	"github.com/leadprivacy/leadprivacy/storage"
+)
+
+type leads struct{ t *txn }
+
+const leadCols = `org_id, id, project_id, template_id, phones, fields, outcome, created_at, last_contact_at, closed_at, forgotten_at, legal_hold`
+
+func scanLead(r scanner) (lp.Lead, error) {
+	var l lp.Lead
+	var phones string
+	err := r.Scan(uuidCol{&l.OrgID}, uuidCol{&l.ID}, uuidCol{&l.ProjectID}, uuidCol{&l.TemplateID},
+		&phones, jsonCol{&l.Fields}, &l.Outcome, timeCol{&l.CreatedAt}, timeCol{&l.LastContactAt},
+		timeCol{&l.ClosedAt}, timeCol{&l.ForgottenAt}, &l.LegalHold)
+	if err != nil {
+		return l, err
+	}
+	if phones != "" {
+		for n := range strings.SplitSeq(phones, ",") {
+			l.Phones = append(l.Phones, phone.Number(n))
+		}
+	}
+	return l, nil
+}
+
+// leadArgs returns the values of leadCols for l.
+func leadArgs(d Dialect, l lp.Lead) []any {
+	fields := l.Fields
+	if fields == nil {
+		fields = map[string]string{}
+	}
+	return []any{d.id(l.OrgID), d.id(l.ID), d.id(l.ProjectID), d.id(l.TemplateID),
+		joinPhones(l.Phones), jsonText(fields), l.Outcome, d.time(l.CreatedAt), d.time(l.LastContactAt),
+		d.time(l.ClosedAt), d.time(l.ForgottenAt), l.LegalHold}
+}
+
+func joinPhones(ns []phone.Number) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = string(n)
+	}
+	return strings.Join(s, ",")
+}
+
+// phoneArgs returns the lead_phones rows (org_id, lead_id, number) of ls.
+func phoneArgs(d Dialect, ls ...lp.Lead) []any {
+	var args []any
+	for _, l := range ls {
+		for _, n := range l.Phones {
+			args = append(args, d.id(l.OrgID), d.id(l.ID), string(n))
+		}
+	}
+	return args
+}
+
+const insertPhones = `INSERT INTO lead_phones (org_id, lead_id, number) VALUES `
+
+// refsExist is the condition that the lead's project and template exist;
+// its arguments are org, project, org, template.
+const refsExist = `EXISTS (SELECT 1 FROM projects WHERE org_id = ? AND id = ?)
+	AND EXISTS (SELECT 1 FROM templates WHERE org_id = ? AND id = ?)`
+
+func (v leads) Create(ctx context.Context, l lp.Lead) error {
+	if err := l.Validate(); err != nil {
+		return err
+	}
+	const op = "leads.create"
+	d := v.t.d
+	args := append(leadArgs(d, l), d.id(l.OrgID), d.id(l.ProjectID), d.id(l.OrgID), d.id(l.TemplateID))
+	n, err := v.t.affected(ctx, op, `INSERT INTO leads (`+leadCols+`)
+		SELECT CAST(? AS {{UUID}}), CAST(? AS {{UUID}}), CAST(? AS {{UUID}}), CAST(? AS {{UUID}}),
+		       CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS {{TIME}}), CAST(? AS {{TIME}}),
+		       CAST(? AS {{TIME}}), CAST(? AS {{TIME}}), CAST(? AS BOOLEAN)
+		WHERE `+refsExist+` ON CONFLICT DO NOTHING`, args...)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		dup, err := v.t.exists(ctx, op, `SELECT 1 FROM leads WHERE org_id = ? AND id = ?`, d.id(l.OrgID), d.id(l.ID))
+		switch {
+		case err != nil:
+			return err
+		case dup:
+			return conflict(op)
+		}
+		return notFound(op)
+	}
+	_, err = v.t.insertRows(ctx, op, insertPhones, "", 3, phoneArgs(d, l))
+	return err
+}
+
+func (v leads) CreateMany(ctx context.Context, org uuid.UUID, ls []lp.Lead) error {
+	for _, l := range ls {
+		if err := l.Validate(); err != nil {
+			return err
+		}
+		if l.OrgID != org {
+			return &lp.FieldError{Field: "Lead.OrgID", Reason: "must be the organisation of the batch"}
+		}
+	}
+	if len(ls) == 0 {
+		return v.t.alive()
+	}
+	const op = "leads.create_many"
+	d := v.t.d
+	rows := make([]any, 0, len(ls)*12)
+	for _, l := range ls {
+		rows = append(rows, leadArgs(d, l)...)
+	}
+	// A savepoint makes the batch all or nothing even when the caller
+	// handles the error and commits, and keeps a PostgreSQL transaction
+	// usable after a conflict.
+	return v.t.savepoint(ctx, op, func() error {
+		if _, err := v.t.insertRows(ctx, op, `INSERT INTO leads (`+leadCols+`) VALUES `, "", 12, rows); err != nil {
+			return err
+		}
+		_, err := v.t.insertRows(ctx, op, insertPhones, "", 3, phoneArgs(d, ls...))
+		return err
+	})
+}
+
+func (v leads) Get(ctx context.Context, org, id uuid.UUID) (lp.Lead, error) {
+	return get(ctx, v.t, "leads.get", scanLead,
+		`SELECT `+leadCols+` FROM leads WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
+}
+
+func (v leads) Update(ctx context.Context, l lp.Lead) error {
+	if err := l.Validate(); err != nil {
+		return err
+	}
+	const op = "leads.update"
+	d := v.t.d
+	// A missing lead, project or template all mean ErrNotFound.
+	err := v.t.mustAffect(ctx, op, `UPDATE leads SET project_id = ?, template_id = ?, phones = ?, fields = ?,
+		outcome = ?, created_at = ?, last_contact_at = ?, closed_at = ?, forgotten_at = ?, legal_hold = ?
+		WHERE org_id = ? AND id = ? AND `+refsExist,
+		append(leadArgs(d, l)[2:], d.id(l.OrgID), d.id(l.ID), d.id(l.OrgID), d.id(l.ProjectID), d.id(l.OrgID), d.id(l.TemplateID))...)
+	if err != nil {
+		return err
+	}
+	if _, err := v.t.exec(ctx, op, `DELETE FROM lead_phones WHERE org_id = ? AND lead_id = ?`, d.id(l.OrgID), d.id(l.ID)); err != nil {
+		return err
+	}
+	_, err = v.t.insertRows(ctx, op, insertPhones, "", 3, phoneArgs(d, l))
+	return err
+}
+
+// Delete and DeleteMany rely on ON DELETE CASCADE (foreign_keys=ON on
+// SQLite) to remove the lead's phone numbers and contact attempts.
+
+func (v leads) Delete(ctx context.Context, org, id uuid.UUID) error {
+	return v.t.mustAffect(ctx, "leads.delete", `DELETE FROM leads WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
+}
+
+func (v leads) DeleteMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID) (int, error) {
+	if len(ids) == 0 {
+		return 0, v.t.alive()
+	}
+	d := v.t.d
+	n, err := v.t.affected(ctx, "leads.delete_many",
+		`DELETE FROM leads WHERE org_id = ? AND `+d.in("id", listUUID), d.id(org), d.uuidList(ids))
+	return int(n), err
+}
+
+func (v leads) FindByNumbers(ctx context.Context, org uuid.UUID, numbers []phone.Number) ([]lp.Lead, error) {
+	if len(numbers) == 0 {
+		return nil, v.t.alive()
+	}
+	d := v.t.d
+	ns := make([]string, len(numbers))
+	for i, n := range numbers {
+		ns[i] = string(n)
+	}
+	return list(ctx, v.t, "leads.find_by_numbers", scanLead,
+		`SELECT `+leadCols+` FROM leads WHERE org_id = ? AND id IN (
+		   SELECT lead_id FROM lead_phones WHERE org_id = ? AND `+d.in("number", listText)+`)
+		 ORDER BY id`,
+		d.id(org), d.id(org), d.textList(ns))
+}
+
+// basisTime is the SQL expression of a retention basis time. It matches
+// the expressions of the leads_retention_* indexes.
+func basisTime(b lp.RetentionBasis) (string, error) {
+	switch b {
+	case lp.SinceLastContact:
+		return "COALESCE(last_contact_at, created_at)", nil
+	case lp.SinceCreated:
+		return "created_at", nil
+	case lp.SinceClosed:
+		return "closed_at", nil // NULL (open) never compares true
+	}
+	return "", &lp.FieldError{Field: "LeadFilter.Basis", Reason: "must be last_contact, created or closed"}
+}
+
+func (v leads) List(ctx context.Context, org uuid.UUID, f storage.LeadFilter, page storage.Page) ([]lp.Lead, error) {
+	d := v.t.d
+	where := []string{"org_id = ?", "id > ?"}
+	args := []any{d.id(org), d.id(page.After)}
+	if f.ProjectID != uuid.Nil {
+		where = append(where, "project_id = ?")
+		args = append(args, d.id(f.ProjectID))
+	}
+	if len(f.Outcomes) > 0 {
+		where = append(where, d.in("outcome", listText))
+		args = append(args, d.textList(f.Outcomes))
+	}
+	if len(f.ExcludeOutcomes) > 0 {
+		where = append(where, "NOT ("+d.in("outcome", listText)+")")
+		args = append(args, d.textList(f.ExcludeOutcomes))
+	}
+	if !f.Before.IsZero() {
+		expr, err := basisTime(f.Basis)
+		if err != nil {
+			return nil, err
+		}
+		where = append(where, expr+" < ?")
+		args = append(args, d.time(f.Before))
+	}
+	if f.Forgotten != nil {
+		if *f.Forgotten {
+			where = append(where, "forgotten_at IS NOT NULL")
+		} else {
+			where = append(where, "forgotten_at IS NULL")
+		}
+	}
+	args = append(args, page.Size())
+	return list(ctx, v.t, "leads.list", scanLead,
+		`SELECT `+leadCols+` FROM leads WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, args...)
+}

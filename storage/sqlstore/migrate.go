@@ -1,0 +1,109 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// migrationFiles holds the schema migrations, NNNN_name.sql, applied in
+// order. Each is written once for both dialects with type markers.
+//
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+type migration struct {
+	version int
+	sql     string
+}
+
+// migrations returns the embedded migrations in version order.
+func migrations() ([]migration, error) {
+	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var out []migration
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "migrations/")
+		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return nil, fmt.Errorf("leadprivacy: sqlstore: migration %s has no version number", base)
+		}
+		b, err := migrationFiles.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, migration{version: v, sql: string(b)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	return out, nil
+}
+
+// SchemaVersion is the newest schema version this code migrates to.
+func SchemaVersion() int {
+	ms, err := migrations()
+	if err != nil || len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].version
+}
+
+// Migrate brings the database to the newest schema version. It is
+// idempotent and safe when several processes run it at once: the whole
+// migration runs in one transaction that first takes a lock (a
+// transaction-scoped advisory lock on PostgreSQL, keyed by the current
+// schema; the write lock of BEGIN IMMEDIATE on SQLite), then reads the
+// schema_version table and applies only the missing versions. A database
+// whose version is newer than this code fails with *SchemaVersionError.
+// OpenSQLite and OpenPostgres call it; a Store made by New needs it once.
+func (s *Store) Migrate(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return fmt.Errorf("leadprivacy: sqlstore: read migrations: %w", err)
+	}
+	latest := ms[len(ms)-1].version
+	d := s.dialect
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if d == Postgres {
+			// Serialises migrators of this schema until the transaction ends.
+			if _, err := tx.ExecContext(ctx,
+				`SELECT pg_advisory_xact_lock(hashtext('leadprivacy.migrate.' || current_schema()))`); err != nil {
+				return translate(ctx, "migrate.lock", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, d.sql(`CREATE TABLE IF NOT EXISTS schema_version (
+			version    INTEGER NOT NULL PRIMARY KEY,
+			applied_at {{TIME}} NOT NULL)`)); err != nil {
+			return translate(ctx, "migrate.version_table", err)
+		}
+		var current int
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
+			return translate(ctx, "migrate.read_version", err)
+		}
+		if current > latest {
+			return &SchemaVersionError{Database: current, Code: latest}
+		}
+		for _, m := range ms {
+			if m.version <= current {
+				continue
+			}
+			op := "migrate." + strconv.Itoa(m.version)
+			if _, err := tx.ExecContext(ctx, d.sql(m.sql)); err != nil {
+				return translate(ctx, op, err)
+			}
+			if _, err := tx.ExecContext(ctx, d.sql(`INSERT INTO schema_version (version, applied_at) VALUES (?, ?)`),
+				m.version, d.time(time.Now())); err != nil {
+				return translate(ctx, op, err)
+			}
+			s.opts.Logger.InfoContext(ctx, "leadprivacy: sqlstore: applied migration", "version", m.version, "dialect", d.String())
+		}
+		return nil
+	})
+}

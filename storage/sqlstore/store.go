@@ -1,0 +1,223 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"strconv"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"              // registers the "sqlite" driver
+
+	"github.com/leadprivacy/leadprivacy/storage"
+)
+
+// Options configures a Store. A nil *Options means the defaults.
+type Options struct {
+	// Logger receives retries and compaction notes; nil discards them.
+	// Nothing logged contains personal data.
+	Logger *slog.Logger
+	// MaxAttempts bounds how often WithTx runs a transaction that fails
+	// with a busy lock or a serialization failure. 0 means 10.
+	MaxAttempts int
+	// BusyTimeout is how long a SQLite connection waits for a lock before
+	// reporting busy (PRAGMA busy_timeout). 0 means 5 s. OpenSQLite only.
+	BusyTimeout time.Duration
+}
+
+func (o *Options) withDefaults() Options {
+	var r Options
+	if o != nil {
+		r = *o
+	}
+	if r.Logger == nil {
+		r.Logger = slog.New(slog.DiscardHandler)
+	}
+	if r.MaxAttempts <= 0 {
+		r.MaxAttempts = 10
+	}
+	if r.BusyTimeout <= 0 {
+		r.BusyTimeout = 5 * time.Second
+	}
+	return r
+}
+
+// Store is a storage.Store on a SQL database.
+type Store struct {
+	db      *sql.DB
+	dialect Dialect
+	opts    Options
+	ownsDB  bool // Close closes db: opened by OpenSQLite or OpenPostgres
+}
+
+var _ storage.Store = (*Store)(nil)
+
+// OpenSQLite opens (creating if needed) the SQLite database file at path
+// and migrates it to the newest schema.
+//
+// Every connection runs with journal_mode=WAL, synchronous=FULL (a
+// committed transaction survives power loss), foreign_keys=ON,
+// secure_delete=ON (deleted content is overwritten with zeros) and
+// busy_timeout, and begins transactions with BEGIN IMMEDIATE. The pool
+// holds one connection: SQLite runs one writer at a time, and queueing
+// writers in the pool is fairer and cheaper than letting them poll the
+// file lock. Several processes may open the same file; their lock waits
+// are bounded by busy_timeout and retried by WithTx.
+func OpenSQLite(ctx context.Context, path string, opts *Options) (*Store, error) {
+	o := opts.withDefaults()
+	db, err := sql.Open("sqlite", sqliteDSN(path, o.BusyTimeout))
+	if err != nil {
+		return nil, fmt.Errorf("leadprivacy: sqlstore: open sqlite: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	return open(ctx, db, SQLite, o)
+}
+
+// sqliteDSN returns the modernc.org/sqlite DSN for path with the pragmas
+// OpenSQLite documents. They are set per connection, so a connection the
+// pool replaces gets them too.
+func sqliteDSN(path string, busy time.Duration) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(busy.Milliseconds(), 10)+")")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Add("_pragma", "secure_delete(ON)")
+	q.Set("_txlock", "immediate")
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+// OpenPostgres connects to the PostgreSQL database at dsn (any DSN or URL
+// github.com/jackc/pgx/v5 accepts) and migrates it to the newest schema.
+// Tables are created in the connection's search_path schema.
+func OpenPostgres(ctx context.Context, dsn string, opts *Options) (*Store, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("leadprivacy: sqlstore: open postgres: %w", err)
+	}
+	return open(ctx, db, Postgres, opts.withDefaults())
+}
+
+func open(ctx context.Context, db *sql.DB, d Dialect, o Options) (*Store, error) {
+	s := &Store{db: db, dialect: d, opts: o, ownsDB: true}
+	if err := s.Migrate(ctx); err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	return s, nil
+}
+
+// New returns a Store on the host's own db, which it does not configure,
+// migrate or close: call Migrate once before use. For SQLite the host's
+// DSN should set the pragmas OpenSQLite documents (foreign_keys is
+// required for ErrNotFound on missing references).
+func New(db *sql.DB, d Dialect, opts *Options) (*Store, error) {
+	if db == nil || !d.valid() {
+		return nil, errors.New("leadprivacy: sqlstore: New needs a *sql.DB and a known dialect")
+	}
+	return &Store{db: db, dialect: d, opts: opts.withDefaults()}, nil
+}
+
+// DB returns the underlying database handle, for hosts that run their own
+// statements next to the Store.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Dialect returns the store's SQL dialect.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Close closes the database if OpenSQLite or OpenPostgres opened it; a
+// Store made by New leaves the host's *sql.DB open.
+func (s *Store) Close() error {
+	if !s.ownsDB {
+		return nil
+	}
+	return s.db.Close()
+}
+
+// WithTx runs fn in a transaction (storage.Store). A transaction that
+// fails with SQLite busy/locked or a PostgreSQL serialization failure or
+// deadlock is rolled back and run again, up to Options.MaxAttempts times
+// with jittered exponential backoff; then it fails with ErrBusy.
+func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context, tx storage.Tx) error) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		t := s.attach(tx)
+		defer t.done.Store(true)
+		return fn(ctx, t)
+	})
+}
+
+// inTx is WithTx on a raw *sql.Tx.
+func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	backoff := time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := s.runTx(ctx, fn)
+		if err == nil || !retryable(err) {
+			return err
+		}
+		if attempt >= s.opts.MaxAttempts {
+			return &dbError{op: "transaction", sentinel: ErrBusy, cause: err}
+		}
+		s.opts.Logger.DebugContext(ctx, "leadprivacy: sqlstore: retrying transaction", "attempt", attempt, "dialect", s.dialect.String())
+		wait := backoff/2 + rand.N(backoff)
+		backoff = min(backoff*2, 200*time.Millisecond)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("leadprivacy: sqlstore: transaction: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) (err error) {
+	if cerr := ctx.Err(); cerr != nil {
+		return fmt.Errorf("leadprivacy: sqlstore: transaction: %w", cerr)
+	}
+	sqlTx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return translate(ctx, "begin", err)
+	}
+	committed := false
+	defer func() {
+		if committed {
+			return
+		}
+		rbErr := sqlTx.Rollback()
+		if p := recover(); p != nil {
+			panic(p)
+		}
+		if err != nil && rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+			s.opts.Logger.WarnContext(ctx, "leadprivacy: sqlstore: rollback failed", "error", rbErr.Error())
+		}
+	}()
+	if err = fn(ctx, sqlTx); err != nil {
+		return err
+	}
+	if err = ctx.Err(); err != nil {
+		return fmt.Errorf("leadprivacy: sqlstore: commit: %w", err)
+	}
+	committed = true // Commit ends the transaction whether it succeeds or not
+	return translate(ctx, "commit", sqlTx.Commit())
+}
+
+// Attach returns a storage.Tx running the SDK's operations inside the
+// host's own transaction, so they commit or roll back with the host's
+// changes. The host owns tx: it commits or rolls it back, and nothing is
+// retried (a busy or serialization error is returned to the host, who runs
+// its whole transaction again). The returned Tx is valid until tx ends.
+//
+// On PostgreSQL a failed statement aborts the host's transaction; the
+// methods that report ErrConflict or ErrNotFound as an expected outcome
+// (the Create methods, Users.AddMember, Contacts.Add) detect it without a
+// failing statement, so the transaction stays usable after them.
+func (s *Store) Attach(tx *sql.Tx) storage.Tx { return s.attach(tx) }
+
+func (s *Store) attach(tx *sql.Tx) *txn { return &txn{q: tx, d: s.dialect} }
