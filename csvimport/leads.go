@@ -82,6 +82,7 @@ type LeadReader struct {
 	opts   LeadOptions
 	cols   []Column
 	fields int // number of ColumnField columns, to size the maps
+	phones int // number of ColumnPhone columns, to size the slices
 }
 
 // NewLeadReader reads the header of r (its first non-blank row) and maps
@@ -117,8 +118,8 @@ func NewLeadReader(r io.Reader, tmpl leadprivacy.CampaignTemplate, opts LeadOpti
 		return nil, err
 	}
 	lr := &LeadReader{src: src, opts: opts}
-	src.format.Header = src.strings()
-	hasPhone, used := false, make(map[string]int)
+	src.format.Header = slices.Clone(src.strings())
+	used := make(map[string]int)
 	for i, h := range src.format.Header {
 		c := Column{Index: i + 1, Header: h}
 		n := normalize(h)
@@ -139,10 +140,12 @@ func NewLeadReader(r io.Reader, tmpl leadprivacy.CampaignTemplate, opts LeadOpti
 		case isPhoneHeader(h):
 			c.Kind = ColumnPhone
 		}
-		hasPhone = hasPhone || c.Kind == ColumnPhone
+		if c.Kind == ColumnPhone {
+			lr.phones++
+		}
 		lr.cols = append(lr.cols, c)
 	}
-	if !hasPhone {
+	if lr.phones == 0 {
 		return nil, &LineError{Line: src.line(), Err: ErrNoPhoneColumn, Fatal: true}
 	}
 	return lr, nil
@@ -210,6 +213,9 @@ func (lr *LeadReader) row(yield func(LeadDraft, error) bool) bool {
 			n, err := parseNumber(v, lr.opts.Region)
 			if err != nil {
 				return reject(lr.src, yield, invalidNumber(line, c.Index, v, err))
+			}
+			if d.Phones == nil {
+				d.Phones = make([]phone.Number, 0, lr.phones)
 			}
 			if !slices.Contains(d.Phones, n) {
 				d.Phones = append(d.Phones, n)

@@ -75,7 +75,7 @@ func NewNumberReader(r io.Reader, opts NumberOptions) (*NumberReader, error) {
 	}
 	nr.pending = true
 	if cells := src.strings(); isHeader(cells) {
-		src.format.Header = cells
+		src.format.Header = slices.Clone(cells)
 		nr.pending = false
 		if len(nr.cols) == 0 {
 			for i, h := range cells {

@@ -45,6 +45,7 @@ type source struct {
 	format Format
 	rows   int
 	used   bool
+	cells  []string // reused by strings
 }
 
 // open detects the encoding from a bounded prefix of r, then the delimiter
@@ -217,24 +218,22 @@ func (s *source) field(i int) []byte {
 }
 
 // strings returns all fields of the current record, trimmed, as strings
-// sharing one allocation. Invalid UTF-8 (possible after a valid prefix)
-// becomes U+FFFD.
+// sharing one allocation, in a slice reused from record to record. Invalid
+// UTF-8 (possible after a valid prefix) becomes U+FFFD.
 func (s *source) strings() []string {
+	out := s.cells[:0]
 	rec := string(s.sc.rec)
-	if !utf8.ValidString(rec) {
-		// Replacement changes lengths: convert field by field.
-		out := make([]string, s.fields())
-		for i := range out {
-			out[i] = strings.TrimSpace(strings.ToValidUTF8(string(s.field(i)), "\uFFFD"))
-		}
-		return out
-	}
-	out := make([]string, len(s.sc.ends))
+	valid := utf8.ValidString(rec)
 	start := 0
-	for i, end := range s.sc.ends {
-		out[i] = strings.TrimSpace(rec[start:end])
+	for _, end := range s.sc.ends {
+		v := rec[start:end]
+		if !valid {
+			v = strings.ToValidUTF8(v, "\uFFFD")
+		}
+		out = append(out, strings.TrimSpace(v))
 		start = end
 	}
+	s.cells = out
 	return out
 }
 
