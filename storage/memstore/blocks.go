@@ -1,0 +1,320 @@
+package memstore
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+
+	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/phone"
+	"github.com/leadprivacy/leadprivacy/storage"
+)
+
+type blocks struct{ tx *txn }
+
+func copyBlock(b lp.BlockEntry) lp.BlockEntry {
+	b.BlockedAt, b.ExpiresAt = utc(b.BlockedAt), utc(b.ExpiresAt)
+	return b
+}
+
+func scopeOf(b lp.BlockEntry) blockScope { return blockScope{b.Number, b.ProjectID} }
+
+// checkBlockProject reports ErrNotFound if b is project-scoped to a project missing in d.
+func (d *orgData) checkBlockProject(b lp.BlockEntry) error {
+	if b.OrgWide() {
+		return nil
+	}
+	if _, ok := d.projects.get(b.ProjectID); !ok {
+		return notFound("project", b.ProjectID)
+	}
+	return nil
+}
+
+func (tx *txn) insertBlock(d *orgData, b lp.BlockEntry) {
+	d.blocks.put(&tx.undo, b.ID, copyBlock(b))
+	d.blocksByNum.add(&tx.undo, b.Number, b.ID)
+	set(&tx.undo, d.blockScopes, scopeOf(b), b.ID)
+}
+
+func (v blocks) Create(ctx context.Context, b lp.BlockEntry) error {
+	if err := v.tx.begin(ctx); err != nil {
+		return err
+	}
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	d := v.tx.org(b.OrgID)
+	if err := d.checkBlockProject(b); err != nil {
+		return err
+	}
+	if _, ok := d.blocks.get(b.ID); ok {
+		return conflict("block entry id exists")
+	}
+	if _, ok := d.blockScopes[scopeOf(b)]; ok {
+		return conflict("number already blocked in this scope")
+	}
+	v.tx.insertBlock(d, b)
+	return nil
+}
+
+func (v blocks) CreateMany(ctx context.Context, org uuid.UUID, entries []lp.BlockEntry) (int, error) {
+	if err := v.tx.begin(ctx); err != nil {
+		return 0, err
+	}
+	for _, b := range entries {
+		if err := b.Validate(); err != nil {
+			return 0, err
+		}
+		if b.OrgID != org {
+			return 0, wrongOrg("BlockEntry.OrgID")
+		}
+	}
+	d := v.tx.org(org)
+	scopes := make(map[blockScope]bool)
+	ids := make(map[uuid.UUID]bool)
+	insert := make([]lp.BlockEntry, 0, len(entries))
+	for _, b := range entries {
+		if err := d.checkBlockProject(b); err != nil {
+			return 0, err
+		}
+		if _, taken := d.blockScopes[scopeOf(b)]; taken || scopes[scopeOf(b)] {
+			continue
+		}
+		if _, ok := d.blocks.get(b.ID); ok || ids[b.ID] {
+			return 0, conflict("block entry id exists")
+		}
+		scopes[scopeOf(b)], ids[b.ID] = true, true
+		insert = append(insert, b)
+	}
+	for _, b := range insert {
+		v.tx.insertBlock(d, b)
+	}
+	return len(insert), nil
+}
+
+func (v blocks) Get(ctx context.Context, org, id uuid.UUID) (lp.BlockEntry, error) {
+	if err := v.tx.begin(ctx); err != nil {
+		return lp.BlockEntry{}, err
+	}
+	b, ok := v.tx.org(org).blocks.get(id)
+	if !ok {
+		return lp.BlockEntry{}, notFound("block entry", id)
+	}
+	return b, nil
+}
+
+func (v blocks) Update(ctx context.Context, b lp.BlockEntry) error {
+	if err := v.tx.begin(ctx); err != nil {
+		return err
+	}
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	d := v.tx.org(b.OrgID)
+	old, ok := d.blocks.get(b.ID)
+	if !ok {
+		return notFound("block entry", b.ID)
+	}
+	if scopeOf(old) != scopeOf(b) {
+		return &lp.FieldError{Field: "BlockEntry", Reason: "number and project scope of an entry cannot change"}
+	}
+	d.blocks.put(&v.tx.undo, b.ID, copyBlock(b))
+	return nil
+}
+
+func (v blocks) Delete(ctx context.Context, org, id uuid.UUID) error {
+	if err := v.tx.begin(ctx); err != nil {
+		return err
+	}
+	d := v.tx.org(org)
+	b, ok := d.blocks.get(id)
+	if !ok {
+		return notFound("block entry", id)
+	}
+	d.blocks.del(&v.tx.undo, id)
+	d.blocksByNum.remove(&v.tx.undo, b.Number, id)
+	del(&v.tx.undo, d.blockScopes, scopeOf(b))
+	return nil
+}
+
+func (v blocks) FindByNumbers(ctx context.Context, org uuid.UUID, numbers []phone.Number) ([]lp.BlockEntry, error) {
+	if err := v.tx.begin(ctx); err != nil {
+		return nil, err
+	}
+	d := v.tx.org(org)
+	ids := make(map[uuid.UUID]struct{})
+	for _, n := range numbers {
+		for id := range d.blocksByNum[n] {
+			ids[id] = struct{}{}
+		}
+	}
+	out := make([]lp.BlockEntry, 0, len(ids))
+	for _, id := range sortedIDs(ids) {
+		b, _ := d.blocks.get(id)
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+func (v blocks) List(ctx context.Context, org uuid.UUID, f storage.BlockFilter, page storage.Page) ([]lp.BlockEntry, error) {
+	if err := v.tx.begin(ctx); err != nil {
+		return nil, err
+	}
+	keep := func(b lp.BlockEntry) bool {
+		switch {
+		case f.ProjectID != uuid.Nil && b.ProjectID != f.ProjectID,
+			f.OrgWideOnly && !b.OrgWide(),
+			!f.ActiveAt.IsZero() && !b.ActiveAt(f.ActiveAt),
+			!f.ExpiredAt.IsZero() && (b.ExpiresAt.IsZero() || b.ExpiresAt.After(f.ExpiredAt)):
+			return false
+		}
+		return true
+	}
+	return pageOf(v.tx.org(org).blocks, page, keep, ident), nil
+}
+
+type suppressions struct{ tx *txn }
+
+func (v suppressions) Add(ctx context.Context, s lp.Suppression) error {
+	if err := v.tx.begin(ctx); err != nil {
+		return err
+	}
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	d := v.tx.org(s.OrgID)
+	if _, ok := d.suppressions[s.Fingerprint]; !ok {
+		s.CreatedAt = utc(s.CreatedAt)
+		set(&v.tx.undo, d.suppressions, s.Fingerprint, s)
+	}
+	return nil
+}
+
+func (v suppressions) Find(ctx context.Context, org uuid.UUID, fps []phone.Fingerprint) ([]lp.Suppression, error) {
+	if err := v.tx.begin(ctx); err != nil {
+		return nil, err
+	}
+	d := v.tx.org(org)
+	var out []lp.Suppression
+	seen := make(map[phone.Fingerprint]bool, len(fps))
+	for _, fp := range fps {
+		if s, ok := d.suppressions[fp]; ok && !seen[fp] {
+			seen[fp] = true
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+func (v suppressions) Remove(ctx context.Context, org uuid.UUID, fp phone.Fingerprint) error {
+	if err := v.tx.begin(ctx); err != nil {
+		return err
+	}
+	d := v.tx.org(org)
+	if _, ok := d.suppressions[fp]; !ok {
+		return notFound("suppression", uuid.Nil)
+	}
+	del(&v.tx.undo, d.suppressions, fp)
+	return nil
+}
+
+type retentionRules struct{ tx *txn }
+
+func copyRule(r lp.RetentionRule) lp.RetentionRule {
+	r.CreatedAt = utc(r.CreatedAt)
+	return r
+}
+
+func ruleKeyOf(r lp.RetentionRule) ruleKey { return ruleKey{r.ProjectID, r.Outcome} }
+
+func (v retentionRules) Create(ctx context.Context, r lp.RetentionRule) error {
+	if err := v.tx.begin(ctx); err != nil {
+		return err
+	}
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	d := v.tx.org(r.OrgID)
+	if _, ok := d.projects.get(r.ProjectID); !ok {
+		return notFound("project", r.ProjectID)
+	}
+	if _, ok := d.rules[r.ID]; ok {
+		return conflict("retention rule id exists")
+	}
+	if _, ok := d.ruleKeys[ruleKeyOf(r)]; ok {
+		return conflict("project already has a rule for this outcome")
+	}
+	set(&v.tx.undo, d.rules, r.ID, copyRule(r))
+	set(&v.tx.undo, d.ruleKeys, ruleKeyOf(r), r.ID)
+	return nil
+}
+
+func (v retentionRules) Get(ctx context.Context, org, id uuid.UUID) (lp.RetentionRule, error) {
+	if err := v.tx.begin(ctx); err != nil {
+		return lp.RetentionRule{}, err
+	}
+	r, ok := v.tx.org(org).rules[id]
+	if !ok {
+		return lp.RetentionRule{}, notFound("retention rule", id)
+	}
+	return r, nil
+}
+
+func (v retentionRules) Update(ctx context.Context, r lp.RetentionRule) error {
+	if err := v.tx.begin(ctx); err != nil {
+		return err
+	}
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	d := v.tx.org(r.OrgID)
+	old, ok := d.rules[r.ID]
+	if !ok {
+		return notFound("retention rule", r.ID)
+	}
+	if _, ok := d.projects.get(r.ProjectID); !ok {
+		return notFound("project", r.ProjectID)
+	}
+	if other, ok := d.ruleKeys[ruleKeyOf(r)]; ok && other != r.ID {
+		return conflict("project already has a rule for this outcome")
+	}
+	del(&v.tx.undo, d.ruleKeys, ruleKeyOf(old))
+	set(&v.tx.undo, d.rules, r.ID, copyRule(r))
+	set(&v.tx.undo, d.ruleKeys, ruleKeyOf(r), r.ID)
+	return nil
+}
+
+func (v retentionRules) Delete(ctx context.Context, org, id uuid.UUID) error {
+	if err := v.tx.begin(ctx); err != nil {
+		return err
+	}
+	d := v.tx.org(org)
+	r, ok := d.rules[id]
+	if !ok {
+		return notFound("retention rule", id)
+	}
+	del(&v.tx.undo, d.rules, id)
+	del(&v.tx.undo, d.ruleKeys, ruleKeyOf(r))
+	return nil
+}
+
+func (v retentionRules) List(ctx context.Context, org, project uuid.UUID) ([]lp.RetentionRule, error) {
+	if err := v.tx.begin(ctx); err != nil {
+		return nil, err
+	}
+	var out []lp.RetentionRule
+	for _, r := range v.tx.org(org).rules {
+		if project == uuid.Nil || r.ProjectID == project {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, func(a, b lp.RetentionRule) int {
+		if c := compareIDs(a.ProjectID, b.ProjectID); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Outcome, b.Outcome)
+	})
+	return out, nil
+}

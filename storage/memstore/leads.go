@@ -1,0 +1,285 @@
+package memstore
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/phone"
+	"github.com/leadprivacy/leadprivacy/storage"
+)
+
+type leads struct{ tx *txn }
+
+// checkRefs reports ErrNotFound unless l's project and template exist in d.
+func (d *orgData) checkLeadRefs(l lp.Lead) error {
+	if _, ok := d.projects.get(l.ProjectID); !ok {
+		return notFound("project", l.ProjectID)
+	}
+	if _, ok := d.templates.get(l.TemplateID); !ok {
+		return notFound("template", l.TemplateID)
+	}
+	return nil
+}
+
+// putLead stores l and indexes its numbers, replacing a stored lead with the same id.
+func (tx *txn) putLead(d *orgData, l lp.Lead) {
+	if old, ok := d.leads.get(l.ID); ok {
+		for _, n := range old.Phones {
+			d.leadsByNum.remove(&tx.undo, n, l.ID)
+		}
+	}
+	l = copyLead(l)
+	d.leads.put(&tx.undo, l.ID, l)
+	for _, n := range l.Phones {
+		d.leadsByNum.add(&tx.undo, n, l.ID)
+	}
+}
+
+// deleteLead removes the lead with its number index and contact attempts; it
+// reports whether the lead existed.
+func (tx *txn) deleteLead(d *orgData, id uuid.UUID) bool {
+	l, ok := d.leads.get(id)
+	if !ok {
+		return false
+	}
+	for _, n := range l.Phones {
+		d.leadsByNum.remove(&tx.undo, n, id)
+	}
+	for _, c := range sortedIDs(d.contactsOf[id]) {
+		del(&tx.undo, d.contacts, c)
+		d.contactsOf.remove(&tx.undo, id, c)
+	}
+	d.leads.del(&tx.undo, id)
+	return true
+}
+
+func (v leads) Create(ctx context.Context, l lp.Lead) error {
+	if err := v.tx.begin(ctx); err != nil {
+		return err
+	}
+	if err := l.Validate(); err != nil {
+		return err
+	}
+	d := v.tx.org(l.OrgID)
+	if _, ok := d.leads.get(l.ID); ok {
+		return conflict("lead id exists")
+	}
+	if err := d.checkLeadRefs(l); err != nil {
+		return err
+	}
+	v.tx.putLead(d, l)
+	return nil
+}
+
+func (v leads) CreateMany(ctx context.Context, org uuid.UUID, ls []lp.Lead) error {
+	if err := v.tx.begin(ctx); err != nil {
+		return err
+	}
+	for _, l := range ls {
+		if err := l.Validate(); err != nil {
+			return err
+		}
+		if l.OrgID != org {
+			return wrongOrg("Lead.OrgID")
+		}
+	}
+	d := v.tx.org(org)
+	seen := make(map[uuid.UUID]bool, len(ls))
+	for _, l := range ls {
+		if _, ok := d.leads.get(l.ID); ok || seen[l.ID] {
+			return conflict("lead id exists")
+		}
+		seen[l.ID] = true
+		if err := d.checkLeadRefs(l); err != nil {
+			return err
+		}
+	}
+	for _, l := range ls {
+		v.tx.putLead(d, l)
+	}
+	return nil
+}
+
+func (v leads) Get(ctx context.Context, org, id uuid.UUID) (lp.Lead, error) {
+	if err := v.tx.begin(ctx); err != nil {
+		return lp.Lead{}, err
+	}
+	l, ok := v.tx.org(org).leads.get(id)
+	if !ok {
+		return lp.Lead{}, notFound("lead", id)
+	}
+	return copyLead(l), nil
+}
+
+func (v leads) Update(ctx context.Context, l lp.Lead) error {
+	if err := v.tx.begin(ctx); err != nil {
+		return err
+	}
+	if err := l.Validate(); err != nil {
+		return err
+	}
+	d := v.tx.org(l.OrgID)
+	if _, ok := d.leads.get(l.ID); !ok {
+		return notFound("lead", l.ID)
+	}
+	if err := d.checkLeadRefs(l); err != nil {
+		return err
+	}
+	v.tx.putLead(d, l)
+	return nil
+}
+
+func (v leads) Delete(ctx context.Context, org, id uuid.UUID) error {
+	if err := v.tx.begin(ctx); err != nil {
+		return err
+	}
+	if !v.tx.deleteLead(v.tx.org(org), id) {
+		return notFound("lead", id)
+	}
+	return nil
+}
+
+func (v leads) DeleteMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID) (int, error) {
+	if err := v.tx.begin(ctx); err != nil {
+		return 0, err
+	}
+	d := v.tx.org(org)
+	n := 0
+	for _, id := range ids {
+		if v.tx.deleteLead(d, id) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (v leads) FindByNumbers(ctx context.Context, org uuid.UUID, numbers []phone.Number) ([]lp.Lead, error) {
+	if err := v.tx.begin(ctx); err != nil {
+		return nil, err
+	}
+	d := v.tx.org(org)
+	ids := make(map[uuid.UUID]struct{})
+	for _, n := range numbers {
+		for id := range d.leadsByNum[n] {
+			ids[id] = struct{}{}
+		}
+	}
+	out := make([]lp.Lead, 0, len(ids))
+	for _, id := range sortedIDs(ids) {
+		l, _ := d.leads.get(id)
+		out = append(out, copyLead(l))
+	}
+	return out, nil
+}
+
+func (v leads) List(ctx context.Context, org uuid.UUID, f storage.LeadFilter, page storage.Page) ([]lp.Lead, error) {
+	if err := v.tx.begin(ctx); err != nil {
+		return nil, err
+	}
+	keep, err := leadMatcher(f)
+	if err != nil {
+		return nil, err
+	}
+	return pageOf(v.tx.org(org).leads, page, keep, copyLead), nil
+}
+
+// leadMatcher turns f into a predicate.
+func leadMatcher(f storage.LeadFilter) (func(lp.Lead) bool, error) {
+	var basis func(lp.Lead) time.Time
+	if !f.Before.IsZero() {
+		switch f.Basis {
+		case lp.SinceCreated:
+			basis = func(l lp.Lead) time.Time { return l.CreatedAt }
+		case lp.SinceClosed:
+			basis = func(l lp.Lead) time.Time { return l.ClosedAt }
+		case lp.SinceLastContact:
+			basis = func(l lp.Lead) time.Time {
+				if l.LastContactAt.IsZero() {
+					return l.CreatedAt
+				}
+				return l.LastContactAt
+			}
+		default:
+			return nil, &lp.FieldError{Field: "LeadFilter.Basis", Reason: "must be last_contact, created or closed when Before is set"}
+		}
+	}
+	return func(l lp.Lead) bool {
+		switch {
+		case f.ProjectID != uuid.Nil && l.ProjectID != f.ProjectID,
+			len(f.Outcomes) > 0 && !slices.Contains(f.Outcomes, l.Outcome),
+			slices.Contains(f.ExcludeOutcomes, l.Outcome),
+			f.Forgotten != nil && *f.Forgotten != l.Forgotten():
+			return false
+		case basis != nil:
+			t := basis(l)
+			return !t.IsZero() && t.Before(f.Before)
+		}
+		return true
+	}, nil
+}
+
+type contacts struct{ tx *txn }
+
+func copyContact(c lp.ContactAttempt) lp.ContactAttempt {
+	c.At = utc(c.At)
+	return c
+}
+
+func (v contacts) Add(ctx context.Context, c lp.ContactAttempt) error {
+	if err := v.tx.begin(ctx); err != nil {
+		return err
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	d := v.tx.org(c.OrgID)
+	if _, ok := d.contacts[c.ID]; ok {
+		return conflict("contact attempt id exists")
+	}
+	if _, ok := d.leads.get(c.LeadID); !ok {
+		return notFound("lead", c.LeadID)
+	}
+	set(&v.tx.undo, d.contacts, c.ID, copyContact(c))
+	d.contactsOf.add(&v.tx.undo, c.LeadID, c.ID)
+	return nil
+}
+
+func (v contacts) ListByLead(ctx context.Context, org, lead uuid.UUID) ([]lp.ContactAttempt, error) {
+	if err := v.tx.begin(ctx); err != nil {
+		return nil, err
+	}
+	d := v.tx.org(org)
+	out := make([]lp.ContactAttempt, 0, len(d.contactsOf[lead]))
+	for id := range d.contactsOf[lead] {
+		out = append(out, d.contacts[id])
+	}
+	slices.SortFunc(out, func(a, b lp.ContactAttempt) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		return compareIDs(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+func (v contacts) EraseByLead(ctx context.Context, org, lead uuid.UUID) (int, error) {
+	if err := v.tx.begin(ctx); err != nil {
+		return 0, err
+	}
+	d := v.tx.org(org)
+	n := 0
+	for _, id := range sortedIDs(d.contactsOf[lead]) {
+		c := d.contacts[id]
+		if c.Notes == "" && c.RecordingRef == "" {
+			continue
+		}
+		c.Notes, c.RecordingRef = "", ""
+		set(&v.tx.undo, d.contacts, id, c)
+		n++
+	}
+	return n, nil
+}

@@ -1,0 +1,232 @@
+package memstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/phone"
+	"github.com/leadprivacy/leadprivacy/storage"
+)
+
+// ErrNestedTx is returned by WithTx when it is called with the context of a
+// transaction of the same store that is still open. Transactions do not nest
+// (the callback must use its tx); failing is better than waiting forever for
+// the lock the outer transaction holds.
+var ErrNestedTx = errors.New("leadprivacy: memstore: nested transaction")
+
+// Store is an in-memory storage.Store. The zero value is not usable; call New.
+type Store struct {
+	lock chan struct{} // holds one token while a transaction runs
+
+	orgs map[uuid.UUID]lp.Organisation
+	data map[uuid.UUID]*orgData
+}
+
+var _ storage.Store = (*Store)(nil)
+
+// New returns an empty store.
+func New() *Store {
+	return &Store{
+		lock: make(chan struct{}, 1),
+		orgs: make(map[uuid.UUID]lp.Organisation),
+		data: make(map[uuid.UUID]*orgData),
+	}
+}
+
+// orgData is everything one organisation owns.
+type orgData struct {
+	projects  *table[lp.Project]
+	templates *table[lp.CampaignTemplate]
+	users     *table[lp.User]
+	members   map[lp.ProjectMember]struct{}
+
+	leads       *table[lp.Lead]
+	leadsByNum  index[phone.Number]
+	contacts    map[uuid.UUID]lp.ContactAttempt
+	contactsOf  index[uuid.UUID] // lead id → contact ids
+	blocks      *table[lp.BlockEntry]
+	blocksByNum index[phone.Number]
+	blockScopes map[blockScope]uuid.UUID
+
+	suppressions map[phone.Fingerprint]lp.Suppression
+	rules        map[uuid.UUID]lp.RetentionRule
+	ruleKeys     map[ruleKey]uuid.UUID
+
+	events []lp.Event
+	hashes map[int64][32]byte
+}
+
+type blockScope struct {
+	number  phone.Number
+	project uuid.UUID
+}
+
+type ruleKey struct {
+	project uuid.UUID
+	outcome string
+}
+
+func newOrgData() *orgData {
+	return &orgData{
+		projects:     newTable[lp.Project](),
+		templates:    newTable[lp.CampaignTemplate](),
+		users:        newTable[lp.User](),
+		members:      make(map[lp.ProjectMember]struct{}),
+		leads:        newTable[lp.Lead](),
+		leadsByNum:   make(index[phone.Number]),
+		contacts:     make(map[uuid.UUID]lp.ContactAttempt),
+		contactsOf:   make(index[uuid.UUID]),
+		blocks:       newTable[lp.BlockEntry](),
+		blocksByNum:  make(index[phone.Number]),
+		blockScopes:  make(map[blockScope]uuid.UUID),
+		suppressions: make(map[phone.Fingerprint]lp.Suppression),
+		rules:        make(map[uuid.UUID]lp.RetentionRule),
+		ruleKeys:     make(map[ruleKey]uuid.UUID),
+		hashes:       make(map[int64][32]byte),
+	}
+}
+
+type txKey struct{}
+
+// WithTx runs fn in a transaction; see storage.Store. Transactions of one
+// Store run one at a time: WithTx waits for the running one to finish (or
+// for ctx to be cancelled).
+func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context, tx storage.Tx) error) (err error) {
+	if open, ok := ctx.Value(txKey{}).(*txn); ok && open.s == s && !open.done.Load() {
+		return ErrNestedTx
+	}
+	if err := ctx.Err(); err != nil {
+		return ctxErr(err)
+	}
+	select {
+	case s.lock <- struct{}{}:
+	case <-ctx.Done():
+		return ctxErr(ctx.Err())
+	}
+	defer func() { <-s.lock }()
+
+	tx := &txn{s: s}
+	committed := false
+	defer func() {
+		if !committed {
+			tx.rollback()
+		}
+		tx.done.Store(true)
+	}()
+	if err := fn(context.WithValue(ctx, txKey{}, tx), tx); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return ctxErr(err)
+	}
+	committed = true
+	return nil
+}
+
+// Close does nothing: the data lives as long as the Store is referenced.
+func (s *Store) Close() error { return nil }
+
+// txn is an open transaction and its undo log.
+type txn struct {
+	s    *Store
+	done atomic.Bool
+	undo undoLog
+}
+
+func (tx *txn) rollback() {
+	for i := len(tx.undo) - 1; i >= 0; i-- {
+		tx.undo[i]()
+	}
+	tx.undo = nil
+}
+
+// begin checks that tx is still open and ctx not cancelled.
+func (tx *txn) begin(ctx context.Context) error {
+	if tx.done.Load() {
+		return storage.ErrTxDone
+	}
+	if err := ctx.Err(); err != nil {
+		return ctxErr(err)
+	}
+	return nil
+}
+
+// org returns the organisation's data, creating it on first use. An empty
+// orgData is invisible, so creating it needs no undo.
+func (tx *txn) org(id uuid.UUID) *orgData {
+	d := tx.s.data[id]
+	if d == nil {
+		d = newOrgData()
+		tx.s.data[id] = d
+	}
+	return d
+}
+
+func (tx *txn) Organisations() storage.Organisations   { return organisations{tx} }
+func (tx *txn) Projects() storage.Projects             { return projects{tx} }
+func (tx *txn) Templates() storage.Templates           { return templates{tx} }
+func (tx *txn) Users() storage.Users                   { return users{tx} }
+func (tx *txn) Leads() storage.Leads                   { return leads{tx} }
+func (tx *txn) Contacts() storage.Contacts             { return contacts{tx} }
+func (tx *txn) Blocks() storage.Blocks                 { return blocks{tx} }
+func (tx *txn) Suppressions() storage.Suppressions     { return suppressions{tx} }
+func (tx *txn) RetentionRules() storage.RetentionRules { return retentionRules{tx} }
+func (tx *txn) Events() storage.Events                 { return events{tx} }
+
+func ctxErr(err error) error { return fmt.Errorf("leadprivacy: memstore: %w", err) }
+
+func notFound(what string, id uuid.UUID) error {
+	return fmt.Errorf("%w: %s %s", lp.ErrNotFound, what, id)
+}
+
+func conflict(what string) error { return fmt.Errorf("%w: %s", lp.ErrConflict, what) }
+
+func wrongOrg(field string) error {
+	return &lp.FieldError{Field: field, Reason: "must be the organisation of the call"}
+}
+
+// utc normalises t as stored: UTC, microseconds, no monotonic reading; zero stays zero.
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+func copyLead(l lp.Lead) lp.Lead {
+	l.Phones = slices.Clone(l.Phones)
+	l.Fields = maps.Clone(l.Fields)
+	l.CreatedAt, l.LastContactAt = utc(l.CreatedAt), utc(l.LastContactAt)
+	l.ClosedAt, l.ForgottenAt = utc(l.ClosedAt), utc(l.ForgottenAt)
+	return l
+}
+
+func copyTemplate(t lp.CampaignTemplate) lp.CampaignTemplate {
+	t.Fields = slices.Clone(t.Fields)
+	return t
+}
+
+func copyEvent(e lp.Event) lp.Event {
+	e.Details = maps.Clone(e.Details)
+	e.Time = utc(e.Time)
+	return e
+}
+
+func ident[V any](v V) V { return v }
+
+// pageOf returns one page of t's rows that keep accepts, copied by cp.
+func pageOf[V any](t *table[V], p storage.Page, keep func(V) bool, cp func(V) V) []V {
+	out := t.page(p.After, p.Size(), keep)
+	for i := range out {
+		out[i] = cp(out[i])
+	}
+	return out
+}

@@ -1,0 +1,245 @@
+package storagetest
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+
+	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/phone"
+	"github.com/leadprivacy/leadprivacy/storage"
+)
+
+// world is a tenant with some of every kind of object, so tests can check
+// that a transaction, or another tenant, leaves every one of them alone.
+type world struct {
+	tenant
+	Leads  []lp.Lead
+	Blocks []lp.BlockEntry
+	FPs    []phone.Fingerprint // fingerprints of suppressions (the first two are stored)
+	Rule   lp.RetentionRule
+	Hashes []int64 // tree hash indexes written
+}
+
+// fps are fixed fingerprints: suppressions are found by fingerprint only.
+var fps = []phone.Fingerprint{{1, 1}, {2, 2}, {3, 3}}
+
+func (h *harness) world(name string) world {
+	h.t.Helper()
+	w := world{tenant: h.tenant(name), FPs: fps, Hashes: []int64{0, 1, 2}}
+	w.Leads = []lp.Lead{
+		h.lead(w.tenant),
+		h.lead(w.tenant, func(l *lp.Lead) { l.ProjectID = w.P2.ID; l.Outcome = "not_interested" }),
+		h.lead(w.tenant, func(l *lp.Lead) { l.Phones = append(l.Phones, h.number()); l.LastContactAt = h.now }),
+	}
+	w.Blocks = []lp.BlockEntry{
+		h.block(w.tenant),
+		h.block(w.tenant, func(b *lp.BlockEntry) { b.ProjectID = w.P1.ID; b.ExpiresAt = h.now.Add(time.Hour) }),
+	}
+	w.Rule = h.rule(w.tenant, "success")
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		h.noErr(tx.Leads().CreateMany(ctx, w.Org.ID, w.Leads))
+		for _, l := range w.Leads {
+			h.noErr(tx.Contacts().Add(ctx, h.contact(l, h.now.Add(-time.Hour))))
+		}
+		for _, b := range w.Blocks {
+			h.noErr(tx.Blocks().Create(ctx, b))
+		}
+		for _, fp := range w.FPs[:2] {
+			h.noErr(tx.Suppressions().Add(ctx, lp.Suppression{OrgID: w.Org.ID, Fingerprint: fp, CreatedBy: w.Admin.ID, CreatedAt: h.now}))
+		}
+		h.noErr(tx.RetentionRules().Create(ctx, w.Rule))
+		for i := range 3 {
+			_, err := tx.Events().Append(ctx, h.event(w.tenant, func(e *lp.Event) {
+				e.LeadID = w.Leads[i].ID
+				e.Details = map[string]string{"n": "1"}
+			}))
+			h.noErr(err)
+		}
+		h.noErr(tx.Events().WriteHashes(ctx, w.Org.ID, w.Hashes, [][32]byte{{1}, {2}, {3}}))
+	})
+	return w
+}
+
+// snapshot is everything the contract can read about one organisation.
+type snapshot struct {
+	Org          lp.Organisation
+	Projects     []lp.Project
+	Templates    []lp.CampaignTemplate
+	Users        []lp.User
+	Access       map[uuid.UUID][]lp.User
+	Leads        []lp.Lead
+	ByNumber     []lp.Lead
+	Contacts     map[uuid.UUID][]lp.ContactAttempt
+	Blocks       []lp.BlockEntry
+	BlocksByNum  []lp.BlockEntry
+	Suppressions map[phone.Fingerprint]lp.Suppression
+	Rules        []lp.RetentionRule
+	Events       []lp.Event
+	Hashes       map[int64][32]byte
+}
+
+// snapshot reads the world's organisation completely, in one transaction.
+func (h *harness) snapshot(w world) snapshot {
+	h.t.Helper()
+	org := w.Org.ID
+	s := snapshot{Access: map[uuid.UUID][]lp.User{}, Contacts: map[uuid.UUID][]lp.ContactAttempt{},
+		Suppressions: map[phone.Fingerprint]lp.Suppression{}, Hashes: map[int64][32]byte{}}
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		var err error
+		s.Org, err = tx.Organisations().Get(ctx, org)
+		h.noErr(err)
+		s.Projects = listAll(h, func(p storage.Page) ([]lp.Project, error) { return tx.Projects().List(ctx, org, p) }, func(p lp.Project) uuid.UUID { return p.ID })
+		s.Templates = listAll(h, func(p storage.Page) ([]lp.CampaignTemplate, error) { return tx.Templates().List(ctx, org, p) }, func(t lp.CampaignTemplate) uuid.UUID { return t.ID })
+		for i := range s.Templates {
+			s.Templates[i] = normTemplate(s.Templates[i])
+		}
+		s.Users = listAll(h, func(p storage.Page) ([]lp.User, error) { return tx.Users().List(ctx, org, p) }, func(u lp.User) uuid.UUID { return u.ID })
+		for _, p := range []uuid.UUID{w.P1.ID, w.P2.ID} {
+			s.Access[p], err = tx.Users().WithAccess(ctx, org, p)
+			h.noErr(err)
+		}
+		s.Leads = normLeads(listAll(h, func(p storage.Page) ([]lp.Lead, error) {
+			return tx.Leads().List(ctx, org, storage.LeadFilter{}, p)
+		}, leadID))
+		var numbers []phone.Number
+		for _, l := range append(s.Leads, w.Leads...) {
+			numbers = append(numbers, l.Phones...)
+			cs, err := tx.Contacts().ListByLead(ctx, org, l.ID)
+			h.noErr(err)
+			s.Contacts[l.ID] = nilIfEmpty(cs)
+		}
+		s.ByNumber, err = tx.Leads().FindByNumbers(ctx, org, numbers)
+		h.noErr(err)
+		s.ByNumber = normLeads(s.ByNumber)
+		s.Blocks = listAll(h, func(p storage.Page) ([]lp.BlockEntry, error) {
+			return tx.Blocks().List(ctx, org, storage.BlockFilter{}, p)
+		}, blockID)
+		for _, b := range append(s.Blocks, w.Blocks...) {
+			numbers = append(numbers, b.Number)
+		}
+		s.BlocksByNum, err = tx.Blocks().FindByNumbers(ctx, org, numbers)
+		h.noErr(err)
+		sup, err := tx.Suppressions().Find(ctx, org, w.FPs)
+		h.noErr(err)
+		for _, x := range sup {
+			s.Suppressions[x.Fingerprint] = x
+		}
+		s.Rules, err = tx.RetentionRules().List(ctx, org, uuid.Nil)
+		h.noErr(err)
+		n, err := tx.Events().Count(ctx, org)
+		h.noErr(err)
+		evs, err := tx.Events().Range(ctx, org, 0, n)
+		h.noErr(err)
+		s.Events = normEvents(evs)
+		for x := range int64(8) {
+			hs, err := tx.Events().ReadHashes(ctx, org, []int64{x})
+			if errors.Is(err, lp.ErrNotFound) {
+				continue
+			}
+			h.noErr(err)
+			s.Hashes[x] = hs[0]
+		}
+	})
+	return s
+}
+
+// listAll pages through a list with small pages, checking the page contract
+// on the way: ascending ids, no page longer than asked.
+func listAll[V any](h *harness, list func(storage.Page) ([]V, error), id func(V) uuid.UUID) []V {
+	h.t.Helper()
+	var out []V
+	page := storage.Page{Limit: 2}
+	for {
+		got, err := list(page)
+		h.noErr(err)
+		if len(got) > page.Limit {
+			h.t.Fatalf("page of %d items for Limit %d", len(got), page.Limit)
+		}
+		for _, v := range got {
+			if c := cmpID(id(v), page.After); c <= 0 {
+				h.t.Fatalf("page after %s returned id %s out of order", page.After, id(v))
+			}
+			page.After = id(v)
+		}
+		out = append(out, got...)
+		if len(got) < page.Limit {
+			return out
+		}
+	}
+}
+
+func cmpID(a, b uuid.UUID) int {
+	for i := range a {
+		if a[i] != b[i] {
+			return int(a[i]) - int(b[i])
+		}
+	}
+	return 0
+}
+
+// changeEverything calls every writing method of the contract once,
+// successfully, on the world's objects.
+func (h *harness) changeEverything(ctx context.Context, tx storage.Tx, w world) {
+	h.t.Helper()
+	org := w.Org.ID
+	o := w.Org
+	o.Name = "Renamed"
+	h.noErr(tx.Organisations().Update(ctx, o))
+	h.noErr(tx.Organisations().Create(ctx, lp.Organisation{ID: uuid.New(), Name: "New", DefaultRegion: "SE"}))
+	h.noErr(tx.Projects().Create(ctx, lp.Project{OrgID: org, ID: uuid.New(), Name: "New", CreatedAt: h.now}))
+	tpl := w.Tpl
+	tpl.Fields = tpl.Fields[:1]
+	h.noErr(tx.Templates().Update(ctx, tpl))
+	h.noErr(tx.Templates().Create(ctx, lp.CampaignTemplate{OrgID: org, ID: uuid.New(), Name: "New"}))
+	h.noErr(tx.Users().Create(ctx, lp.User{OrgID: org, ID: uuid.New(), Name: "New", Role: lp.RoleAdmin}))
+	h.noErr(tx.Users().AddMember(ctx, lp.ProjectMember{OrgID: org, ProjectID: w.P2.ID, UserID: w.Agent1.ID}))
+	h.noErr(tx.Users().RemoveMember(ctx, lp.ProjectMember{OrgID: org, ProjectID: w.P2.ID, UserID: w.Agent2.ID}))
+
+	h.noErr(tx.Leads().Create(ctx, h.lead(w.tenant)))
+	h.noErr(tx.Leads().CreateMany(ctx, org, []lp.Lead{h.lead(w.tenant), h.lead(w.tenant)}))
+	forgotten := w.Leads[0]
+	forgotten.Phones, forgotten.Fields, forgotten.ForgottenAt = nil, nil, h.now
+	h.noErr(tx.Leads().Update(ctx, forgotten))
+	h.noErr(tx.Leads().Delete(ctx, org, w.Leads[1].ID))
+	n, err := tx.Leads().DeleteMany(ctx, org, []uuid.UUID{w.Leads[2].ID})
+	h.noErr(err)
+	h.check(n == 1, "DeleteMany removed %d leads, want 1", n)
+
+	kept := h.lead(w.tenant)
+	h.noErr(tx.Leads().Create(ctx, kept))
+	h.noErr(tx.Contacts().Add(ctx, h.contact(kept, h.now)))
+	_, err = tx.Contacts().EraseByLead(ctx, org, kept.ID)
+	h.noErr(err)
+
+	h.noErr(tx.Blocks().Create(ctx, h.block(w.tenant)))
+	_, err = tx.Blocks().CreateMany(ctx, org, []lp.BlockEntry{h.block(w.tenant), h.block(w.tenant)})
+	h.noErr(err)
+	b := w.Blocks[1]
+	b.ExpiresAt, b.Reason = time.Time{}, "changed"
+	h.noErr(tx.Blocks().Update(ctx, b))
+	h.noErr(tx.Blocks().Delete(ctx, org, w.Blocks[0].ID))
+
+	h.noErr(tx.Suppressions().Add(ctx, lp.Suppression{OrgID: org, Fingerprint: w.FPs[2], CreatedBy: w.Admin.ID, CreatedAt: h.now}))
+	h.noErr(tx.Suppressions().Remove(ctx, org, w.FPs[0]))
+
+	r := w.Rule
+	r.KeepFor *= 2
+	h.noErr(tx.RetentionRules().Update(ctx, r))
+	h.noErr(tx.RetentionRules().Create(ctx, h.rule(w.tenant, "no_answer")))
+	h.noErr(tx.RetentionRules().Delete(ctx, org, w.Rule.ID))
+
+	_, err = tx.Events().Append(ctx, h.event(w.tenant))
+	h.noErr(err)
+	h.noErr(tx.Events().WriteHashes(ctx, org, []int64{5}, [][32]byte{{5}}))
+}
+
+// check fails the test with the message unless ok.
+func (h *harness) check(ok bool, format string, args ...any) {
+	h.t.Helper()
+	if !ok {
+		h.t.Fatalf(format, args...)
+	}
+}

@@ -1,0 +1,274 @@
+package storagetest
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/phone"
+	"github.com/leadprivacy/leadprivacy/storage"
+)
+
+var txCases = []testCase{
+	{"CommitVisible", testCommitVisible},
+	{"RollbackOnError", testRollbackOnError},
+	{"RollbackOnPanic", testRollbackOnPanic},
+	{"CancelledBefore", testCancelledBefore},
+	{"CancelledDuring", testCancelledDuring},
+	{"CancelledMethods", testCancelledMethods},
+	{"UseAfterDone", testUseAfterDone},
+	{"ConcurrentAppend", testConcurrentAppend},
+}
+
+var errBoom = errors.New("storagetest: boom")
+
+func testCommitVisible(h *harness) {
+	w := h.world("A")
+	before := h.snapshot(w)
+	h.tx(func(ctx context.Context, tx storage.Tx) { h.changeEverything(ctx, tx, w) })
+	after := h.snapshot(w)
+	require.Equal(h.t, "Renamed", after.Org.Name)
+	require.Len(h.t, after.Projects, len(before.Projects)+1)
+	require.Len(h.t, after.Templates, len(before.Templates)+1)
+	require.Len(h.t, after.Users, len(before.Users)+1)
+	require.Len(h.t, after.Leads, len(before.Leads)-2+4)
+	require.Len(h.t, after.Blocks, len(before.Blocks)-1+3)
+	require.Len(h.t, after.Suppressions, len(before.Suppressions))
+	require.NotContains(h.t, after.Suppressions, w.FPs[0])
+	require.Len(h.t, after.Rules, 1)
+	require.Equal(h.t, "no_answer", after.Rules[0].Outcome)
+	require.Len(h.t, after.Events, len(before.Events)+1)
+	require.Contains(h.t, after.Hashes, int64(5))
+}
+
+func testRollbackOnError(h *harness) {
+	w := h.world("A")
+	before := h.snapshot(w)
+	err := h.try(func(ctx context.Context, tx storage.Tx) error {
+		h.changeEverything(ctx, tx, w)
+		return errBoom
+	})
+	require.ErrorIs(h.t, err, errBoom, "WithTx must return fn's error")
+	require.Equal(h.t, before, h.snapshot(w), "a failed transaction changed the store")
+}
+
+func testRollbackOnPanic(h *harness) {
+	w := h.world("A")
+	before := h.snapshot(w)
+	var recovered any
+	func() {
+		defer func() { recovered = recover() }()
+		_ = h.try(func(ctx context.Context, tx storage.Tx) error {
+			h.changeEverything(ctx, tx, w)
+			panic(errBoom)
+		})
+	}()
+	require.Equal(h.t, errBoom, recovered, "WithTx must re-panic with fn's panic value")
+	require.Equal(h.t, before, h.snapshot(w), "a panicking transaction changed the store")
+	// The store is still usable after the panic.
+	h.appendEvents(h.event(w.tenant))
+}
+
+func testCancelledBefore(h *harness) {
+	w := h.world("A")
+	before := h.snapshot(w)
+	ctx, cancel := context.WithCancel(h.ctx)
+	cancel()
+	err := h.s.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+		h.changeEverything(ctx, tx, w)
+		return nil
+	})
+	require.ErrorIs(h.t, err, context.Canceled)
+	require.Equal(h.t, before, h.snapshot(w))
+}
+
+func testCancelledDuring(h *harness) {
+	w := h.world("A")
+	before := h.snapshot(w)
+	ctx, cancel := context.WithCancel(h.ctx)
+	defer cancel()
+	err := h.s.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+		_, err := tx.Events().Append(ctx, h.event(w.tenant))
+		h.noErr(err)
+		cancel()
+		return nil
+	})
+	require.ErrorIs(h.t, err, context.Canceled, "WithTx must not commit when ctx is cancelled")
+	require.Equal(h.t, before, h.snapshot(w))
+}
+
+// call is one method of the contract called with valid arguments.
+type call struct {
+	name string
+	fn   func(ctx context.Context, tx storage.Tx) error
+}
+
+// calls returns every method of every view, called on w's objects.
+func (h *harness) calls(w world) []call {
+	org, l, b := w.Org.ID, w.Leads[0], w.Blocks[0]
+	gone, gone2 := w.Leads[1].ID, w.Leads[2].ID // deleted by the calls
+	m := lp.ProjectMember{OrgID: org, ProjectID: w.P1.ID, UserID: w.Agent1.ID}
+	nums := []phone.Number{l.Phones[0], b.Number}
+	errOf := func(_ any, err error) error { return err }
+	return []call{
+		{"Organisations.Create", func(ctx context.Context, tx storage.Tx) error {
+			return tx.Organisations().Create(ctx, lp.Organisation{ID: uuid.New(), Name: "X", DefaultRegion: "DK"})
+		}},
+		{"Organisations.Get", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Organisations().Get(ctx, org)) }},
+		{"Organisations.Update", func(ctx context.Context, tx storage.Tx) error { return tx.Organisations().Update(ctx, w.Org) }},
+		{"Projects.Create", func(ctx context.Context, tx storage.Tx) error {
+			return tx.Projects().Create(ctx, lp.Project{OrgID: org, ID: uuid.New(), Name: "X"})
+		}},
+		{"Projects.Get", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Projects().Get(ctx, org, w.P1.ID)) }},
+		{"Projects.List", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Projects().List(ctx, org, storage.Page{})) }},
+		{"Templates.Create", func(ctx context.Context, tx storage.Tx) error {
+			return tx.Templates().Create(ctx, lp.CampaignTemplate{OrgID: org, ID: uuid.New(), Name: "X"})
+		}},
+		{"Templates.Get", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Templates().Get(ctx, org, w.Tpl.ID)) }},
+		{"Templates.Update", func(ctx context.Context, tx storage.Tx) error { return tx.Templates().Update(ctx, w.Tpl) }},
+		{"Templates.List", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Templates().List(ctx, org, storage.Page{})) }},
+		{"Users.Create", func(ctx context.Context, tx storage.Tx) error {
+			return tx.Users().Create(ctx, lp.User{OrgID: org, ID: uuid.New(), Role: lp.RoleAgent})
+		}},
+		{"Users.Get", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Users().Get(ctx, org, w.Admin.ID)) }},
+		{"Users.List", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Users().List(ctx, org, storage.Page{})) }},
+		{"Users.AddMember", func(ctx context.Context, tx storage.Tx) error { return tx.Users().AddMember(ctx, m) }},
+		{"Users.RemoveMember", func(ctx context.Context, tx storage.Tx) error { return tx.Users().RemoveMember(ctx, m) }},
+		{"Users.WithAccess", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Users().WithAccess(ctx, org, w.P1.ID)) }},
+		{"Leads.Create", func(ctx context.Context, tx storage.Tx) error { return tx.Leads().Create(ctx, h.lead(w.tenant)) }},
+		{"Leads.CreateMany", func(ctx context.Context, tx storage.Tx) error {
+			return tx.Leads().CreateMany(ctx, org, []lp.Lead{h.lead(w.tenant)})
+		}},
+		{"Leads.Get", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Leads().Get(ctx, org, l.ID)) }},
+		{"Leads.Update", func(ctx context.Context, tx storage.Tx) error { return tx.Leads().Update(ctx, l) }},
+		{"Leads.Delete", func(ctx context.Context, tx storage.Tx) error { return tx.Leads().Delete(ctx, org, gone) }},
+		{"Leads.DeleteMany", func(ctx context.Context, tx storage.Tx) error {
+			return errOf(tx.Leads().DeleteMany(ctx, org, []uuid.UUID{gone2}))
+		}},
+		{"Leads.FindByNumbers", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Leads().FindByNumbers(ctx, org, nums)) }},
+		{"Leads.List", func(ctx context.Context, tx storage.Tx) error {
+			return errOf(tx.Leads().List(ctx, org, storage.LeadFilter{}, storage.Page{}))
+		}},
+		{"Contacts.Add", func(ctx context.Context, tx storage.Tx) error { return tx.Contacts().Add(ctx, h.contact(l, h.now)) }},
+		{"Contacts.ListByLead", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Contacts().ListByLead(ctx, org, l.ID)) }},
+		{"Contacts.EraseByLead", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Contacts().EraseByLead(ctx, org, l.ID)) }},
+		{"Blocks.Create", func(ctx context.Context, tx storage.Tx) error { return tx.Blocks().Create(ctx, h.block(w.tenant)) }},
+		{"Blocks.CreateMany", func(ctx context.Context, tx storage.Tx) error {
+			return errOf(tx.Blocks().CreateMany(ctx, org, []lp.BlockEntry{h.block(w.tenant)}))
+		}},
+		{"Blocks.Get", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Blocks().Get(ctx, org, b.ID)) }},
+		{"Blocks.Update", func(ctx context.Context, tx storage.Tx) error { return tx.Blocks().Update(ctx, b) }},
+		{"Blocks.Delete", func(ctx context.Context, tx storage.Tx) error { return tx.Blocks().Delete(ctx, org, b.ID) }},
+		{"Blocks.FindByNumbers", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Blocks().FindByNumbers(ctx, org, nums)) }},
+		{"Blocks.List", func(ctx context.Context, tx storage.Tx) error {
+			return errOf(tx.Blocks().List(ctx, org, storage.BlockFilter{}, storage.Page{}))
+		}},
+		{"Suppressions.Add", func(ctx context.Context, tx storage.Tx) error {
+			return tx.Suppressions().Add(ctx, lp.Suppression{OrgID: org, Fingerprint: w.FPs[2], CreatedAt: h.now})
+		}},
+		{"Suppressions.Find", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Suppressions().Find(ctx, org, w.FPs)) }},
+		{"Suppressions.Remove", func(ctx context.Context, tx storage.Tx) error { return tx.Suppressions().Remove(ctx, org, w.FPs[0]) }},
+		{"RetentionRules.Create", func(ctx context.Context, tx storage.Tx) error {
+			return tx.RetentionRules().Create(ctx, h.rule(w.tenant, "other"))
+		}},
+		{"RetentionRules.Get", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.RetentionRules().Get(ctx, org, w.Rule.ID)) }},
+		{"RetentionRules.Update", func(ctx context.Context, tx storage.Tx) error { return tx.RetentionRules().Update(ctx, w.Rule) }},
+		{"RetentionRules.Delete", func(ctx context.Context, tx storage.Tx) error { return tx.RetentionRules().Delete(ctx, org, w.Rule.ID) }},
+		{"RetentionRules.List", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.RetentionRules().List(ctx, org, uuid.Nil)) }},
+		{"Events.Append", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Events().Append(ctx, h.event(w.tenant))) }},
+		{"Events.Count", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Events().Count(ctx, org)) }},
+		{"Events.Range", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Events().Range(ctx, org, 0, 2)) }},
+		{"Events.Query", func(ctx context.Context, tx storage.Tx) error {
+			return errOf(tx.Events().Query(ctx, org, storage.EventQuery{}))
+		}},
+		{"Events.WriteHashes", func(ctx context.Context, tx storage.Tx) error {
+			return tx.Events().WriteHashes(ctx, org, []int64{7}, [][32]byte{{7}})
+		}},
+		{"Events.ReadHashes", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Events().ReadHashes(ctx, org, w.Hashes)) }},
+	}
+}
+
+// testCancelledMethods calls every method with a cancelled context; each
+// must fail with an error wrapping context.Canceled and change nothing.
+func testCancelledMethods(h *harness) {
+	w := h.world("A")
+	before := h.snapshot(w)
+	for _, c := range h.calls(w) {
+		var got error
+		_ = h.try(func(ctx context.Context, tx storage.Tx) error {
+			cctx, cancel := context.WithCancel(ctx)
+			cancel()
+			got = c.fn(cctx, tx)
+			return got
+		})
+		require.ErrorIs(h.t, got, context.Canceled, c.name)
+	}
+	// The calls are valid: with a live context they succeed.
+	for _, c := range h.calls(w) {
+		require.NoError(h.t, h.try(c.fn), c.name)
+	}
+	require.NotEqual(h.t, before, h.snapshot(w))
+}
+
+// testUseAfterDone keeps the tx of a finished transaction and calls every
+// method on it: each must fail with storage.ErrTxDone.
+func testUseAfterDone(h *harness) {
+	w := h.world("A")
+	before := h.snapshot(w)
+	for _, finish := range []error{nil, errBoom} {
+		var kept storage.Tx
+		err := h.try(func(ctx context.Context, tx storage.Tx) error {
+			kept = tx
+			return finish
+		})
+		require.ErrorIs(h.t, err, finish)
+		for _, c := range h.calls(w) {
+			require.ErrorIs(h.t, c.fn(h.ctx, kept), storage.ErrTxDone, c.name)
+		}
+	}
+	require.Equal(h.t, before, h.snapshot(w))
+}
+
+// testConcurrentAppend appends events from several goroutines, each in its
+// own transactions: the organisation's sequence must be 0..n-1 without gaps
+// or duplicates, and each event must be stored once.
+func testConcurrentAppend(h *harness) {
+	tn := h.tenant("A")
+	const perWriter = 10
+	var wg sync.WaitGroup
+	errs := make(chan error, h.opts.Writers*perWriter)
+	for range h.opts.Writers {
+		wg.Go(func() {
+			for range perWriter {
+				obj := uuid.New()
+				errs <- h.s.WithTx(h.ctx, func(ctx context.Context, tx storage.Tx) error {
+					_, err := tx.Events().Append(ctx, h.event(tn, func(e *lp.Event) { e.ObjectID = obj }))
+					return err
+				})
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(h.t, err)
+	}
+	n := int64(h.opts.Writers * perWriter)
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		count, err := tx.Events().Count(ctx, tn.Org.ID)
+		h.noErr(err)
+		require.Equal(h.t, n, count)
+		evs, err := tx.Events().Range(ctx, tn.Org.ID, 0, n)
+		h.noErr(err)
+		objects := map[uuid.UUID]bool{}
+		for i, e := range evs {
+			require.Equal(h.t, int64(i), e.Seq)
+			objects[e.ObjectID] = true
+		}
+		require.Len(h.t, objects, int(n), "an event was stored twice or lost")
+	})
+}
