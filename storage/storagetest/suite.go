@@ -133,9 +133,9 @@ func (h *harness) number() phone.Number {
 // tenant is an organisation with two projects, a template and three users:
 // an admin, an agent in P1 and an agent in P2.
 type tenant struct {
-	Org                  lp.Organisation
-	P1, P2               lp.Project
-	Tpl                  lp.CampaignTemplate
+	Org                   lp.Organisation
+	P1, P2                lp.Project
+	Tpl                   lp.CampaignTemplate
 	Admin, Agent1, Agent2 lp.User
 }
 

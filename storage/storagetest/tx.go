@@ -124,18 +124,24 @@ func (h *harness) calls(w world) []call {
 			return tx.Projects().Create(ctx, lp.Project{OrgID: org, ID: uuid.New(), Name: "X"})
 		}},
 		{"Projects.Get", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Projects().Get(ctx, org, w.P1.ID)) }},
-		{"Projects.List", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Projects().List(ctx, org, storage.Page{})) }},
+		{"Projects.List", func(ctx context.Context, tx storage.Tx) error {
+			return errOf(tx.Projects().List(ctx, org, storage.Page{}))
+		}},
 		{"Templates.Create", func(ctx context.Context, tx storage.Tx) error {
 			return tx.Templates().Create(ctx, lp.CampaignTemplate{OrgID: org, ID: uuid.New(), Name: "X"})
 		}},
 		{"Templates.Get", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Templates().Get(ctx, org, w.Tpl.ID)) }},
 		{"Templates.Update", func(ctx context.Context, tx storage.Tx) error { return tx.Templates().Update(ctx, w.Tpl) }},
-		{"Templates.List", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Templates().List(ctx, org, storage.Page{})) }},
+		{"Templates.List", func(ctx context.Context, tx storage.Tx) error {
+			return errOf(tx.Templates().List(ctx, org, storage.Page{}))
+		}},
 		{"Users.Create", func(ctx context.Context, tx storage.Tx) error {
 			return tx.Users().Create(ctx, lp.User{OrgID: org, ID: uuid.New(), Role: lp.RoleAgent})
 		}},
 		{"Users.Get", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Users().Get(ctx, org, w.Admin.ID)) }},
-		{"Users.List", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Users().List(ctx, org, storage.Page{})) }},
+		{"Users.List", func(ctx context.Context, tx storage.Tx) error {
+			return errOf(tx.Users().List(ctx, org, storage.Page{}))
+		}},
 		{"Users.AddMember", func(ctx context.Context, tx storage.Tx) error { return tx.Users().AddMember(ctx, m) }},
 		{"Users.RemoveMember", func(ctx context.Context, tx storage.Tx) error { return tx.Users().RemoveMember(ctx, m) }},
 		{"Users.WithAccess", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Users().WithAccess(ctx, org, w.P1.ID)) }},
@@ -155,7 +161,9 @@ func (h *harness) calls(w world) []call {
 		}},
 		{"Contacts.Add", func(ctx context.Context, tx storage.Tx) error { return tx.Contacts().Add(ctx, h.contact(l, h.now)) }},
 		{"Contacts.ListByLead", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Contacts().ListByLead(ctx, org, l.ID)) }},
-		{"Contacts.EraseByLead", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Contacts().EraseByLead(ctx, org, l.ID)) }},
+		{"Contacts.EraseByLead", func(ctx context.Context, tx storage.Tx) error {
+			return errOf(tx.Contacts().EraseByLead(ctx, org, l.ID))
+		}},
 		{"Blocks.Create", func(ctx context.Context, tx storage.Tx) error { return tx.Blocks().Create(ctx, h.block(w.tenant)) }},
 		{"Blocks.CreateMany", func(ctx context.Context, tx storage.Tx) error {
 			return errOf(tx.Blocks().CreateMany(ctx, org, []lp.BlockEntry{h.block(w.tenant)}))
@@ -163,7 +171,9 @@ func (h *harness) calls(w world) []call {
 		{"Blocks.Get", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Blocks().Get(ctx, org, b.ID)) }},
 		{"Blocks.Update", func(ctx context.Context, tx storage.Tx) error { return tx.Blocks().Update(ctx, b) }},
 		{"Blocks.Delete", func(ctx context.Context, tx storage.Tx) error { return tx.Blocks().Delete(ctx, org, b.ID) }},
-		{"Blocks.FindByNumbers", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Blocks().FindByNumbers(ctx, org, nums)) }},
+		{"Blocks.FindByNumbers", func(ctx context.Context, tx storage.Tx) error {
+			return errOf(tx.Blocks().FindByNumbers(ctx, org, nums))
+		}},
 		{"Blocks.List", func(ctx context.Context, tx storage.Tx) error {
 			return errOf(tx.Blocks().List(ctx, org, storage.BlockFilter{}, storage.Page{}))
 		}},
@@ -175,11 +185,17 @@ func (h *harness) calls(w world) []call {
 		{"RetentionRules.Create", func(ctx context.Context, tx storage.Tx) error {
 			return tx.RetentionRules().Create(ctx, h.rule(w.tenant, "other"))
 		}},
-		{"RetentionRules.Get", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.RetentionRules().Get(ctx, org, w.Rule.ID)) }},
+		{"RetentionRules.Get", func(ctx context.Context, tx storage.Tx) error {
+			return errOf(tx.RetentionRules().Get(ctx, org, w.Rule.ID))
+		}},
 		{"RetentionRules.Update", func(ctx context.Context, tx storage.Tx) error { return tx.RetentionRules().Update(ctx, w.Rule) }},
 		{"RetentionRules.Delete", func(ctx context.Context, tx storage.Tx) error { return tx.RetentionRules().Delete(ctx, org, w.Rule.ID) }},
-		{"RetentionRules.List", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.RetentionRules().List(ctx, org, uuid.Nil)) }},
-		{"Events.Append", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Events().Append(ctx, h.event(w.tenant))) }},
+		{"RetentionRules.List", func(ctx context.Context, tx storage.Tx) error {
+			return errOf(tx.RetentionRules().List(ctx, org, uuid.Nil))
+		}},
+		{"Events.Append", func(ctx context.Context, tx storage.Tx) error {
+			return errOf(tx.Events().Append(ctx, h.event(w.tenant)))
+		}},
 		{"Events.Count", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Events().Count(ctx, org)) }},
 		{"Events.Range", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Events().Range(ctx, org, 0, 2)) }},
 		{"Events.Query", func(ctx context.Context, tx storage.Tx) error {
@@ -188,7 +204,9 @@ func (h *harness) calls(w world) []call {
 		{"Events.WriteHashes", func(ctx context.Context, tx storage.Tx) error {
 			return tx.Events().WriteHashes(ctx, org, []int64{7}, [][32]byte{{7}})
 		}},
-		{"Events.ReadHashes", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Events().ReadHashes(ctx, org, w.Hashes)) }},
+		{"Events.ReadHashes", func(ctx context.Context, tx storage.Tx) error {
+			return errOf(tx.Events().ReadHashes(ctx, org, w.Hashes))
+		}},
 	}
 }
 
