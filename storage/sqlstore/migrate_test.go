@@ -68,7 +68,7 @@ func testMigrations(t *testing.T, open func(context.Context) (*sqlstore.Store, e
 	}
 
 	// A database migrated by newer code is refused.
-	if _, err := s.DB().Exec(`INSERT INTO schema_version (version, applied_at) VALUES (999, `+nowLiteral(s)+`)`); err != nil {
+	if _, err := s.DB().Exec(`INSERT INTO schema_version (version, applied_at) VALUES (999, ` + nowLiteral(s) + `)`); err != nil {
 		t.Fatalf("fake newer version: %v", err)
 	}
 	_, err := open(ctx)

@@ -1,12 +1,12 @@
 package sqlstore
 
 import (
-	"fmt"
-	"sync/atomic"
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/leadprivacy/leadprivacy/storage"
 )
