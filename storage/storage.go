@@ -67,6 +67,11 @@ type Tx interface {
 //     a method (including its slices and maps) never changes the store.
 //   - A value that fails its Validate method is rejected with an error
 //     matching lp.ErrInvalidArgument before anything is written.
+//   - A method that fails with ErrNotFound, ErrConflict or
+//     ErrInvalidArgument has changed nothing, and the transaction stays
+//     usable: the caller may handle the error and go on (SQL adapters check
+//     first, use ON CONFLICT or a savepoint, so the database transaction is
+//     not aborted).
 //   - Times are returned in UTC. Adapters keep at least microsecond
 //     precision; a zero time.Time is stored as "unset" and returned as zero.
 //   - Empty slices and maps may come back as nil.
