@@ -160,7 +160,7 @@ func (ri *regionInfo) viaIDD(d []byte) (cc *ccInfo, nsn []byte, r Reason, decide
 // fits the national number pattern. cc == nil with ok means: keep the
 // number as national.
 func (ri *regionInfo) viaDefaultCC(d []byte) (cc *ccInfo, nsn []byte, ok bool) {
-	if len(d) < len(ri.ccText) || string(d[:len(ri.ccText)]) != ri.ccText {
+	if !hasPrefix(d, ri.ccText) {
 		return nil, nil, true
 	}
 	if ri.meta.unsupported {
@@ -184,7 +184,7 @@ func (ri *regionInfo) viaDefaultCC(d []byte) (cc *ccInfo, nsn []byte, ok bool) {
 // number was already a viable national number. It is decided only when the
 // tables show the original cannot match the national number pattern.
 func (m *metaInfo) stripNationalPrefix(n []byte) (out []byte, changed, decided bool) {
-	if len(n) == 0 || (!m.nationalPrefix.complex && len(m.nationalPrefix.alts) == 0) {
+	if len(n) == 0 {
 		return n, false, true
 	}
 	end, matched, decided := m.nationalPrefix.match(n)

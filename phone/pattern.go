@@ -28,8 +28,13 @@ const maxPrefixStrings = 256
 type prefixSet struct {
 	alts    []string // preference order; used when !complex
 	complex bool     // alts unusable: decide only "cannot match"
-	first   uint16   // complex only: bit d set if a match may start with digit d; bit 10 if it may be empty
+	// first has bit d set if a match may start with digit d, and bit
+	// emptyBit if the pattern may match the empty string. It rejects most
+	// inputs with one test.
+	first uint16
 }
+
+const emptyBit = 10
 
 // newPrefixSet analyses pattern. An empty pattern never matches.
 // forceComplex is set when a match also triggers something the fast path
@@ -40,44 +45,70 @@ func newPrefixSet(pattern string, forceComplex bool) prefixSet {
 	}
 	re, err := syntax.Parse(pattern, syntax.Perl)
 	if err != nil {
-		return prefixSet{complex: true, first: 0x7ff}
+		return prefixSet{complex: true, first: 1<<(emptyBit+1) - 1}
 	}
 	if !forceComplex {
 		if alts, ok := expand(re); ok {
-			return prefixSet{alts: alts}
+			p := prefixSet{alts: alts}
+			for _, a := range alts {
+				if a == "" {
+					p.first |= 1 << emptyBit
+				} else {
+					p.first |= 1 << (a[0] - '0')
+				}
+			}
+			return p
 		}
 	}
 	sh := shapeOf(re)
-	first := uint16(0)
+	if sh.unknown {
+		return prefixSet{complex: true, first: 1<<(emptyBit+1) - 1}
+	}
+	p := prefixSet{complex: true}
 	for d, l := range sh.byFirst {
 		if l != 0 {
-			first |= 1 << d
+			p.first |= 1 << d
 		}
 	}
-	if sh.lens&1 != 0 || sh.unknown {
-		first |= 1 << 10
+	if sh.lens&1 != 0 {
+		p.first |= 1 << emptyBit
 	}
-	if sh.unknown {
-		first = 0x7ff
-	}
-	return prefixSet{complex: true, first: first}
+	return p
 }
 
 // match reports the end of the match of the pattern at the start of d.
 // decided is false when the pattern is complex and might match.
 func (p *prefixSet) match(d []byte) (end int, matched, decided bool) {
-	if p.complex {
-		if p.first&(1<<10) != 0 || (len(d) > 0 && p.first&(1<<(d[0]-'0')) != 0) {
-			return 0, false, false
-		}
+	mask := uint16(1 << emptyBit)
+	if len(d) > 0 {
+		mask |= 1 << (d[0] - '0')
+	}
+	if p.first&mask == 0 {
 		return 0, false, true
 	}
+	if p.complex {
+		return 0, false, false
+	}
 	for _, a := range p.alts {
-		if len(a) <= len(d) && string(d[:len(a)]) == a {
+		if hasPrefix(d, a) {
 			return len(a), true, true
 		}
 	}
 	return 0, false, true
+}
+
+// hasPrefix is bytes.HasPrefix for the few-byte prefixes of the metadata,
+// without the call into the runtime's memequal.
+func hasPrefix(d []byte, prefix string) bool {
+	if len(prefix) > len(d) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		if d[i] != prefix[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // expand lists the digit strings re matches, in preference order, or

@@ -15,9 +15,9 @@ type metaInfo struct {
 	// testNumberLength reads them.
 	possible, localOnly uint32
 	minLen, maxLen      int
+	unsupported         bool      // metadata the fast path does not model
 	nationalPrefix      prefixSet // national_prefix_for_parsing
 	national            shape     // general national_number_pattern
-	unsupported         bool      // metadata the fast path does not model
 }
 
 // regionInfo is the fast path's view of a default region.
