@@ -2,6 +2,7 @@ package csvimport_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -274,5 +275,26 @@ func TestScannerQuoting(t *testing.T) {
 	}
 	if want := []int{2, 3, 4, 7}; !equal(lines, want) {
 		t.Errorf("lines = %v, want %v", lines, want)
+	}
+}
+
+func TestNumbersDuplicatesAcrossGrowth(t *testing.T) {
+	// Enough distinct numbers to grow the duplicate table several times.
+	const n = 5000
+	var b strings.Builder
+	for range 2 {
+		for i := range n {
+			fmt.Fprintf(&b, "%d\n", 20000000+i*7)
+		}
+	}
+	rows, errs := readNumbers(t, b.String(), csvimport.NumberOptions{})
+	if len(errs) != 0 || len(rows) != 2*n {
+		t.Fatalf("%d rows, errors %v", len(rows), errs)
+	}
+	for i, r := range rows {
+		first := i < n
+		if r.Duplicate == first || (!first && r.FirstLine != i-n+1) {
+			t.Fatalf("row %d = %+v", i, r)
+		}
 	}
 }
