@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"slices"
 
@@ -49,7 +50,8 @@ func AppendCanonical(dst []byte, e lp.Event) []byte {
 	dst = appendString(dst, e.MaskedNumber)
 	dst = append(dst, e.Fingerprint[:]...)
 	dst = binary.AppendUvarint(dst, uint64(len(e.Details)))
-	for _, k := range sortedKeys(e.Details) {
+	var small [16]string
+	for _, k := range appendSortedKeys(small[:0], e.Details) {
 		dst = appendString(dst, k)
 		dst = appendString(dst, e.Details[k])
 	}
@@ -60,7 +62,16 @@ func AppendCanonical(dst []byte, e lp.Event) []byte {
 // its canonical encoding.
 func RecordHash(e lp.Event) tlog.Hash {
 	var buf [256]byte
-	return tlog.RecordHash(AppendCanonical(buf[:0], e))
+	h, _ := recordHash(buf[:0], e)
+	return h
+}
+
+// recordHash is tlog.RecordHash(AppendCanonical(nil, e)), SHA-256 of 0x00
+// followed by the encoding (the RFC 6962 leaf hash), computed in buf
+// without allocating. It returns buf, grown if need be, for reuse.
+func recordHash(buf []byte, e lp.Event) (tlog.Hash, []byte) {
+	buf = AppendCanonical(append(buf[:0], 0x00), e)
+	return sha256.Sum256(buf), buf
 }
 
 func appendString(dst []byte, s string) []byte {
@@ -68,12 +79,8 @@ func appendString(dst []byte, s string) []byte {
 	return append(dst, s...)
 }
 
-// sortedKeys returns the keys of m in ascending byte order.
-func sortedKeys(m map[string]string) []string {
-	if len(m) == 0 {
-		return nil
-	}
-	keys := make([]string, 0, len(m))
+// appendSortedKeys appends the keys of m to keys in ascending byte order.
+func appendSortedKeys(keys []string, m map[string]string) []string {
 	for k := range m {
 		keys = append(keys, k)
 	}

@@ -156,7 +156,7 @@ type csvEncoder struct{ w *csv.Writer }
 func (c csvEncoder) encode(e lp.Event) error {
 	r := newExportRecord(e)
 	var details strings.Builder
-	for i, k := range sortedKeys(r.Details) {
+	for i, k := range appendSortedKeys(nil, r.Details) {
 		if i > 0 {
 			details.WriteByte(' ')
 		}

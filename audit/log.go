@@ -254,6 +254,9 @@ func storeHashReader(ctx context.Context, events storage.Events, org uuid.UUID) 
 		if err != nil {
 			return nil, err
 		}
+		if len(raw) != len(indexes) {
+			return nil, fmt.Errorf("leadprivacy: audit: store returned %d tree hashes for %d indexes", len(raw), len(indexes))
+		}
 		hs := make([]tlog.Hash, len(raw))
 		for i, h := range raw {
 			hs[i] = h

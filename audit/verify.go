@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -155,16 +156,17 @@ func Verify(ctx context.Context, store storage.Store, org uuid.UUID, checkpoint 
 			return tlog.Tree{}, err
 		}
 	}
-	for from := int64(0); from < size; from += verifyPageSize {
-		to := min(from+verifyPageSize, size)
-		evs, stored, err := readVerifyPage(ctx, store, org, from, to)
-		if err != nil {
-			return tlog.Tree{}, err
+	for p := range readVerifyPages(ctx, store, org, size) {
+		if p.err != nil {
+			return tlog.Tree{}, p.err
 		}
-		for i, e := range evs {
-			seq := from + int64(i)
-			first := tlog.StoredHashIndex(0, seq) - tlog.StoredHashIndex(0, from)
-			if err := fr.add(org, seq, e, stored[first:]); err != nil {
+		for i, e := range p.evs {
+			seq := p.from + int64(i)
+			if seq >= p.missing {
+				return tlog.Tree{}, &TamperError{Index: seq, Reason: "tree hashes missing for this event"}
+			}
+			first := tlog.StoredHashIndex(0, seq) - tlog.StoredHashIndex(0, p.from)
+			if err := fr.add(org, seq, e, p.stored[first:]); err != nil {
 				return tlog.Tree{}, err
 			}
 			if seq+1 == tree.N {
@@ -173,8 +175,8 @@ func Verify(ctx context.Context, store storage.Store, org uuid.UUID, checkpoint 
 				}
 			}
 		}
-		if int64(len(evs)) < to-from {
-			return tlog.Tree{}, &TamperError{Index: from + int64(len(evs)), Reason: "event missing"}
+		if int64(len(p.evs)) < p.to-p.from {
+			return tlog.Tree{}, &TamperError{Index: p.from + int64(len(p.evs)), Reason: "event missing"}
 		}
 	}
 	if size < tree.N {
@@ -187,32 +189,98 @@ func Verify(ctx context.Context, store storage.Store, org uuid.UUID, checkpoint 
 	return tlog.Tree{N: size, Hash: head}, nil
 }
 
+// verifyPage is the events [from, to) of a log with their stored tree
+// hashes, as readVerifyPage returns them.
+type verifyPage struct {
+	from, to int64
+	evs      []lp.Event
+	stored   []tlog.Hash
+	missing  int64
+	err      error
+}
+
+// readVerifyPages reads the first size events page by page in a goroutine
+// of its own, one page ahead of the caller, who hashes meanwhile. The
+// iteration stops at the first error (yielded as the last page) or when the
+// caller stops; the goroutine has ended by the time it returns.
+func readVerifyPages(ctx context.Context, store storage.Store, org uuid.UUID, size int64) iter.Seq[verifyPage] {
+	return func(yield func(verifyPage) bool) {
+		ctx, cancel := context.WithCancel(ctx)
+		pages := make(chan verifyPage, 1)
+		go func() {
+			defer close(pages)
+			for from := int64(0); from < size; from += verifyPageSize {
+				p := verifyPage{from: from, to: min(from+verifyPageSize, size)}
+				p.evs, p.stored, p.missing, p.err = readVerifyPage(ctx, store, org, p.from, p.to)
+				select {
+				case pages <- p:
+				case <-ctx.Done():
+					return
+				}
+				if p.err != nil {
+					return
+				}
+			}
+		}()
+		defer func() {
+			cancel()
+			for range pages { // wait for the reader to end
+			}
+		}()
+		for p := range pages {
+			if !yield(p) {
+				return
+			}
+		}
+	}
+}
+
 // readVerifyPage reads the events [from, to) and the tree hashes stored
 // with them, which occupy the storage indexes from StoredHashIndex(0, from)
-// up to StoredHashIndex(0, to).
-func readVerifyPage(ctx context.Context, store storage.Store, org uuid.UUID, from, to int64) ([]lp.Event, []tlog.Hash, error) {
+// up to StoredHashIndex(0, to). If some hashes are missing it returns the
+// hashes of the records before the first record missing one, and that
+// record's index as missing (else missing is to).
+func readVerifyPage(ctx context.Context, store storage.Store, org uuid.UUID, from, to int64) (evs []lp.Event, stored []tlog.Hash, missing int64, err error) {
+	err = store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+		var err error
+		if evs, err = tx.Events().Range(ctx, org, from, to); err != nil {
+			return err
+		}
+		read := storeHashReader(ctx, tx.Events(), org)
+		missing = to
+		stored, err = read(hashIndexes(from, to))
+		if !errors.Is(err, lp.ErrNotFound) {
+			return err
+		}
+		// Find the first record whose hashes are missing.
+		stored = stored[:0]
+		for missing = from; missing < to; missing++ {
+			hs, err := read(hashIndexes(missing, missing+1))
+			if errors.Is(err, lp.ErrNotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			stored = append(stored, hs...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("leadprivacy: audit: verify: %w", err)
+	}
+	return evs, stored, missing, nil
+}
+
+// hashIndexes returns the storage indexes of the tree hashes stored with
+// the records [from, to).
+func hashIndexes(from, to int64) []int64 {
 	lo, hi := tlog.StoredHashIndex(0, from), tlog.StoredHashIndex(0, to)
 	indexes := make([]int64, hi-lo)
 	for i := range indexes {
 		indexes[i] = lo + int64(i)
 	}
-	var evs []lp.Event
-	var stored []tlog.Hash
-	err := store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
-		var err error
-		if evs, err = tx.Events().Range(ctx, org, from, to); err != nil {
-			return err
-		}
-		stored, err = storeHashReader(ctx, tx.Events(), org)(indexes)
-		return err
-	})
-	switch {
-	case errors.Is(err, lp.ErrNotFound):
-		return nil, nil, &TamperError{Index: from, Reason: "tree hashes missing for the events from here on"}
-	case err != nil:
-		return nil, nil, fmt.Errorf("leadprivacy: audit: verify: %w", err)
-	}
-	return evs, stored, nil
+	return indexes
 }
 
 // frontier recomputes a Merkle tree one record at a time, keeping only
@@ -227,7 +295,8 @@ type frontier struct {
 
 // add appends event e as record seq, checks it and the tree hashes it
 // creates against stored (the hashes stored for it, followed by later
-// ones).
+// ones). It computes what tlog.StoredHashes would (the record hash, then
+// one node hash per trailing 1 bit of seq) without allocating.
 func (f *frontier) add(org uuid.UUID, seq int64, e lp.Event, stored []tlog.Hash) error {
 	if e.Seq != seq {
 		return &TamperError{Index: seq, Reason: "event out of place (deleted, inserted or reordered)"}
@@ -235,21 +304,22 @@ func (f *frontier) add(org uuid.UUID, seq int64, e lp.Event, stored []tlog.Hash)
 	if e.OrgID != org {
 		return &TamperError{Index: seq, Reason: "event of another organisation"}
 	}
-	f.buf = AppendCanonical(f.buf[:0], e)
-	hashes, err := tlog.StoredHashesForRecordHash(seq, tlog.RecordHash(f.buf), f)
-	if err != nil {
-		return fmt.Errorf("leadprivacy: audit: verify: %w", err)
-	}
-	for level, h := range hashes {
+	var h tlog.Hash
+	h, f.buf = recordHash(f.buf, e)
+	for level := 0; ; level++ {
 		switch {
-		case level >= len(stored) || stored[level] != h && level == 0:
+		case stored[level] != h && level == 0:
 			return &TamperError{Index: seq, Reason: "event differs from the hash recorded with it"}
 		case stored[level] != h:
 			return &TamperError{Index: seq, Reason: "stored tree hash differs from the recomputed one"}
 		}
+		left := f.hash[level]
 		f.hash[level], f.node[level] = h, seq>>level
+		if seq>>level&1 == 0 {
+			return nil
+		}
+		h = tlog.NodeHash(left, h)
 	}
-	return nil
 }
 
 // checkRoot checks the tree of the first n records against root.
