@@ -158,3 +158,18 @@ func TestTemplateFields(t *testing.T) {
 		t.Error("Field(missing) found")
 	}
 }
+
+func TestStaticKeys(t *testing.T) {
+	keys := lp.StaticKeys{org: []byte("0123456789abcdef")}
+	got, err := keys.FingerprintKey(t.Context(), org)
+	if err != nil || string(got) != "0123456789abcdef" {
+		t.Fatalf("FingerprintKey = %q, %v", got, err)
+	}
+	got[0] = 'X'
+	if again, _ := keys.FingerprintKey(t.Context(), org); again[0] != '0' {
+		t.Fatal("mutating a returned key changed the provider")
+	}
+	if _, err := keys.FingerprintKey(t.Context(), id); !errors.Is(err, lp.ErrNotFound) {
+		t.Fatalf("unknown organisation: %v, want ErrNotFound", err)
+	}
+}
