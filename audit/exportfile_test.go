@@ -15,6 +15,7 @@ import (
 
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/audit"
+	"github.com/leadprivacy/leadprivacy/storage"
 )
 
 func TestSafeCell(t *testing.T) {
@@ -137,50 +138,53 @@ func readJSONLExport(t *testing.T, r io.Reader) []lp.Event {
 }
 
 func TestExportRoundTrip(t *testing.T) {
-	f := newMemFixture(t)
-	for i := range 2500 { // three pages of 1,000
-		e := varied(i)
-		if i%3 == 0 {
-			e = audit.Entry{Action: audit.ActionLeadViewed, LeadID: uuid.New()} // zero ids, no number, no details
-		}
-		f.mustRecord(f.admin, e)
-	}
-	want := f.events()
-	for i, j := 0, len(want)-1; i < j; i, j = i+1, j-1 {
-		want[i], want[j] = want[j], want[i]
-	}
-	for _, format := range []audit.Format{audit.CSV, audit.JSONLines} {
-		var buf bytes.Buffer
-		n, err := f.log.Export(f.ctx, f.store, f.admin, audit.Query{}, &buf, format)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []lp.Event
-		if format == audit.CSV {
-			got = readCSVExport(t, &buf)
-		} else {
-			got = readJSONLExport(t, &buf)
-		}
-		if n != int64(len(want)) || len(got) != len(want) {
-			t.Fatalf("format %d: exported %d, read back %d events, want %d", format, n, len(got), len(want))
-		}
-		for i := range want {
-			if !eventsEqual(got[i], want[i]) {
-				t.Fatalf("format %d: event %d\n got %+v\nwant %+v", format, i, got[i], want[i])
+	forEachStore(t, func(t *testing.T, open func(testing.TB) storage.Store) {
+		f := newFixture(t, open(t))
+		entries := make([]audit.Entry, 2500) // three pages of 1,000
+		for i := range entries {
+			entries[i] = varied(i)
+			if i%3 == 0 {
+				entries[i] = audit.Entry{Action: audit.ActionLeadViewed, LeadID: uuid.New()} // zero ids, no number, no details
 			}
 		}
-	}
-	// A query narrows the export, and an agent may not export.
-	var buf bytes.Buffer
-	if n, err := f.log.Export(f.ctx, f.store, f.admin, audit.Query{Actions: []lp.Action{audit.ActionLeadViewed}}, &buf, audit.JSONLines); err != nil || n != 834 {
-		t.Errorf("filtered export: %d events, %v", n, err)
-	}
-	if _, err := f.log.Export(f.ctx, f.store, f.agent, audit.Query{}, io.Discard, audit.CSV); err == nil {
-		t.Error("agent exported the ChangeLog")
-	}
-	if _, err := f.log.Export(f.ctx, f.store, f.admin, audit.Query{}, io.Discard, audit.Format(9)); err == nil {
-		t.Error("unknown format accepted")
-	}
+		f.recordAll(f.admin, entries)
+		want := f.events()
+		for i, j := 0, len(want)-1; i < j; i, j = i+1, j-1 {
+			want[i], want[j] = want[j], want[i]
+		}
+		for _, format := range []audit.Format{audit.CSV, audit.JSONLines} {
+			var buf bytes.Buffer
+			n, err := f.log.Export(f.ctx, f.store, f.admin, audit.Query{}, &buf, format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []lp.Event
+			if format == audit.CSV {
+				got = readCSVExport(t, &buf)
+			} else {
+				got = readJSONLExport(t, &buf)
+			}
+			if n != int64(len(want)) || len(got) != len(want) {
+				t.Fatalf("format %d: exported %d, read back %d events, want %d", format, n, len(got), len(want))
+			}
+			for i := range want {
+				if !eventsEqual(got[i], want[i]) {
+					t.Fatalf("format %d: event %d\n got %+v\nwant %+v", format, i, got[i], want[i])
+				}
+			}
+		}
+		// A query narrows the export, and an agent may not export.
+		var buf bytes.Buffer
+		if n, err := f.log.Export(f.ctx, f.store, f.admin, audit.Query{Actions: []lp.Action{audit.ActionLeadViewed}}, &buf, audit.JSONLines); err != nil || n != 834 {
+			t.Errorf("filtered export: %d events, %v", n, err)
+		}
+		if _, err := f.log.Export(f.ctx, f.store, f.agent, audit.Query{}, io.Discard, audit.CSV); err == nil {
+			t.Error("agent exported the ChangeLog")
+		}
+		if _, err := f.log.Export(f.ctx, f.store, f.admin, audit.Query{}, io.Discard, audit.Format(9)); err == nil {
+			t.Error("unknown format accepted")
+		}
+	})
 }
 
 // TestExportCannotBeInjected exports events as a tampered store might hold

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -137,6 +138,21 @@ func (f *fixture) mustRecord(actor lp.Actor, e audit.Entry) lp.Event {
 		f.t.Fatal(err)
 	}
 	return ev
+}
+
+// recordAll records entries, 100 per transaction.
+func (f *fixture) recordAll(actor lp.Actor, entries []audit.Entry) {
+	f.t.Helper()
+	for batch := range slices.Chunk(entries, 100) {
+		f.tx(func(tx storage.Tx) error {
+			for _, e := range batch {
+				if _, err := f.log.Record(f.ctx, tx, actor, e); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
 }
 
 // events returns the organisation's whole log, oldest first.

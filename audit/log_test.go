@@ -19,33 +19,35 @@ import (
 )
 
 func TestRecordStoresMaskedFingerprintedEvent(t *testing.T) {
-	f := newMemFixture(t)
-	lead, project, block := uuid.New(), uuid.New(), uuid.New()
-	n := phone.Number("+4520123499")
-	ev := f.mustRecord(f.admin, audit.Entry{
-		Action: audit.ActionBlockCreated, LeadID: lead, ProjectID: project, ObjectID: block, Number: n,
-		Details: []audit.Detail{audit.Code(audit.KeyReason, "customer_request"), audit.Count(audit.KeyRows, 3),
-			audit.At(audit.KeyExpiresAt, time.Time{}), audit.Duration(audit.KeyKeepFor, 48*time.Hour)},
-	})
-	want := lp.Event{
-		OrgID: f.org.ID, Seq: 0, Time: time.Date(2026, 3, 1, 8, 0, 0, 123456000, time.UTC),
-		ActorID: f.admin.UserID, Action: audit.ActionBlockCreated, LeadID: lead, ProjectID: project, ObjectID: block,
-		MaskedNumber: "+45••••3499", Fingerprint: f.keys.fingerprint(t, f.org.ID, n),
-		Details: map[string]string{"reason": "customer_request", "rows": "3", "expires_at": "none", "keep_for": "48h0m0s"},
-	}
-	stored := f.events()
-	if len(stored) != 1 {
-		t.Fatalf("stored %d events, want 1", len(stored))
-	}
-	for name, got := range map[string]lp.Event{"returned": ev, "stored": stored[0]} {
-		if !eventsEqual(got, want) {
-			t.Errorf("%s event\n got %+v\nwant %+v", name, got, want)
+	forEachStore(t, func(t *testing.T, open func(testing.TB) storage.Store) {
+		f := newFixture(t, open(t))
+		lead, project, block := uuid.New(), uuid.New(), uuid.New()
+		n := phone.Number("+4520123499")
+		ev := f.mustRecord(f.admin, audit.Entry{
+			Action: audit.ActionBlockCreated, LeadID: lead, ProjectID: project, ObjectID: block, Number: n,
+			Details: []audit.Detail{audit.Code(audit.KeyReason, "customer_request"), audit.Count(audit.KeyRows, 3),
+				audit.At(audit.KeyExpiresAt, time.Time{}), audit.Duration(audit.KeyKeepFor, 48*time.Hour)},
+		})
+		want := lp.Event{
+			OrgID: f.org.ID, Seq: 0, Time: time.Date(2026, 3, 1, 8, 0, 0, 123456000, time.UTC),
+			ActorID: f.admin.UserID, Action: audit.ActionBlockCreated, LeadID: lead, ProjectID: project, ObjectID: block,
+			MaskedNumber: "+45••••3499", Fingerprint: f.keys.fingerprint(t, f.org.ID, n),
+			Details: map[string]string{"reason": "customer_request", "rows": "3", "expires_at": "none", "keep_for": "48h0m0s"},
 		}
-	}
-	second := f.mustRecord(f.agent, audit.Entry{Action: audit.ActionLeadViewed, LeadID: lead})
-	if second.Seq != 1 || second.Time.Sub(ev.Time) != time.Minute {
-		t.Errorf("second event seq %d time +%v, want 1 and +1m", second.Seq, second.Time.Sub(ev.Time))
-	}
+		stored := f.events()
+		if len(stored) != 1 {
+			t.Fatalf("stored %d events, want 1", len(stored))
+		}
+		for name, got := range map[string]lp.Event{"returned": ev, "stored": stored[0]} {
+			if !eventsEqual(got, want) {
+				t.Errorf("%s event\n got %+v\nwant %+v", name, got, want)
+			}
+		}
+		second := f.mustRecord(f.agent, audit.Entry{Action: audit.ActionLeadViewed, LeadID: lead})
+		if second.Seq != 1 || second.Time.Sub(ev.Time) != time.Minute {
+			t.Errorf("second event seq %d time +%v, want 1 and +1m", second.Seq, second.Time.Sub(ev.Time))
+		}
+	})
 }
 
 // eventsEqual compares events field by field; times must be equal
@@ -95,27 +97,29 @@ func TestRecordRejects(t *testing.T) {
 }
 
 func TestRecordRollsBackWithItsChange(t *testing.T) {
-	f := newMemFixture(t)
-	f.mustRecord(f.admin, varied(0))
-	errChange := errors.New("change failed")
-	err := f.store.WithTx(f.ctx, func(ctx context.Context, tx storage.Tx) error {
-		if _, err := f.log.Record(ctx, tx, f.admin, varied(1)); err != nil {
-			return err
+	forEachStore(t, func(t *testing.T, open func(testing.TB) storage.Store) {
+		f := newFixture(t, open(t))
+		f.mustRecord(f.admin, varied(0))
+		errChange := errors.New("change failed")
+		err := f.store.WithTx(f.ctx, func(ctx context.Context, tx storage.Tx) error {
+			if _, err := f.log.Record(ctx, tx, f.admin, varied(1)); err != nil {
+				return err
+			}
+			return errChange
+		})
+		if !errors.Is(err, errChange) {
+			t.Fatalf("WithTx = %v", err)
 		}
-		return errChange
+		if n := len(f.events()); n != 1 {
+			t.Fatalf("%d events after rollback, want 1", n)
+		}
+		// The tree hashes of the rolled-back event are gone too: the next
+		// event takes its place and the log verifies.
+		f.mustRecord(f.admin, varied(2))
+		if _, err := audit.Verify(f.ctx, f.store, f.org.ID, f.checkpoint(), f.verifier); err != nil {
+			t.Fatal(err)
+		}
 	})
-	if !errors.Is(err, errChange) {
-		t.Fatalf("WithTx = %v", err)
-	}
-	if n := len(f.events()); n != 1 {
-		t.Fatalf("%d events after rollback, want 1", n)
-	}
-	// The tree hashes of the rolled-back event are gone too: the next
-	// event takes its place and the log verifies.
-	f.mustRecord(f.admin, varied(2))
-	if _, err := audit.Verify(f.ctx, f.store, f.org.ID, f.checkpoint(), f.verifier); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func TestCode(t *testing.T) {

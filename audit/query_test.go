@@ -22,81 +22,85 @@ func seqs(evs []lp.Event) []int64 {
 }
 
 func TestQueryFilters(t *testing.T) {
-	f := newMemFixture(t)
-	energy, lead, rule := uuid.New(), uuid.New(), uuid.New()
-	f.mustRecord(f.admin, audit.Entry{Action: audit.ActionBlockCreated, Number: "+4520123456"})                     // 0
-	f.mustRecord(f.agent, audit.Entry{Action: audit.ActionNumberSearched, Number: "+4520123499"})                   // 1
-	f.mustRecord(f.agent, audit.Entry{Action: audit.ActionLeadViewed, LeadID: lead, ProjectID: energy})             // 2
-	f.mustRecord(f.admin, audit.Entry{Action: audit.ActionLeadForgotten, LeadID: lead, Number: "+4520123499"})      // 3
-	f.mustRecord(f.admin, audit.Entry{Action: audit.ActionRetentionRuleCreated, ObjectID: rule, ProjectID: energy}) // 4
-	f.mustRecord(f.admin, audit.Entry{Action: audit.ActionNumberSuppressed, Number: "+4520123499"})                 // 5
-	other := newMemFixture(t)
-	other.mustRecord(other.admin, audit.Entry{Action: audit.ActionLeadForgotten, Number: "+4520123499"})
+	forEachStore(t, func(t *testing.T, open func(testing.TB) storage.Store) {
+		f := newFixture(t, open(t))
+		energy, lead, rule := uuid.New(), uuid.New(), uuid.New()
+		f.mustRecord(f.admin, audit.Entry{Action: audit.ActionBlockCreated, Number: "+4520123456"})                     // 0
+		f.mustRecord(f.agent, audit.Entry{Action: audit.ActionNumberSearched, Number: "+4520123499"})                   // 1
+		f.mustRecord(f.agent, audit.Entry{Action: audit.ActionLeadViewed, LeadID: lead, ProjectID: energy})             // 2
+		f.mustRecord(f.admin, audit.Entry{Action: audit.ActionLeadForgotten, LeadID: lead, Number: "+4520123499"})      // 3
+		f.mustRecord(f.admin, audit.Entry{Action: audit.ActionRetentionRuleCreated, ObjectID: rule, ProjectID: energy}) // 4
+		f.mustRecord(f.admin, audit.Entry{Action: audit.ActionNumberSuppressed, Number: "+4520123499"})                 // 5
+		other := newFixture(t, f.store) // another organisation in the same store
+		other.mustRecord(other.admin, audit.Entry{Action: audit.ActionLeadForgotten, Number: "+4520123499"})
 
-	third := clockStart.Add(2 * time.Minute).Truncate(time.Microsecond) // event 2
-	cases := []struct {
-		name string
-		q    audit.Query
-		want []int64
-	}{
-		{"all", audit.Query{}, []int64{5, 4, 3, 2, 1, 0}},
-		{"actor", audit.Query{ActorID: f.agent.UserID}, []int64{2, 1}},
-		{"actions", audit.Query{Actions: []lp.Action{audit.ActionLeadForgotten, audit.ActionBlockCreated}}, []int64{3, 0}},
-		{"lead", audit.Query{LeadID: lead}, []int64{3, 2}},
-		{"project", audit.Query{ProjectID: energy}, []int64{4, 2}},
-		{"object", audit.Query{ObjectID: rule}, []int64{4}},
-		{"since", audit.Query{Since: third}, []int64{5, 4, 3, 2}},
-		{"until", audit.Query{Until: third}, []int64{1, 0}},
-		{"number E.164", audit.Query{Number: "+4520123499"}, []int64{5, 3, 1}},
-		{"number as typed", audit.Query{Number: "0045 20 12 34 99"}, []int64{5, 3, 1}},
-		{"national number", audit.Query{Number: "20 12 34 99"}, []int64{5, 3, 1}},
-		{"who forgot this number", audit.Query{Number: "+45 20 12 34 99", Actions: []lp.Action{audit.ActionLeadForgotten}}, []int64{3}},
-		{"number never seen", audit.Query{Number: "+4520000000"}, []int64{}},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			p, err := f.log.Query(f.ctx, f.store, f.admin, c.q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := seqs(p.Events); !slices.Equal(got, c.want) {
-				t.Errorf("seqs %v, want %v", got, c.want)
-			}
-			if p.Next != 0 {
-				t.Errorf("Next = %d on the only page", p.Next)
-			}
-		})
-	}
-	if p, _ := f.log.Query(f.ctx, f.store, f.admin, audit.Query{Number: "+4520123499"}); len(p.Events) > 0 && p.Events[0].ActorID != f.admin.UserID {
-		t.Error("the newest event about the number is not Alice's")
-	}
+		third := clockStart.Add(2 * time.Minute).Truncate(time.Microsecond) // event 2
+		cases := []struct {
+			name string
+			q    audit.Query
+			want []int64
+		}{
+			{"all", audit.Query{}, []int64{5, 4, 3, 2, 1, 0}},
+			{"actor", audit.Query{ActorID: f.agent.UserID}, []int64{2, 1}},
+			{"actions", audit.Query{Actions: []lp.Action{audit.ActionLeadForgotten, audit.ActionBlockCreated}}, []int64{3, 0}},
+			{"lead", audit.Query{LeadID: lead}, []int64{3, 2}},
+			{"project", audit.Query{ProjectID: energy}, []int64{4, 2}},
+			{"object", audit.Query{ObjectID: rule}, []int64{4}},
+			{"since", audit.Query{Since: third}, []int64{5, 4, 3, 2}},
+			{"until", audit.Query{Until: third}, []int64{1, 0}},
+			{"number E.164", audit.Query{Number: "+4520123499"}, []int64{5, 3, 1}},
+			{"number as typed", audit.Query{Number: "0045 20 12 34 99"}, []int64{5, 3, 1}},
+			{"national number", audit.Query{Number: "20 12 34 99"}, []int64{5, 3, 1}},
+			{"who forgot this number", audit.Query{Number: "+45 20 12 34 99", Actions: []lp.Action{audit.ActionLeadForgotten}}, []int64{3}},
+			{"number never seen", audit.Query{Number: "+4520000000"}, []int64{}},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				p, err := f.log.Query(f.ctx, f.store, f.admin, c.q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := seqs(p.Events); !slices.Equal(got, c.want) {
+					t.Errorf("seqs %v, want %v", got, c.want)
+				}
+				if p.Next != 0 {
+					t.Errorf("Next = %d on the only page", p.Next)
+				}
+			})
+		}
+		if p, _ := f.log.Query(f.ctx, f.store, f.admin, audit.Query{Number: "+4520123499"}); len(p.Events) > 0 && p.Events[0].ActorID != f.admin.UserID {
+			t.Error("the newest event about the number is not Alice's")
+		}
+	})
 }
 
 func TestQueryPagesNewestFirst(t *testing.T) {
-	f := newMemFixture(t)
-	for i := range 7 {
-		f.mustRecord(f.admin, varied(i))
-	}
-	var got []int64
-	q := audit.Query{Limit: 3}
-	for pages := 0; ; pages++ {
-		if pages > 5 {
-			t.Fatal("paging does not end")
+	forEachStore(t, func(t *testing.T, open func(testing.TB) storage.Store) {
+		f := newFixture(t, open(t))
+		for i := range 7 {
+			f.mustRecord(f.admin, varied(i))
 		}
-		p, err := f.log.Query(f.ctx, f.store, f.admin, q)
-		if err != nil {
-			t.Fatal(err)
+		var got []int64
+		q := audit.Query{Limit: 3}
+		for pages := 0; ; pages++ {
+			if pages > 5 {
+				t.Fatal("paging does not end")
+			}
+			p, err := f.log.Query(f.ctx, f.store, f.admin, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, seqs(p.Events)...)
+			if p.Next == 0 {
+				break
+			}
+			q.BeforeSeq = p.Next
+			f.mustRecord(f.admin, varied(99)) // appends meanwhile never show up in later pages
 		}
-		got = append(got, seqs(p.Events)...)
-		if p.Next == 0 {
-			break
+		if want := []int64{6, 5, 4, 3, 2, 1, 0}; !slices.Equal(got, want) {
+			t.Errorf("pages gave %v, want %v", got, want)
 		}
-		q.BeforeSeq = p.Next
-		f.mustRecord(f.admin, varied(99)) // appends meanwhile never show up in later pages
-	}
-	if want := []int64{6, 5, 4, 3, 2, 1, 0}; !slices.Equal(got, want) {
-		t.Errorf("pages gave %v, want %v", got, want)
-	}
+	})
 }
 
 func TestQueryNeedsPermission(t *testing.T) {

@@ -122,9 +122,11 @@ func (e tamperEvents) ReadHashes(ctx context.Context, org uuid.UUID, indexes []i
 // few more (appending after a checkpoint is legitimate).
 func signedLog(t testing.TB, f *fixture, n int) []byte {
 	t.Helper()
-	for i := range n {
-		f.mustRecord(f.admin, varied(i))
+	entries := make([]audit.Entry, n)
+	for i := range entries {
+		entries[i] = varied(i)
 	}
+	f.recordAll(f.admin, entries)
 	cp := f.checkpoint()
 	for i := range 5 {
 		f.mustRecord(f.agent, varied(n+i))
@@ -133,27 +135,29 @@ func signedLog(t testing.TB, f *fixture, n int) []byte {
 }
 
 func TestVerifyIntactLog(t *testing.T) {
-	f := newMemFixture(t)
-	cp := signedLog(t, f, 300)
-	head, err := audit.Verify(f.ctx, f.store, f.org.ID, cp, f.verifier)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now, err := audit.OpenCheckpoint(f.checkpoint(), f.org.ID, f.verifier)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if head != now || head.N != 305 {
-		t.Errorf("Verify head %v, checkpoint now %v", head, now)
-	}
-	// The newer checkpoint verifies too, and so does an empty log's.
-	if _, err := audit.Verify(f.ctx, f.store, f.org.ID, f.checkpoint(), f.verifier); err != nil {
-		t.Error(err)
-	}
-	g := newMemFixture(t)
-	if _, err := audit.Verify(g.ctx, g.store, g.org.ID, g.checkpoint(), g.verifier); err != nil {
-		t.Errorf("empty log: %v", err)
-	}
+	forEachStore(t, func(t *testing.T, open func(testing.TB) storage.Store) {
+		f := newFixture(t, open(t))
+		cp := signedLog(t, f, 300)
+		head, err := audit.Verify(f.ctx, f.store, f.org.ID, cp, f.verifier)
+		if err != nil {
+			t.Fatal(err)
+		}
+		now, err := audit.OpenCheckpoint(f.checkpoint(), f.org.ID, f.verifier)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if head != now || head.N != 305 {
+			t.Errorf("Verify head %v, checkpoint now %v", head, now)
+		}
+		// The newer checkpoint verifies too, and so does an empty log's.
+		if _, err := audit.Verify(f.ctx, f.store, f.org.ID, f.checkpoint(), f.verifier); err != nil {
+			t.Error(err)
+		}
+		g := newFixture(t, f.store)
+		if _, err := audit.Verify(g.ctx, g.store, g.org.ID, g.checkpoint(), g.verifier); err != nil {
+			t.Errorf("empty log: %v", err)
+		}
+	})
 }
 
 // renumber gives events their position as sequence number, as an attacker
@@ -247,36 +251,43 @@ var mutations = []struct {
 // TestVerifyDetectsEveryMutation mutates each event of a signed log of
 // 1,000 in every way and requires Verify to report exactly that event.
 func TestVerifyDetectsEveryMutation(t *testing.T) {
-	n := 1000
-	if testing.Short() {
-		n = 100
-	}
-	f := newMemFixture(t)
-	cp := signedLog(t, f, n)
-	base := snapshot(f)
-	if _, err := audit.Verify(f.ctx, base, f.org.ID, cp, f.verifier); err != nil {
-		t.Fatalf("unmutated snapshot: %v", err)
-	}
-	for _, m := range mutations {
-		t.Run(m.name, func(t *testing.T) {
-			t.Parallel()
-			detected := 0
-			for i := range n {
-				evs, want := m.do(base.events[:len(base.events):len(base.events)], i)
-				_, err := audit.Verify(f.ctx, base.with(evs), f.org.ID, cp, f.verifier)
-				var te *audit.TamperError
-				switch {
-				case !errors.As(err, &te) || !errors.Is(err, audit.ErrTampered):
-					t.Errorf("event %d: Verify = %v, want a TamperError", i, err)
-				case te.Index != want:
-					t.Errorf("event %d: reported index %d (%s), want %d", i, te.Index, te.Reason, want)
-				default:
-					detected++
+	forEachStore(t, func(t *testing.T, open func(testing.TB) storage.Store) {
+		n := 1000
+		if testing.Short() || raceEnabled && t.Name() != "TestVerifyDetectsEveryMutation/memstore" {
+			n = 200
+		}
+		f := newFixture(t, open(t))
+		cp := signedLog(t, f, n)
+		if _, err := audit.Verify(f.ctx, f.store, f.org.ID, cp, f.verifier); err != nil {
+			t.Fatalf("intact log: %v", err)
+		}
+		// The mutations are served from a snapshot read through the
+		// adapter, so a thousand Verify runs need no thousand databases.
+		base := snapshot(f)
+		if _, err := audit.Verify(f.ctx, base, f.org.ID, cp, f.verifier); err != nil {
+			t.Fatalf("unmutated snapshot: %v", err)
+		}
+		for _, m := range mutations {
+			t.Run(m.name, func(t *testing.T) {
+				t.Parallel()
+				detected := 0
+				for i := range n {
+					evs, want := m.do(base.events[:len(base.events):len(base.events)], i)
+					_, err := audit.Verify(f.ctx, base.with(evs), f.org.ID, cp, f.verifier)
+					var te *audit.TamperError
+					switch {
+					case !errors.As(err, &te) || !errors.Is(err, audit.ErrTampered):
+						t.Errorf("event %d: Verify = %v, want a TamperError", i, err)
+					case te.Index != want:
+						t.Errorf("event %d: reported index %d (%s), want %d", i, te.Index, te.Reason, want)
+					default:
+						detected++
+					}
 				}
-			}
-			t.Logf("%s: %d of %d detected at the right event", m.name, detected, n)
-		})
-	}
+				t.Logf("%s: %d of %d detected at the right event", m.name, detected, n)
+			})
+		}
+	})
 }
 
 func TestVerifyDetectsRewrittenTree(t *testing.T) {
@@ -370,37 +381,39 @@ func TestCheckpointNeedsSignerAndPermission(t *testing.T) {
 }
 
 func TestInclusionProof(t *testing.T) {
-	f := newMemFixture(t)
-	cp := signedLog(t, f, 37)
-	tree, err := audit.OpenCheckpoint(cp, f.org.ID, f.verifier)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, seq := range []int64{0, 1, 17, 31, 32, 36} {
-		p, err := f.log.Prove(f.ctx, f.store, f.admin, seq, tree.N)
+	forEachStore(t, func(t *testing.T, open func(testing.TB) storage.Store) {
+		f := newFixture(t, open(t))
+		cp := signedLog(t, f, 37)
+		tree, err := audit.OpenCheckpoint(cp, f.org.ID, f.verifier)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := audit.CheckProof(cp, f.org.ID, f.verifier, p); err != nil {
-			t.Errorf("event %d: CheckProof = %v", seq, err)
+		for _, seq := range []int64{0, 1, 17, 31, 32, 36} {
+			p, err := f.log.Prove(f.ctx, f.store, f.admin, seq, tree.N)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := audit.CheckProof(cp, f.org.ID, f.verifier, p); err != nil {
+				t.Errorf("event %d: CheckProof = %v", seq, err)
+			}
+			forged := p
+			forged.Event.ObjectID = uuid.New()
+			if err := audit.CheckProof(cp, f.org.ID, f.verifier, forged); !errors.Is(err, audit.ErrTampered) {
+				t.Errorf("event %d altered: CheckProof = %v, want ErrTampered", seq, err)
+			}
 		}
-		forged := p
-		forged.Event.ObjectID = uuid.New()
-		if err := audit.CheckProof(cp, f.org.ID, f.verifier, forged); !errors.Is(err, audit.ErrTampered) {
-			t.Errorf("event %d altered: CheckProof = %v, want ErrTampered", seq, err)
+		p, _ := f.log.Prove(f.ctx, f.store, f.admin, 3, tree.N)
+		p.TreeSize++
+		if err := audit.CheckProof(cp, f.org.ID, f.verifier, p); !errors.Is(err, lp.ErrInvalidArgument) {
+			t.Errorf("size mismatch: CheckProof = %v", err)
 		}
-	}
-	p, _ := f.log.Prove(f.ctx, f.store, f.admin, 3, tree.N)
-	p.TreeSize++
-	if err := audit.CheckProof(cp, f.org.ID, f.verifier, p); !errors.Is(err, lp.ErrInvalidArgument) {
-		t.Errorf("size mismatch: CheckProof = %v", err)
-	}
-	for _, c := range [][2]int64{{37, 37}, {-1, 37}, {0, 43}} {
-		if _, err := f.log.Prove(f.ctx, f.store, f.admin, c[0], c[1]); !errors.Is(err, lp.ErrInvalidArgument) {
-			t.Errorf("Prove(%d, %d) = %v, want ErrInvalidArgument", c[0], c[1], err)
+		for _, c := range [][2]int64{{37, 37}, {-1, 37}, {0, 43}} {
+			if _, err := f.log.Prove(f.ctx, f.store, f.admin, c[0], c[1]); !errors.Is(err, lp.ErrInvalidArgument) {
+				t.Errorf("Prove(%d, %d) = %v, want ErrInvalidArgument", c[0], c[1], err)
+			}
 		}
-	}
-	if _, err := f.log.Prove(f.ctx, f.store, f.agent, 0, tree.N); !errors.Is(err, lp.ErrForbidden) {
-		t.Errorf("agent Prove = %v", err)
-	}
+		if _, err := f.log.Prove(f.ctx, f.store, f.agent, 0, tree.N); !errors.Is(err, lp.ErrForbidden) {
+			t.Errorf("agent Prove = %v", err)
+		}
+	})
 }

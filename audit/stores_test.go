@@ -1,0 +1,65 @@
+package audit_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/leadprivacy/leadprivacy/storage"
+	"github.com/leadprivacy/leadprivacy/storage/memstore"
+	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
+)
+
+// postgresEnv names the variable holding the PostgreSQL test DSN
+// (source .ci/postgres.sh to start a throwaway server).
+const postgresEnv = "LEADPRIVACY_TEST_POSTGRES_DSN"
+
+// storeKinds are the adapters the ChangeLog is tested on. Every fixture
+// makes its own organisation, so tests can share a PostgreSQL database.
+var storeKinds = []struct {
+	name string
+	open func(testing.TB) storage.Store
+}{
+	{"memstore", func(testing.TB) storage.Store { return memstore.New() }},
+	{"sqlite", openSQLite},
+	{"postgres", openPostgres},
+}
+
+// forEachStore runs fn as a subtest on every adapter.
+func forEachStore(t *testing.T, fn func(t *testing.T, open func(testing.TB) storage.Store)) {
+	for _, k := range storeKinds {
+		t.Run(k.name, func(t *testing.T) { fn(t, k.open) })
+	}
+}
+
+// openSQLite opens a SQLite store on a fresh file (durable: WAL,
+// synchronous=FULL).
+func openSQLite(t testing.TB) storage.Store {
+	t.Helper()
+	s, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "audit.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// openPostgres opens the test database; the test is skipped when
+// LEADPRIVACY_TEST_POSTGRES_DSN is unset, and fails then under CI=true.
+func openPostgres(t testing.TB) storage.Store {
+	t.Helper()
+	dsn := os.Getenv(postgresEnv)
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not set under CI=true: source .ci/postgres.sh", postgresEnv)
+		}
+		t.Skipf("PostgreSQL tests need %s (source .ci/postgres.sh)", postgresEnv)
+	}
+	s, err := sqlstore.OpenPostgres(context.Background(), dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
