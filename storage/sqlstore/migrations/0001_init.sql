@@ -64,12 +64,11 @@ CREATE TABLE leads (
     PRIMARY KEY (org_id, id),
     FOREIGN KEY (org_id, project_id) REFERENCES projects (org_id, id),
     FOREIGN KEY (org_id, template_id) REFERENCES templates (org_id, id)
-);
+){{WITHOUT_ROWID}};
 -- Retention scans: project, outcome and the rule's basis time.
 CREATE INDEX leads_retention_created ON leads (org_id, project_id, outcome, created_at);
 CREATE INDEX leads_retention_closed ON leads (org_id, project_id, outcome, closed_at);
 CREATE INDEX leads_retention_contact ON leads (org_id, project_id, outcome, (COALESCE(last_contact_at, created_at)));
-CREATE INDEX leads_template ON leads (org_id, template_id);
 
 -- The phone number index of leads: find leads by number.
 CREATE TABLE lead_phones (
