@@ -31,7 +31,7 @@ func TestQueryFilters(t *testing.T) {
 		f.mustRecord(f.admin, audit.Entry{Action: audit.ActionLeadForgotten, LeadID: lead, Number: "+4520123499"})      // 3
 		f.mustRecord(f.admin, audit.Entry{Action: audit.ActionRetentionRuleCreated, ObjectID: rule, ProjectID: energy}) // 4
 		f.mustRecord(f.admin, audit.Entry{Action: audit.ActionNumberSuppressed, Number: "+4520123499"})                 // 5
-		other := newFixture(t, f.store) // another organisation in the same store
+		other := newFixture(t, f.store)                                                                                 // another organisation in the same store
 		other.mustRecord(other.admin, audit.Entry{Action: audit.ActionLeadForgotten, Number: "+4520123499"})
 
 		third := clockStart.Add(2 * time.Minute).Truncate(time.Microsecond) // event 2

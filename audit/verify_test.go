@@ -253,8 +253,8 @@ var mutations = []struct {
 func TestVerifyDetectsEveryMutation(t *testing.T) {
 	forEachStore(t, func(t *testing.T, open func(testing.TB) storage.Store) {
 		n := 1000
-		if testing.Short() || raceEnabled && t.Name() != "TestVerifyDetectsEveryMutation/memstore" {
-			n = 200
+		if testing.Short() || raceEnabled {
+			n = 250
 		}
 		f := newFixture(t, open(t))
 		cp := signedLog(t, f, n)
