@@ -7,7 +7,9 @@
 #   LEADPRIVACY_TEST_POSTGRES_DSN="host=<socket dir> user=postgres dbname=leadprivacy_test sslmode=disable"
 # Works as root on a fresh machine: installs postgresql-15 (or postgresql)
 # with apt-get when the binaries are missing, and creates a system user
-# when none fits (postgres refuses to run as root).
+# when none fits (postgres refuses to run as root). LP_PG_FSYNC=on starts
+# it durable (fsync, synchronous_commit, full_page_writes on), for
+# benchmarks whose figures must include the cost of durability.
 #
 # Usage:
 #   source .ci/postgres.sh          # start; DSN exported; stopped when the shell exits
@@ -68,8 +70,10 @@ lp_pg_start() {
 	if ! lp_pg_as "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C --no-sync >"$dir/initdb.log" 2>&1; then
 		lp_pg_log "initdb failed:"; cat "$dir/initdb.log" >&2; rm -rf "$dir"; return 1
 	fi
+	local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	[ "${LP_PG_FSYNC:-off}" = on ] && durability="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
 	if ! lp_pg_as "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-		-o "-c listen_addresses='' -c unix_socket_directories='$dir' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+		-o "-c listen_addresses='' -c unix_socket_directories='$dir' $durability -c max_connections=200 -c shared_buffers=256MB" \
 		start >/dev/null; then
 		lp_pg_log "server failed to start:"; cat "$dir/server.log" >&2; rm -rf "$dir"; return 1
 	fi

@@ -148,4 +148,3 @@ func TestConcurrentWritersSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
