@@ -15,39 +15,47 @@ import (
 // (source .ci/postgres.sh to start a throwaway server).
 const postgresEnv = "LEADPRIVACY_TEST_POSTGRES_DSN"
 
-// storeKinds are the adapters the ChangeLog is tested on. Every fixture
-// makes its own organisation, so tests can share a PostgreSQL database.
+// storeKinds are the adapters the ChangeLog is tested on. open returns a
+// new store (file-backed ones in dir) that the caller closes. Every
+// fixture makes its own organisation, so tests can share a PostgreSQL
+// database.
 var storeKinds = []struct {
 	name string
-	open func(testing.TB) storage.Store
+	open func(t testing.TB, dir string) storage.Store
 }{
-	{"memstore", func(testing.TB) storage.Store { return memstore.New() }},
+	{"memstore", func(testing.TB, string) storage.Store { return memstore.New() }},
 	{"sqlite", openSQLite},
 	{"postgres", openPostgres},
 }
 
-// forEachStore runs fn as a subtest on every adapter.
+// forEachStore runs fn as a subtest on every adapter; open returns a
+// store closed when the subtest ends.
 func forEachStore(t *testing.T, fn func(t *testing.T, open func(testing.TB) storage.Store)) {
 	for _, k := range storeKinds {
-		t.Run(k.name, func(t *testing.T) { fn(t, k.open) })
+		t.Run(k.name, func(t *testing.T) {
+			fn(t, func(tb testing.TB) storage.Store {
+				s := k.open(tb, tb.TempDir())
+				tb.Cleanup(func() { s.Close() })
+				return s
+			})
+		})
 	}
 }
 
-// openSQLite opens a SQLite store on a fresh file (durable: WAL,
+// openSQLite opens a SQLite store on a fresh file in dir (durable: WAL,
 // synchronous=FULL).
-func openSQLite(t testing.TB) storage.Store {
+func openSQLite(t testing.TB, dir string) storage.Store {
 	t.Helper()
-	s, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "audit.db"), nil)
+	s, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(dir, "audit.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
 	return s
 }
 
 // openPostgres opens the test database; the test is skipped when
 // LEADPRIVACY_TEST_POSTGRES_DSN is unset, and fails then under CI=true.
-func openPostgres(t testing.TB) storage.Store {
+func openPostgres(t testing.TB, _ string) storage.Store {
 	t.Helper()
 	dsn := os.Getenv(postgresEnv)
 	if dsn == "" {
@@ -60,6 +68,5 @@ func openPostgres(t testing.TB) storage.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
 	return s
 }
