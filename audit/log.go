@@ -173,7 +173,7 @@ func (l *Log) Authorize(ctx context.Context, store storage.Store, actor lp.Actor
 }
 
 // permissionName returns the code of a permission set, such as
-// "forget" or "block+search".
+// "forget" or "search-block".
 func permissionName(p lp.Permission) string {
 	names := []struct {
 		p    lp.Permission
@@ -187,7 +187,7 @@ func permissionName(p lp.Permission) string {
 	for _, n := range names {
 		if p&n.p != 0 {
 			if s != "" {
-				s += "+"
+				s += "-"
 			}
 			s += n.name
 		}

@@ -186,15 +186,22 @@ func TestAuthorizeRecordsDenial(t *testing.T) {
 	if err := f.log.Authorize(f.ctx, f.store, f.admin, lp.PermForget, audit.ActionLeadForgotten); err != nil {
 		t.Fatalf("Authorize admin = %v", err)
 	}
+	if err := f.log.Authorize(f.ctx, f.store, f.agent, lp.PermBlock|lp.PermImport, audit.ActionBlocksUploaded); !errors.Is(err, lp.ErrForbidden) {
+		t.Fatalf("Authorize two permissions = %v, want ErrForbidden", err)
+	}
 	if err := f.log.Authorize(f.ctx, f.store, lp.Actor{}, lp.PermForget, audit.ActionLeadForgotten); !errors.Is(err, lp.ErrForbidden) {
 		t.Fatalf("Authorize zero actor = %v", err)
 	}
 	evs := f.events()
-	if len(evs) != 1 {
-		t.Fatalf("%d events, want the one denial", len(evs))
+	if len(evs) != 2 {
+		t.Fatalf("%d events, want the two denials", len(evs))
 	}
-	want := map[string]string{"attempted": "lead.forgotten", "permission": "forget"}
-	if e := evs[0]; e.Action != audit.ActionAccessDenied || e.ActorID != f.agent.UserID || !maps.Equal(e.Details, want) {
-		t.Errorf("denial event %+v", e)
+	for i, want := range []map[string]string{
+		{"attempted": "lead.forgotten", "permission": "forget"},
+		{"attempted": "block.uploaded", "permission": "block-import"},
+	} {
+		if e := evs[i]; e.Action != audit.ActionAccessDenied || e.ActorID != f.agent.UserID || !maps.Equal(e.Details, want) {
+			t.Errorf("denial event %+v", e)
+		}
 	}
 }

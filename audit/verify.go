@@ -160,6 +160,9 @@ func Verify(ctx context.Context, store storage.Store, org uuid.UUID, checkpoint 
 		if p.err != nil {
 			return tlog.Tree{}, p.err
 		}
+		if int64(len(p.evs)) > p.to-p.from {
+			return tlog.Tree{}, fmt.Errorf("leadprivacy: audit: verify: the store returned more events than asked for")
+		}
 		for i, e := range p.evs {
 			seq := p.from + int64(i)
 			if seq >= p.missing {
