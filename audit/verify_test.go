@@ -21,9 +21,10 @@ import (
 // back and works on top of every adapter.
 type tamperStore struct {
 	storage.Store
-	org    uuid.UUID
-	events []lp.Event
-	hashes map[int64][32]byte
+	org      uuid.UUID
+	events   []lp.Event
+	hashes   map[int64][32]byte
+	overread bool // Range ignores its upper bound, as a broken adapter might
 }
 
 // snapshot reads f's whole log and its tree hashes into a tamperStore that
@@ -80,6 +81,9 @@ func (e tamperEvents) Range(ctx context.Context, org uuid.UUID, from, to int64) 
 		return e.Events.Range(ctx, org, from, to)
 	}
 	from, to = max(from, 0), min(to, int64(len(e.s.events)))
+	if e.s.overread {
+		to = int64(len(e.s.events))
+	}
 	if from >= to {
 		return nil, nil
 	}
@@ -337,6 +341,16 @@ func TestVerifyDetectsRewrittenTree(t *testing.T) {
 		if _, err := audit.Verify(f.ctx, s, f.org.ID, cp, f.verifier); !errors.Is(err, audit.ErrTampered) {
 			t.Errorf("hash %d deleted: Verify = %v", x, err)
 		}
+	}
+}
+
+func TestVerifyRejectsOverreadingStore(t *testing.T) {
+	f := newMemFixture(t)
+	cp := signedLog(t, f, 9000) // more than one page
+	s := snapshot(f)
+	s.overread = true
+	if _, err := audit.Verify(f.ctx, s, f.org.ID, cp, f.verifier); err == nil {
+		t.Error("Verify accepted a store returning more events than asked for")
 	}
 }
 
