@@ -131,6 +131,9 @@ func testLeadsCreateManyLarge(h *harness) {
 	batch := make([]lp.Lead, storage.MaxLimit+5)
 	for i := range batch {
 		batch[i] = h.lead(tn, func(l *lp.Lead) { l.Fields = nil })
+		if i != 7 && i != storage.MaxLimit {
+			batch[i].Phones = nil // keeps validation (number parsing) out of the test's time
+		}
 	}
 	h.tx(func(ctx context.Context, tx storage.Tx) { h.noErr(tx.Leads().CreateMany(ctx, tn.Org.ID, batch)) })
 	want := sorted(ids(batch, leadID)...)

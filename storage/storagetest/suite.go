@@ -80,6 +80,12 @@ var groups = []group{
 	{"Templates", templateCases},
 	{"Users", userCases},
 	{"Leads", leadCases},
+	{"Contacts", contactCases},
+	{"Blocks", blockCases},
+	{"Suppressions", suppressionCases},
+	{"RetentionRules", ruleCases},
+	{"Events", eventCases},
+	{"Isolation", isolationCases},
 }
 
 // harness is one subtest's store with fixture builders.
