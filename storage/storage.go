@@ -11,7 +11,7 @@ import (
 	"github.com/leadprivacy/leadprivacy/phone"
 )
 
-//go:generate go tool mockgen -destination=storagemock/storagemock.go -package=storagemock . Store,Tx,Organisations,Projects,Templates,Users,Leads,Contacts,Blocks,Suppressions,RetentionRules,Events
+//go:generate go tool mockgen -write_package_comment=false -destination=storagemock/storagemock.go -package=storagemock . Store,Tx,Organisations,Projects,Templates,Users,Leads,Contacts,Blocks,Suppressions,RetentionRules,Events
 
 // Store is a database holding the SDK's data. Every read and write goes
 // through a transaction, so a service's change and its ChangeLog event commit
