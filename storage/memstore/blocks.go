@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -214,7 +215,7 @@ func (v suppressions) Remove(ctx context.Context, org uuid.UUID, fp phone.Finger
 	}
 	d := v.tx.org(org)
 	if _, ok := d.suppressions[fp]; !ok {
-		return notFound("suppression", uuid.Nil)
+		return fmt.Errorf("%w: suppression", lp.ErrNotFound)
 	}
 	del(&v.tx.undo, d.suppressions, fp)
 	return nil

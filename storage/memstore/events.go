@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/google/uuid"
@@ -123,7 +124,7 @@ func (v events) ReadHashes(ctx context.Context, org uuid.UUID, indexes []int64) 
 	for i, x := range indexes {
 		h, ok := d.hashes[x]
 		if !ok {
-			return nil, lp.ErrNotFound
+			return nil, fmt.Errorf("%w: tree hash %d", lp.ErrNotFound, x)
 		}
 		out[i] = h
 	}
