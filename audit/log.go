@@ -247,15 +247,9 @@ func (l *Log) loadFingerprinter(ctx context.Context, org uuid.UUID) (*phone.Fing
 // storeHashReader reads tree hashes from the store for the tlog functions.
 func storeHashReader(ctx context.Context, events storage.Events, org uuid.UUID) tlog.HashReaderFunc {
 	return func(indexes []int64) ([]tlog.Hash, error) {
-		if len(indexes) == 0 {
-			return nil, nil
-		}
-		raw, err := events.ReadHashes(ctx, org, indexes)
+		raw, err := readHashes(ctx, events, org, indexes)
 		if err != nil {
 			return nil, err
-		}
-		if len(raw) != len(indexes) {
-			return nil, fmt.Errorf("leadprivacy: audit: store returned %d tree hashes for %d indexes", len(raw), len(indexes))
 		}
 		hs := make([]tlog.Hash, len(raw))
 		for i, h := range raw {
@@ -263,4 +257,19 @@ func storeHashReader(ctx context.Context, events storage.Events, org uuid.UUID) 
 		}
 		return hs, nil
 	}
+}
+
+// readHashes reads tree hashes, checking the store returned one per index.
+func readHashes(ctx context.Context, events storage.Events, org uuid.UUID, indexes []int64) ([][32]byte, error) {
+	if len(indexes) == 0 {
+		return nil, nil
+	}
+	raw, err := events.ReadHashes(ctx, org, indexes)
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) != len(indexes) {
+		return nil, fmt.Errorf("leadprivacy: audit: store returned %d tree hashes for %d indexes", len(raw), len(indexes))
+	}
+	return raw, nil
 }

@@ -197,7 +197,7 @@ func Verify(ctx context.Context, store storage.Store, org uuid.UUID, checkpoint 
 type verifyPage struct {
 	from, to int64
 	evs      []lp.Event
-	stored   []tlog.Hash
+	stored   [][32]byte
 	missing  int64
 	err      error
 }
@@ -243,13 +243,13 @@ func readVerifyPages(ctx context.Context, store storage.Store, org uuid.UUID, si
 // up to StoredHashIndex(0, to). If some hashes are missing it returns the
 // hashes of the records before the first record missing one, and that
 // record's index as missing (else missing is to).
-func readVerifyPage(ctx context.Context, store storage.Store, org uuid.UUID, from, to int64) (evs []lp.Event, stored []tlog.Hash, missing int64, err error) {
+func readVerifyPage(ctx context.Context, store storage.Store, org uuid.UUID, from, to int64) (evs []lp.Event, stored [][32]byte, missing int64, err error) {
 	err = store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 		var err error
 		if evs, err = tx.Events().Range(ctx, org, from, to); err != nil {
 			return err
 		}
-		read := storeHashReader(ctx, tx.Events(), org)
+		read := func(indexes []int64) ([][32]byte, error) { return readHashes(ctx, tx.Events(), org, indexes) }
 		missing = to
 		stored, err = read(hashIndexes(from, to))
 		if !errors.Is(err, lp.ErrNotFound) {
@@ -300,7 +300,7 @@ type frontier struct {
 // creates against stored (the hashes stored for it, followed by later
 // ones). It computes what tlog.StoredHashes would (the record hash, then
 // one node hash per trailing 1 bit of seq) without allocating.
-func (f *frontier) add(org uuid.UUID, seq int64, e lp.Event, stored []tlog.Hash) error {
+func (f *frontier) add(org uuid.UUID, seq int64, e lp.Event, stored [][32]byte) error {
 	if e.Seq != seq {
 		return &TamperError{Index: seq, Reason: "event out of place (deleted, inserted or reordered)"}
 	}
@@ -311,9 +311,9 @@ func (f *frontier) add(org uuid.UUID, seq int64, e lp.Event, stored []tlog.Hash)
 	h, f.buf = recordHash(f.buf, e)
 	for level := 0; ; level++ {
 		switch {
-		case stored[level] != h && level == 0:
+		case tlog.Hash(stored[level]) != h && level == 0:
 			return &TamperError{Index: seq, Reason: "event differs from the hash recorded with it"}
-		case stored[level] != h:
+		case tlog.Hash(stored[level]) != h:
 			return &TamperError{Index: seq, Reason: "stored tree hash differs from the recomputed one"}
 		}
 		left := f.hash[level]
