@@ -16,6 +16,7 @@ import (
 	"crypto/rand"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"path/filepath"
@@ -48,7 +49,7 @@ Dorte;Berg;dorte@example.com;7x 70 70 71;;small;flex
 func main() {
 	dbPath := flag.String("db", "", "SQLite database file (default: a temporary file removed at exit)")
 	flag.Parse()
-	if err := run(context.Background(), *dbPath); err != nil {
+	if err := run(context.Background(), os.Stdout, *dbPath); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -56,20 +57,19 @@ func main() {
 // world is the cast of the scenarios: one organisation, its projects,
 // templates and users.
 type world struct {
-	org                lp.Organisation
-	energy, insurance  lp.Project
-	energyTmpl         lp.CampaignTemplate
-	alice, bob         lp.Actor
-	store              storage.Store
-	changelog          *audit.Log
-	signer             note.Signer
-	verifier           note.Verifier
-	aliceName, bobName string
-	names              map[uuid.UUID]string
-	now                time.Time
+	org               lp.Organisation
+	energy, insurance lp.Project
+	energyTmpl        lp.CampaignTemplate
+	alice, bob        lp.Actor
+	store             storage.Store
+	changelog         *audit.Log
+	verifier          note.Verifier
+	names             map[uuid.UUID]string // user names for display
+	now               time.Time
+	out               io.Writer
 }
 
-func run(ctx context.Context, dbPath string) error {
+func run(ctx context.Context, out io.Writer, dbPath string) error {
 	if dbPath == "" {
 		dir, err := os.MkdirTemp("", "leadprivacy-quickstart-")
 		if err != nil {
@@ -88,7 +88,8 @@ func run(ctx context.Context, dbPath string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("leadprivacy quickstart: %s (default region %s), SQLite at %s\n", w.org.Name, w.org.DefaultRegion, dbPath)
+	w.out = out
+	fmt.Fprintf(out, "leadprivacy quickstart: %s (default region %s), SQLite at %s\n", w.org.Name, w.org.DefaultRegion, dbPath)
 
 	steps := []struct {
 		title string
@@ -100,7 +101,7 @@ func run(ctx context.Context, dbPath string) error {
 		{"6. The auditor asks the ChangeLog", askChangeLog},
 	}
 	for _, s := range steps {
-		fmt.Printf("\n%s\n", s.title)
+		fmt.Fprintf(out, "\n%s\n", s.title)
 		if err := s.fn(ctx, w); err != nil {
 			return fmt.Errorf("%s: %w", s.title, err)
 		}
@@ -142,7 +143,6 @@ func setUp(ctx context.Context, store storage.Store) (*world, error) {
 		alice:     lp.Actor{OrgID: orgID, UserID: newID(), Permissions: lp.PermAll},
 		store:     store,
 		changelog: audit.New(lp.StaticKeys{orgID: fpKey}, signer, nil),
-		signer:    signer,
 		verifier:  verifier,
 		now:       now,
 	}
@@ -181,10 +181,10 @@ func showNumbers(_ context.Context, w *world) error {
 	for _, typed := range []string{"+45 20 12 34 56", "0045 20 12 34 99", "31-23-45-67", "'+4540404040", "２０１２３４５６", "2012345x"} {
 		n, err := phone.Parse(typed, w.org.DefaultRegion)
 		if err != nil {
-			fmt.Printf("   %-20q rejected: %v\n", typed, err)
+			fmt.Fprintf(w.out, "   %-20q rejected: %v\n", typed, err)
 			continue
 		}
-		fmt.Printf("   %-20q -> %s\n", typed, phone.Mask(n))
+		fmt.Fprintf(w.out, "   %-20q -> %s\n", typed, phone.Mask(n))
 	}
 	return nil
 }
@@ -255,10 +255,10 @@ func blockNumbers(ctx context.Context, w *world) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("   dnc.csv: %d rows, %d blocked, %d already blocked (%d twice in the file), %d invalid\n",
+	fmt.Fprintf(w.out, "   dnc.csv: %d rows, %d blocked, %d already blocked (%d twice in the file), %d invalid\n",
 		rows, inserted, len(entries)-inserted+duplicates, duplicates, len(rejected))
 	for _, err := range rejected {
-		fmt.Printf("   rejected %v\n", err)
+		fmt.Fprintf(w.out, "   rejected %v\n", err)
 	}
 
 	var list []lp.BlockEntry
@@ -269,7 +269,7 @@ func blockNumbers(ctx context.Context, w *world) error {
 	if err != nil {
 		return err
 	}
-	fmt.Println("   the blocklist:")
+	fmt.Fprintln(w.out, "   the blocklist:")
 	for _, b := range list {
 		scope, expiry := "org-wide", "never"
 		if !b.OrgWide() {
@@ -278,7 +278,7 @@ func blockNumbers(ctx context.Context, w *world) error {
 		if !b.ExpiresAt.IsZero() {
 			expiry = b.ExpiresAt.Format(time.DateOnly)
 		}
-		fmt.Printf("   %-14s %-12s by %-5s on %s, expires %s (%s)\n", phone.Mask(b.Number), scope, w.names[b.BlockedBy], b.BlockedAt.Format(time.DateOnly), expiry, b.Source)
+		fmt.Fprintf(w.out, "   %-14s %-12s by %-5s on %s, expires %s (%s)\n", phone.Mask(b.Number), scope, w.names[b.BlockedBy], b.BlockedAt.Format(time.DateOnly), expiry, b.Source)
 	}
 	return nil
 }
@@ -295,7 +295,7 @@ func importLeads(ctx context.Context, w *world) error {
 	var numbers []phone.Number
 	for draft, err := range reader.All() {
 		if err != nil {
-			fmt.Printf("   rejected %v\n", err)
+			fmt.Fprintf(w.out, "   rejected %v\n", err)
 			continue
 		}
 		drafts = append(drafts, draft)
@@ -321,7 +321,7 @@ func importLeads(ctx context.Context, w *world) error {
 					if !b.OrgWide() {
 						scope = "for " + w.energy.Name
 					}
-					fmt.Printf("   line %d: not imported, %s is blocked %s (by %s, %s)\n", d.Line, phone.Mask(n), scope, w.names[b.BlockedBy], b.Reason)
+					fmt.Fprintf(w.out, "   line %d: not imported, %s is blocked %s (by %s, %s)\n", d.Line, phone.Mask(n), scope, w.names[b.BlockedBy], b.Reason)
 					continue drafts
 				}
 			}
@@ -331,7 +331,7 @@ func importLeads(ctx context.Context, w *world) error {
 		if err := tx.Leads().CreateMany(ctx, w.org.ID, leads); err != nil {
 			return err
 		}
-		fmt.Printf("   imported %d of %d valid leads into %s\n", len(leads), len(drafts), w.energy.Name)
+		fmt.Fprintf(w.out, "   imported %d of %d valid leads into %s\n", len(leads), len(drafts), w.energy.Name)
 		_, err = w.changelog.Record(ctx, tx, w.bob, audit.Entry{Action: audit.ActionLeadsImported, ProjectID: w.energy.ID, Details: []audit.Detail{
 			audit.Count(audit.KeyChecked, len(drafts)), audit.Count(audit.KeyImported, len(leads)),
 			audit.Count(audit.KeyRejectedBlocked, len(drafts)-len(leads)),
@@ -348,7 +348,7 @@ func askChangeLog(ctx context.Context, w *world) error {
 		return err
 	}
 	for _, e := range page.Events {
-		fmt.Printf("   who blocked 20 12 34 56? %s, on %s (the log holds only %s and a keyed fingerprint)\n",
+		fmt.Fprintf(w.out, "   who blocked 20 12 34 56? %s, on %s (the log holds only %s and a keyed fingerprint)\n",
 			w.names[e.ActorID], e.Time.Format(time.DateOnly), e.MaskedNumber)
 	}
 	checkpoint, err := w.changelog.Checkpoint(ctx, w.store, w.alice)
@@ -359,6 +359,6 @@ func askChangeLog(ctx context.Context, w *world) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("   signed checkpoint over %d events; Verify: the ChangeLog is intact\n", tree.N)
+	fmt.Fprintf(w.out, "   signed checkpoint over %d events; Verify: the ChangeLog is intact\n", tree.N)
 	return nil
 }
