@@ -54,20 +54,30 @@ const benchChunk = 10_000 // rows per CreateMany call and transaction
 // benchmark iteration, so -benchtime 1x still measures a steady state.
 const benchOps = 2000
 
-// fillLeads stores n leads (two numbers each, numbers 2i and 2i+1); due
-// (every other lead, chosen at random) is created a year before w.now.
-func fillLeads(b *testing.B, s *sqlstore.Store, w world, n int, dueShare float64) []lp.Lead {
+// leadSpan is the time over which the benchmark leads were created.
+const leadSpan = 2 * 365 * 24 * time.Hour
+
+// benchLead returns the i-th benchmark lead, created at created: two
+// numbers (2i and 2i+1), seven fields as a lead import carries, and a
+// version 7 id stamped with its creation time, as the SDK assigns.
+func benchLead(w world, i int, created time.Time) lp.Lead {
+	l := w.lead(number(2*i), number(2*i+1))
+	l.ID = idAt(created)
+	l.CreatedAt, l.LastContactAt = created, created
+	s := strconv.Itoa(i)
+	l.Fields = map[string]string{"name": "Person " + s, "email": "person" + s + "@example.com",
+		"street": s + " Main Street", "city": "Aarhus", "zip": "8000", "segment": "b2c", "source": "webform"}
+	return l
+}
+
+// fillLeads stores n leads created evenly over leadSpan up to w.now, in
+// creation order (so ids ascend), in transactions of benchChunk leads.
+func fillLeads(b *testing.B, s *sqlstore.Store, w world, n int) []lp.Lead {
 	b.Helper()
-	rng := rand.New(rand.NewPCG(1, 2))
 	all := make([]lp.Lead, n)
+	first := w.now.Add(-leadSpan)
 	for i := range all {
-		l := w.lead(number(2*i), number(2*i+1))
-		l.Fields = map[string]string{"name": "Person " + strconv.Itoa(i), "email": "p" + strconv.Itoa(i) + "@example.com"}
-		if rng.Float64() < dueShare {
-			l.CreatedAt = w.now.AddDate(-1, 0, 0)
-			l.LastContactAt = l.CreatedAt
-		}
-		all[i] = l
+		all[i] = benchLead(w, i, first.Add(time.Duration(int64(leadSpan)/int64(n)*int64(i))).Truncate(time.Microsecond))
 	}
 	ctx := context.Background()
 	for start := 0; start < n; start += benchChunk {
@@ -124,7 +134,7 @@ func BenchmarkLeadsFindByNumber(b *testing.B) {
 	dialects(b, func(b *testing.B, open func() *sqlstore.Store) {
 		s := open()
 		w := newWorld(b, s)
-		fillLeads(b, s, w, n, 0)
+		fillLeads(b, s, w, n)
 		ctx := context.Background()
 		rng := rand.New(rand.NewPCG(3, 4))
 		b.ResetTimer()
@@ -152,7 +162,7 @@ func BenchmarkEraseLeadWithEvent(b *testing.B) {
 	dialects(b, func(b *testing.B, open func() *sqlstore.Store) {
 		s := open()
 		w := newWorld(b, s)
-		leads := fillLeads(b, s, w, n, 0)
+		leads := fillLeads(b, s, w, n)
 		ctx := context.Background()
 		i := 0
 		b.ResetTimer()
@@ -181,8 +191,8 @@ func BenchmarkEraseLeadWithEvent(b *testing.B) {
 	})
 }
 
-// BenchmarkPurgeExpired deletes the due half of benchRows leads in batches
-// of 1000: keyset paging (Leads.List after the last id, then DeleteMany)
+// BenchmarkPurgeExpired deletes the due half of benchRows leads (created
+// more than a year ago) in batches of 1000: keyset paging (Leads.List after the last id, then DeleteMany)
 // beside naive LIMIT/OFFSET paging of the same query.
 func BenchmarkPurgeExpired(b *testing.B) {
 	n := benchRows(b)
@@ -196,8 +206,8 @@ func BenchmarkPurgeExpired(b *testing.B) {
 					b.StopTimer()
 					s := open()
 					w := newWorld(b, s)
-					fillLeads(b, s, w, n, 0.5)
-					filter := storage.LeadFilter{ProjectID: w.project, Basis: lp.SinceCreated, Before: w.now.AddDate(0, -6, 0)}
+					fillLeads(b, s, w, n)
+					filter := storage.LeadFilter{ProjectID: w.project, Basis: lp.SinceCreated, Before: w.now.Add(-leadSpan / 2)}
 					b.StartTimer()
 					start := time.Now()
 					var got int
@@ -296,4 +306,36 @@ func purgeOffset(b *testing.B, s *sqlstore.Store, w world, f storage.LeadFilter,
 		}
 	}
 	return total
+}
+
+// BenchmarkDurableCommit is the floor under BenchmarkEraseLeadWithEvent:
+// the smallest durable write transaction (SQLite: BEGIN IMMEDIATE, bump
+// user_version, COMMIT; PostgreSQL: BEGIN, take a transaction id, COMMIT),
+// which costs one WAL flush and fsync.
+func BenchmarkDurableCommit(b *testing.B) {
+	dialects(b, func(b *testing.B, open func() *sqlstore.Store) {
+		s := open()
+		ctx := context.Background()
+		stmt := "SELECT txid_current()"
+		b.ResetTimer()
+		for b.Loop() {
+			for i := range benchOps {
+				if s.Dialect() == sqlstore.SQLite {
+					stmt = "PRAGMA user_version = " + strconv.Itoa(i+1)
+				}
+				tx, err := s.DB().BeginTx(ctx, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := tx.ExecContext(ctx, stmt); err != nil {
+					b.Fatal(err)
+				}
+				if err := tx.Commit(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.ReportMetric(float64(b.N*benchOps)/b.Elapsed().Seconds(), "commits/s")
+		b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N*benchOps), "ms/commit")
+	})
 }

@@ -23,7 +23,7 @@ var testTime = time.Date(2026, 3, 14, 9, 26, 53, 589793000, time.UTC).Truncate(t
 
 func newWorld(t testing.TB, s storage.Store) world {
 	t.Helper()
-	w := world{org: uuid.New(), project: uuid.New(), template: uuid.New(), admin: uuid.New(), now: testTime}
+	w := world{org: newID(), project: newID(), template: newID(), admin: newID(), now: testTime}
 	err := s.WithTx(context.Background(), func(ctx context.Context, tx storage.Tx) error {
 		if err := tx.Organisations().Create(ctx, lp.Organisation{ID: w.org, Name: "Org", DefaultRegion: "DK", CreatedAt: w.now}); err != nil {
 			return err
@@ -46,19 +46,39 @@ func newWorld(t testing.TB, s storage.Store) world {
 	return w
 }
 
-// number returns the i-th test number, a valid Danish E.164 number.
-func number(i int) phone.Number { return phone.Number(fmt.Sprintf("+45%08d", 20000000+i)) }
+// number returns the i-th test number, a valid Danish E.164 mobile number
+// (+45 2xxxxxxx). Consecutive i are scattered over the range, as in a real
+// upload, so index inserts are not all appends; i below 10,000,000 gives
+// distinct numbers (7919 is coprime to 10^7).
+func number(i int) phone.Number {
+	return phone.Number(fmt.Sprintf("+45%08d", 20000000+(i*7919)%10_000_000))
+}
+
+// newID returns a time-ordered (version 7) uuid, as the SDK generates.
+func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
+
+// idAt returns a version 7 uuid stamped with t, the id a lead created at t
+// would have been given.
+func idAt(t time.Time) uuid.UUID {
+	id := newID()
+	ms := t.UnixMilli()
+	for i := 5; i >= 0; i-- {
+		id[i] = byte(ms)
+		ms >>= 8
+	}
+	return id
+}
 
 // lead returns a lead of w's project with the given numbers.
 func (w world) lead(numbers ...phone.Number) lp.Lead {
-	return lp.Lead{OrgID: w.org, ID: uuid.New(), ProjectID: w.project, TemplateID: w.template,
+	return lp.Lead{OrgID: w.org, ID: newID(), ProjectID: w.project, TemplateID: w.template,
 		Phones: numbers, Fields: map[string]string{"segment": "b2c"}, Outcome: "success",
 		CreatedAt: w.now, LastContactAt: w.now}
 }
 
 // block returns an org-wide block entry of n.
 func (w world) block(n phone.Number) lp.BlockEntry {
-	return lp.BlockEntry{OrgID: w.org, ID: uuid.New(), Number: n, BlockedBy: w.admin, BlockedAt: w.now,
+	return lp.BlockEntry{OrgID: w.org, ID: newID(), Number: n, BlockedBy: w.admin, BlockedAt: w.now,
 		Reason: "customer_request", Source: lp.SourceUpload}
 }
 
