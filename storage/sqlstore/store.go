@@ -92,6 +92,11 @@ func sqliteDSN(path string, busy time.Duration) string {
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Add("_pragma", "secure_delete(ON)")
 	q.Add("_pragma", "cache_size(-65536)") // 64 MiB page cache: bulk writes touch many pages
+	// Statement and savepoint journals in memory: they hold the old
+	// content of every page a bulk statement changes (personal data
+	// included), so on disk they cost a write per page and leave erased
+	// bytes in temp files.
+	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Set("_txlock", "immediate")
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
