@@ -29,7 +29,8 @@ func blockArgs(d Dialect, b lp.BlockEntry) []any {
 		d.time(b.BlockedAt), d.time(b.ExpiresAt), b.Reason, string(b.Source)}
 }
 
-const insertBlocks = `INSERT INTO blocks (` + blockCols + `) VALUES `
+var blocksTable = table{"blocks", blockCols,
+	[]string{"{{UUID}}", "{{UUID}}", "TEXT", "{{UUID}}", "{{UUID}}", "{{TIME}}", "{{TIME}}", "TEXT", "TEXT"}}
 
 func (v blocks) Create(ctx context.Context, b lp.BlockEntry) error {
 	if err := b.Validate(); err != nil {
@@ -130,7 +131,7 @@ func (v blocks) CreateMany(ctx context.Context, org uuid.UUID, entries []lp.Bloc
 	var n int64
 	err := v.t.savepoint(ctx, op, func() error {
 		var err error
-		n, err = v.t.insertRows(ctx, op, insertBlocks, "ON CONFLICT (org_id, number, project_id) DO NOTHING", 9, args)
+		n, err = v.t.insertRows(ctx, op, blocksTable, "ON CONFLICT (org_id, number, project_id) DO NOTHING", args)
 		return err
 	})
 	if err != nil {

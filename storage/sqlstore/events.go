@@ -34,20 +34,30 @@ func (v events) Append(ctx context.Context, e lp.Event) (int64, error) {
 	// The counter row is the organisation's append lock: the upsert takes
 	// its row lock (PostgreSQL) or runs under the write lock (SQLite) until
 	// commit, so sequence numbers are gapless in commit order.
-	var seq int64
-	err := v.t.q.QueryRowContext(ctx, d.sql(`INSERT INTO event_counters (org_id, next_seq) VALUES (?, 1)
+	const next = `INSERT INTO event_counters (org_id, next_seq) VALUES (?, 1)
 		ON CONFLICT (org_id) DO UPDATE SET next_seq = event_counters.next_seq + 1
-		RETURNING next_seq - 1`), d.id(e.OrgID)).Scan(&seq)
-	if err != nil {
-		return 0, translate(ctx, op, err)
-	}
+		RETURNING next_seq - 1`
 	details := e.Details
 	if details == nil {
 		details = map[string]string{}
 	}
-	_, err = v.t.exec(ctx, op, `INSERT INTO events (`+eventCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		d.id(e.OrgID), seq, d.time(e.Time), d.id(e.ActorID), string(e.Action), d.optID(e.LeadID),
-		d.optID(e.ProjectID), d.optID(e.ObjectID), e.MaskedNumber, bytesOrNil(e.Fingerprint), jsonText(details))
+	row := []any{d.id(e.OrgID), d.time(e.Time), d.id(e.ActorID), string(e.Action), d.optID(e.LeadID),
+		d.optID(e.ProjectID), d.optID(e.ObjectID), e.MaskedNumber, bytesOrNil(e.Fingerprint), jsonText(details)}
+	var seq int64
+	if d == Postgres {
+		// One statement, one round trip: the counter upsert feeds the insert.
+		err := v.t.q.QueryRowContext(ctx, d.sql(`WITH c AS (`+next+` AS seq)
+			INSERT INTO events (`+eventCols+`)
+			SELECT CAST(? AS uuid), c.seq, CAST(? AS timestamptz), CAST(? AS uuid), CAST(? AS text), CAST(? AS uuid),
+			       CAST(? AS uuid), CAST(? AS uuid), CAST(? AS text), CAST(? AS bytea), CAST(? AS text) FROM c
+			RETURNING seq`), append([]any{d.id(e.OrgID)}, row...)...).Scan(&seq)
+		return seq, translate(ctx, op, err)
+	}
+	if err := v.t.q.QueryRowContext(ctx, d.sql(next), d.id(e.OrgID)).Scan(&seq); err != nil {
+		return 0, translate(ctx, op, err)
+	}
+	_, err := v.t.exec(ctx, op, `INSERT INTO events (`+eventCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		append(append(row[:1:1], seq), row[1:]...)...)
 	return seq, err
 }
 
@@ -142,9 +152,11 @@ func (v events) WriteHashes(ctx context.Context, org uuid.UUID, indexes []int64,
 		fresh[idx] = hashes[i]
 		args = append(args, d.id(org), idx, hashes[i][:])
 	}
-	_, err = v.t.insertRows(ctx, op, `INSERT INTO event_hashes (org_id, idx, hash) VALUES `, "", 3, args)
+	_, err = v.t.insertRows(ctx, op, hashesTable, "", args)
 	return err
 }
+
+var hashesTable = table{"event_hashes", "org_id, idx, hash", []string{"{{UUID}}", "BIGINT", "{{BYTES}}"}}
 
 func (v events) ReadHashes(ctx context.Context, org uuid.UUID, indexes []int64) ([][32]byte, error) {
 	const op = "events.read_hashes"

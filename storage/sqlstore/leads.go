@@ -62,7 +62,11 @@ func phoneArgs(d Dialect, ls ...lp.Lead) []any {
 	return args
 }
 
-const insertPhones = `INSERT INTO lead_phones (org_id, lead_id, number) VALUES `
+var (
+	leadsTable = table{"leads", leadCols, []string{"{{UUID}}", "{{UUID}}", "{{UUID}}", "{{UUID}}",
+		"TEXT", "TEXT", "TEXT", "{{TIME}}", "{{TIME}}", "{{TIME}}", "{{TIME}}", "BOOLEAN"}}
+	phonesTable = table{"lead_phones", "org_id, lead_id, number", []string{"{{UUID}}", "{{UUID}}", "TEXT"}}
+)
 
 // refsExist is the condition that the lead's project and template exist;
 // its arguments are org, project, org, template.
@@ -94,7 +98,7 @@ func (v leads) Create(ctx context.Context, l lp.Lead) error {
 		}
 		return notFound(op)
 	}
-	_, err = v.t.insertRows(ctx, op, insertPhones, "", 3, phoneArgs(d, l))
+	_, err = v.t.insertRows(ctx, op, phonesTable, "", phoneArgs(d, l))
 	return err
 }
 
@@ -120,10 +124,10 @@ func (v leads) CreateMany(ctx context.Context, org uuid.UUID, ls []lp.Lead) erro
 	// handles the error and commits, and keeps a PostgreSQL transaction
 	// usable after a conflict.
 	return v.t.savepoint(ctx, op, func() error {
-		if _, err := v.t.insertRows(ctx, op, `INSERT INTO leads (`+leadCols+`) VALUES `, "", 12, rows); err != nil {
+		if _, err := v.t.insertRows(ctx, op, leadsTable, "", rows); err != nil {
 			return err
 		}
-		_, err := v.t.insertRows(ctx, op, insertPhones, "", 3, phoneArgs(d, ls...))
+		_, err := v.t.insertRows(ctx, op, phonesTable, "", phoneArgs(d, ls...))
 		return err
 	})
 }
@@ -140,17 +144,37 @@ func (v leads) Update(ctx context.Context, l lp.Lead) error {
 	const op = "leads.update"
 	d := v.t.d
 	// A missing lead, project or template all mean ErrNotFound.
-	err := v.t.mustAffect(ctx, op, `UPDATE leads SET project_id = ?, template_id = ?, phones = ?, fields = ?,
+	update := `UPDATE leads SET project_id = ?, template_id = ?, phones = ?, fields = ?,
 		outcome = ?, created_at = ?, last_contact_at = ?, closed_at = ?, forgotten_at = ?, legal_hold = ?
-		WHERE org_id = ? AND id = ? AND `+refsExist,
-		append(leadArgs(d, l)[2:], d.id(l.OrgID), d.id(l.ID), d.id(l.OrgID), d.id(l.ProjectID), d.id(l.OrgID), d.id(l.TemplateID))...)
-	if err != nil {
+		WHERE org_id = ? AND id = ? AND ` + refsExist
+	args := append(leadArgs(d, l)[2:], d.id(l.OrgID), d.id(l.ID), d.id(l.OrgID), d.id(l.ProjectID), d.id(l.OrgID), d.id(l.TemplateID))
+	if d == Postgres {
+		// One statement, one round trip: the update and the phone index
+		// rows it implies, as data-modifying CTEs (numbers the lead keeps
+		// stay untouched). A forget is then a single statement.
+		phones := make([]string, len(l.Phones))
+		for i, n := range l.Phones {
+			phones[i] = string(n)
+		}
+		var n int
+		err := v.t.q.QueryRowContext(ctx, d.sql(`WITH upd AS (`+update+` RETURNING id),
+			del AS (DELETE FROM lead_phones WHERE org_id = ? AND lead_id IN (SELECT id FROM upd)
+			        AND NOT (`+d.in("number", listText)+`)),
+			ins AS (INSERT INTO lead_phones (org_id, lead_id, number)
+			        SELECT CAST(? AS uuid), upd.id, num FROM upd, unnest(CAST(? AS text[])) AS num ON CONFLICT DO NOTHING)
+			SELECT COUNT(*) FROM upd`), append(args, d.id(l.OrgID), phones, d.id(l.OrgID), phones)...).Scan(&n)
+		if err == nil && n == 0 {
+			return notFound(op)
+		}
+		return translate(ctx, op, err)
+	}
+	if err := v.t.mustAffect(ctx, op, update, args...); err != nil {
 		return err
 	}
 	if _, err := v.t.exec(ctx, op, `DELETE FROM lead_phones WHERE org_id = ? AND lead_id = ?`, d.id(l.OrgID), d.id(l.ID)); err != nil {
 		return err
 	}
-	_, err = v.t.insertRows(ctx, op, insertPhones, "", 3, phoneArgs(d, l))
+	_, err := v.t.insertRows(ctx, op, phonesTable, "", phoneArgs(d, l))
 	return err
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/leadprivacy/leadprivacy/storage"
 )
@@ -114,38 +115,134 @@ func list[T any](ctx context.Context, t *txn, op string, scan func(scanner) (T, 
 	return out, translate(ctx, op, rows.Err())
 }
 
-// maxParams bounds the parameters of one statement: SQLite allows 32766,
-// PostgreSQL 65535.
+// maxParams bounds the parameters of one SQLite statement (at most 32766).
 const maxParams = 32000
 
-// maxRowsPerInsert bounds the rows of one multi-row INSERT; bigger
-// statements stop paying off and cost parse time.
+// maxRowsPerInsert bounds the rows of one multi-row INSERT on SQLite;
+// bigger statements stop paying off.
 const maxRowsPerInsert = 1000
 
-// insertRows inserts rows set-based: args holds width values per row, sent
-// as multi-row INSERTs of up to maxRowsPerInsert rows, never one statement
-// per row. head is "INSERT INTO t (cols) VALUES ", suffix follows the
-// values (such as "ON CONFLICT DO NOTHING"). It returns the rows inserted.
-func (t *txn) insertRows(ctx context.Context, op, head, suffix string, width int, args []any) (int64, error) {
+// pgRowsPerInsert bounds the rows of one unnest INSERT on PostgreSQL: big
+// enough that the round trip and planning vanish per row, small enough to
+// bound the memory of one statement.
+const pgRowsPerInsert = 10_000
+
+// table names a table and the columns insertRows fills, with their types
+// (type markers as in the migrations) for PostgreSQL array parameters.
+type table struct {
+	name  string
+	cols  string
+	types []string
+}
+
+// insertRows inserts rows into tb set-based and returns how many it
+// inserted: args holds one value per column per row. suffix follows the
+// rows (such as "ON CONFLICT DO NOTHING"). PostgreSQL gets one INSERT ...
+// SELECT FROM unnest(typed arrays) per pgRowsPerInsert rows, each column
+// one array parameter; SQLite gets multi-row VALUES statements of
+// maxRowsPerInsert rows, the full-size one prepared once per call. Never
+// one statement per row.
+func (t *txn) insertRows(ctx context.Context, op string, tb table, suffix string, args []any) (int64, error) {
+	width := len(tb.types)
 	rows := len(args) / width
+	if rows == 0 {
+		return 0, nil
+	}
+	head := "INSERT INTO " + tb.name + " (" + tb.cols + ") "
+	if t.d == Postgres {
+		return t.insertUnnest(ctx, op, head, suffix, tb.types, args)
+	}
 	chunk := min(maxRowsPerInsert, maxParams/width)
 	tuple := "(" + strings.Repeat("?, ", width-1) + "?)"
+	values := func(n int) string {
+		return head + "VALUES " + strings.Repeat(tuple+", ", n-1) + tuple + " " + suffix
+	}
+	var full *sql.Stmt
+	if rows > chunk {
+		var err error
+		if full, err = t.q.PrepareContext(ctx, values(chunk)); err != nil {
+			return 0, translate(ctx, op, err)
+		}
+		defer full.Close()
+	}
 	var total int64
-	var stmt string
-	stmtRows := 0
 	for start := 0; start < rows; start += chunk {
 		n := min(chunk, rows-start)
-		if n != stmtRows { // the statement text only changes for the last chunk
-			stmt = head + strings.Repeat(tuple+", ", n-1) + tuple + " " + suffix
-			stmtRows = n
+		part := args[start*width : (start+n)*width]
+		var r sql.Result
+		var err error
+		if n == chunk && full != nil {
+			r, err = full.ExecContext(ctx, part...)
+		} else {
+			r, err = t.q.ExecContext(ctx, values(n), part...)
 		}
-		c, err := t.affected(ctx, op, stmt, args[start*width:(start+n)*width]...)
+		if err != nil {
+			return total, translate(ctx, op, err)
+		}
+		c, err := r.RowsAffected()
+		if err != nil {
+			return total, translate(ctx, op, err)
+		}
+		total += c
+	}
+	return total, nil
+}
+
+// insertUnnest is insertRows on PostgreSQL: the rows go column by column
+// as typed arrays, expanded by unnest.
+func (t *txn) insertUnnest(ctx context.Context, op, head, suffix string, types []string, args []any) (int64, error) {
+	width := len(types)
+	rows := len(args) / width
+	casts := make([]string, width)
+	for j, typ := range types {
+		casts[j] = "CAST(? AS " + typ + "[])"
+	}
+	stmt := head + "SELECT * FROM unnest(" + strings.Join(casts, ", ") + ") " + suffix
+	var total int64
+	cols := make([]any, width)
+	for start := 0; start < rows; start += pgRowsPerInsert {
+		n := min(pgRowsPerInsert, rows-start)
+		for j, typ := range types {
+			cols[j] = pgArray(typ, n, func(i int) any { return args[(start+i)*width+j] })
+		}
+		c, err := t.affected(ctx, op, stmt, cols...)
 		if err != nil {
 			return total, err
 		}
 		total += c
 	}
 	return total, nil
+}
+
+// pgArray returns the n values at(0..n-1) of a column of type typ as a
+// typed slice, which pgx encodes as one array without a per-element
+// type look-up. NULLs (nil) become nil pointers.
+func pgArray(typ string, n int, at func(i int) any) any {
+	switch typ {
+	case "{{UUID}}", "TEXT":
+		return typed[string](n, at)
+	case "{{TIME}}":
+		out := make([]*time.Time, n)
+		for i := range out {
+			if v, ok := at(i).(time.Time); ok {
+				out[i] = &v
+			}
+		}
+		return out
+	case "BOOLEAN":
+		return typed[bool](n, at)
+	case "BIGINT":
+		return typed[int64](n, at)
+	}
+	return typed[[]byte](n, at) // {{BYTES}}
+}
+
+func typed[T any](n int, at func(i int) any) []T {
+	out := make([]T, n)
+	for i := range out {
+		out[i], _ = at(i).(T)
+	}
+	return out
 }
 
 // savepoint runs fn inside a savepoint: if fn fails, its changes are
