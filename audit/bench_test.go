@@ -77,14 +77,35 @@ func fillLog(b *testing.B, kind string, open func(testing.TB) storage.Store, n i
 	return filled[key]
 }
 
-// benchStores runs fn on every adapter. The stores live until the process
-// ends, because benchmarks share them; SQLite files go to a temporary
-// directory the OS cleans.
+// benchDir holds the SQLite files of the filled logs; TestMain removes it.
+var benchDir string
+
+// TestMain closes the stores the benchmarks shared and removes their files.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, l := range filled {
+		l.f.store.Close()
+	}
+	if benchDir != "" {
+		os.RemoveAll(benchDir)
+	}
+	os.Exit(code)
+}
+
+// benchStores runs fn on every adapter. The stores live until TestMain
+// closes them, because benchmarks share them.
 func benchStores(b *testing.B, fn func(b *testing.B, kind string, open func(testing.TB) storage.Store)) {
 	for _, k := range storeKinds {
 		b.Run(k.name, func(b *testing.B) {
 			fn(b, k.name, func(tb testing.TB) storage.Store {
-				dir, err := os.MkdirTemp("", "audit-bench-")
+				if benchDir == "" {
+					dir, err := os.MkdirTemp("", "audit-bench-")
+					if err != nil {
+						tb.Fatal(err)
+					}
+					benchDir = dir
+				}
+				dir, err := os.MkdirTemp(benchDir, k.name+"-")
 				if err != nil {
 					tb.Fatal(err)
 				}
