@@ -93,5 +93,6 @@
 // (note.GenerateKey, note.NewSigner). Verify re-reads the log against a
 // checkpoint kept elsewhere and reports the first event that was changed,
 // deleted, reordered, inserted or truncated; Log.Prove and CheckProof show
-// one event is in a checkpointed log.
+// one event is in a checkpointed log, Log.ProveConsistency and
+// CheckConsistency that a newer checkpoint extends an older one.
 package audit

@@ -294,24 +294,21 @@ func TestVerifyDetectsEveryMutation(t *testing.T) {
 	})
 }
 
-func TestVerifyDetectsRewrittenTree(t *testing.T) {
-	f := newMemFixture(t)
-	cp := signedLog(t, f, 40)
-	base := snapshot(f)
-
-	// An attacker who changes event 17 and recomputes every tree hash to
-	// match is caught by the checkpoint's root only.
-	evs := flip(base.events, 17)
+// rewritten returns a copy of base serving evs with every tree hash
+// recomputed to match them, as an attacker with write access could.
+func rewritten(t *testing.T, base *tamperStore, evs []lp.Event) *tamperStore {
+	t.Helper()
 	forged := base.with(evs)
 	forged.hashes = map[int64][32]byte{}
+	read := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for k, x := range idx {
+			out[k] = forged.hashes[x]
+		}
+		return out, nil
+	})
 	for i, e := range evs {
-		hs, err := tlog.StoredHashes(int64(i), audit.AppendCanonical(nil, e), tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
-			out := make([]tlog.Hash, len(idx))
-			for k, x := range idx {
-				out[k] = forged.hashes[x]
-			}
-			return out, nil
-		}))
+		hs, err := tlog.StoredHashes(int64(i), audit.AppendCanonical(nil, e), read)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -319,6 +316,17 @@ func TestVerifyDetectsRewrittenTree(t *testing.T) {
 			forged.hashes[tlog.StoredHashIndex(0, int64(i))+int64(k)] = h
 		}
 	}
+	return forged
+}
+
+func TestVerifyDetectsRewrittenTree(t *testing.T) {
+	f := newMemFixture(t)
+	cp := signedLog(t, f, 40)
+	base := snapshot(f)
+
+	// An attacker who changes event 17 and recomputes every tree hash to
+	// match is caught by the checkpoint's root only.
+	forged := rewritten(t, base, flip(base.events, 17))
 	_, err := audit.Verify(f.ctx, forged, f.org.ID, cp, f.verifier)
 	if te := (*audit.TamperError)(nil); !errors.As(err, &te) || te.Index != -1 {
 		t.Errorf("rewritten tree: Verify = %v, want a TamperError at an unknown event", err)
@@ -430,4 +438,43 @@ func TestInclusionProof(t *testing.T) {
 			t.Errorf("agent Prove = %v", err)
 		}
 	})
+}
+
+func TestConsistencyProof(t *testing.T) {
+	f := newMemFixture(t)
+	older := signedLog(t, f, 21) // 21 events, then 5 more
+	newer := f.checkpoint()
+	o, _ := audit.OpenCheckpoint(older, f.org.ID, f.verifier)
+	n, _ := audit.OpenCheckpoint(newer, f.org.ID, f.verifier)
+	p, err := f.log.ProveConsistency(f.ctx, f.store, f.admin, o.N, n.N)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := audit.CheckConsistency(older, newer, f.org.ID, f.verifier, p); err != nil {
+		t.Errorf("CheckConsistency = %v", err)
+	}
+
+	// A newer checkpoint signed over a rewritten log (event 3 changed and
+	// every tree hash recomputed to match) does not extend the older one.
+	forged := rewritten(t, snapshot(f), flip(f.events(), 3))
+	forgedNewer, err := f.log.Checkpoint(f.ctx, forged, f.admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forgedProof, err := f.log.ProveConsistency(f.ctx, forged, f.admin, o.N, n.N)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := audit.CheckConsistency(older, forgedNewer, f.org.ID, f.verifier, forgedProof); !errors.Is(err, audit.ErrTampered) {
+		t.Errorf("rewritten history: CheckConsistency = %v, want ErrTampered", err)
+	}
+
+	if err := audit.CheckConsistency(older, newer, f.org.ID, f.verifier, audit.ConsistencyProof{Old: 1, New: n.N}); !errors.Is(err, lp.ErrInvalidArgument) {
+		t.Errorf("wrong sizes: %v", err)
+	}
+	for _, c := range [][2]int64{{0, 5}, {6, 5}, {5, 27}} {
+		if _, err := f.log.ProveConsistency(f.ctx, f.store, f.admin, c[0], c[1]); !errors.Is(err, lp.ErrInvalidArgument) {
+			t.Errorf("ProveConsistency(%d, %d) = %v", c[0], c[1], err)
+		}
+	}
 }
