@@ -1,6 +1,7 @@
 package csvimport
 
 import (
+	"bytes"
 	"io"
 	"iter"
 	"slices"
@@ -81,8 +82,10 @@ type LeadReader struct {
 	src    *source
 	opts   LeadOptions
 	cols   []Column
-	fields int // number of ColumnField columns, to size the maps
-	phones int // number of ColumnPhone columns, to size the slices
+	fields int    // number of ColumnField columns, to size the maps
+	phones int    // number of ColumnPhone columns, to size the slices
+	num    []byte // a row's numbers in E.164, back to back; reused
+	ends   []int  // where each number in num ends; reused
 }
 
 // NewLeadReader reads the header of r (its first non-blank row) and maps
@@ -186,7 +189,7 @@ func (lr *LeadReader) Unknown() []Column {
 // (an invalid number, no number, values beyond the header) and for a fatal
 // problem, after which it ends. It reads the input once.
 func (lr *LeadReader) All() iter.Seq2[LeadDraft, error] {
-	return rows(lr.src, false, nil, lr.row)
+	return rows(lr.src, false, nil, lr.row, nil)
 }
 
 // row handles the current record.
@@ -200,6 +203,7 @@ func (lr *LeadReader) row(yield func(LeadDraft, error) bool) bool {
 	}
 	d := LeadDraft{Line: line, Fields: make(map[string]string, lr.fields)}
 	found := false
+	lr.num, lr.ends = lr.num[:0], lr.ends[:0]
 	for i, c := range lr.cols[:min(len(lr.cols), len(cells))] {
 		v := cells[i]
 		if v == "" {
@@ -210,20 +214,40 @@ func (lr *LeadReader) row(yield func(LeadDraft, error) bool) bool {
 			d.Fields[c.Field] = v
 		case ColumnPhone:
 			found = true
-			n, err := parseNumber(v, lr.opts.Region)
-			if err != nil {
+			start := len(lr.num)
+			var err error
+			if lr.num, err = appendNumber(lr.num, v, lr.opts.Region); err != nil {
 				return reject(lr.src, yield, invalidNumber(line, c.Index, v, err))
 			}
-			if d.Phones == nil {
-				d.Phones = make([]phone.Number, 0, lr.phones)
-			}
-			if !slices.Contains(d.Phones, n) {
-				d.Phones = append(d.Phones, n)
+			if lr.seen(start) {
+				lr.num = lr.num[:start]
+			} else {
+				lr.ends = append(lr.ends, len(lr.num))
 			}
 		}
 	}
 	if !found {
 		return reject(lr.src, yield, &LineError{Line: line, Err: ErrNoPhone})
 	}
+	// One string holds the row's numbers: one allocation, not one each.
+	text, start := string(lr.num), 0
+	d.Phones = make([]phone.Number, len(lr.ends))
+	for i, end := range lr.ends {
+		d.Phones[i] = phone.Number(text[start:end])
+		start = end
+	}
 	return yield(d, nil)
+}
+
+// seen reports whether the number appended to num at start is one of the
+// row's numbers before it.
+func (lr *LeadReader) seen(start int) bool {
+	n, prev := lr.num[start:], 0
+	for _, end := range lr.ends {
+		if bytes.Equal(lr.num[prev:end], n) {
+			return true
+		}
+		prev = end
+	}
+	return false
 }

@@ -240,8 +240,10 @@ func (s *source) strings() []string {
 // rows runs row for each record after the ones the reader consumed in its
 // constructor, and stops at the end, at a fatal error, when the consumer
 // stops, or when row returns false. pending says the current record has
-// not been handed to row yet; err is an error to yield first.
-func rows[T any](s *source, pending bool, err error, row func(yield func(T, error) bool) bool) iter.Seq2[T, error] {
+// not been handed to row yet; err is an error to yield first. flush, when
+// not nil, delivers what row has buffered: rows calls it at the end of the
+// input and before yielding a fatal error.
+func rows[T any](s *source, pending bool, err error, row, flush func(yield func(T, error) bool) bool) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
 		if s.used {
@@ -256,6 +258,9 @@ func rows[T any](s *source, pending bool, err error, row func(yield func(T, erro
 		for {
 			if !pending {
 				if err := s.next(); err != nil {
+					if flush != nil && !flush(yield) {
+						return
+					}
 					if err != io.EOF {
 						yield(zero, err)
 					}
@@ -278,10 +283,12 @@ func reject[T any](s *source, yield func(T, error) bool, le *LineError) bool {
 	return yield(zero, le) && !le.Fatal
 }
 
-// parseNumber normalises one cell: surrounding space and an Excel text
-// apostrophe are removed, fullwidth characters narrowed, then the phone
-// package parses it with the default region.
-func parseNumber(raw, region string) (phone.Number, error) {
+// appendNumber normalises one cell and appends its E.164 form to dst:
+// surrounding space and an Excel text apostrophe are removed, fullwidth
+// characters narrowed, then the phone package parses it with the default
+// region. It allocates nothing for ASCII input, so a reader parsing into a
+// reused buffer pays only for the number it keeps.
+func appendNumber(dst []byte, raw, region string) ([]byte, error) {
 	v := strings.TrimPrefix(strings.TrimSpace(raw), "'")
 	for i := 0; i < len(v); i++ {
 		if v[i] >= utf8.RuneSelf {
@@ -289,7 +296,7 @@ func parseNumber(raw, region string) (phone.Number, error) {
 			break
 		}
 	}
-	return phone.Parse(v, region)
+	return phone.AppendParse(dst, v, region)
 }
 
 // invalidNumber is the row error for a cell phone.Parse rejected.
