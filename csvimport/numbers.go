@@ -27,7 +27,7 @@ type NumberOptions struct {
 type NumberRow struct {
 	Line   int          // physical line the record starts on, 1-based
 	Column int          // 1-based column the number came from
-	Number phone.Number // normalised, E.164
+	Number phone.Number // normalised, E.164 (shares memory with nearby rows' numbers)
 
 	// Duplicate reports that the number already appeared earlier in this
 	// file, on FirstLine. Each number is delivered once with Duplicate
@@ -46,7 +46,7 @@ type NumberReader struct {
 	// block holds the rows and row errors of up to numberBlock records,
 	// read and parsed but not yet checked for duplicates nor delivered.
 	block []numberItem
-	num   []byte // appendNumber's buffer, reused
+	text  []byte // the block's numbers in E.164, back to back
 	// pending: the constructor read the first data record while choosing
 	// columns; err: a fatal error it met while doing so.
 	pending bool
@@ -119,7 +119,7 @@ func (nr *NumberReader) settle() *NumberReader {
 func (nr *NumberReader) guessColumn() int {
 	if nr.src.fields() > 1 {
 		for i := range nr.src.fields() {
-			if _, err := appendNumber(nr.num[:0], string(nr.src.field(i)), nr.opts.Region); err == nil {
+			if _, err := appendNumber(nr.text[:0], string(nr.src.field(i)), nr.opts.Region); err == nil {
 				return i
 			}
 		}
@@ -159,8 +159,9 @@ const numberBlock = 256
 
 // numberItem is a row or a row error waiting in NumberReader.block.
 type numberItem struct {
-	row NumberRow
-	key uint64 // packed number (see key); 0: not checked for duplicates
+	row NumberRow // without Number, FirstLine and Duplicate yet
+	end int       // end of the row's number in NumberReader.text
+	key uint64    // packed number (see key); 0: not checked for duplicates
 	err error
 }
 
@@ -175,16 +176,16 @@ func (nr *NumberReader) row(yield func(NumberRow, error) bool) bool {
 		}
 		found = true
 		var err error
-		nr.num, err = appendNumber(nr.num[:0], string(raw), nr.opts.Region)
+		start := len(nr.text)
+		nr.text, err = appendNumber(nr.text, string(raw), nr.opts.Region)
 		if err != nil {
 			if !nr.reject(yield, invalidNumber(line, c+1, string(raw), err)) {
 				return false
 			}
 			continue
 		}
-		n := phone.Number(nr.num)
-		k, _ := key(n)
-		nr.block = append(nr.block, numberItem{row: NumberRow{Line: line, Column: c + 1, Number: n}, key: k})
+		k, _ := key(phone.Number(nr.text[start:]))
+		nr.block = append(nr.block, numberItem{row: NumberRow{Line: line, Column: c + 1}, end: len(nr.text), key: k})
 	}
 	if !found && !nr.reject(yield, &LineError{Line: line, Column: nr.cols[0] + 1, Err: ErrNoPhone}) {
 		return false
@@ -209,12 +210,22 @@ func (nr *NumberReader) reject(yield func(NumberRow, error) bool, le *LineError)
 
 // flush looks the block's numbers up in the duplicate table, in file
 // order, then yields the block. It reports whether the consumer wants more.
+//
+// The block's numbers share one string, one allocation instead of one per
+// row: a Number kept by the caller keeps the text of its block (a few KiB)
+// alive.
 func (nr *NumberReader) flush(yield func(NumberRow, error) bool) bool {
-	b := nr.block
-	nr.block = b[:0]
+	b, text, start := nr.block, string(nr.text), 0
+	nr.block, nr.text = b[:0], nr.text[:0]
 	for i := range b {
 		if b[i].key != 0 {
 			b[i].row.FirstLine, b[i].row.Duplicate = nr.seen.firstLine(b[i].key, b[i].row.Line)
+		}
+	}
+	for i := range b {
+		if b[i].err == nil {
+			b[i].row.Number = phone.Number(text[start:b[i].end])
+			start = b[i].end
 		}
 	}
 	for _, it := range b {
