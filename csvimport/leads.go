@@ -6,6 +6,8 @@ import (
 	"iter"
 	"slices"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/phone"
@@ -82,10 +84,18 @@ type LeadReader struct {
 	src    *source
 	opts   LeadOptions
 	cols   []Column
-	fields int    // number of ColumnField columns, to size the maps
-	phones int    // number of ColumnPhone columns, to size the slices
-	num    []byte // a row's numbers in E.164, back to back; reused
-	ends   []int  // where each number in num ends; reused
+	fields int        // number of ColumnField columns, to size the maps
+	phones int        // number of ColumnPhone columns, to size the slices
+	num    []byte     // a row's numbers in E.164, back to back; reused
+	ends   []int      // where each number in num ends; reused
+	text   []byte     // a row's field values, back to back; reused
+	vals   []fieldEnd // the fields whose values are in text; reused
+}
+
+// fieldEnd is a field key and where its value ends in LeadReader.text.
+type fieldEnd struct {
+	key string
+	end int
 }
 
 // NewLeadReader reads the header of r (its first non-blank row) and maps
@@ -192,51 +202,81 @@ func (lr *LeadReader) All() iter.Seq2[LeadDraft, error] {
 	return rows(lr.src, false, nil, lr.row, nil)
 }
 
-// row handles the current record.
+// row handles the current record. Only the values of field columns are
+// copied into the draft, into one string; phone cells are parsed from the
+// record's bytes, and other columns are not converted at all.
 func (lr *LeadReader) row(yield func(LeadDraft, error) bool) bool {
-	line := lr.src.line()
-	cells := lr.src.strings()
-	for i := len(lr.cols); i < len(cells); i++ {
-		if cells[i] != "" {
-			return reject(lr.src, yield, &LineError{Line: line, Column: i + 1, Err: ErrExtraFields})
+	line, src := lr.src.line(), lr.src
+	for i := len(lr.cols); i < src.fields(); i++ {
+		if len(bytes.TrimSpace(src.field(i))) != 0 {
+			return reject(src, yield, &LineError{Line: line, Column: i + 1, Err: ErrExtraFields})
 		}
 	}
-	d := LeadDraft{Line: line, Fields: make(map[string]string, lr.fields)}
 	found := false
-	lr.num, lr.ends = lr.num[:0], lr.ends[:0]
-	for i, c := range lr.cols[:min(len(lr.cols), len(cells))] {
-		v := cells[i]
-		if v == "" {
+	lr.num, lr.ends, lr.text, lr.vals = lr.num[:0], lr.ends[:0], lr.text[:0], lr.vals[:0]
+	for i, c := range lr.cols[:min(len(lr.cols), src.fields())] {
+		if c.Kind != ColumnField && c.Kind != ColumnPhone {
 			continue
 		}
-		switch c.Kind {
-		case ColumnField:
-			d.Fields[c.Field] = v
-		case ColumnPhone:
+		v := bytes.TrimSpace(src.field(i))
+		switch {
+		case len(v) == 0:
+		case c.Kind == ColumnField:
+			lr.text = append(lr.text, v...)
+			lr.vals = append(lr.vals, fieldEnd{c.Field, len(lr.text)})
+		default:
 			found = true
-			start := len(lr.num)
-			var err error
-			if lr.num, err = appendNumber(lr.num, v, lr.opts.Region); err != nil {
-				return reject(lr.src, yield, invalidNumber(line, c.Index, v, err))
-			}
-			if lr.seen(start) {
-				lr.num = lr.num[:start]
-			} else {
-				lr.ends = append(lr.ends, len(lr.num))
+			if err := lr.addPhone(v); err != nil {
+				return reject(src, yield, invalidNumber(line, c.Index, strings.ToValidUTF8(string(v), "\uFFFD"), err))
 			}
 		}
 	}
 	if !found {
-		return reject(lr.src, yield, &LineError{Line: line, Err: ErrNoPhone})
+		return reject(src, yield, &LineError{Line: line, Err: ErrNoPhone})
 	}
-	// One string holds the row's numbers: one allocation, not one each.
-	text, start := string(lr.num), 0
-	d.Phones = make([]phone.Number, len(lr.ends))
+	// One string holds the row's values and numbers: one allocation, not
+	// one per cell.
+	values := len(lr.text)
+	lr.text = append(lr.text, lr.num...)
+	text, start := string(lr.text), 0
+	valid := utf8.ValidString(text[:values])
+	d := LeadDraft{Line: line, Phones: make([]phone.Number, len(lr.ends)), Fields: make(map[string]string, lr.fields)}
+	for _, f := range lr.vals {
+		v := text[start:f.end]
+		start = f.end
+		if !valid {
+			v = strings.ToValidUTF8(v, "\uFFFD")
+		}
+		d.Fields[f.key] = v
+	}
+	start = values
 	for i, end := range lr.ends {
-		d.Phones[i] = phone.Number(text[start:end])
-		start = end
+		d.Phones[i] = phone.Number(text[start : values+end])
+		start = values + end
 	}
 	return yield(d, nil)
+}
+
+// addPhone parses a phone cell (trimmed, not empty) into num, unless the
+// row has that number already. Invalid UTF-8 is replaced as in the other
+// fields before parsing.
+func (lr *LeadReader) addPhone(v []byte) error {
+	start := len(lr.num)
+	var err error
+	if utf8.Valid(v) {
+		lr.num, err = appendNumber(lr.num, string(v), lr.opts.Region)
+	} else {
+		lr.num, err = appendNumber(lr.num, strings.ToValidUTF8(string(v), "\uFFFD"), lr.opts.Region)
+	}
+	switch {
+	case err != nil:
+		return err
+	case lr.seen(start):
+		lr.num = lr.num[:start]
+	default:
+		lr.ends = append(lr.ends, len(lr.num))
+	}
+	return nil
 }
 
 // seen reports whether the number appended to num at start is one of the
