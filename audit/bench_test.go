@@ -68,7 +68,7 @@ func fillLog(b *testing.B, kind string, open func(testing.TB) storage.Store, n i
 		}
 		done = min(done+1000, n)
 	}
-	cp, err := f.log.Checkpoint(f.ctx, f.store, f.admin)
+	cp, err := f.log.Checkpoint(f.ctx, f.admin)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func BenchmarkQueryByNumber(b *testing.B) {
 		for b.Loop() {
 			num := string(benchNumber(i*7919, n))[3:] // as typed: national form
 			i++
-			p, err := l.f.log.Query(l.f.ctx, l.f.store, l.f.admin, audit.Query{Number: num})
+			p, err := l.f.log.Query(l.f.ctx, l.f.admin, audit.Query{Number: num})
 			if err != nil {
 				b.Fatal(err)
 			}

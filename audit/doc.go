@@ -4,9 +4,11 @@
 //
 // # Recording
 //
-// Every service records through one *Log, inside the transaction of the
-// change it records, so an event exists if and only if its change
-// committed:
+// A *Log is the ChangeLog of one storage.Store: the host makes it once with
+// New(store, keys, signer, opts) and hands the same Log and store to every
+// service. Every service records through it, inside a transaction of that
+// store for the change it records, so an event exists if and only if its
+// change committed:
 //
 //	err := store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 //		if err := tx.Blocks().Create(ctx, entry); err != nil {

@@ -24,8 +24,8 @@ func (staticKeys) FingerprintKey(context.Context, uuid.UUID) ([]byte, error) {
 	return []byte("example key, 32 bytes long......"), nil
 }
 
-// setUp returns a store with Nordic Sales ApS and its admin Alice, and a
-// Log whose clock reads 2 March 2026, 10:30 UTC.
+// setUp returns a store with Nordic Sales ApS and its admin Alice, and the
+// store's Log, whose clock reads 2 March 2026, 10:30 UTC.
 func setUp(signer note.Signer) (storage.Store, *audit.Log, lp.Actor) {
 	store := memstore.New()
 	org := lp.Organisation{ID: uuid.MustParse("6f1c1e1a-0000-4000-8000-000000000001"), Name: "Nordic Sales ApS", DefaultRegion: "DK"}
@@ -37,7 +37,7 @@ func setUp(signer note.Signer) (storage.Store, *audit.Log, lp.Actor) {
 		panic(err)
 	}
 	now := func() time.Time { return time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC) }
-	return store, audit.New(staticKeys{}, signer, &audit.Options{Now: now}), alice
+	return store, audit.New(store, staticKeys{}, signer, &audit.Options{Now: now}), alice
 }
 
 // forget records that alice forgot a lead with the number, as the privacy
@@ -70,7 +70,7 @@ func Example() {
 	store, changelog, alice := setUp(nil)
 	forget(store, changelog, alice)
 
-	page, err := changelog.Query(ctx, store, alice, audit.Query{
+	page, err := changelog.Query(ctx, alice, audit.Query{
 		Number:  "0045 20 12 34 99",
 		Actions: []lp.Action{audit.ActionLeadForgotten},
 	})
@@ -90,7 +90,7 @@ func ExampleLog_Export() {
 	store, changelog, alice := setUp(nil)
 	forget(store, changelog, alice)
 
-	_, err := changelog.Export(context.Background(), store, alice, audit.Query{}, os.Stdout, audit.CSV)
+	_, err := changelog.Export(context.Background(), alice, audit.Query{}, os.Stdout, audit.CSV)
 	if err != nil {
 		panic(err)
 	}
@@ -113,7 +113,7 @@ func ExampleVerify() {
 
 	store, changelog, alice := setUp(signer)
 	forget(store, changelog, alice)
-	checkpoint, err := changelog.Checkpoint(ctx, store, alice)
+	checkpoint, err := changelog.Checkpoint(ctx, alice)
 	if err != nil {
 		panic(err)
 	}
@@ -122,7 +122,7 @@ func ExampleVerify() {
 	head, err := audit.Verify(ctx, store, alice.OrgID, checkpoint, verifier)
 	fmt.Println("intact:", err == nil, "events now:", head.N)
 
-	proof, err := changelog.Prove(ctx, store, alice, 0, 1)
+	proof, err := changelog.Prove(ctx, alice, 0, 1)
 	if err != nil {
 		panic(err)
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/google/uuid"
 
 	lp "github.com/leadprivacy/leadprivacy"
-	"github.com/leadprivacy/leadprivacy/storage"
 )
 
 // Format is an export file format.
@@ -50,7 +49,7 @@ const exportPageSize = 1000
 // "'+45••••5678"), control characters in any cell are replaced with
 // U+FFFD, and encoding/csv quotes what remains. Events are non-personal by
 // construction; this guards against a tampered or foreign store.
-func (l *Log) Export(ctx context.Context, store storage.Store, actor lp.Actor, q Query, w io.Writer, f Format) (int64, error) {
+func (l *Log) Export(ctx context.Context, actor lp.Actor, q Query, w io.Writer, f Format) (int64, error) {
 	var enc encoder
 	bw := bufio.NewWriter(w)
 	switch f {
@@ -69,7 +68,7 @@ func (l *Log) Export(ctx context.Context, store storage.Store, actor lp.Actor, q
 		q.Limit = exportPageSize
 	}
 	var n int64
-	err := l.each(ctx, store, actor, q, func(evs []lp.Event) error {
+	err := l.each(ctx, actor, q, func(evs []lp.Event) error {
 		for _, e := range evs {
 			if err := enc.encode(e); err != nil {
 				return exportErr(err)

@@ -158,7 +158,7 @@ func TestExportRoundTrip(t *testing.T) {
 		}
 		for _, format := range []audit.Format{audit.CSV, audit.JSONLines} {
 			var buf bytes.Buffer
-			wrote, err := f.log.Export(f.ctx, f.store, f.admin, audit.Query{}, &buf, format)
+			wrote, err := f.log.Export(f.ctx, f.admin, audit.Query{}, &buf, format)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -179,13 +179,13 @@ func TestExportRoundTrip(t *testing.T) {
 		}
 		// A query narrows the export, and an agent may not export.
 		var buf bytes.Buffer
-		if got, err := f.log.Export(f.ctx, f.store, f.admin, audit.Query{Actions: []lp.Action{audit.ActionLeadViewed}}, &buf, audit.JSONLines); err != nil || got != int64(n+2)/3 {
+		if got, err := f.log.Export(f.ctx, f.admin, audit.Query{Actions: []lp.Action{audit.ActionLeadViewed}}, &buf, audit.JSONLines); err != nil || got != int64(n+2)/3 {
 			t.Errorf("filtered export: %d events, %v", got, err)
 		}
-		if _, err := f.log.Export(f.ctx, f.store, f.agent, audit.Query{}, io.Discard, audit.CSV); err == nil {
+		if _, err := f.log.Export(f.ctx, f.agent, audit.Query{}, io.Discard, audit.CSV); err == nil {
 			t.Error("agent exported the ChangeLog")
 		}
-		if _, err := f.log.Export(f.ctx, f.store, f.admin, audit.Query{}, io.Discard, audit.Format(9)); err == nil {
+		if _, err := f.log.Export(f.ctx, f.admin, audit.Query{}, io.Discard, audit.Format(9)); err == nil {
 			t.Error("unknown format accepted")
 		}
 	})
@@ -208,10 +208,10 @@ func TestExportCannotBeInjected(t *testing.T) {
 		e.Details = map[string]string{"reason": h, h: "1"}
 		evs = append(evs, e)
 	}
-	s := snapshot(f).with(evs)
+	tampered := f.logOf(snapshot(f).with(evs))
 
 	var csvOut bytes.Buffer
-	if _, err := f.log.Export(f.ctx, s, f.admin, audit.Query{}, &csvOut, audit.CSV); err != nil {
+	if _, err := tampered.Export(f.ctx, f.admin, audit.Query{}, &csvOut, audit.CSV); err != nil {
 		t.Fatal(err)
 	}
 	if lines := strings.Count(csvOut.String(), "\n"); lines != len(hostile)+1 {
@@ -239,7 +239,7 @@ func TestExportCannotBeInjected(t *testing.T) {
 	}
 
 	var jsonOut bytes.Buffer
-	if _, err := f.log.Export(f.ctx, s, f.admin, audit.Query{}, &jsonOut, audit.JSONLines); err != nil {
+	if _, err := tampered.Export(f.ctx, f.admin, audit.Query{}, &jsonOut, audit.JSONLines); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSuffix(jsonOut.String(), "\n"), "\n")

@@ -87,7 +87,7 @@ type fixture struct {
 	verifier note.Verifier
 }
 
-// newFixture sets up an organisation (region DK) in store and a Log with a
+// newFixture sets up an organisation (region DK) in store and its Log with a
 // fresh signing key.
 func newFixture(t testing.TB, store storage.Store) *fixture {
 	t.Helper()
@@ -102,12 +102,19 @@ func newFixture(t testing.TB, store storage.Store) *fixture {
 	if f.verifier, err = note.NewVerifier(vkey); err != nil {
 		t.Fatal(err)
 	}
-	f.log = audit.New(f.keys, f.signer, &audit.Options{Now: f.clock.Now})
+	f.log = f.logOf(store)
 	f.org = lp.Organisation{ID: uuid.New(), Name: "Nordic Sales ApS", DefaultRegion: "DK", CreatedAt: clockStart}
 	f.admin = lp.Actor{OrgID: f.org.ID, UserID: uuid.New(), Permissions: lp.PermAll}
 	f.agent = lp.Actor{OrgID: f.org.ID, UserID: uuid.New(), Permissions: lp.PermSearch}
 	f.tx(func(tx storage.Tx) error { return tx.Organisations().Create(f.ctx, f.org) })
 	return f
+}
+
+// logOf returns the ChangeLog of store with the fixture's keys, signer and
+// clock: the Log a host would hold if store were its database (such as a
+// tamperStore standing for a database edited behind the SDK's back).
+func (f *fixture) logOf(store storage.Store) *audit.Log {
+	return audit.New(store, f.keys, f.signer, &audit.Options{Now: f.clock.Now})
 }
 
 func newMemFixture(t testing.TB) *fixture { return newFixture(t, memstore.New()) }
@@ -172,7 +179,7 @@ func (f *fixture) events() []lp.Event {
 
 func (f *fixture) checkpoint() []byte {
 	f.t.Helper()
-	cp, err := f.log.Checkpoint(f.ctx, f.store, f.admin)
+	cp, err := f.log.Checkpoint(f.ctx, f.admin)
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -27,10 +27,13 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Log records, queries and exports an SDK user's ChangeLog and signs its
-// checkpoints. It holds no data itself: the events live in the store, so one
-// Log serves every organisation and every goroutine.
+// Log is the ChangeLog of one store: it records, queries and exports the
+// events in that store and signs its checkpoints. The host and every feature
+// service hold the same *Log with the same storage.Store, so they all record
+// into and read from one log. A Log holds no events itself (they live in
+// the store), so it serves every organisation and every goroutine.
 type Log struct {
+	store  storage.Store
 	keys   lp.KeyProvider
 	signer note.Signer
 	now    func() time.Time
@@ -48,12 +51,13 @@ type fpEntry struct {
 	err  error
 }
 
-// New returns a Log. keys supplies each organisation's fingerprint key
-// (fetched once per organisation and cached); signer signs checkpoints and
-// may be nil if this process never calls Checkpoint (recording and querying
-// need no signer, and Verify needs only the public key).
-func New(keys lp.KeyProvider, signer note.Signer, opts *Options) *Log {
-	l := &Log{keys: keys, signer: signer, now: time.Now, logger: slog.New(slog.DiscardHandler), fps: map[uuid.UUID]*fpEntry{}}
+// New returns the ChangeLog of store, which must not be nil. keys supplies each organisation's
+// fingerprint key (fetched once per organisation and cached); signer signs
+// checkpoints and may be nil if this process never calls Checkpoint
+// (recording and querying need no signer, and Verify needs only the public
+// key).
+func New(store storage.Store, keys lp.KeyProvider, signer note.Signer, opts *Options) *Log {
+	l := &Log{store: store, keys: keys, signer: signer, now: time.Now, logger: slog.New(slog.DiscardHandler), fps: map[uuid.UUID]*fpEntry{}}
 	if opts != nil {
 		if opts.Now != nil {
 			l.now = opts.Now
@@ -84,7 +88,9 @@ type Entry struct {
 // Record appends e to the actor's organisation's ChangeLog inside tx and
 // extends the organisation's Merkle tree with it, so the event exists if and
 // only if tx commits. Services call it inside the storage.Store.WithTx of
-// the change it records. It returns the stored event.
+// the change it records; tx must be a transaction of the Log's store, or
+// the event and its tree hashes land in a log the Log never reads. It
+// returns the stored event.
 //
 // The actor needs no permission (a denial is recorded too) but must be
 // complete: a zero OrgID or UserID fails closed with ErrForbidden. An
@@ -146,12 +152,13 @@ func (l *Log) Record(ctx context.Context, tx storage.Tx, actor lp.Actor, e Entry
 }
 
 // Authorize checks that actor holds want before a call of action. If not,
-// it records an ActionAccessDenied event in a transaction of its own (so the
-// attempt stays in the ChangeLog although the call fails) and returns the
-// error of actor.Authorize, which matches lp.ErrForbidden. An actor without
-// organisation or user cannot be recorded and is only refused. Services call
-// it first thing, outside their own transaction.
-func (l *Log) Authorize(ctx context.Context, store storage.Store, actor lp.Actor, want lp.Permission, action lp.Action) error {
+// it records an ActionAccessDenied event in a transaction of its own on the
+// Log's store (so the attempt stays in the ChangeLog although the call
+// fails) and returns the error of actor.Authorize, which matches
+// lp.ErrForbidden. An actor without organisation or user cannot be
+// recorded and is only refused. Services call it first thing, outside their
+// own transaction.
+func (l *Log) Authorize(ctx context.Context, actor lp.Actor, want lp.Permission, action lp.Action) error {
 	denied := actor.Authorize(want)
 	if denied == nil || actor.OrgID == uuid.Nil || actor.UserID == uuid.Nil {
 		return denied
@@ -160,7 +167,7 @@ func (l *Log) Authorize(ctx context.Context, store storage.Store, actor lp.Actor
 		Code(KeyAttempted, string(action)),
 		Code(KeyPermission, permissionName(want)),
 	}}
-	err := store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+	err := l.store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 		_, err := l.Record(ctx, tx, actor, entry)
 		return err
 	})

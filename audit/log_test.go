@@ -179,17 +179,17 @@ func TestFingerprintKeyFailureIsNotCached(t *testing.T) {
 
 func TestAuthorizeRecordsDenial(t *testing.T) {
 	f := newMemFixture(t)
-	err := f.log.Authorize(f.ctx, f.store, f.agent, lp.PermForget, audit.ActionLeadForgotten)
+	err := f.log.Authorize(f.ctx, f.agent, lp.PermForget, audit.ActionLeadForgotten)
 	if !errors.Is(err, lp.ErrForbidden) {
 		t.Fatalf("Authorize = %v, want ErrForbidden", err)
 	}
-	if err := f.log.Authorize(f.ctx, f.store, f.admin, lp.PermForget, audit.ActionLeadForgotten); err != nil {
+	if err := f.log.Authorize(f.ctx, f.admin, lp.PermForget, audit.ActionLeadForgotten); err != nil {
 		t.Fatalf("Authorize admin = %v", err)
 	}
-	if err := f.log.Authorize(f.ctx, f.store, f.agent, lp.PermBlock|lp.PermImport, audit.ActionBlocksUploaded); !errors.Is(err, lp.ErrForbidden) {
+	if err := f.log.Authorize(f.ctx, f.agent, lp.PermBlock|lp.PermImport, audit.ActionBlocksUploaded); !errors.Is(err, lp.ErrForbidden) {
 		t.Fatalf("Authorize two permissions = %v, want ErrForbidden", err)
 	}
-	if err := f.log.Authorize(f.ctx, f.store, lp.Actor{}, lp.PermForget, audit.ActionLeadForgotten); !errors.Is(err, lp.ErrForbidden) {
+	if err := f.log.Authorize(f.ctx, lp.Actor{}, lp.PermForget, audit.ActionLeadForgotten); !errors.Is(err, lp.ErrForbidden) {
 		t.Fatalf("Authorize zero actor = %v", err)
 	}
 	evs := f.events()

@@ -49,12 +49,12 @@ type Page struct {
 // q, newest first. The actor needs lp.PermReadChangeLog: otherwise the
 // attempt is recorded and the call fails with ErrForbidden. A q.Number that
 // cannot be parsed fails with ErrInvalidPhone.
-func (l *Log) Query(ctx context.Context, store storage.Store, actor lp.Actor, q Query) (Page, error) {
-	if err := l.Authorize(ctx, store, actor, lp.PermReadChangeLog, actionReadChangeLog); err != nil {
+func (l *Log) Query(ctx context.Context, actor lp.Actor, q Query) (Page, error) {
+	if err := l.Authorize(ctx, actor, lp.PermReadChangeLog, actionReadChangeLog); err != nil {
 		return Page{}, err
 	}
 	var page Page
-	err := store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+	err := l.store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 		sq, err := l.storageQuery(ctx, tx, actor.OrgID, q)
 		if err != nil {
 			return err
@@ -119,15 +119,15 @@ func queryPage(ctx context.Context, tx storage.Tx, org uuid.UUID, sq storage.Eve
 // transaction stays open for long, and calls fn for every page. The log is
 // append-only and pages are keyed by sequence number, so events appended
 // meanwhile neither shift nor repeat pages.
-func (l *Log) each(ctx context.Context, store storage.Store, actor lp.Actor, q Query, fn func([]lp.Event) error) error {
-	if err := l.Authorize(ctx, store, actor, lp.PermReadChangeLog, actionReadChangeLog); err != nil {
+func (l *Log) each(ctx context.Context, actor lp.Actor, q Query, fn func([]lp.Event) error) error {
+	if err := l.Authorize(ctx, actor, lp.PermReadChangeLog, actionReadChangeLog); err != nil {
 		return err
 	}
 	var sq storage.EventQuery
 	first := true
 	for {
 		var page Page
-		err := store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+		err := l.store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 			if first {
 				var err error
 				if sq, err = l.storageQuery(ctx, tx, actor.OrgID, q); err != nil {
@@ -185,7 +185,7 @@ type AccessCount struct {
 // the number of searches and lead views per user and period in q's time
 // range, ordered by period, then user id. Like Query it needs
 // lp.PermReadChangeLog. Memory grows with users × periods, not with events.
-func (l *Log) AccessSummary(ctx context.Context, store storage.Store, actor lp.Actor, q SummaryQuery) ([]AccessCount, error) {
+func (l *Log) AccessSummary(ctx context.Context, actor lp.Actor, q SummaryQuery) ([]AccessCount, error) {
 	if q.Period != Day && q.Period != Month {
 		return nil, invalid("SummaryQuery.Period", "must be day or month")
 	}
@@ -199,7 +199,7 @@ func (l *Log) AccessSummary(ctx context.Context, store storage.Store, actor lp.A
 	}
 	counts := map[bucket]*AccessCount{}
 	eq := Query{Actions: leadAdminActions, Since: q.Since, Until: q.Until, Limit: storage.MaxLimit}
-	err := l.each(ctx, store, actor, eq, func(evs []lp.Event) error {
+	err := l.each(ctx, actor, eq, func(evs []lp.Event) error {
 		for _, e := range evs {
 			b := bucket{e.ActorID, periodStart(e.Time, q.Period, loc)}
 			c := counts[b]

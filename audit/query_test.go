@@ -56,7 +56,7 @@ func TestQueryFilters(t *testing.T) {
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				p, err := f.log.Query(f.ctx, f.store, f.admin, c.q)
+				p, err := f.log.Query(f.ctx, f.admin, c.q)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -68,7 +68,7 @@ func TestQueryFilters(t *testing.T) {
 				}
 			})
 		}
-		if p, _ := f.log.Query(f.ctx, f.store, f.admin, audit.Query{Number: "+4520123499"}); len(p.Events) > 0 && p.Events[0].ActorID != f.admin.UserID {
+		if p, _ := f.log.Query(f.ctx, f.admin, audit.Query{Number: "+4520123499"}); len(p.Events) > 0 && p.Events[0].ActorID != f.admin.UserID {
 			t.Error("the newest event about the number is not Alice's")
 		}
 	})
@@ -86,7 +86,7 @@ func TestQueryPagesNewestFirst(t *testing.T) {
 			if pages > 5 {
 				t.Fatal("paging does not end")
 			}
-			p, err := f.log.Query(f.ctx, f.store, f.admin, q)
+			p, err := f.log.Query(f.ctx, f.admin, q)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,13 +106,13 @@ func TestQueryPagesNewestFirst(t *testing.T) {
 func TestQueryNeedsPermission(t *testing.T) {
 	f := newMemFixture(t)
 	f.mustRecord(f.admin, varied(0))
-	if _, err := f.log.Query(f.ctx, f.store, f.agent, audit.Query{}); !errors.Is(err, lp.ErrForbidden) {
+	if _, err := f.log.Query(f.ctx, f.agent, audit.Query{}); !errors.Is(err, lp.ErrForbidden) {
 		t.Fatalf("agent Query = %v, want ErrForbidden", err)
 	}
-	if _, err := f.log.Query(f.ctx, f.store, lp.Actor{}, audit.Query{}); !errors.Is(err, lp.ErrForbidden) {
+	if _, err := f.log.Query(f.ctx, lp.Actor{}, audit.Query{}); !errors.Is(err, lp.ErrForbidden) {
 		t.Fatalf("zero actor Query = %v, want ErrForbidden", err)
 	}
-	p, err := f.log.Query(f.ctx, f.store, f.admin, audit.Query{Actions: []lp.Action{audit.ActionAccessDenied}})
+	p, err := f.log.Query(f.ctx, f.admin, audit.Query{Actions: []lp.Action{audit.ActionAccessDenied}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestQueryNeedsPermission(t *testing.T) {
 
 func TestQueryInvalidNumber(t *testing.T) {
 	f := newMemFixture(t)
-	_, err := f.log.Query(f.ctx, f.store, f.admin, audit.Query{Number: "call me 2012"})
+	_, err := f.log.Query(f.ctx, f.admin, audit.Query{Number: "call me 2012"})
 	if !errors.Is(err, lp.ErrInvalidPhone) {
 		t.Fatalf("Query = %v, want ErrInvalidPhone", err)
 	}
@@ -135,7 +135,7 @@ func TestAccessSummary(t *testing.T) {
 	// The clock moves a minute per event; jump days by recording through
 	// Logs with their own clocks.
 	at := func(d time.Time) *audit.Log {
-		return audit.New(f.keys, nil, &audit.Options{Now: func() time.Time { return d }})
+		return audit.New(f.store, f.keys, nil, &audit.Options{Now: func() time.Time { return d }})
 	}
 	record := func(l *audit.Log, actor lp.Actor, a lp.Action) {
 		t.Helper()
@@ -153,7 +153,7 @@ func TestAccessSummary(t *testing.T) {
 	record(at(mar2), bob, audit.ActionBlockCreated) // not a look at lead data
 	record(at(apr1), bob, audit.ActionNumberSearched)
 
-	days, err := f.log.AccessSummary(f.ctx, f.store, f.admin, audit.SummaryQuery{Since: mar1, Until: apr1, Period: audit.Day})
+	days, err := f.log.AccessSummary(f.ctx, f.admin, audit.SummaryQuery{Since: mar1, Until: apr1, Period: audit.Day})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestAccessSummary(t *testing.T) {
 	}
 
 	cph, _ := time.LoadLocation("Europe/Copenhagen")
-	months, err := f.log.AccessSummary(f.ctx, f.store, f.admin, audit.SummaryQuery{Period: audit.Month, Location: cph})
+	months, err := f.log.AccessSummary(f.ctx, f.admin, audit.SummaryQuery{Period: audit.Month, Location: cph})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,10 +187,10 @@ func TestAccessSummary(t *testing.T) {
 	if !slices.EqualFunc(months, want, accessEqual) {
 		t.Errorf("per month\n got %+v\nwant %+v", months, want)
 	}
-	if _, err := f.log.AccessSummary(f.ctx, f.store, f.admin, audit.SummaryQuery{Period: "week"}); !errors.Is(err, lp.ErrInvalidArgument) {
+	if _, err := f.log.AccessSummary(f.ctx, f.admin, audit.SummaryQuery{Period: "week"}); !errors.Is(err, lp.ErrInvalidArgument) {
 		t.Errorf("week period = %v", err)
 	}
-	if _, err := f.log.AccessSummary(f.ctx, f.store, bob, audit.SummaryQuery{Period: audit.Day}); !errors.Is(err, lp.ErrForbidden) {
+	if _, err := f.log.AccessSummary(f.ctx, bob, audit.SummaryQuery{Period: audit.Day}); !errors.Is(err, lp.ErrForbidden) {
 		t.Errorf("agent summary = %v", err)
 	}
 }

@@ -64,15 +64,15 @@ func checkpointText(org uuid.UUID, tree tlog.Tree) string {
 // A checkpoint vouches for the log as stored; Verify the log against the
 // previous checkpoint before signing a new one, so a change made in between
 // cannot be vouched for.
-func (l *Log) Checkpoint(ctx context.Context, store storage.Store, actor lp.Actor) ([]byte, error) {
-	if err := l.Authorize(ctx, store, actor, lp.PermReadChangeLog, actionReadChangeLog); err != nil {
+func (l *Log) Checkpoint(ctx context.Context, actor lp.Actor) ([]byte, error) {
+	if err := l.Authorize(ctx, actor, lp.PermReadChangeLog, actionReadChangeLog); err != nil {
 		return nil, err
 	}
 	if l.signer == nil {
 		return nil, fmt.Errorf("%w: audit: the Log has no checkpoint signer", lp.ErrInvalidArgument)
 	}
 	var tree tlog.Tree
-	err := store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+	err := l.store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 		var err error
 		if tree.N, err = tx.Events().Count(ctx, actor.OrgID); err != nil {
 			return err
@@ -134,8 +134,9 @@ const verifyPageSize = 8192
 // the current log (at least the checkpoint's size), ready to be signed
 // into the next checkpoint.
 //
-// Verify takes no actor: it reveals no event, only whether the log is
-// intact, and needs only the public key, so an auditor can run it.
+// Verify is a function of the store, not a method of Log, and takes no
+// actor: it reveals no event, only whether the log is intact, and needs only
+// the public key, so an auditor can run it without a Log or the signing key.
 func Verify(ctx context.Context, store storage.Store, org uuid.UUID, checkpoint []byte, verifier note.Verifier) (tlog.Tree, error) {
 	tree, err := OpenCheckpoint(checkpoint, org, verifier)
 	if err != nil {
@@ -363,12 +364,12 @@ type Proof struct {
 // in the actor's organisation's tree of size treeSize (the size of a
 // checkpoint). It needs lp.PermReadChangeLog; seq must be below treeSize,
 // and treeSize at most the log's size, else ErrInvalidArgument.
-func (l *Log) Prove(ctx context.Context, store storage.Store, actor lp.Actor, seq, treeSize int64) (Proof, error) {
-	if err := l.Authorize(ctx, store, actor, lp.PermReadChangeLog, actionReadChangeLog); err != nil {
+func (l *Log) Prove(ctx context.Context, actor lp.Actor, seq, treeSize int64) (Proof, error) {
+	if err := l.Authorize(ctx, actor, lp.PermReadChangeLog, actionReadChangeLog); err != nil {
 		return Proof{}, err
 	}
 	p := Proof{TreeSize: treeSize}
-	err := store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+	err := l.store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 		n, err := tx.Events().Count(ctx, actor.OrgID)
 		if err != nil {
 			return err
@@ -426,12 +427,12 @@ type ConsistencyProof struct {
 // of size newSize extends the one of size oldSize, from the stored tree
 // hashes. It needs lp.PermReadChangeLog; 0 < oldSize <= newSize <= the
 // log's size, else ErrInvalidArgument.
-func (l *Log) ProveConsistency(ctx context.Context, store storage.Store, actor lp.Actor, oldSize, newSize int64) (ConsistencyProof, error) {
-	if err := l.Authorize(ctx, store, actor, lp.PermReadChangeLog, actionReadChangeLog); err != nil {
+func (l *Log) ProveConsistency(ctx context.Context, actor lp.Actor, oldSize, newSize int64) (ConsistencyProof, error) {
+	if err := l.Authorize(ctx, actor, lp.PermReadChangeLog, actionReadChangeLog); err != nil {
 		return ConsistencyProof{}, err
 	}
 	p := ConsistencyProof{Old: oldSize, New: newSize}
-	err := store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+	err := l.store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 		n, err := tx.Events().Count(ctx, actor.OrgID)
 		if err != nil {
 			return err

@@ -393,11 +393,11 @@ func TestVerifyRejectsBadCheckpoints(t *testing.T) {
 
 func TestCheckpointNeedsSignerAndPermission(t *testing.T) {
 	f := newMemFixture(t)
-	if _, err := f.log.Checkpoint(f.ctx, f.store, f.agent); !errors.Is(err, lp.ErrForbidden) {
+	if _, err := f.log.Checkpoint(f.ctx, f.agent); !errors.Is(err, lp.ErrForbidden) {
 		t.Errorf("agent Checkpoint = %v", err)
 	}
-	unsigned := audit.New(f.keys, nil, nil)
-	if _, err := unsigned.Checkpoint(f.ctx, f.store, f.admin); !errors.Is(err, lp.ErrInvalidArgument) {
+	unsigned := audit.New(f.store, f.keys, nil, nil)
+	if _, err := unsigned.Checkpoint(f.ctx, f.admin); !errors.Is(err, lp.ErrInvalidArgument) {
 		t.Errorf("Checkpoint without signer = %v", err)
 	}
 }
@@ -411,7 +411,7 @@ func TestInclusionProof(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, seq := range []int64{0, 1, 17, 31, 32, 36} {
-			p, err := f.log.Prove(f.ctx, f.store, f.admin, seq, tree.N)
+			p, err := f.log.Prove(f.ctx, f.admin, seq, tree.N)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -424,17 +424,17 @@ func TestInclusionProof(t *testing.T) {
 				t.Errorf("event %d altered: CheckProof = %v, want ErrTampered", seq, err)
 			}
 		}
-		p, _ := f.log.Prove(f.ctx, f.store, f.admin, 3, tree.N)
+		p, _ := f.log.Prove(f.ctx, f.admin, 3, tree.N)
 		p.TreeSize++
 		if err := audit.CheckProof(cp, f.org.ID, f.verifier, p); !errors.Is(err, lp.ErrInvalidArgument) {
 			t.Errorf("size mismatch: CheckProof = %v", err)
 		}
 		for _, c := range [][2]int64{{37, 37}, {-1, 37}, {0, 43}} {
-			if _, err := f.log.Prove(f.ctx, f.store, f.admin, c[0], c[1]); !errors.Is(err, lp.ErrInvalidArgument) {
+			if _, err := f.log.Prove(f.ctx, f.admin, c[0], c[1]); !errors.Is(err, lp.ErrInvalidArgument) {
 				t.Errorf("Prove(%d, %d) = %v, want ErrInvalidArgument", c[0], c[1], err)
 			}
 		}
-		if _, err := f.log.Prove(f.ctx, f.store, f.agent, 0, tree.N); !errors.Is(err, lp.ErrForbidden) {
+		if _, err := f.log.Prove(f.ctx, f.agent, 0, tree.N); !errors.Is(err, lp.ErrForbidden) {
 			t.Errorf("agent Prove = %v", err)
 		}
 	})
@@ -446,7 +446,7 @@ func TestConsistencyProof(t *testing.T) {
 	newer := f.checkpoint()
 	o, _ := audit.OpenCheckpoint(older, f.org.ID, f.verifier)
 	n, _ := audit.OpenCheckpoint(newer, f.org.ID, f.verifier)
-	p, err := f.log.ProveConsistency(f.ctx, f.store, f.admin, o.N, n.N)
+	p, err := f.log.ProveConsistency(f.ctx, f.admin, o.N, n.N)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -456,12 +456,12 @@ func TestConsistencyProof(t *testing.T) {
 
 	// A newer checkpoint signed over a rewritten log (event 3 changed and
 	// every tree hash recomputed to match) does not extend the older one.
-	forged := rewritten(t, snapshot(f), flip(f.events(), 3))
-	forgedNewer, err := f.log.Checkpoint(f.ctx, forged, f.admin)
+	forged := f.logOf(rewritten(t, snapshot(f), flip(f.events(), 3)))
+	forgedNewer, err := forged.Checkpoint(f.ctx, f.admin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	forgedProof, err := f.log.ProveConsistency(f.ctx, forged, f.admin, o.N, n.N)
+	forgedProof, err := forged.ProveConsistency(f.ctx, f.admin, o.N, n.N)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -473,7 +473,7 @@ func TestConsistencyProof(t *testing.T) {
 		t.Errorf("wrong sizes: %v", err)
 	}
 	for _, c := range [][2]int64{{0, 5}, {6, 5}, {5, 27}} {
-		if _, err := f.log.ProveConsistency(f.ctx, f.store, f.admin, c[0], c[1]); !errors.Is(err, lp.ErrInvalidArgument) {
+		if _, err := f.log.ProveConsistency(f.ctx, f.admin, c[0], c[1]); !errors.Is(err, lp.ErrInvalidArgument) {
 			t.Errorf("ProveConsistency(%d, %d) = %v", c[0], c[1], err)
 		}
 	}

@@ -44,7 +44,10 @@ func (v events) Range(ctx context.Context, org uuid.UUID, from, to int64) ([]lp.
 	}
 	evs := v.tx.org(org).events
 	from, to = max(from, 0), min(to, int64(len(evs)))
-	var out []lp.Event
+	if from >= to {
+		return nil, nil
+	}
+	out := make([]lp.Event, 0, to-from) // to is bounded by the events that exist
 	for i := from; i < to; i++ {
 		out = append(out, copyEvent(evs[i]))
 	}
