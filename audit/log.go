@@ -51,11 +51,11 @@ type fpEntry struct {
 	err  error
 }
 
-// New returns the ChangeLog of store, which must not be nil. keys supplies each organisation's
-// fingerprint key (fetched once per organisation and cached); signer signs
-// checkpoints and may be nil if this process never calls Checkpoint
-// (recording and querying need no signer, and Verify needs only the public
-// key).
+// New returns the ChangeLog of store, which must not be nil. keys supplies
+// each organisation's fingerprint key (fetched once per organisation and
+// cached); signer signs checkpoints and may be nil if this process never
+// calls Checkpoint (recording and querying need no signer, and Verify needs
+// only the public key).
 func New(store storage.Store, keys lp.KeyProvider, signer note.Signer, opts *Options) *Log {
 	l := &Log{store: store, keys: keys, signer: signer, now: time.Now, logger: slog.New(slog.DiscardHandler), fps: map[uuid.UUID]*fpEntry{}}
 	if opts != nil {
