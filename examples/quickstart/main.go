@@ -142,7 +142,7 @@ func setUp(ctx context.Context, store storage.Store) (*world, error) {
 		}},
 		alice:     lp.Actor{OrgID: orgID, UserID: newID(), Permissions: lp.PermAll},
 		store:     store,
-		changelog: audit.New(lp.StaticKeys{orgID: fpKey}, signer, nil),
+		changelog: audit.New(store, lp.StaticKeys{orgID: fpKey}, signer, nil),
 		verifier:  verifier,
 		now:       now,
 	}
@@ -343,7 +343,7 @@ func importLeads(ctx context.Context, w *world) error {
 // askChangeLog is journey 6 and the end of journey 4: who blocked a number,
 // a signed checkpoint, and its verification.
 func askChangeLog(ctx context.Context, w *world) error {
-	page, err := w.changelog.Query(ctx, w.store, w.alice, audit.Query{Number: "20 12 34 56", Actions: []lp.Action{audit.ActionBlockCreated}})
+	page, err := w.changelog.Query(ctx, w.alice, audit.Query{Number: "20 12 34 56", Actions: []lp.Action{audit.ActionBlockCreated}})
 	if err != nil {
 		return err
 	}
@@ -351,7 +351,7 @@ func askChangeLog(ctx context.Context, w *world) error {
 		fmt.Fprintf(w.out, "   who blocked 20 12 34 56? %s, on %s (the log holds only %s and a keyed fingerprint)\n",
 			w.names[e.ActorID], e.Time.Format(time.DateOnly), e.MaskedNumber)
 	}
-	checkpoint, err := w.changelog.Checkpoint(ctx, w.store, w.alice)
+	checkpoint, err := w.changelog.Checkpoint(ctx, w.alice)
 	if err != nil {
 		return err
 	}
