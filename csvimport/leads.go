@@ -214,7 +214,8 @@ func (lr *LeadReader) row(yield func(LeadDraft, error) bool) bool {
 	}
 	found := false
 	lr.num, lr.ends, lr.text, lr.vals = lr.num[:0], lr.ends[:0], lr.text[:0], lr.vals[:0]
-	for i, c := range lr.cols[:min(len(lr.cols), src.fields())] {
+	for i := range min(len(lr.cols), src.fields()) {
+		c := &lr.cols[i]
 		if c.Kind != ColumnField && c.Kind != ColumnPhone {
 			continue
 		}
