@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"iter"
+	"math"
 	"math/bits"
 	"slices"
 
@@ -184,7 +185,7 @@ func (nr *NumberReader) row(yield func(NumberRow, error) bool) bool {
 			}
 			continue
 		}
-		k, _ := key(phone.Number(nr.text[start:]))
+		k, _ := key(nr.text[start:])
 		nr.block = append(nr.block, numberItem{row: NumberRow{Line: line, Column: c + 1}, end: len(nr.text), key: k})
 	}
 	if !found && !nr.reject(yield, &LineError{Line: line, Column: nr.cols[0] + 1, Err: ErrNoPhone}) {
@@ -236,32 +237,32 @@ func (nr *NumberReader) flush(yield func(NumberRow, error) bool) bool {
 	return true
 }
 
-// key packs an E.164 number into a map key (digit count in the top byte,
-// value below: at most 15 digits fit in 56 bits), so duplicate detection
-// stores 16 bytes per slot instead of a string. Never 0: numberSet's
-// empty mark.
-func key(n phone.Number) (uint64, bool) {
-	s := string(n)
-	if len(s) < 2 || len(s) > 16 || s[0] != '+' {
+// key packs an E.164 number into a table key: each digit d as the nibble
+// d+1, so 15 digits fit in 60 bits, no two digit strings share a key and
+// none is 0, numberSet's empty mark. It is cheaper to compute than the
+// number's value (a shift per digit, not a multiplication) and lets the
+// duplicate table store 8 bytes per number instead of a string.
+func key(e164 []byte) (uint64, bool) {
+	if len(e164) < 2 || len(e164) > 16 || e164[0] != '+' {
 		return 0, false
 	}
-	var v uint64
-	for i := 1; i < len(s); i++ {
-		c := s[i]
+	var k uint64
+	for _, c := range e164[1:] {
 		if c < '0' || c > '9' {
 			return 0, false
 		}
-		v = v*10 + uint64(c-'0')
+		k = k<<4 | uint64(c-'0'+1)
 	}
-	return uint64(len(s)-1)<<56 | v, true
+	return k, true
 }
 
 // numberSet maps packed numbers (see key) to the line each was first seen
-// on. It is an open-addressing table with linear probing; keys and lines
-// are in separate arrays so probing reads 8 bytes a slot.
+// on. It is an open-addressing table with linear probing, keys and lines in
+// separate arrays so probing reads 8 bytes a slot, 12 bytes a slot in all.
 type numberSet struct {
 	keys  []uint64 // 0: empty
-	lines []int
+	lines []uint32 // first line; 0: the line is beyond 4Gi and in far
+	far   map[uint64]int
 	n     int
 	shift uint // 64 - log2(len(keys))
 }
@@ -272,29 +273,50 @@ func (s *numberSet) firstLine(key uint64, line int) (int, bool) {
 	if 4*(s.n+1) > 3*len(s.keys) {
 		s.grow()
 	}
+	i, found := s.slot(key)
+	switch {
+	case found && s.lines[i] != 0:
+		return int(s.lines[i]), true
+	case found:
+		return s.far[key], true
+	}
+	s.keys[i] = key
+	s.n++
+	if line <= math.MaxUint32 {
+		s.lines[i] = uint32(line)
+	} else {
+		if s.far == nil {
+			s.far = make(map[uint64]int)
+		}
+		s.far[key] = line
+	}
+	return 0, false
+}
+
+// slot returns the slot holding key and true, or the empty slot where key
+// belongs and false.
+func (s *numberSet) slot(key uint64) (int, bool) {
 	mask := len(s.keys) - 1
 	for i := int((key * 0x9e3779b97f4a7c15) >> s.shift); ; i = (i + 1) & mask {
 		switch s.keys[i] {
 		case 0:
-			s.keys[i], s.lines[i] = key, line
-			s.n++
-			return 0, false
+			return i, false
 		case key:
-			return s.lines[i], true
+			return i, true
 		}
 	}
 }
 
-// grow doubles the table (1024 slots at first) and reinserts every key.
+// grow doubles the table (1024 slots at first) and moves every entry.
 func (s *numberSet) grow() {
 	keys, lines := s.keys, s.lines
 	size := max(1024, 2*len(keys))
-	s.keys, s.lines = make([]uint64, size), make([]int, size)
+	s.keys, s.lines = make([]uint64, size), make([]uint32, size)
 	s.shift = uint(64 - bits.TrailingZeros(uint(size)))
-	s.n = 0
 	for i, k := range keys {
 		if k != 0 {
-			s.firstLine(k, lines[i])
+			j, _ := s.slot(k)
+			s.keys[j], s.lines[j] = k, lines[i]
 		}
 	}
 }
