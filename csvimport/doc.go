@@ -55,10 +55,11 @@
 //
 // Memory is bounded whatever the input: the readers hold a 64 KiB read
 // buffer, a 64 KiB decoding buffer and one record of at most
-// Options.MaxLineBytes (64 KiB by default). A 1 GiB line or an
-// unterminated quote ends with ErrLineTooLong after reading about that
-// much. NumberReader's duplicate detection keeps about 20 bytes per
-// distinct number, bounded by Options.MaxRows.
+// Options.MaxLineBytes (64 KiB by default); NumberReader also holds up to
+// 256 parsed numbers (plus one record's) that it has not delivered yet. A
+// 1 GiB line or an unterminated quote ends with ErrLineTooLong after
+// reading about that much. NumberReader's duplicate detection keeps 16 to
+// 32 bytes per distinct number, bounded by Options.MaxRows.
 //
 // # Rejection reports
 //
@@ -71,26 +72,35 @@
 //
 // Measured with
 //
-//	go test -run XXX -bench . -benchtime 3x -count 2 ./csvimport
+//	go test -run '^$' -bench . -benchtime 3x -count 3 ./csvimport
 //
-// on the shared 2-core build machine (AMD EPYC; other jobs were running,
-// so absolute figures vary by up to 2× between runs: compare lines of one
-// run), with the phone package's fast path in place. Lead file: 1M rows,
-// 7 columns, 119 MB; number list: 1M rows, 13.5 MB, all distinct.
+// on the shared 2-core build machine (AMD EPYC, KVM, Go 1.26; load average
+// about 4.5 from other jobs, so figures vary by up to 1.5x between runs:
+// compare lines of one run). Lead file: 1M rows, 7 columns, 119 MB; number
+// list: 1M rows, 13.5 MB, all distinct. One run, best of its three lines:
 //
-//	BenchmarkLeadFile/encoding-csv       344 MB/s   345 ns/row  2 allocs/row
-//	BenchmarkLeadFile/csvimport          175 MB/s   679 ns/row  6 allocs/row
-//	BenchmarkNumberList/encoding-csv     217 MB/s    62 ns/row  2 allocs/row
-//	BenchmarkNumberList/csvimport         30 MB/s   457 ns/row  2 allocs/row (with a Go map)
-//	BenchmarkNumberList/phone.Parse-only 237 MB/s    57 ns/row  1 allocs/row
+//	BenchmarkLeadFile/encoding-csv-2       551.28 MB/s  215.6 ns/row  2 allocs/row
+//	BenchmarkLeadFile/csvimport-2          192.77 MB/s  616.6 ns/row  4 allocs/row
+//	BenchmarkNumberList/encoding-csv-2     213.32 MB/s   63.28 ns/row 2 allocs/row
+//	BenchmarkNumberList/csvimport-2         72.38 MB/s  186.5 ns/row  0.003966 allocs/row
+//	BenchmarkNumberList/phone.Parse-only-2 232.37 MB/s   58.10 ns/row 1 allocs/row
 //
-// With the open-addressing duplicate table (current code), a busier run
-// measured the number list at 357 ns/row against encoding/csv's 186–215
-// ns/row, and the lead file at 1290 ns/row against 505 ns/row.
+// The code before this tuning, run just before on the same machine, gave
+// 630.6 ns/row (188.49 MB/s, 6 allocs/row) for the lead file and 278.2
+// ns/row (2 allocs/row) for the number list, against encoding/csv's 199.5
+// and 65.72 ns/row.
 //
-// The lead figure includes decoding, trimming, header mapping, the Fields
-// map and two phone.Parse calls per row: about 2× encoding/csv, short of
-// 200 MB/s on this machine. The number list is dominated by duplicate
-// detection: a lookup and insert per number into a table of a million
-// entries costs a cache miss that reading and parsing do not.
+// Lead file: 2.9x encoding/csv and just under 200 MB/s (quieter runs
+// during the work measured 590–620 ns/row, 192–202 MB/s). The target of 2x is out of reach
+// while each row is a LeadDraft with its own Fields map: building that map
+// costs about 155 ns/row (measured by leaving it out), the two numbers
+// about 120 ns/row in the phone package, and scanning about 120 ns/row;
+// without the map the reader measured 442 ns/row against 206 for
+// encoding/csv. A row's values and numbers share one string.
+//
+// Number list: 2.9x encoding/csv, most of it duplicate detection (about 60
+// ns/row: a lookup in a table of 2M slots that misses the cache; the
+// lookups of 256 rows run back to back so the misses overlap) and
+// phone.AppendParse (about 50 ns/row). The numbers of 256 rows share one
+// string, so a kept Number keeps a few KiB alive.
 package csvimport
