@@ -12,7 +12,10 @@
 // OpenSQLite uses modernc.org/sqlite (driver "sqlite"). Every connection
 // runs with journal_mode=WAL, synchronous=FULL, foreign_keys=ON,
 // secure_delete=ON (deleted content is overwritten with zeros),
-// busy_timeout (Options.BusyTimeout, default 5 s) and a 64 MiB page cache,
+// temp_store=MEMORY (statement and savepoint journals hold the old content
+// of changed pages: in memory they cost no file writes and leave no erased
+// bytes in temp files), busy_timeout (Options.BusyTimeout, default 5 s)
+// and a 64 MiB page cache,
 // set as _pragma DSN parameters so a replaced connection gets them too,
 // and transactions begin with BEGIN IMMEDIATE. The pool holds a single
 // connection: SQLite has one writer at a time, and queueing in the pool
@@ -43,16 +46,24 @@
 // timestamptz on PostgreSQL; fingerprints and tree hashes are bytes. Lead
 // phone numbers are indexed in lead_phones (org_id, number, lead_id);
 // retention scans use (org_id, project_id, outcome, basis time); blocks are
-// unique per (org_id, number, project_id); the ChangeLog is keyed by
+// unique per (org_id, number, project_id), and only blocks that can expire
+// are in the expiry index (migration 2); the ChangeLog is keyed by
 // (org_id, seq) with indexes per query column. Events.Append takes the
 // next number from a per-organisation counter row (an upsert in the
 // transaction), which gives gapless sequence numbers and serialises the
 // appends of one organisation.
 //
-// Bulk methods are set-based: CreateMany sends multi-row INSERTs of up to
-// 1000 rows, number and id look-ups pass the whole batch as one parameter
-// (json_each on SQLite, = ANY(array) on PostgreSQL), DeleteMany is one
-// DELETE. Methods that report ErrConflict or ErrNotFound as an expected
+// Bulk methods are set-based. CreateMany sends, on PostgreSQL, one
+// INSERT ... SELECT FROM unnest(...) per 10,000 rows with each column as
+// one typed array parameter (one round trip and one plan per batch); on
+// SQLite, multi-row INSERTs of 1000 rows, the full-size statement
+// prepared once per call. Number and id look-ups pass the whole batch as
+// one parameter (json_each on SQLite, = ANY(array) on PostgreSQL);
+// DeleteMany is one DELETE. On PostgreSQL Leads.Update (with the phone
+// index rows it implies) and Events.Append (counter and event) are one
+// statement each, so a forget with its ChangeLog entry is BEGIN, three
+// statements (Leads.Update, Contacts.EraseByLead, Events.Append) and
+// COMMIT. Methods that report ErrConflict or ErrNotFound as an expected
 // outcome detect it without a failing statement (ON CONFLICT DO NOTHING,
 // guarded INSERT ... SELECT, savepoints for bulk), so the transaction
 // stays usable, which PostgreSQL requires.

@@ -62,8 +62,10 @@ var _ storage.Store = (*Store)(nil)
 //
 // Every connection runs with journal_mode=WAL, synchronous=FULL (a
 // committed transaction survives power loss), foreign_keys=ON,
-// secure_delete=ON (deleted content is overwritten with zeros) and
-// busy_timeout and a 64 MiB page cache, and begins transactions with BEGIN IMMEDIATE. The pool
+// secure_delete=ON (deleted content is overwritten with zeros),
+// temp_store=MEMORY (statement journals, which hold old page content,
+// never reach a temp file), busy_timeout and a 64 MiB page cache, and
+// begins transactions with BEGIN IMMEDIATE. The pool
 // holds one connection: SQLite runs one writer at a time, and queueing
 // writers in the pool is fairer and cheaper than letting them poll the
 // file lock. Several processes may open the same file; their lock waits
