@@ -159,9 +159,9 @@ type Leads interface {
 	// project or template does not exist in l.OrgID.
 	Create(ctx context.Context, l lp.Lead) error
 	// CreateMany stores leads of one organisation in bulk, all or nothing:
-	// ErrConflict if any id exists or appears twice in leads, ErrNotFound if any project or template
-	// is missing, ErrInvalidArgument if any lead is invalid or belongs to
-	// another organisation than org.
+	// ErrConflict if any id exists or appears twice in leads, ErrNotFound
+	// if any project or template is missing, ErrInvalidArgument if any lead
+	// is invalid or belongs to another organisation than org.
 	CreateMany(ctx context.Context, org uuid.UUID, leads []lp.Lead) error
 	// Get returns the lead. ErrNotFound if absent.
 	Get(ctx context.Context, org, id uuid.UUID) (lp.Lead, error)
