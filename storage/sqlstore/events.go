@@ -189,7 +189,7 @@ func (v events) WriteHashes(ctx context.Context, org uuid.UUID, indexes []int64,
 	// stored with the same hash; so only when fewer rows went in than were
 	// sent is there something to tell apart, by reading them back.
 	d := v.t.d
-	src, args := `SELECT value->>0, unhex(value->>1) FROM json_each(?)`, []any{hashPairs(idx, hs)}
+	src, args := sqliteHashRows, []any{hashPairs(idx, hs)}
 	if d == Postgres {
 		raw := make([][]byte, len(hs))
 		for i := range hs {
@@ -197,11 +197,7 @@ func (v events) WriteHashes(ctx context.Context, org uuid.UUID, indexes []int64,
 		}
 		src, args = `SELECT * FROM unnest(CAST(? AS bigint[]), CAST(? AS bytea[]))`, []any{idx, raw}
 	}
-	n, err := v.t.affected(ctx, op, `WITH new (idx, hash) AS (`+src+`)
-		INSERT INTO event_hashes (org_id, idx, hash) SELECT CAST(? AS {{UUID}}), idx, hash FROM new
-		WHERE NOT EXISTS (SELECT 1 FROM new JOIN event_hashes h ON h.idx = new.idx
-		                  WHERE h.org_id = CAST(? AS {{UUID}}) AND h.hash <> new.hash)
-		ON CONFLICT (org_id, idx) DO NOTHING`, append(args, d.id(org), d.id(org))...)
+	n, err := v.t.affected(ctx, op, writeHashesSQL(src), append(args, d.id(org), d.id(org))...)
 	if err != nil || n == int64(len(idx)) {
 		return err
 	}
@@ -215,6 +211,21 @@ func (v events) WriteHashes(ctx context.Context, org uuid.UUID, indexes []int64,
 		}
 	}
 	return nil
+}
+
+// sqliteHashRows reads the (idx, hash) rows of hashPairs on SQLite.
+const sqliteHashRows = `SELECT value->>0, unhex(value->>1) FROM json_each(?)`
+
+// writeHashesSQL is WriteHashes' statement with src, the query of the
+// (idx, hash) rows to write. The guard probes the primary key once per
+// new row: CROSS JOIN keeps SQLite from scanning the organisation's
+// hashes in the outer loop instead.
+func writeHashesSQL(src string) string {
+	return `WITH new (idx, hash) AS (` + src + `)
+		INSERT INTO event_hashes (org_id, idx, hash) SELECT CAST(? AS {{UUID}}), idx, hash FROM new
+		WHERE NOT EXISTS (SELECT 1 FROM new CROSS JOIN event_hashes h
+		                  WHERE h.org_id = CAST(? AS {{UUID}}) AND h.idx = new.idx AND h.hash <> new.hash)
+		ON CONFLICT (org_id, idx) DO NOTHING`
 }
 
 // hashPairs encodes indexes and hashes as the JSON array
@@ -284,12 +295,14 @@ func (v events) ReadHashes(ctx context.Context, org uuid.UUID, indexes []int64) 
 	return out, nil
 }
 
+const readRunSQL = `SELECT hash FROM event_hashes WHERE org_id = ? AND idx >= ? AND idx < ? ORDER BY idx`
+
 // readRun reads the hashes at the len(out) consecutive indexes from lo
 // into out by a primary-key range scan. The key is unique, so as many
 // rows as indexes means none is missing.
 func (v events) readRun(ctx context.Context, op string, org uuid.UUID, lo int64, out [][32]byte) error {
 	d := v.t.d
-	rows, err := v.t.q.QueryContext(ctx, d.sql(`SELECT hash FROM event_hashes WHERE org_id = ? AND idx >= ? AND idx < ? ORDER BY idx`),
+	rows, err := v.t.q.QueryContext(ctx, d.sql(readRunSQL),
 		d.id(org), lo, lo+int64(len(out)))
 	if err != nil {
 		return translate(ctx, op, err)

@@ -13,34 +13,53 @@ import (
 	"github.com/leadprivacy/leadprivacy/storage"
 )
 
-// TestEventQueryPlanSQLite checks with EXPLAIN QUERY PLAN that Events.Query
-// reads the index of its selective filter on SQLite. Without statistics
-// SQLite prefers walking the primary key backwards for ORDER BY seq DESC
-// LIMIT, which filters every event of the organisation.
-func TestEventQueryPlanSQLite(t *testing.T) {
+// TestEventPlansSQLite checks with EXPLAIN QUERY PLAN that the ChangeLog's
+// statements use their indexes on SQLite, which has no statistics to go
+// by: Events.Query the index of its selective filter (else SQLite walks
+// the primary key backwards for ORDER BY seq DESC LIMIT, filtering every
+// event of the organisation), WriteHashes' conflict guard and ReadHashes'
+// runs the primary key of event_hashes (else every call scans the
+// organisation's tree).
+func TestEventPlansSQLite(t *testing.T) {
 	ctx := context.Background()
 	s, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "plan.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	id := uuid.New()
+	org, id := uuid.New(), uuid.New()
 	fp := phone.Fingerprint{1}
-	cases := []struct {
-		name string
-		q    storage.EventQuery
-		want string
-	}{
-		{"fingerprint", storage.EventQuery{Fingerprint: fp, Since: time.Unix(1e9, 0)}, "USING INDEX events_fingerprint"},
-		{"lead", storage.EventQuery{LeadID: id, BeforeSeq: 10}, "USING INDEX events_lead"},
-		{"object", storage.EventQuery{ObjectID: id}, "USING INDEX events_object"},
-		{"actor", storage.EventQuery{ActorID: id, Until: time.Unix(2e9, 0)}, "USING INDEX events_actor"},
-		{"fingerprint and actor", storage.EventQuery{Fingerprint: fp, ActorID: id}, "USING INDEX events_fingerprint"},
-		{"no filter", storage.EventQuery{}, "USING PRIMARY KEY"},
+	query := func(q storage.EventQuery) (string, []any) { return eventQuery(SQLite, org, q) }
+	type planCase struct {
+		name, stmt string
+		args       []any
+		want       string
+	}
+	cases := []planCase{
+		{name: "no filter", want: "SEARCH events USING PRIMARY KEY (org_id=?"},
+		{name: "write hashes", stmt: writeHashesSQL(sqliteHashRows),
+			args: []any{hashPairs([]int64{1}, [][32]byte{{1}}), org[:], org[:]},
+			want: "SEARCH h USING PRIMARY KEY (org_id=? AND idx=?)"},
+		{name: "read hash run", stmt: readRunSQL, args: []any{org[:], 4, 8},
+			want: "SEARCH event_hashes USING PRIMARY KEY (org_id=? AND idx>? AND idx<?)"},
+	}
+	cases[0].stmt, cases[0].args = query(storage.EventQuery{})
+	for name, q := range map[string]storage.EventQuery{
+		"fingerprint":           {Fingerprint: fp, Since: time.Unix(1e9, 0)},
+		"lead":                  {LeadID: id, BeforeSeq: 10},
+		"object":                {ObjectID: id},
+		"actor":                 {ActorID: id, Until: time.Unix(2e9, 0)},
+		"fingerprint and actor": {Fingerprint: fp, ActorID: id},
+	} {
+		stmt, args := query(q)
+		index := strings.Fields(name)[0]
+		if index != "fingerprint" {
+			index += "_id"
+		}
+		cases = append(cases, planCase{name, stmt, args, "SEARCH events USING INDEX events_" + strings.TrimSuffix(index, "_id") + " (org_id=? AND " + index + "=?"})
 	}
 	for _, c := range cases {
-		stmt, args := eventQuery(SQLite, uuid.New(), c.q)
-		rows, err := s.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+SQLite.sql(stmt), args...)
+		rows, err := s.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+SQLite.sql(c.stmt), c.args...)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
