@@ -33,12 +33,6 @@ func (v events) Append(ctx context.Context, e lp.Event) (int64, error) {
 	}
 	const op = "events.append"
 	d := v.t.d
-	// The counter row is the organisation's append lock: the upsert takes
-	// its row lock (PostgreSQL) or runs under the write lock (SQLite) until
-	// commit, so sequence numbers are gapless in commit order.
-	const next = `INSERT INTO event_counters (org_id, next_seq) VALUES (?, 1)
-		ON CONFLICT (org_id) DO UPDATE SET next_seq = event_counters.next_seq + 1
-		RETURNING next_seq - 1`
 	details := e.Details
 	if details == nil {
 		details = map[string]string{}
@@ -48,20 +42,32 @@ func (v events) Append(ctx context.Context, e lp.Event) (int64, error) {
 	var seq int64
 	if d == Postgres {
 		// One statement, one round trip: the counter upsert feeds the insert.
-		err := v.t.q.QueryRowContext(ctx, d.sql(`WITH c AS (`+next+` AS seq)
+		err := v.t.q.QueryRowContext(ctx, d.sql(`WITH c AS (`+eventCounterSQL+` AS seq)
 			INSERT INTO events (`+eventCols+`)
 			SELECT CAST(? AS uuid), c.seq, CAST(? AS timestamptz), CAST(? AS uuid), CAST(? AS text), CAST(? AS uuid),
 			       CAST(? AS uuid), CAST(? AS uuid), CAST(? AS text), CAST(? AS bytea), CAST(? AS text) FROM c
 			RETURNING seq`), append([]any{d.id(e.OrgID)}, row...)...).Scan(&seq)
 		return seq, translate(ctx, op, err)
 	}
-	if err := v.t.q.QueryRowContext(ctx, d.sql(next), d.id(e.OrgID)).Scan(&seq); err != nil {
+	if err := v.t.queryOne(ctx, eventCounterSQL, []any{d.id(e.OrgID)}, &seq); err != nil {
 		return 0, translate(ctx, op, err)
 	}
-	_, err := v.t.exec(ctx, op, `INSERT INTO events (`+eventCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		append(append(row[:1:1], seq), row[1:]...)...)
+	_, err := v.t.exec(ctx, op, eventInsertSQL, append(append(row[:1:1], seq), row[1:]...)...)
 	return seq, err
 }
+
+// eventCounterSQL takes the next sequence number of an organisation. The
+// counter row is the organisation's append lock: the upsert takes its row
+// lock (PostgreSQL) or runs under the write lock (SQLite) until commit,
+// so sequence numbers are gapless in commit order.
+const eventCounterSQL = `INSERT INTO event_counters (org_id, next_seq) VALUES (?, 1)
+		ON CONFLICT (org_id) DO UPDATE SET next_seq = event_counters.next_seq + 1
+		RETURNING next_seq - 1`
+
+// eventInsertSQL stores an event on SQLite.
+const eventInsertSQL = `INSERT INTO events (` + eventCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+const eventRangeSQL = `SELECT ` + eventCols + ` FROM events WHERE org_id = ? AND seq >= ? AND seq < ? ORDER BY seq`
 
 func (v events) Count(ctx context.Context, org uuid.UUID) (int64, error) {
 	var n int64
@@ -73,9 +79,7 @@ func (v events) Count(ctx context.Context, org uuid.UUID) (int64, error) {
 }
 
 func (v events) Range(ctx context.Context, org uuid.UUID, from, to int64) ([]lp.Event, error) {
-	return list(ctx, v.t, "events.range", scanEvent,
-		`SELECT `+eventCols+` FROM events WHERE org_id = ? AND seq >= ? AND seq < ? ORDER BY seq`,
-		v.t.d.id(org), from, to)
+	return list(ctx, v.t, "events.range", scanEvent, eventRangeSQL, v.t.d.id(org), from, to)
 }
 
 func (v events) Query(ctx context.Context, org uuid.UUID, q storage.EventQuery) ([]lp.Event, error) {
@@ -301,9 +305,8 @@ const readRunSQL = `SELECT hash FROM event_hashes WHERE org_id = ? AND idx >= ? 
 // into out by a primary-key range scan. The key is unique, so as many
 // rows as indexes means none is missing.
 func (v events) readRun(ctx context.Context, op string, org uuid.UUID, lo int64, out [][32]byte) error {
-	d := v.t.d
-	rows, err := v.t.q.QueryContext(ctx, d.sql(readRunSQL),
-		d.id(org), lo, lo+int64(len(out)))
+	rows, done, err := v.t.queryRows(ctx, readRunSQL, v.t.d.id(org), lo, lo+int64(len(out)))
+	defer done()
 	if err != nil {
 		return translate(ctx, op, err)
 	}
@@ -324,6 +327,12 @@ func (v events) readRun(ctx context.Context, op string, org uuid.UUID, lo int64,
 	return nil
 }
 
+// readHashesSQL reads the hashes at a list of indexes, per dialect.
+var readHashesSQL = map[Dialect]string{
+	SQLite:   `SELECT idx, hash FROM event_hashes WHERE org_id = ? AND ` + SQLite.in("idx", listInt),
+	Postgres: `SELECT idx, hash FROM event_hashes WHERE org_id = ? AND ` + Postgres.in("idx", listInt),
+}
+
 // read returns the stored hashes among indexes, in one query.
 func (v events) read(ctx context.Context, op string, org uuid.UUID, indexes []int64) (map[int64][32]byte, error) {
 	if len(indexes) == 0 {
@@ -338,7 +347,7 @@ func (v events) read(ctx context.Context, op string, org uuid.UUID, indexes []in
 		var x row
 		err := r.Scan(&x.idx, hashCol{&x.hash})
 		return x, err
-	}, `SELECT idx, hash FROM event_hashes WHERE org_id = ? AND `+d.in("idx", listInt), d.id(org), d.intList(indexes))
+	}, readHashesSQL[d], d.id(org), d.intList(indexes))
 	if err != nil {
 		return nil, err
 	}

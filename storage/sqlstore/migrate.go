@@ -70,7 +70,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	latest := ms[len(ms)-1].version
 	d := s.dialect
-	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if d == Postgres {
 			// Serialises migrators of this schema until the transaction ends.
 			if _, err := tx.ExecContext(ctx,
@@ -106,4 +106,8 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return s.prepareHot(ctx)
 }

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -53,6 +54,45 @@ type Store struct {
 	dialect Dialect
 	opts    Options
 	ownsDB  bool // Close closes db: opened by OpenSQLite or OpenPostgres
+	// hot holds the statements prepareHot prepared, by their SQL.
+	hot atomic.Pointer[map[string]*sql.Stmt]
+}
+
+// hotSQL are the statements every audit.Record and audit.Verify page
+// runs. On SQLite parsing and planning them costs more than running
+// them, so Migrate prepares them once and transactions reuse them on
+// their connection (database/sql prepares them again on a new one).
+// PostgreSQL needs none of it: pgx caches prepared statements per
+// connection itself.
+var hotSQL = []string{eventCounterSQL, eventInsertSQL, eventRangeSQL, writeHashesSQL(sqliteHashRows), readRunSQL, readHashesSQL[SQLite]}
+
+// prepareHot prepares hotSQL on SQLite, replacing any prepared before.
+// It runs outside a transaction: with the single connection of
+// OpenSQLite, preparing on the pool inside one would wait for itself.
+func (s *Store) prepareHot(ctx context.Context) error {
+	if s.dialect != SQLite {
+		return nil
+	}
+	hot := make(map[string]*sql.Stmt, len(hotSQL))
+	for _, q := range hotSQL {
+		q = s.dialect.sql(q)
+		st, err := s.db.PrepareContext(ctx, q)
+		if err != nil {
+			closeStmts(hot)
+			return translate(ctx, "prepare", err)
+		}
+		hot[q] = st
+	}
+	if old := s.hot.Swap(&hot); old != nil {
+		closeStmts(*old)
+	}
+	return nil
+}
+
+func closeStmts(m map[string]*sql.Stmt) {
+	for _, st := range m {
+		st.Close()
+	}
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -143,6 +183,9 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 // Close closes the database if OpenSQLite or OpenPostgres opened it; a
 // Store made by New leaves the host's *sql.DB open.
 func (s *Store) Close() error {
+	if old := s.hot.Swap(nil); old != nil {
+		closeStmts(*old)
+	}
 	if !s.ownsDB {
 		return nil
 	}
@@ -228,4 +271,10 @@ func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, tx *sql.
 // failing statement, so the transaction stays usable after them.
 func (s *Store) Attach(tx *sql.Tx) storage.Tx { return s.attach(tx) }
 
-func (s *Store) attach(tx *sql.Tx) *txn { return &txn{q: tx, d: s.dialect} }
+func (s *Store) attach(tx *sql.Tx) *txn {
+	t := &txn{q: tx, d: s.dialect}
+	if hot := s.hot.Load(); hot != nil {
+		t.hot = *hot
+	}
+	return t
+}

@@ -17,7 +17,30 @@ import (
 type txn struct {
 	q    *sql.Tx
 	d    Dialect
-	done atomic.Bool // set when WithTx returns
+	done atomic.Bool          // set when WithTx returns
+	hot  map[string]*sql.Stmt // the store's prepared statements (SQLite), read-only
+}
+
+// prepared returns q (in the dialect's form) as a statement of the
+// transaction when the store prepared it, else nil. The caller closes it,
+// which keeps it prepared on the connection.
+func (t *txn) prepared(ctx context.Context, q string) *sql.Stmt {
+	st, ok := t.hot[q]
+	if !ok {
+		return nil
+	}
+	return t.q.StmtContext(ctx, st) // an error (a host tx of another *sql.DB) surfaces on use
+}
+
+// queryRows runs a query, prepared if it is a hot statement.
+func (t *txn) queryRows(ctx context.Context, q string, args ...any) (*sql.Rows, func(), error) {
+	q = t.d.sql(q)
+	if st := t.prepared(ctx, q); st != nil {
+		rows, err := st.QueryContext(ctx, args...)
+		return rows, func() { st.Close() }, err
+	}
+	rows, err := t.q.QueryContext(ctx, q, args...)
+	return rows, func() {}, err
 }
 
 // alive returns storage.ErrTxDone once the transaction has ended, for the
@@ -44,7 +67,13 @@ func (t *txn) Events() storage.Events                 { return events{t} }
 
 // exec runs a statement written with ? placeholders and type markers.
 func (t *txn) exec(ctx context.Context, op, q string, args ...any) (sql.Result, error) {
-	r, err := t.q.ExecContext(ctx, t.d.sql(q), args...)
+	q = t.d.sql(q)
+	if st := t.prepared(ctx, q); st != nil {
+		defer st.Close()
+		r, err := st.ExecContext(ctx, args...)
+		return r, translate(ctx, op, err)
+	}
+	r, err := t.q.ExecContext(ctx, q, args...)
 	return r, translate(ctx, op, err)
 }
 
@@ -78,6 +107,27 @@ func (t *txn) insertNew(ctx context.Context, op, q string, args ...any) error {
 	return err
 }
 
+// queryOne runs a query for one row, prepared if it is a hot statement,
+// and scans it; no row is sql.ErrNoRows. Errors are untranslated.
+func (t *txn) queryOne(ctx context.Context, q string, args []any, dest ...any) error {
+	rows, done, err := t.queryRows(ctx, q, args...)
+	defer done()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
 // exists reports whether a query returns a row.
 func (t *txn) exists(ctx context.Context, op, q string, args ...any) (bool, error) {
 	var one int
@@ -99,7 +149,8 @@ func get[T any](ctx context.Context, t *txn, op string, scan func(scanner) (T, e
 
 // list runs a query and scans every row.
 func list[T any](ctx context.Context, t *txn, op string, scan func(scanner) (T, error), q string, args ...any) ([]T, error) {
-	rows, err := t.q.QueryContext(ctx, t.d.sql(q), args...)
+	rows, done, err := t.queryRows(ctx, q, args...)
+	defer done()
 	if err != nil {
 		return nil, translate(ctx, op, err)
 	}
