@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -107,6 +108,9 @@ func (c jsonCol) Scan(src any) error {
 	default:
 		return fmt.Errorf("leadprivacy: sqlstore: cannot scan %T as JSON", src)
 	}
+	if m, ok := c.p.(*map[string]string); ok && flatStrings(b, m) {
+		return nil
+	}
 	if err := json.Unmarshal(b, c.p); err != nil {
 		return fmt.Errorf("leadprivacy: sqlstore: malformed JSON column")
 	}
@@ -130,4 +134,53 @@ func bytesOrNil(fp phone.Fingerprint) any {
 		return nil
 	}
 	return fp[:]
+}
+
+// flatStrings decodes b into *m if it is a JSON object of strings as
+// json.Marshal writes a map[string]string whose strings need no escapes
+// ({"k":"v",...}, no spaces, no backslash, valid UTF-8), and reports
+// whether it did; anything else is left to json.Unmarshal. Events and lead
+// fields are such objects, and encoding/json's reflection was a fifth of
+// reading a page of events.
+func flatStrings(b []byte, m *map[string]string) bool {
+	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' || !utf8.Valid(b) {
+		return false
+	}
+	// str reads a string at b[i] == '"' and returns it and the index after it.
+	str := func(i int) (string, int, bool) {
+		if i >= len(b) || b[i] != '"' {
+			return "", 0, false
+		}
+		for j := i + 1; j < len(b); j++ {
+			switch c := b[j]; {
+			case c == '"':
+				return string(b[i+1 : j]), j + 1, true
+			case c == '\\' || c < 0x20:
+				return "", 0, false
+			}
+		}
+		return "", 0, false
+	}
+	out := make(map[string]string)
+	for i := 1; i < len(b)-1; {
+		k, j, ok := str(i)
+		if !ok || j >= len(b) || b[j] != ':' {
+			return false
+		}
+		v, j, ok := str(j + 1)
+		if !ok {
+			return false
+		}
+		out[k] = v
+		switch {
+		case j == len(b)-1:
+			i = j
+		case b[j] == ',' && j+1 < len(b)-1:
+			i = j + 1
+		default:
+			return false
+		}
+	}
+	*m = out
+	return true
 }

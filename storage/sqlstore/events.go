@@ -14,17 +14,24 @@ import (
 
 type events struct{ t *txn }
 
-const eventCols = `org_id, seq, occurred_at, actor_id, action, lead_id, project_id, object_id, masked_number, fingerprint, details`
+const eventCols = `org_id, ` + eventReadCols
 
-func scanEvent(r scanner) (lp.Event, error) {
-	var e lp.Event
-	err := r.Scan(uuidCol{&e.OrgID}, &e.Seq, timeCol{&e.Time}, uuidCol{&e.ActorID}, &e.Action,
-		uuidCol{&e.LeadID}, uuidCol{&e.ProjectID}, uuidCol{&e.ObjectID}, &e.MaskedNumber,
-		fpCol{&e.Fingerprint}, jsonCol{&e.Details})
-	if len(e.Details) == 0 {
-		e.Details = nil
+// eventReadCols are the columns read back: org_id is the one the query
+// selects by, so it is not decoded again for every row.
+const eventReadCols = `seq, occurred_at, actor_id, action, lead_id, project_id, object_id, masked_number, fingerprint, details`
+
+// scanEvent returns the scanner of the events of org.
+func scanEvent(org uuid.UUID) func(r scanner) (lp.Event, error) {
+	return func(r scanner) (lp.Event, error) {
+		e := lp.Event{OrgID: org}
+		err := r.Scan(&e.Seq, timeCol{&e.Time}, uuidCol{&e.ActorID}, &e.Action,
+			uuidCol{&e.LeadID}, uuidCol{&e.ProjectID}, uuidCol{&e.ObjectID}, &e.MaskedNumber,
+			fpCol{&e.Fingerprint}, jsonCol{&e.Details})
+		if len(e.Details) == 0 {
+			e.Details = nil
+		}
+		return e, err
 	}
-	return e, err
 }
 
 func (v events) Append(ctx context.Context, e lp.Event) (int64, error) {
@@ -67,7 +74,7 @@ const eventCounterSQL = `INSERT INTO event_counters (org_id, next_seq) VALUES (?
 // eventInsertSQL stores an event on SQLite.
 const eventInsertSQL = `INSERT INTO events (` + eventCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-const eventRangeSQL = `SELECT ` + eventCols + ` FROM events WHERE org_id = ? AND seq >= ? AND seq < ? ORDER BY seq`
+const eventRangeSQL = `SELECT ` + eventReadCols + ` FROM events WHERE org_id = ? AND seq >= ? AND seq < ? ORDER BY seq`
 
 func (v events) Count(ctx context.Context, org uuid.UUID) (int64, error) {
 	var n int64
@@ -78,13 +85,17 @@ func (v events) Count(ctx context.Context, org uuid.UUID) (int64, error) {
 	return n, nil
 }
 
+// maxRangeCap bounds the slice Range allocates ahead for the events it
+// expects: a range past the log's end should not allocate for nothing.
+const maxRangeCap = 16384
+
 func (v events) Range(ctx context.Context, org uuid.UUID, from, to int64) ([]lp.Event, error) {
-	return list(ctx, v.t, "events.range", scanEvent, eventRangeSQL, v.t.d.id(org), from, to)
+	return listCap(ctx, v.t, "events.range", scanEvent(org), int(min(max(to-from, 0), maxRangeCap)), eventRangeSQL, v.t.d.id(org), from, to)
 }
 
 func (v events) Query(ctx context.Context, org uuid.UUID, q storage.EventQuery) ([]lp.Event, error) {
 	stmt, args := eventQuery(v.t.d, org, q)
-	return list(ctx, v.t, "events.query", scanEvent, stmt, args...)
+	return list(ctx, v.t, "events.query", scanEvent(org), stmt, args...)
 }
 
 // eventQuery returns Query's statement and arguments.
@@ -127,7 +138,7 @@ func eventQuery(d Dialect, org uuid.UUID, q storage.EventQuery) (string, []any) 
 		add("seq < ?", q.BeforeSeq)
 	}
 	args = append(args, storage.Page{Limit: q.Limit}.Size())
-	return `SELECT ` + eventCols + ` FROM events` + eventIndex(d, q) + ` WHERE ` + strings.Join(where, " AND ") +
+	return `SELECT ` + eventReadCols + ` FROM events` + eventIndex(d, q) + ` WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY seq DESC LIMIT ?`, args
 }
 

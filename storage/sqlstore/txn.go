@@ -149,6 +149,11 @@ func get[T any](ctx context.Context, t *txn, op string, scan func(scanner) (T, e
 
 // list runs a query and scans every row.
 func list[T any](ctx context.Context, t *txn, op string, scan func(scanner) (T, error), q string, args ...any) ([]T, error) {
+	return listCap(ctx, t, op, scan, 0, q, args...)
+}
+
+// listCap is list with room for capHint rows allocated ahead.
+func listCap[T any](ctx context.Context, t *txn, op string, scan func(scanner) (T, error), capHint int, q string, args ...any) ([]T, error) {
 	rows, done, err := t.queryRows(ctx, q, args...)
 	defer done()
 	if err != nil {
@@ -156,12 +161,18 @@ func list[T any](ctx context.Context, t *txn, op string, scan func(scanner) (T, 
 	}
 	defer rows.Close()
 	var out []T
+	if capHint > 0 {
+		out = make([]T, 0, capHint)
+	}
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
 			return nil, translate(ctx, op, err)
 		}
 		out = append(out, v)
+	}
+	if len(out) == 0 {
+		out = nil // as without capHint
 	}
 	return out, translate(ctx, op, rows.Err())
 }
