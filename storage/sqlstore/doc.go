@@ -68,6 +68,26 @@
 // guarded INSERT ... SELECT, savepoints for bulk), so the transaction
 // stays usable, which PostgreSQL requires.
 //
+// The ChangeLog (package audit) runs Events on every recorded event and
+// reads it back whole to verify it. Events.Query on SQLite names the index
+// of its most selective equality filter (INDEXED BY events_fingerprint,
+// events_lead, events_object or events_actor, in that order): without
+// statistics SQLite satisfies ORDER BY seq DESC LIMIT by walking the
+// primary key backwards through every event of the organisation; a test
+// checks the plans with EXPLAIN QUERY PLAN. PostgreSQL gathers statistics
+// itself and picks the fingerprint index (checked with EXPLAIN ANALYZE).
+// ReadHashes reads runs of consecutive indexes (audit.Verify asks for one
+// per page of events) as primary-key ranges and the scattered rest as one
+// list. WriteHashes is one INSERT ... ON CONFLICT DO NOTHING that inserts
+// nothing if an index is stored with another hash, and reads back only
+// when it inserted fewer rows than given. On SQLite, Migrate prepares the
+// statements that run per recorded event and per Verify page once, and
+// transactions reuse them (parsing cost more than running them); a
+// recorded event is the counter upsert and insert of Append, at most one
+// ReadHashes and one WriteHashes. Range and Query do not read org_id back,
+// and flat JSON objects of strings (event details, lead fields) are
+// decoded without encoding/json.
+//
 // Errors: unique violations are lp.ErrConflict, missing rows and missing
 // referenced objects lp.ErrNotFound, a cancelled context wraps ctx.Err(),
 // use after the transaction ended storage.ErrTxDone. Messages name the

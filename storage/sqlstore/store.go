@@ -269,8 +269,13 @@ func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, tx *sql.
 // methods that report ErrConflict or ErrNotFound as an expected outcome
 // (the Create methods, Users.AddMember, Contacts.Add) detect it without a
 // failing statement, so the transaction stays usable after them.
-func (s *Store) Attach(tx *sql.Tx) storage.Tx { return s.attach(tx) }
+//
+// The host's tx may come from another *sql.DB than the Store's, so it
+// does not reuse the statements the Store prepared.
+func (s *Store) Attach(tx *sql.Tx) storage.Tx { return &txn{q: tx, d: s.dialect} }
 
+// attach returns the txn of a transaction begun on s.db, which reuses the
+// prepared statements.
 func (s *Store) attach(tx *sql.Tx) *txn {
 	t := &txn{q: tx, d: s.dialect}
 	if hot := s.hot.Load(); hot != nil {
