@@ -94,8 +94,18 @@ func fillLeads(b *testing.B, s *sqlstore.Store, w world, n int) []lp.Lead {
 	return all
 }
 
+// BenchmarkBlocksCreateMany inserts n block entries, benchChunk per
+// transaction, or LEADPRIVACY_BENCH_TX_ROWS per transaction (such as n: an
+// upload committed whole).
 func BenchmarkBlocksCreateMany(b *testing.B) {
 	n := benchRows(b)
+	perTx := benchChunk
+	if v := os.Getenv("LEADPRIVACY_BENCH_TX_ROWS"); v != "" {
+		var err error
+		if perTx, err = strconv.Atoi(v); err != nil || perTx < 1 {
+			b.Fatalf("LEADPRIVACY_BENCH_TX_ROWS=%q: want a positive integer", v)
+		}
+	}
 	dialects(b, func(b *testing.B, open func() *sqlstore.Store) {
 		ctx := context.Background()
 		var total int
@@ -110,8 +120,8 @@ func BenchmarkBlocksCreateMany(b *testing.B) {
 			}
 			b.StartTimer()
 			start := time.Now()
-			for i := 0; i < n; i += benchChunk {
-				chunk := entries[i:min(i+benchChunk, n)]
+			for i := 0; i < n; i += perTx {
+				chunk := entries[i:min(i+perTx, n)]
 				if err := s.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 					got, err := tx.Blocks().CreateMany(ctx, w.org, chunk)
 					if err == nil && got != len(chunk) {
