@@ -173,6 +173,14 @@ func setUp(ctx context.Context, store storage.Store) (*world, error) {
 	})
 }
 
+// scope names a block's scope for display: "org-wide" or its project.
+func (w *world) scope(b lp.BlockEntry) string {
+	if b.OrgWide() {
+		return "org-wide"
+	}
+	return "for " + w.energy.Name
+}
+
 // newID returns a time-ordered id (UUIDv7), so keyset pages list objects in
 // the order they were made.
 func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
@@ -240,15 +248,16 @@ func blockNumbers(ctx context.Context, w *world) error {
 				BlockedBy: w.alice.UserID, BlockedAt: w.now, Reason: "dnc_list", Source: lp.SourceUpload})
 		}
 	}
-	var inserted int
+	var inserted, alreadyBlocked int
 	err = w.store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 		var err error
 		if inserted, err = tx.Blocks().CreateMany(ctx, w.org.ID, entries); err != nil {
 			return err
 		}
+		alreadyBlocked = len(entries) - inserted + duplicates
 		_, err = w.changelog.Record(ctx, tx, w.alice, audit.Entry{Action: audit.ActionBlocksUploaded, Details: []audit.Detail{
 			audit.Count(audit.KeyRows, rows), audit.Count(audit.KeyBlocked, inserted),
-			audit.Count(audit.KeyAlreadyBlocked, len(entries)-inserted+duplicates), audit.Count(audit.KeyInvalid, len(rejected)),
+			audit.Count(audit.KeyAlreadyBlocked, alreadyBlocked), audit.Count(audit.KeyInvalid, len(rejected)),
 		}})
 		return err
 	})
@@ -256,7 +265,7 @@ func blockNumbers(ctx context.Context, w *world) error {
 		return err
 	}
 	fmt.Fprintf(w.out, "   dnc.csv: %d rows, %d blocked, %d already blocked (%d twice in the file), %d invalid\n",
-		rows, inserted, len(entries)-inserted+duplicates, duplicates, len(rejected))
+		rows, inserted, alreadyBlocked, duplicates, len(rejected))
 	for _, err := range rejected {
 		fmt.Fprintf(w.out, "   rejected %v\n", err)
 	}
@@ -271,21 +280,18 @@ func blockNumbers(ctx context.Context, w *world) error {
 	}
 	fmt.Fprintln(w.out, "   the blocklist:")
 	for _, b := range list {
-		scope, expiry := "org-wide", "never"
-		if !b.OrgWide() {
-			scope = w.energy.Name
-		}
+		expiry := "never"
 		if !b.ExpiresAt.IsZero() {
 			expiry = b.ExpiresAt.Format(time.DateOnly)
 		}
-		fmt.Fprintf(w.out, "   %-14s %-12s by %-5s on %s, expires %s (%s)\n", phone.Mask(b.Number), scope, w.names[b.BlockedBy], b.BlockedAt.Format(time.DateOnly), expiry, b.Source)
+		fmt.Fprintf(w.out, "   %-14s %-16s by %-5s on %s, expires %s (%s)\n", phone.Mask(b.Number), w.scope(b), w.names[b.BlockedBy], b.BlockedAt.Format(time.DateOnly), expiry, b.Source)
 	}
 	return nil
 }
 
 // importLeads is journey 2: every lead of the file is checked against the
 // blocks that apply to Energy before it is imported, in one transaction with
-// its ChangeLog entry, so a block committed meanwhile is never let through.
+// its ChangeLog entry.
 func importLeads(ctx context.Context, w *world) error {
 	reader, err := csvimport.NewLeadReader(strings.NewReader(energyLeadsCSV), w.energyTmpl, csvimport.LeadOptions{Options: csvimport.Options{Region: w.org.DefaultRegion}})
 	if err != nil {
@@ -317,11 +323,7 @@ func importLeads(ctx context.Context, w *world) error {
 		for _, d := range drafts {
 			for _, n := range d.Phones {
 				if b, ok := blockedBy[n]; ok {
-					scope := "org-wide"
-					if !b.OrgWide() {
-						scope = "for " + w.energy.Name
-					}
-					fmt.Fprintf(w.out, "   line %d: not imported, %s is blocked %s (by %s, %s)\n", d.Line, phone.Mask(n), scope, w.names[b.BlockedBy], b.Reason)
+					fmt.Fprintf(w.out, "   line %d: not imported, %s is blocked %s (by %s, %s)\n", d.Line, phone.Mask(n), w.scope(b), w.names[b.BlockedBy], b.Reason)
 					continue drafts
 				}
 			}
