@@ -85,7 +85,6 @@ type LeadReader struct {
 	opts   LeadOptions
 	cols   []Column
 	fields int        // number of ColumnField columns, to size the maps
-	phones int        // number of ColumnPhone columns, to size the slices
 	num    []byte     // a row's numbers in E.164, back to back; reused
 	ends   []int      // where each number in num ends; reused
 	text   []byte     // a row's field values, back to back; reused
@@ -133,6 +132,7 @@ func NewLeadReader(r io.Reader, tmpl leadprivacy.CampaignTemplate, opts LeadOpti
 	lr := &LeadReader{src: src, opts: opts}
 	src.format.Header = slices.Clone(src.strings())
 	used := make(map[string]int)
+	phones := 0
 	for i, h := range src.format.Header {
 		c := Column{Index: i + 1, Header: h}
 		n := normalize(h)
@@ -154,11 +154,11 @@ func NewLeadReader(r io.Reader, tmpl leadprivacy.CampaignTemplate, opts LeadOpti
 			c.Kind = ColumnPhone
 		}
 		if c.Kind == ColumnPhone {
-			lr.phones++
+			phones++
 		}
 		lr.cols = append(lr.cols, c)
 	}
-	if lr.phones == 0 {
+	if phones == 0 {
 		return nil, &LineError{Line: src.line(), Err: ErrNoPhoneColumn, Fatal: true}
 	}
 	return lr, nil
