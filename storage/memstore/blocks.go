@@ -145,18 +145,7 @@ func (v blocks) FindByNumbers(ctx context.Context, org uuid.UUID, numbers []phon
 		return nil, err
 	}
 	d := v.tx.org(org)
-	ids := make(map[uuid.UUID]struct{})
-	for _, n := range numbers {
-		for id := range d.blocksByNum[n] {
-			ids[id] = struct{}{}
-		}
-	}
-	out := make([]lp.BlockEntry, 0, len(ids))
-	for _, id := range sortedIDs(ids) {
-		b, _ := d.blocks.get(id)
-		out = append(out, b)
-	}
-	return out, nil
+	return findByNumbers(d.blocks, d.blocksByNum, numbers, ident), nil
 }
 
 func (v blocks) List(ctx context.Context, org uuid.UUID, f storage.BlockFilter, page storage.Page) ([]lp.BlockEntry, error) {

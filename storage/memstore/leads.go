@@ -14,7 +14,7 @@ import (
 
 type leads struct{ tx *txn }
 
-// checkRefs reports ErrNotFound unless l's project and template exist in d.
+// checkLeadRefs reports ErrNotFound unless l's project and template exist in d.
 func (d *orgData) checkLeadRefs(l lp.Lead) error {
 	if _, ok := d.projects.get(l.ProjectID); !ok {
 		return notFound("project", l.ProjectID)
@@ -162,18 +162,7 @@ func (v leads) FindByNumbers(ctx context.Context, org uuid.UUID, numbers []phone
 		return nil, err
 	}
 	d := v.tx.org(org)
-	ids := make(map[uuid.UUID]struct{})
-	for _, n := range numbers {
-		for id := range d.leadsByNum[n] {
-			ids[id] = struct{}{}
-		}
-	}
-	out := make([]lp.Lead, 0, len(ids))
-	for _, id := range sortedIDs(ids) {
-		l, _ := d.leads.get(id)
-		out = append(out, copyLead(l))
-	}
-	return out, nil
+	return findByNumbers(d.leads, d.leadsByNum, numbers, copyLead), nil
 }
 
 func (v leads) List(ctx context.Context, org uuid.UUID, f storage.LeadFilter, page storage.Page) ([]lp.Lead, error) {

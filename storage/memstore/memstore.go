@@ -230,3 +230,20 @@ func pageOf[V any](t *table[V], p storage.Page, keep func(V) bool, cp func(V) V)
 	}
 	return out
 }
+
+// findByNumbers returns the rows of t that byNum lists under any of numbers,
+// each once, in id order, copied by cp.
+func findByNumbers[V any](t *table[V], byNum index[phone.Number], numbers []phone.Number, cp func(V) V) []V {
+	ids := make(map[uuid.UUID]struct{})
+	for _, n := range numbers {
+		for id := range byNum[n] {
+			ids[id] = struct{}{}
+		}
+	}
+	out := make([]V, 0, len(ids))
+	for _, id := range sortedIDs(ids) {
+		v, _ := t.get(id)
+		out = append(out, cp(v))
+	}
+	return out
+}
