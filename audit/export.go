@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -130,7 +129,7 @@ func newExportRecord(e lp.Event) exportRecord {
 		Details:      e.Details,
 	}
 	if !e.Fingerprint.IsZero() {
-		r.Fingerprint = hex.EncodeToString(e.Fingerprint[:])
+		r.Fingerprint = e.Fingerprint.String()
 	}
 	return r
 }
