@@ -54,7 +54,8 @@ type Store struct {
 	dialect Dialect
 	opts    Options
 	ownsDB  bool // Close closes db: opened by OpenSQLite or OpenPostgres
-	// hot holds the statements prepareHot prepared, by their SQL.
+	// hot holds the statements prepareHot prepared, by their SQL as
+	// written (before Dialect.sql), so a hit skips the rewrite.
 	hot atomic.Pointer[map[string]*sql.Stmt]
 }
 
@@ -75,8 +76,7 @@ func (s *Store) prepareHot(ctx context.Context) error {
 	}
 	hot := make(map[string]*sql.Stmt, len(hotSQL))
 	for _, q := range hotSQL {
-		q = s.dialect.sql(q)
-		st, err := s.db.PrepareContext(ctx, q)
+		st, err := s.db.PrepareContext(ctx, s.dialect.sql(q))
 		if err != nil {
 			closeStmts(hot)
 			return translate(ctx, "prepare", err)

@@ -21,8 +21,8 @@ type txn struct {
 	hot  map[string]*sql.Stmt // the store's prepared statements (SQLite), read-only
 }
 
-// prepared returns q (in the dialect's form) as a statement of the
-// transaction when the store prepared it, else nil. The caller closes it,
+// prepared returns q (as written, before Dialect.sql) as a statement of
+// the transaction when the store prepared it, else nil. The caller closes it,
 // which keeps it prepared on the connection.
 func (t *txn) prepared(ctx context.Context, q string) *sql.Stmt {
 	st, ok := t.hot[q]
@@ -34,12 +34,11 @@ func (t *txn) prepared(ctx context.Context, q string) *sql.Stmt {
 
 // queryRows runs a query, prepared if it is a hot statement.
 func (t *txn) queryRows(ctx context.Context, q string, args ...any) (*sql.Rows, func(), error) {
-	q = t.d.sql(q)
 	if st := t.prepared(ctx, q); st != nil {
 		rows, err := st.QueryContext(ctx, args...)
 		return rows, func() { st.Close() }, err
 	}
-	rows, err := t.q.QueryContext(ctx, q, args...)
+	rows, err := t.q.QueryContext(ctx, t.d.sql(q), args...)
 	return rows, func() {}, err
 }
 
@@ -67,13 +66,12 @@ func (t *txn) Events() storage.Events                 { return events{t} }
 
 // exec runs a statement written with ? placeholders and type markers.
 func (t *txn) exec(ctx context.Context, op, q string, args ...any) (sql.Result, error) {
-	q = t.d.sql(q)
 	if st := t.prepared(ctx, q); st != nil {
 		defer st.Close()
 		r, err := st.ExecContext(ctx, args...)
 		return r, translate(ctx, op, err)
 	}
-	r, err := t.q.ExecContext(ctx, q, args...)
+	r, err := t.q.ExecContext(ctx, t.d.sql(q), args...)
 	return r, translate(ctx, op, err)
 }
 
