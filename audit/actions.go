@@ -1,6 +1,10 @@
 package audit
 
-import lp "github.com/leadprivacy/leadprivacy"
+import (
+	"slices"
+
+	lp "github.com/leadprivacy/leadprivacy"
+)
 
 // The SDK's ChangeLog actions: the one vocabulary every service records
 // with. Names are dotted, "object.what_happened", and never change once
@@ -73,18 +77,11 @@ var actions = []lp.Action{
 
 // Actions returns every action of the taxonomy, so hosts can build filters
 // and translations without copying the list.
-func Actions() []lp.Action { return append([]lp.Action(nil), actions...) }
+func Actions() []lp.Action { return slices.Clone(actions) }
 
 // Known reports whether a is an action of the taxonomy. Record rejects
 // any other action.
-func Known(a lp.Action) bool {
-	for _, k := range actions {
-		if k == a {
-			return true
-		}
-	}
-	return false
-}
+func Known(a lp.Action) bool { return slices.Contains(actions, a) }
 
 // leadAdminActions are the looks at lead data that AccessSummary counts.
 var leadAdminActions = []lp.Action{ActionNumberSearched, ActionLeadViewed}

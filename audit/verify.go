@@ -47,8 +47,8 @@ func (e *TamperError) Error() string {
 // Is reports whether target is ErrTampered.
 func (e *TamperError) Is(target error) bool { return target == ErrTampered }
 
-// checkpointOrgLine is the line a checkpoint adds after tlog.FormatTree's
-// three lines to bind the tree to one organisation's log. tlog.ParseTree
+// checkpointText is the text of org's checkpoint of tree: tlog.FormatTree's
+// three lines and a line that binds the tree to one organisation's log. tlog.ParseTree
 // ignores extra lines, as its format allows.
 func checkpointText(org uuid.UUID, tree tlog.Tree) string {
 	return string(tlog.FormatTree(tree)) + "leadprivacy changelog " + org.String() + "\n"
