@@ -180,13 +180,9 @@ func (v blocks) FindByNumbers(ctx context.Context, org uuid.UUID, numbers []phon
 		return nil, v.t.alive()
 	}
 	d := v.t.d
-	ns := make([]string, len(numbers))
-	for i, n := range numbers {
-		ns[i] = string(n)
-	}
 	return list(ctx, v.t, "blocks.find_by_numbers", scanBlock,
 		`SELECT `+blockCols+` FROM blocks WHERE org_id = ? AND `+d.in("number", listText)+` ORDER BY id`,
-		d.id(org), d.textList(ns))
+		d.id(org), d.textList(numberStrings(numbers)))
 }
 
 func (v blocks) List(ctx context.Context, org uuid.UUID, f storage.BlockFilter, page storage.Page) ([]lp.BlockEntry, error) {

@@ -43,12 +43,15 @@ func leadArgs(d Dialect, l lp.Lead) []any {
 		d.time(l.ClosedAt), d.time(l.ForgottenAt), l.LegalHold}
 }
 
-func joinPhones(ns []phone.Number) string {
+func joinPhones(ns []phone.Number) string { return strings.Join(numberStrings(ns), ",") }
+
+// numberStrings returns ns as strings, the form a list parameter takes.
+func numberStrings(ns []phone.Number) []string {
 	s := make([]string, len(ns))
 	for i, n := range ns {
 		s[i] = string(n)
 	}
-	return strings.Join(s, ",")
+	return s
 }
 
 // phoneArgs returns the lead_phones rows (org_id, lead_id, number) of ls.
@@ -152,10 +155,7 @@ func (v leads) Update(ctx context.Context, l lp.Lead) error {
 		// One statement, one round trip: the update and the phone index
 		// rows it implies, as data-modifying CTEs (numbers the lead keeps
 		// stay untouched). A forget is then a single statement.
-		phones := make([]string, len(l.Phones))
-		for i, n := range l.Phones {
-			phones[i] = string(n)
-		}
+		phones := numberStrings(l.Phones)
 		var n int
 		err := v.t.q.QueryRowContext(ctx, d.sql(`WITH upd AS (`+update+` RETURNING id),
 			del AS (DELETE FROM lead_phones WHERE org_id = ? AND lead_id IN (SELECT id FROM upd)
@@ -200,15 +200,11 @@ func (v leads) FindByNumbers(ctx context.Context, org uuid.UUID, numbers []phone
 		return nil, v.t.alive()
 	}
 	d := v.t.d
-	ns := make([]string, len(numbers))
-	for i, n := range numbers {
-		ns[i] = string(n)
-	}
 	return list(ctx, v.t, "leads.find_by_numbers", scanLead,
 		`SELECT `+leadCols+` FROM leads WHERE org_id = ? AND id IN (
 		   SELECT lead_id FROM lead_phones WHERE org_id = ? AND `+d.in("number", listText)+`)
 		 ORDER BY id`,
-		d.id(org), d.id(org), d.textList(ns))
+		d.id(org), d.id(org), d.textList(numberStrings(numbers)))
 }
 
 // basisTime is the SQL expression of a retention basis time. It matches
