@@ -38,14 +38,7 @@ func (v contacts) Add(ctx context.Context, c lp.ContactAttempt) error {
 	if err != nil || n > 0 {
 		return err
 	}
-	dup, err := v.t.exists(ctx, op, `SELECT 1 FROM contacts WHERE org_id = ? AND id = ?`, d.id(c.OrgID), d.id(c.ID))
-	switch {
-	case err != nil:
-		return err
-	case dup:
-		return conflict(op)
-	}
-	return notFound(op)
+	return v.t.conflictOrNotFound(ctx, op, `SELECT 1 FROM contacts WHERE org_id = ? AND id = ?`, d.id(c.OrgID), d.id(c.ID))
 }
 
 func (v contacts) ListByLead(ctx context.Context, org, lead uuid.UUID) ([]lp.ContactAttempt, error) {

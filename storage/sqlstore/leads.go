@@ -92,14 +92,7 @@ func (v leads) Create(ctx context.Context, l lp.Lead) error {
 		return err
 	}
 	if n == 0 {
-		dup, err := v.t.exists(ctx, op, `SELECT 1 FROM leads WHERE org_id = ? AND id = ?`, d.id(l.OrgID), d.id(l.ID))
-		switch {
-		case err != nil:
-			return err
-		case dup:
-			return conflict(op)
-		}
-		return notFound(op)
+		return v.t.conflictOrNotFound(ctx, op, `SELECT 1 FROM leads WHERE org_id = ? AND id = ?`, d.id(l.OrgID), d.id(l.ID))
 	}
 	_, err = v.t.insertRows(ctx, op, phonesTable, "", phoneArgs(d, l))
 	return err

@@ -54,14 +54,7 @@ func (v rules) why(ctx context.Context, op string, r lp.RetentionRule, update bo
 			return notFound(op)
 		}
 	}
-	found, err := v.t.exists(ctx, op, `SELECT 1 FROM projects WHERE org_id = ? AND id = ?`, org, d.id(r.ProjectID))
-	switch {
-	case err != nil:
-		return err
-	case !found:
-		return notFound(op)
-	}
-	return conflict(op)
+	return v.t.conflictOrNotFound(ctx, op, `SELECT 1 FROM projects WHERE org_id = ? AND id = ?`, org, d.id(r.ProjectID))
 }
 
 func (v rules) Get(ctx context.Context, org, id uuid.UUID) (lp.RetentionRule, error) {

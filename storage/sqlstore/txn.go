@@ -136,6 +136,19 @@ func (t *txn) exists(ctx context.Context, op, q string, args ...any) (bool, erro
 	return err == nil, translate(ctx, op, err)
 }
 
+// conflictOrNotFound explains a guarded insert or update that changed no
+// row: ErrConflict if q finds a row, else ErrNotFound.
+func (t *txn) conflictOrNotFound(ctx context.Context, op, q string, args ...any) error {
+	found, err := t.exists(ctx, op, q, args...)
+	switch {
+	case err != nil:
+		return err
+	case found:
+		return conflict(op)
+	}
+	return notFound(op)
+}
+
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
 
