@@ -59,29 +59,25 @@ func (v blocks) Create(ctx context.Context, b lp.BlockEntry) error {
 const projectScopeExists = `(? = ? OR EXISTS (SELECT 1 FROM projects WHERE org_id = ? AND id = ?))`
 
 // projectsExist returns ErrNotFound unless every project scope in ids
-// (uuid.Nil is org-wide) exists in org. It is one query.
+// (distinct; uuid.Nil is org-wide) exists in org. It is one query.
 func (v blocks) projectsExist(ctx context.Context, op string, org uuid.UUID, ids []uuid.UUID) error {
-	want := map[uuid.UUID]bool{}
+	distinct := make([]uuid.UUID, 0, len(ids))
 	for _, id := range ids {
 		if id != uuid.Nil {
-			want[id] = true
+			distinct = append(distinct, id)
 		}
 	}
-	if len(want) == 0 {
+	if len(distinct) == 0 {
 		return nil
 	}
 	d := v.t.d
-	distinct := make([]uuid.UUID, 0, len(want))
-	for id := range want {
-		distinct = append(distinct, id)
-	}
 	var n int
 	err := v.t.q.QueryRowContext(ctx, d.sql(`SELECT COUNT(*) FROM projects WHERE org_id = ? AND `+d.in("id", listUUID)),
 		d.id(org), d.uuidList(distinct)).Scan(&n)
 	if err != nil {
 		return translate(ctx, op, err)
 	}
-	if n != len(want) {
+	if n != len(distinct) {
 		return notFound(op)
 	}
 	return nil
