@@ -94,7 +94,7 @@ func (v leads) Create(ctx context.Context, l lp.Lead) error {
 	if n == 0 {
 		return v.t.conflictOrNotFound(ctx, op, `SELECT 1 FROM leads WHERE org_id = ? AND id = ?`, d.id(l.OrgID), d.id(l.ID))
 	}
-	_, err = v.t.insertRows(ctx, op, phonesTable, "", phoneArgs(d, l))
+	_, err = v.t.insertRows(ctx, op, "INSERT", phonesTable, "", phoneArgs(d, l))
 	return err
 }
 
@@ -120,10 +120,10 @@ func (v leads) CreateMany(ctx context.Context, org uuid.UUID, ls []lp.Lead) erro
 	// handles the error and commits, and keeps a PostgreSQL transaction
 	// usable after a conflict.
 	return v.t.savepoint(ctx, op, func() error {
-		if _, err := v.t.insertRows(ctx, op, leadsTable, "", rows); err != nil {
+		if _, err := v.t.insertRows(ctx, op, "INSERT", leadsTable, "", rows); err != nil {
 			return err
 		}
-		_, err := v.t.insertRows(ctx, op, phonesTable, "", phoneArgs(d, ls...))
+		_, err := v.t.insertRows(ctx, op, "INSERT", phonesTable, "", phoneArgs(d, ls...))
 		return err
 	})
 }
@@ -167,7 +167,7 @@ func (v leads) Update(ctx context.Context, l lp.Lead) error {
 	if _, err := v.t.exec(ctx, op, `DELETE FROM lead_phones WHERE org_id = ? AND lead_id = ?`, d.id(l.OrgID), d.id(l.ID)); err != nil {
 		return err
 	}
-	_, err := v.t.insertRows(ctx, op, phonesTable, "", phoneArgs(d, l))
+	_, err := v.t.insertRows(ctx, op, "INSERT", phonesTable, "", phoneArgs(d, l))
 	return err
 }
 

@@ -209,19 +209,20 @@ type table struct {
 }
 
 // insertRows inserts rows into tb set-based and returns how many it
-// inserted: args holds one value per column per row. suffix follows the
+// inserted: args holds one value per column per row. verb is "INSERT" or
+// a variant such as "INSERT OR IGNORE"; suffix follows the
 // rows (such as "ON CONFLICT DO NOTHING"). PostgreSQL gets one INSERT ...
 // SELECT FROM unnest(typed arrays) per pgRowsPerInsert rows, each column
 // one array parameter; SQLite gets multi-row VALUES statements of
 // maxRowsPerInsert rows, the full-size one prepared once per call. Never
 // one statement per row.
-func (t *txn) insertRows(ctx context.Context, op string, tb table, suffix string, args []any) (int64, error) {
+func (t *txn) insertRows(ctx context.Context, op, verb string, tb table, suffix string, args []any) (int64, error) {
 	width := len(tb.types)
 	rows := len(args) / width
 	if rows == 0 {
 		return 0, nil
 	}
-	head := "INSERT INTO " + tb.name + " (" + tb.cols + ") "
+	head := verb + " INTO " + tb.name + " (" + tb.cols + ") "
 	if t.d == Postgres {
 		return t.insertUnnest(ctx, op, head, suffix, tb.types, args)
 	}

@@ -1,0 +1,53 @@
+package sqlstore_test
+
+import (
+	"context"
+	"testing"
+
+	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/storage"
+)
+
+// TestBlocksCreateManyUndoesFailedBatchSQLite fails the second statement of
+// a batch (SQLite inserts 1,000 rows per statement) and checks that the
+// rows of the first are gone although the caller goes on and commits:
+// CreateMany on SQLite runs without a savepoint and undoes its own rows.
+func TestBlocksCreateManyUndoesFailedBatchSQLite(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openSQLite(t, nil)
+	w := newWorld(t, s)
+	// The store holds one connection, so the temporary trigger is on it.
+	if _, err := s.DB().ExecContext(ctx, `CREATE TEMP TRIGGER fail_batch BEFORE INSERT ON blocks
+		WHEN NEW.reason = 'fail' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`); err != nil {
+		t.Fatal(err)
+	}
+	kept := w.block(number(100_000))
+	batch := make([]lp.BlockEntry, 1500)
+	for i := range batch {
+		batch[i] = w.block(number(i))
+	}
+	batch[1200].Reason = "fail"
+	err := s.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+		if _, err := tx.Blocks().CreateMany(ctx, w.org, batch); err == nil {
+			t.Error("CreateMany with a failing row succeeded")
+		}
+		_, err := tx.Blocks().CreateMany(ctx, w.org, []lp.BlockEntry{kept})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+		all, err := tx.Blocks().List(ctx, w.org, storage.BlockFilter{}, storage.Page{})
+		if err != nil {
+			return err
+		}
+		if len(all) != 1 || all[0].ID != kept.ID {
+			t.Errorf("after the failed batch the store holds %d entries, want only the one added after it", len(all))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
