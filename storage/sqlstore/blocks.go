@@ -7,6 +7,10 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/phone"
@@ -126,6 +130,9 @@ func (v blocks) CreateMany(ctx context.Context, org uuid.UUID, entries []lp.Bloc
 	if v.t.d == SQLite {
 		return v.insertSQLite(ctx, op, org, kept)
 	}
+	if n, copied, err := v.copyPostgres(ctx, op, org, kept); copied || err != nil {
+		return n, err
+	}
 	// Only scope duplicates are skipped; an id collision fails the
 	// statement (ErrConflict), and the savepoint undoes the earlier chunks.
 	var n int64
@@ -139,6 +146,64 @@ func (v blocks) CreateMany(ctx context.Context, org uuid.UUID, entries []lp.Bloc
 	}
 	return int(n), nil
 }
+
+// copyPostgres is CreateMany's fast path on PostgreSQL: it drops the
+// entries whose scope is taken and COPYs the rest into blocks, several
+// times faster than INSERT ... ON CONFLICT (binary rows, no speculative
+// insertion). It reports copied false, with nothing changed, when COPY is
+// out of reach (a host transaction, another driver) or when a row
+// conflicts after all (an id collision, or a scope another transaction
+// took meanwhile): the INSERT path then sorts out which case it is.
+func (v blocks) copyPostgres(ctx context.Context, op string, org uuid.UUID, kept []lp.BlockEntry) (n int, copied bool, err error) {
+	if v.t.conn == nil {
+		return 0, false, nil
+	}
+	fresh, err := v.withoutTakenScopes(ctx, org, slices.Clone(kept))
+	if err != nil || len(fresh) == 0 {
+		return 0, err == nil, err
+	}
+	err = v.t.savepoint(ctx, op, func() error {
+		return v.t.conn.Raw(func(dc any) error {
+			c, ok := dc.(*stdlib.Conn)
+			if !ok {
+				return errNoCopy
+			}
+			_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{"blocks"}, blockColumns, &blockSource{bs: fresh, i: -1})
+			return err
+		})
+	})
+	var pe *pgconn.PgError
+	switch {
+	case errors.Is(err, errNoCopy), errors.As(err, &pe) && pe.Code == "23505":
+		return 0, false, nil
+	case err != nil:
+		return 0, true, translate(ctx, op, err)
+	}
+	return len(fresh), true, nil
+}
+
+// errNoCopy reports that the transaction's driver connection is not pgx's.
+var errNoCopy = errors.New("leadprivacy: sqlstore: connection cannot COPY")
+
+var blockColumns = strings.Split(strings.ReplaceAll(blockCols, " ", ""), ",")
+
+// blockSource feeds block entries to COPY in blockCols order.
+type blockSource struct {
+	bs  []lp.BlockEntry
+	i   int
+	row [9]any
+}
+
+func (s *blockSource) Next() bool { s.i++; return s.i < len(s.bs) }
+func (s *blockSource) Err() error { return nil }
+func (s *blockSource) Values() ([]any, error) {
+	b := &s.bs[s.i]
+	s.row = [9]any{pgUUID(b.OrgID), pgUUID(b.ID), string(b.Number), pgUUID(b.ProjectID), pgUUID(b.BlockedBy),
+		Postgres.time(b.BlockedAt), Postgres.time(b.ExpiresAt), b.Reason, string(b.Source)}
+	return s.row[:], nil
+}
+
+func pgUUID(u uuid.UUID) pgtype.UUID { return pgtype.UUID{Bytes: u, Valid: true} }
 
 // blockRows returns the values of blockCols for every entry of bs.
 func blockRows(d Dialect, bs []lp.BlockEntry) []any {
@@ -213,13 +278,17 @@ func (v blocks) withoutTakenScopes(ctx context.Context, org uuid.UUID, bs []lp.B
 	for i, b := range bs {
 		numbers[i] = b.Number
 	}
-	stored, err := v.FindByNumbers(ctx, org, numbers)
+	d := v.t.d
+	stored, err := list(ctx, v.t, "blocks.create_many", func(r scanner) (scope, error) {
+		var s scope
+		return s, r.Scan(&s.number, uuidCol{&s.project})
+	}, `SELECT number, project_id FROM blocks WHERE org_id = ? AND `+d.in("number", listText), d.id(org), d.textList(numberStrings(numbers)))
 	if err != nil {
 		return nil, err
 	}
 	taken := make(map[scope]bool, len(stored))
-	for _, b := range stored {
-		taken[scope{b.Number, b.ProjectID}] = true
+	for _, s := range stored {
+		taken[s] = true
 	}
 	return slices.DeleteFunc(bs, func(b lp.BlockEntry) bool { return taken[scope{b.Number, b.ProjectID}] }), nil
 }

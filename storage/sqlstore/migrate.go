@@ -70,7 +70,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	latest := ms[len(ms)-1].version
 	d := s.dialect
-	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, _ *sql.Conn, tx *sql.Tx) error {
 		if d == Postgres {
 			// Serialises migrators of this schema until the transaction ends.
 			if _, err := tx.ExecContext(ctx,

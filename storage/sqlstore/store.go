@@ -197,15 +197,16 @@ func (s *Store) Close() error {
 // deadlock is rolled back and run again, up to Options.MaxAttempts times
 // with jittered exponential backoff; then it fails with ErrBusy.
 func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context, tx storage.Tx) error) error {
-	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, conn *sql.Conn, tx *sql.Tx) error {
 		t := s.attach(tx)
+		t.conn = conn
 		defer t.done.Store(true)
 		return fn(ctx, t)
 	})
 }
 
 // inTx is WithTx on a raw *sql.Tx.
-func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, conn *sql.Conn, tx *sql.Tx) error) error {
 	backoff := time.Millisecond
 	for attempt := 1; ; attempt++ {
 		err := s.runTx(ctx, fn)
@@ -228,11 +229,18 @@ func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *sql.T
 	}
 }
 
-func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) (err error) {
+func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, conn *sql.Conn, tx *sql.Tx) error) (err error) {
 	if cerr := ctx.Err(); cerr != nil {
 		return fmt.Errorf("leadprivacy: sqlstore: transaction: %w", cerr)
 	}
-	sqlTx, err := s.db.BeginTx(ctx, nil)
+	// The transaction runs on a connection of its own, so that PostgreSQL
+	// bulk inserts can reach the driver's COPY (txn.raw).
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return translate(ctx, "begin", err)
+	}
+	defer conn.Close()
+	sqlTx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return translate(ctx, "begin", err)
 	}
@@ -249,7 +257,7 @@ func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, tx *sql.
 			s.opts.Logger.WarnContext(ctx, "leadprivacy: sqlstore: rollback failed", "error", rbErr.Error())
 		}
 	}()
-	if err = fn(ctx, sqlTx); err != nil {
+	if err = fn(ctx, conn, sqlTx); err != nil {
 		return err
 	}
 	if err = ctx.Err(); err != nil {

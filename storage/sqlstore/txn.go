@@ -16,6 +16,7 @@ import (
 // stateless, every view of it too.
 type txn struct {
 	q    *sql.Tx
+	conn *sql.Conn // the connection of q when the Store began it; nil when attached
 	d    Dialect
 	done atomic.Bool          // set when WithTx returns
 	hot  map[string]*sql.Stmt // the store's prepared statements (SQLite), read-only
