@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
@@ -146,5 +148,57 @@ func TestConcurrentWritersSQLite(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestNoOrphanContactsPostgres adds contact attempts to leads while other
+// transactions delete those leads. lead_phones and contacts have no
+// foreign keys (schema version 3): Contacts.Add locks the lead it adds to
+// and Leads.Delete removes the children after the lead, so no attempt,
+// with its notes, may outlive its lead.
+func TestNoOrphanContactsPostgres(t *testing.T) {
+	t.Parallel()
+	s := openPostgres(t, nil)
+	ctx := context.Background()
+	w := newWorld(t, s)
+	const leads, addersPerLead = 40, 3
+	all := make([]lp.Lead, leads)
+	for i := range all {
+		all[i] = w.lead(number(i))
+	}
+	if err := s.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+		return tx.Leads().CreateMany(ctx, w.org, all)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for _, l := range all {
+		for range addersPerLead {
+			wg.Go(func() {
+				err := s.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+					return tx.Contacts().Add(ctx, lp.ContactAttempt{OrgID: w.org, ID: newID(), LeadID: l.ID, At: w.now,
+						AgentID: w.admin, Result: "no_answer", Notes: "personal note"})
+				})
+				if err != nil && !errors.Is(err, lp.ErrNotFound) {
+					t.Errorf("add contact: %v", err)
+				}
+			})
+		}
+		wg.Go(func() {
+			if err := s.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+				return tx.Leads().Delete(ctx, w.org, l.ID)
+			}); err != nil {
+				t.Errorf("delete lead: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	var orphans int
+	if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM contacts c
+		WHERE NOT EXISTS (SELECT 1 FROM leads l WHERE l.org_id = c.org_id AND l.id = c.lead_id)`).Scan(&orphans); err != nil {
+		t.Fatal(err)
+	}
+	if orphans != 0 {
+		t.Errorf("%d contact attempts outlived their lead", orphans)
 	}
 }

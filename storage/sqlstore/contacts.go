@@ -32,7 +32,7 @@ func (v contacts) Add(ctx context.Context, c lp.ContactAttempt) error {
 	n, err := v.t.affected(ctx, op, `INSERT INTO contacts (`+contactCols+`)
 		SELECT CAST(? AS {{UUID}}), CAST(? AS {{UUID}}), CAST(? AS {{UUID}}), CAST(? AS {{TIME}}), CAST(? AS {{UUID}}),
 		       CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT)
-		WHERE EXISTS (SELECT 1 FROM leads WHERE org_id = ? AND id = ?) ON CONFLICT DO NOTHING`,
+		WHERE EXISTS (SELECT 1 FROM leads WHERE org_id = ? AND id = ?`+d.lockShared()+`) ON CONFLICT DO NOTHING`,
 		d.id(c.OrgID), d.id(c.ID), d.id(c.LeadID), d.time(c.At), d.id(c.AgentID),
 		c.Result, int64(c.Talk), c.Notes, c.RecordingRef, d.id(c.OrgID), d.id(c.LeadID))
 	if err != nil || n > 0 {

@@ -98,6 +98,16 @@ func (d Dialect) time(t time.Time) any {
 	return t.UTC().Truncate(time.Microsecond)
 }
 
+// lockShared returns the clause that keeps a row a query read from being
+// deleted until the transaction ends: FOR KEY SHARE on PostgreSQL; none on
+// SQLite, where a write transaction has the database to itself.
+func (d Dialect) lockShared() string {
+	if d == Postgres {
+		return " FOR KEY SHARE"
+	}
+	return ""
+}
+
 // listKind is the element type of a list parameter.
 type listKind int
 

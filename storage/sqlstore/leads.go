@@ -171,21 +171,37 @@ func (v leads) Update(ctx context.Context, l lp.Lead) error {
 	return err
 }
 
-// Delete and DeleteMany rely on ON DELETE CASCADE (foreign_keys=ON on
-// SQLite) to remove the lead's phone numbers and contact attempts.
+// Delete and DeleteMany remove the lead rows first, then their phone
+// numbers and contact attempts, each table in one statement. The order
+// matters on PostgreSQL: Contacts.Add locks the lead it adds to, so a
+// delete waits for it, and the child deletes, later statements with a
+// newer snapshot, see the contact it added.
 
 func (v leads) Delete(ctx context.Context, org, id uuid.UUID) error {
-	return v.t.mustAffect(ctx, "leads.delete", `DELETE FROM leads WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
+	n, err := v.DeleteMany(ctx, org, []uuid.UUID{id})
+	if err == nil && n == 0 {
+		return notFound("leads.delete")
+	}
+	return err
 }
 
 func (v leads) DeleteMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID) (int, error) {
 	if len(ids) == 0 {
 		return 0, v.t.alive()
 	}
+	const op = "leads.delete_many"
 	d := v.t.d
-	n, err := v.t.affected(ctx, "leads.delete_many",
-		`DELETE FROM leads WHERE org_id = ? AND `+d.in("id", listUUID), d.id(org), d.uuidList(ids))
-	return int(n), err
+	list := d.uuidList(ids)
+	n, err := v.t.affected(ctx, op, `DELETE FROM leads WHERE org_id = ? AND `+d.in("id", listUUID), d.id(org), list)
+	if err != nil || n == 0 {
+		return 0, err
+	}
+	for _, child := range []string{"lead_phones", "contacts"} {
+		if _, err := v.t.exec(ctx, op, `DELETE FROM `+child+` WHERE org_id = ? AND `+d.in("lead_id", listUUID), d.id(org), list); err != nil {
+			return 0, err
+		}
+	}
+	return int(n), nil
 }
 
 func (v leads) FindByNumbers(ctx context.Context, org uuid.UUID, numbers []phone.Number) ([]lp.Lead, error) {

@@ -6,6 +6,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -63,12 +64,19 @@ func SchemaVersion() int {
 // schema_version table and applies only the missing versions. A database
 // whose version is newer than this code fails with *SchemaVersionError.
 // OpenSQLite and OpenPostgres call it; a Store made by New needs it once.
-func (s *Store) Migrate(ctx context.Context) error {
+func (s *Store) Migrate(ctx context.Context) error { return s.migrateTo(ctx, 0) }
+
+// migrateTo is Migrate up to version target (0: the newest), for tests of
+// a migration on data written by the schema before it.
+func (s *Store) migrateTo(ctx context.Context, target int) error {
 	ms, err := migrations()
 	if err != nil {
 		return fmt.Errorf("leadprivacy: sqlstore: read migrations: %w", err)
 	}
 	latest := ms[len(ms)-1].version
+	if target > 0 {
+		ms = slices.DeleteFunc(ms, func(m migration) bool { return m.version > target })
+	}
 	d := s.dialect
 	err = s.inTx(ctx, func(ctx context.Context, _ *sql.Conn, tx *sql.Tx) error {
 		if d == Postgres {
