@@ -54,7 +54,7 @@ func (l *Log) Query(ctx context.Context, actor lp.Actor, q Query) (Page, error) 
 		return Page{}, err
 	}
 	var page Page
-	err := l.store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+	err := l.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
 		sq, err := l.storageQuery(ctx, tx, actor.OrgID, q)
 		if err != nil {
 			return err
@@ -127,7 +127,7 @@ func (l *Log) each(ctx context.Context, actor lp.Actor, q Query, fn func([]lp.Ev
 	first := true
 	for {
 		var page Page
-		err := l.store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+		err := l.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
 			if first {
 				var err error
 				if sq, err = l.storageQuery(ctx, tx, actor.OrgID, q); err != nil {

@@ -72,7 +72,7 @@ func (l *Log) Checkpoint(ctx context.Context, actor lp.Actor) ([]byte, error) {
 		return nil, fmt.Errorf("%w: audit: the Log has no checkpoint signer", lp.ErrInvalidArgument)
 	}
 	var tree tlog.Tree
-	err := l.store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+	err := l.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
 		var err error
 		if tree.N, err = tx.Events().Count(ctx, actor.OrgID); err != nil {
 			return err
@@ -143,7 +143,7 @@ func Verify(ctx context.Context, store storage.Store, org uuid.UUID, checkpoint 
 		return tlog.Tree{}, err
 	}
 	var size int64
-	err = store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+	err = store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
 		var err error
 		size, err = tx.Events().Count(ctx, org)
 		return err
@@ -245,7 +245,7 @@ func readVerifyPages(ctx context.Context, store storage.Store, org uuid.UUID, si
 // hashes of the records before the first record missing one, and that
 // record's index as missing (else missing is to).
 func readVerifyPage(ctx context.Context, store storage.Store, org uuid.UUID, from, to int64) (evs []lp.Event, stored [][32]byte, missing int64, err error) {
-	err = store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+	err = store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
 		var err error
 		if evs, err = tx.Events().Range(ctx, org, from, to); err != nil {
 			return err
@@ -369,7 +369,7 @@ func (l *Log) Prove(ctx context.Context, actor lp.Actor, seq, treeSize int64) (P
 		return Proof{}, err
 	}
 	p := Proof{TreeSize: treeSize}
-	err := l.store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+	err := l.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
 		n, err := tx.Events().Count(ctx, actor.OrgID)
 		if err != nil {
 			return err
@@ -432,7 +432,7 @@ func (l *Log) ProveConsistency(ctx context.Context, actor lp.Actor, oldSize, new
 		return ConsistencyProof{}, err
 	}
 	p := ConsistencyProof{Old: oldSize, New: newSize}
-	err := l.store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+	err := l.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
 		n, err := tx.Events().Count(ctx, actor.OrgID)
 		if err != nil {
 			return err

@@ -57,6 +57,10 @@ func (s *tamperStore) WithTx(ctx context.Context, fn func(context.Context, stora
 	return s.Store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error { return fn(ctx, tamperTx{tx, s}) })
 }
 
+func (s *tamperStore) View(ctx context.Context, fn func(context.Context, storage.Tx) error) error {
+	return s.Store.View(ctx, func(ctx context.Context, tx storage.Tx) error { return fn(ctx, tamperTx{tx, s}) })
+}
+
 type tamperTx struct {
 	storage.Tx
 	s *tamperStore

@@ -27,6 +27,17 @@ type Store interface {
 	// Transactions must not be nested: fn must use tx, never the Store.
 	WithTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
 
+	// View runs fn in a read-only transaction and returns fn's error. fn
+	// sees the data committed before View began, unchanged by writers that
+	// commit while it runs (a snapshot), and every method that would
+	// write returns an error matching ErrReadOnly, having changed nothing.
+	// Where the backend allows it, readers do not wait for writers (SQLite
+	// in WAL mode on connections of their own, PostgreSQL), so look-ups
+	// such as a dial-time check or a ChangeLog verification go on during a
+	// long upload. Like WithTx: may run fn again on a busy lock, cancelled
+	// ctx, no nesting, tx valid only inside fn.
+	View(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+
 	// Close releases the store's resources.
 	Close() error
 }
@@ -35,6 +46,11 @@ type Store interface {
 // its WithTx call returned: the transaction is already committed or rolled
 // back, and nothing is read or written.
 var ErrTxDone = errors.New("leadprivacy: transaction already committed or rolled back")
+
+// ErrReadOnly is returned (wrapped) by every method that writes, called in
+// a transaction of Store.View. It is a programming error, not an outcome a
+// service handles.
+var ErrReadOnly = errors.New("leadprivacy: write in a read-only transaction")
 
 // Tx is an open transaction. Its accessors return views of the same
 // transaction, one per kind of object. A Tx and its views are valid only

@@ -40,7 +40,7 @@ func (tx *txn) insertBlock(d *orgData, b lp.BlockEntry) {
 }
 
 func (v blocks) Create(ctx context.Context, b lp.BlockEntry) error {
-	if err := v.tx.begin(ctx); err != nil {
+	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
 	if err := b.Validate(); err != nil {
@@ -61,7 +61,7 @@ func (v blocks) Create(ctx context.Context, b lp.BlockEntry) error {
 }
 
 func (v blocks) CreateMany(ctx context.Context, org uuid.UUID, entries []lp.BlockEntry) (int, error) {
-	if err := v.tx.begin(ctx); err != nil {
+	if err := v.tx.beginWrite(ctx); err != nil {
 		return 0, err
 	}
 	for _, b := range entries {
@@ -107,7 +107,7 @@ func (v blocks) Get(ctx context.Context, org, id uuid.UUID) (lp.BlockEntry, erro
 }
 
 func (v blocks) Update(ctx context.Context, b lp.BlockEntry) error {
-	if err := v.tx.begin(ctx); err != nil {
+	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
 	if err := b.Validate(); err != nil {
@@ -126,7 +126,7 @@ func (v blocks) Update(ctx context.Context, b lp.BlockEntry) error {
 }
 
 func (v blocks) Delete(ctx context.Context, org, id uuid.UUID) error {
-	if err := v.tx.begin(ctx); err != nil {
+	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
 	d := v.tx.org(org)
@@ -168,7 +168,7 @@ func (v blocks) List(ctx context.Context, org uuid.UUID, f storage.BlockFilter, 
 type suppressions struct{ tx *txn }
 
 func (v suppressions) Add(ctx context.Context, s lp.Suppression) error {
-	if err := v.tx.begin(ctx); err != nil {
+	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
 	if err := s.Validate(); err != nil {
@@ -199,7 +199,7 @@ func (v suppressions) Find(ctx context.Context, org uuid.UUID, fps []phone.Finge
 }
 
 func (v suppressions) Remove(ctx context.Context, org uuid.UUID, fp phone.Fingerprint) error {
-	if err := v.tx.begin(ctx); err != nil {
+	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
 	d := v.tx.org(org)
@@ -220,7 +220,7 @@ func copyRule(r lp.RetentionRule) lp.RetentionRule {
 func ruleKeyOf(r lp.RetentionRule) ruleKey { return ruleKey{r.ProjectID, r.Outcome} }
 
 func (v retentionRules) Create(ctx context.Context, r lp.RetentionRule) error {
-	if err := v.tx.begin(ctx); err != nil {
+	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
 	if err := r.Validate(); err != nil {
@@ -253,7 +253,7 @@ func (v retentionRules) Get(ctx context.Context, org, id uuid.UUID) (lp.Retentio
 }
 
 func (v retentionRules) Update(ctx context.Context, r lp.RetentionRule) error {
-	if err := v.tx.begin(ctx); err != nil {
+	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
 	if err := r.Validate(); err != nil {
@@ -277,7 +277,7 @@ func (v retentionRules) Update(ctx context.Context, r lp.RetentionRule) error {
 }
 
 func (v retentionRules) Delete(ctx context.Context, org, id uuid.UUID) error {
-	if err := v.tx.begin(ctx); err != nil {
+	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
 	d := v.tx.org(org)

@@ -3,7 +3,8 @@
 // examples and small hosts that do not need durability.
 //
 // A Store is safe for concurrent use. Transactions are serialised: WithTx
-// holds the store's lock for the whole callback, so a transaction always sees
+// and View (read-only) hold the store's lock for the whole callback, so a
+// transaction always sees
 // a consistent state and ChangeLog sequence numbers are gapless in commit
 // order. Every change a transaction makes is recorded in an undo log; an
 // error, a panic or a cancelled context replays the log backwards and leaves

@@ -14,7 +14,7 @@ import (
 type events struct{ tx *txn }
 
 func (v events) Append(ctx context.Context, e lp.Event) (int64, error) {
-	if err := v.tx.begin(ctx); err != nil {
+	if err := v.tx.beginWrite(ctx); err != nil {
 		return 0, err
 	}
 	if err := e.Validate(); err != nil {
@@ -89,7 +89,7 @@ func eventMatches(e lp.Event, q storage.EventQuery) bool {
 }
 
 func (v events) WriteHashes(ctx context.Context, org uuid.UUID, indexes []int64, hashes [][32]byte) error {
-	if err := v.tx.begin(ctx); err != nil {
+	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
 	if len(indexes) != len(hashes) {

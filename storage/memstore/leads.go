@@ -58,7 +58,7 @@ func (tx *txn) deleteLead(d *orgData, id uuid.UUID) bool {
 }
 
 func (v leads) Create(ctx context.Context, l lp.Lead) error {
-	if err := v.tx.begin(ctx); err != nil {
+	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
 	if err := l.Validate(); err != nil {
@@ -76,7 +76,7 @@ func (v leads) Create(ctx context.Context, l lp.Lead) error {
 }
 
 func (v leads) CreateMany(ctx context.Context, org uuid.UUID, ls []lp.Lead) error {
-	if err := v.tx.begin(ctx); err != nil {
+	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
 	for _, l := range ls {
@@ -116,7 +116,7 @@ func (v leads) Get(ctx context.Context, org, id uuid.UUID) (lp.Lead, error) {
 }
 
 func (v leads) Update(ctx context.Context, l lp.Lead) error {
-	if err := v.tx.begin(ctx); err != nil {
+	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
 	if err := l.Validate(); err != nil {
@@ -134,7 +134,7 @@ func (v leads) Update(ctx context.Context, l lp.Lead) error {
 }
 
 func (v leads) Delete(ctx context.Context, org, id uuid.UUID) error {
-	if err := v.tx.begin(ctx); err != nil {
+	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
 	if !v.tx.deleteLead(v.tx.org(org), id) {
@@ -144,7 +144,7 @@ func (v leads) Delete(ctx context.Context, org, id uuid.UUID) error {
 }
 
 func (v leads) DeleteMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID) (int, error) {
-	if err := v.tx.begin(ctx); err != nil {
+	if err := v.tx.beginWrite(ctx); err != nil {
 		return 0, err
 	}
 	d := v.tx.org(org)
@@ -219,7 +219,7 @@ func copyContact(c lp.ContactAttempt) lp.ContactAttempt {
 }
 
 func (v contacts) Add(ctx context.Context, c lp.ContactAttempt) error {
-	if err := v.tx.begin(ctx); err != nil {
+	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
 	if err := c.Validate(); err != nil {
@@ -256,7 +256,7 @@ func (v contacts) ListByLead(ctx context.Context, org, lead uuid.UUID) ([]lp.Con
 }
 
 func (v contacts) EraseByLead(ctx context.Context, org, lead uuid.UUID) (int, error) {
-	if err := v.tx.begin(ctx); err != nil {
+	if err := v.tx.beginWrite(ctx); err != nil {
 		return 0, err
 	}
 	d := v.tx.org(org)

@@ -99,7 +99,17 @@ type txKey struct{}
 // WithTx runs fn in a transaction; see storage.Store. Transactions of one
 // Store run one at a time: WithTx waits for the running one to finish (or
 // for ctx to be cancelled).
-func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context, tx storage.Tx) error) (err error) {
+func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context, tx storage.Tx) error) error {
+	return s.run(ctx, false, fn)
+}
+
+// View runs fn in a read-only transaction; see storage.Store. It waits for
+// the running transaction like WithTx: the memory store has no snapshots.
+func (s *Store) View(ctx context.Context, fn func(ctx context.Context, tx storage.Tx) error) error {
+	return s.run(ctx, true, fn)
+}
+
+func (s *Store) run(ctx context.Context, readOnly bool, fn func(ctx context.Context, tx storage.Tx) error) error {
 	if open, ok := ctx.Value(txKey{}).(*txn); ok && open.s == s && !open.done.Load() {
 		return ErrNestedTx
 	}
@@ -113,7 +123,7 @@ func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context, tx stor
 	}
 	defer func() { <-s.lock }()
 
-	tx := &txn{s: s}
+	tx := &txn{s: s, readOnly: readOnly}
 	committed := false
 	defer func() {
 		if !committed {
@@ -136,9 +146,10 @@ func (s *Store) Close() error { return nil }
 
 // txn is an open transaction and its undo log.
 type txn struct {
-	s    *Store
-	done atomic.Bool
-	undo undoLog
+	s        *Store
+	readOnly bool // a transaction of View
+	done     atomic.Bool
+	undo     undoLog
 }
 
 func (tx *txn) rollback() {
@@ -146,6 +157,18 @@ func (tx *txn) rollback() {
 		tx.undo[i]()
 	}
 	tx.undo = nil
+}
+
+// beginWrite is begin for the methods that write: they also fail in a
+// read-only transaction.
+func (tx *txn) beginWrite(ctx context.Context) error {
+	if err := tx.begin(ctx); err != nil {
+		return err
+	}
+	if tx.readOnly {
+		return fmt.Errorf("%w: memstore", storage.ErrReadOnly)
+	}
+	return nil
 }
 
 // begin checks that tx is still open and ctx not cancelled.

@@ -12,7 +12,7 @@ import (
 type organisations struct{ tx *txn }
 
 func (v organisations) Create(ctx context.Context, o lp.Organisation) error {
-	if err := v.tx.begin(ctx); err != nil {
+	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
 	if err := o.Validate(); err != nil {
@@ -38,7 +38,7 @@ func (v organisations) Get(ctx context.Context, org uuid.UUID) (lp.Organisation,
 }
 
 func (v organisations) Update(ctx context.Context, o lp.Organisation) error {
-	if err := v.tx.begin(ctx); err != nil {
+	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
 	if err := o.Validate(); err != nil {
@@ -55,7 +55,7 @@ func (v organisations) Update(ctx context.Context, o lp.Organisation) error {
 type projects struct{ tx *txn }
 
 func (v projects) Create(ctx context.Context, p lp.Project) error {
-	if err := v.tx.begin(ctx); err != nil {
+	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
 	if err := p.Validate(); err != nil {
@@ -91,7 +91,7 @@ func (v projects) List(ctx context.Context, org uuid.UUID, page storage.Page) ([
 type templates struct{ tx *txn }
 
 func (v templates) Create(ctx context.Context, t lp.CampaignTemplate) error {
-	if err := v.tx.begin(ctx); err != nil {
+	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
 	if err := t.Validate(); err != nil {
@@ -117,7 +117,7 @@ func (v templates) Get(ctx context.Context, org, id uuid.UUID) (lp.CampaignTempl
 }
 
 func (v templates) Update(ctx context.Context, t lp.CampaignTemplate) error {
-	if err := v.tx.begin(ctx); err != nil {
+	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
 	if err := t.Validate(); err != nil {
@@ -141,7 +141,7 @@ func (v templates) List(ctx context.Context, org uuid.UUID, page storage.Page) (
 type users struct{ tx *txn }
 
 func (v users) Create(ctx context.Context, u lp.User) error {
-	if err := v.tx.begin(ctx); err != nil {
+	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
 	if err := u.Validate(); err != nil {
@@ -174,7 +174,7 @@ func (v users) List(ctx context.Context, org uuid.UUID, page storage.Page) ([]lp
 }
 
 func (v users) AddMember(ctx context.Context, m lp.ProjectMember) error {
-	if err := v.tx.begin(ctx); err != nil {
+	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
 	d := v.tx.org(m.OrgID)
@@ -191,7 +191,7 @@ func (v users) AddMember(ctx context.Context, m lp.ProjectMember) error {
 }
 
 func (v users) RemoveMember(ctx context.Context, m lp.ProjectMember) error {
-	if err := v.tx.begin(ctx); err != nil {
+	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
 	d := v.tx.org(m.OrgID)

@@ -17,9 +17,13 @@
 // bytes in temp files), busy_timeout (Options.BusyTimeout, default 5 s)
 // and a 64 MiB page cache,
 // set as _pragma DSN parameters so a replaced connection gets them too,
-// and transactions begin with BEGIN IMMEDIATE. The pool holds a single
-// connection: SQLite has one writer at a time, and queueing in the pool
-// is cheaper and fairer than polling the file lock. Several processes may
+// and transactions begin with BEGIN IMMEDIATE. The writers' pool holds a
+// single connection: SQLite has one writer at a time, and queueing in the
+// pool is cheaper and fairer than polling the file lock. View runs on a
+// second pool of read-only (query_only) connections, GOMAXPROCS of them
+// and at least two, whose deferred transactions read their WAL snapshot
+// beside the writer: a dial-time check or a ChangeLog verification does
+// not wait for a long upload. Several processes may
 // share the file; WithTx retries busy errors, so "database is locked"
 // never reaches the caller (after Options.MaxAttempts it fails with
 // ErrBusy).
@@ -27,7 +31,8 @@
 // OpenPostgres uses github.com/jackc/pgx/v5/stdlib (driver "pgx") and
 // creates the tables in the connection's search_path schema. Transactions
 // run at the server's default isolation (READ COMMITTED); serialization
-// failures (40001) and deadlocks (40P01) are retried by WithTx.
+// failures (40001) and deadlocks (40P01) are retried by WithTx. View is a
+// READ ONLY, REPEATABLE READ transaction (one snapshot for all its reads).
 //
 // # Schema and migrations
 //

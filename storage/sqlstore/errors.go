@@ -109,6 +109,8 @@ func translate(ctx context.Context, op string, err error) error {
 			return &dbError{op: op, sentinel: lp.ErrConflict, code: code, cause: err}
 		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 			return &dbError{op: op, sentinel: lp.ErrNotFound, code: code, cause: err}
+		case sqlite3.SQLITE_READONLY:
+			return &dbError{op: op, sentinel: storage.ErrReadOnly, code: code, cause: err}
 		}
 		return &dbError{op: op, code: code, cause: err}
 	}
@@ -120,6 +122,8 @@ func translate(ctx context.Context, op string, err error) error {
 			return &dbError{op: op, sentinel: lp.ErrConflict, code: code, cause: err}
 		case "23503":
 			return &dbError{op: op, sentinel: lp.ErrNotFound, code: code, cause: err}
+		case "25006": // read_only_sql_transaction
+			return &dbError{op: op, sentinel: storage.ErrReadOnly, code: code, cause: err}
 		}
 		return &dbError{op: op, code: code, cause: err}
 	}

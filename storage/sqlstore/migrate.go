@@ -78,7 +78,7 @@ func (s *Store) migrateTo(ctx context.Context, target int) error {
 		ms = slices.DeleteFunc(ms, func(m migration) bool { return m.version > target })
 	}
 	d := s.dialect
-	err = s.inTx(ctx, func(ctx context.Context, _ *sql.Conn, tx *sql.Tx) error {
+	err = s.inTx(ctx, false, func(ctx context.Context, _ *sql.Conn, tx *sql.Tx) error {
 		if d == Postgres {
 			// Serialises migrators of this schema until the transaction ends.
 			if _, err := tx.ExecContext(ctx,

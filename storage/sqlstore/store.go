@@ -3,11 +3,13 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
+	"runtime"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -51,12 +53,14 @@ func (o *Options) withDefaults() Options {
 // Store is a storage.Store on a SQL database.
 type Store struct {
 	db      *sql.DB
+	read    *sql.DB // SQLite: the pool of View, beside db's single writer; nil: View uses db
 	dialect Dialect
 	opts    Options
 	ownsDB  bool // Close closes db: opened by OpenSQLite or OpenPostgres
 	// hot holds the statements prepareHot prepared, by their SQL as
 	// written (before Dialect.sql), so a hit skips the rewrite.
-	hot atomic.Pointer[map[string]*sql.Stmt]
+	hot     atomic.Pointer[map[string]*sql.Stmt]
+	readHot atomic.Pointer[map[string]*sql.Stmt] // hot, prepared on read
 }
 
 // hotSQL are the statements every audit.Record and audit.Verify page
@@ -67,23 +71,31 @@ type Store struct {
 // connection itself.
 var hotSQL = []string{eventCounterSQL, eventInsertSQL, eventRangeSQL, writeHashesSQL(sqliteHashRows), readRunSQL, readHashesSQL[SQLite]}
 
-// prepareHot prepares hotSQL on SQLite, replacing any prepared before.
-// It runs outside a transaction: with the single connection of
-// OpenSQLite, preparing on the pool inside one would wait for itself.
+// prepareHot prepares hotSQL on SQLite, on the writer and the readers,
+// replacing any prepared before. It runs outside a transaction: with the
+// single connection of OpenSQLite, preparing on the pool inside one would
+// wait for itself.
 func (s *Store) prepareHot(ctx context.Context) error {
 	if s.dialect != SQLite {
 		return nil
 	}
+	if err := prepareOn(ctx, s.db, &s.hot); err != nil || s.read == nil {
+		return err
+	}
+	return prepareOn(ctx, s.read, &s.readHot)
+}
+
+func prepareOn(ctx context.Context, db *sql.DB, dst *atomic.Pointer[map[string]*sql.Stmt]) error {
 	hot := make(map[string]*sql.Stmt, len(hotSQL))
 	for _, q := range hotSQL {
-		st, err := s.db.PrepareContext(ctx, s.dialect.sql(q))
+		st, err := db.PrepareContext(ctx, SQLite.sql(q))
 		if err != nil {
 			closeStmts(hot)
 			return translate(ctx, "prepare", err)
 		}
 		hot[q] = st
 	}
-	if old := s.hot.Swap(&hot); old != nil {
+	if old := dst.Swap(&hot); old != nil {
 		closeStmts(*old)
 	}
 	return nil
@@ -112,7 +124,7 @@ var _ storage.Store = (*Store)(nil)
 // are bounded by busy_timeout and retried by WithTx.
 func OpenSQLite(ctx context.Context, path string, opts *Options) (*Store, error) {
 	o := opts.withDefaults()
-	db, err := sql.Open("sqlite", sqliteDSN(path, o.BusyTimeout))
+	db, err := sql.Open("sqlite", sqliteDSN(path, o.BusyTimeout, true))
 	if err != nil {
 		return nil, fmt.Errorf("leadprivacy: sqlstore: open sqlite: %w", err)
 	}
@@ -120,13 +132,25 @@ func OpenSQLite(ctx context.Context, path string, opts *Options) (*Store, error)
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	return open(ctx, db, SQLite, o)
+	read, err := sql.Open("sqlite", sqliteDSN(path, o.BusyTimeout, false))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("leadprivacy: sqlstore: open sqlite: %w", err)
+	}
+	n := max(2, runtime.GOMAXPROCS(0))
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	s := &Store{db: db, read: read, dialect: SQLite, opts: o, ownsDB: true}
+	if err := s.Migrate(ctx); err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
+	return s, nil
 }
 
 // sqliteDSN returns the modernc.org/sqlite DSN for path with the pragmas
 // OpenSQLite documents. They are set per connection, so a connection the
 // pool replaces gets them too.
-func sqliteDSN(path string, busy time.Duration) string {
+func sqliteDSN(path string, busy time.Duration, writer bool) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(busy.Milliseconds(), 10)+")")
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -139,7 +163,13 @@ func sqliteDSN(path string, busy time.Duration) string {
 	// included), so on disk they cost a write per page and leave erased
 	// bytes in temp files.
 	q.Add("_pragma", "temp_store(MEMORY)")
-	q.Set("_txlock", "immediate")
+	if writer {
+		q.Set("_txlock", "immediate")
+	} else {
+		// View's connections: BEGIN DEFERRED takes no write lock, so
+		// readers run beside the writer on their WAL snapshots.
+		q.Add("_pragma", "query_only(ON)")
+	}
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
@@ -183,11 +213,16 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 // Close closes the database if OpenSQLite or OpenPostgres opened it; a
 // Store made by New leaves the host's *sql.DB open.
 func (s *Store) Close() error {
-	if old := s.hot.Swap(nil); old != nil {
-		closeStmts(*old)
+	for _, hot := range []*atomic.Pointer[map[string]*sql.Stmt]{&s.hot, &s.readHot} {
+		if old := hot.Swap(nil); old != nil {
+			closeStmts(*old)
+		}
 	}
 	if !s.ownsDB {
 		return nil
+	}
+	if s.read != nil {
+		return errors.Join(s.read.Close(), s.db.Close())
 	}
 	return s.db.Close()
 }
@@ -197,19 +232,37 @@ func (s *Store) Close() error {
 // deadlock is rolled back and run again, up to Options.MaxAttempts times
 // with jittered exponential backoff; then it fails with ErrBusy.
 func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context, tx storage.Tx) error) error {
-	return s.inTx(ctx, func(ctx context.Context, conn *sql.Conn, tx *sql.Tx) error {
-		t := s.attach(tx)
+	return s.inTx(ctx, false, func(ctx context.Context, conn *sql.Conn, tx *sql.Tx) error {
+		t := s.attach(tx, &s.hot)
 		t.conn = conn
 		defer t.done.Store(true)
 		return fn(ctx, t)
 	})
 }
 
+// View runs fn in a read-only transaction (storage.Store), retried like
+// WithTx. On a Store of OpenSQLite it runs on a pool of read-only
+// connections of its own (GOMAXPROCS of them, at least 2), beside the
+// single writer, on the WAL snapshot of its first read; on PostgreSQL it
+// is a READ ONLY, REPEATABLE READ transaction. A SQLite Store made by New
+// runs it on the host's pool with query_only set for the transaction.
+func (s *Store) View(ctx context.Context, fn func(ctx context.Context, tx storage.Tx) error) error {
+	hot := &s.hot
+	if s.read != nil {
+		hot = &s.readHot
+	}
+	return s.inTx(ctx, true, func(ctx context.Context, _ *sql.Conn, tx *sql.Tx) error {
+		t := s.attach(tx, hot)
+		defer t.done.Store(true)
+		return fn(ctx, t)
+	})
+}
+
 // inTx is WithTx on a raw *sql.Tx.
-func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, conn *sql.Conn, tx *sql.Tx) error) error {
+func (s *Store) inTx(ctx context.Context, readOnly bool, fn func(ctx context.Context, conn *sql.Conn, tx *sql.Tx) error) error {
 	backoff := time.Millisecond
 	for attempt := 1; ; attempt++ {
-		err := s.runTx(ctx, fn)
+		err := s.runTx(ctx, readOnly, fn)
 		if err == nil || !retryable(err) {
 			return err
 		}
@@ -229,18 +282,33 @@ func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, conn *sql
 	}
 }
 
-func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, conn *sql.Conn, tx *sql.Tx) error) (err error) {
+func (s *Store) runTx(ctx context.Context, readOnly bool, fn func(ctx context.Context, conn *sql.Conn, tx *sql.Tx) error) (err error) {
 	if cerr := ctx.Err(); cerr != nil {
 		return fmt.Errorf("leadprivacy: sqlstore: transaction: %w", cerr)
 	}
+	db, opts := s.db, (*sql.TxOptions)(nil)
+	if readOnly {
+		switch {
+		case s.read != nil:
+			db = s.read
+		case s.dialect == Postgres:
+			opts = &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}
+		}
+	}
 	// The transaction runs on a connection of its own, so that PostgreSQL
-	// bulk inserts can reach the driver's COPY (txn.raw).
-	conn, err := s.db.Conn(ctx)
+	// bulk inserts can reach the driver's COPY (txn.conn).
+	conn, err := db.Conn(ctx)
 	if err != nil {
 		return translate(ctx, "begin", err)
 	}
 	defer conn.Close()
-	sqlTx, err := conn.BeginTx(ctx, nil)
+	if readOnly && s.dialect == SQLite && s.read == nil {
+		if err := queryOnly(ctx, conn, true); err != nil {
+			return err
+		}
+		defer queryOnly(context.WithoutCancel(ctx), conn, false)
+	}
+	sqlTx, err := conn.BeginTx(ctx, opts)
 	if err != nil {
 		return translate(ctx, "begin", err)
 	}
@@ -282,12 +350,23 @@ func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, conn *sq
 // does not reuse the statements the Store prepared.
 func (s *Store) Attach(tx *sql.Tx) storage.Tx { return &txn{q: tx, d: s.dialect} }
 
-// attach returns the txn of a transaction begun on s.db, which reuses the
-// prepared statements.
-func (s *Store) attach(tx *sql.Tx) *txn {
+// attach returns the txn of a transaction begun on the pool whose
+// prepared statements hot holds, which it reuses.
+func (s *Store) attach(tx *sql.Tx, hot *atomic.Pointer[map[string]*sql.Stmt]) *txn {
 	t := &txn{q: tx, d: s.dialect}
-	if hot := s.hot.Load(); hot != nil {
-		t.hot = *hot
+	if m := hot.Load(); m != nil {
+		t.hot = *m
 	}
 	return t
+}
+
+// queryOnly sets SQLite's query_only on conn, a connection of a host's
+// pool that View borrows. A connection that cannot be set back to
+// writable is discarded rather than returned to the host's pool.
+func queryOnly(ctx context.Context, conn *sql.Conn, on bool) error {
+	_, err := conn.ExecContext(ctx, "PRAGMA query_only = "+strconv.FormatBool(on))
+	if err != nil && !on {
+		conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	return translate(ctx, "view", err)
 }

@@ -57,6 +57,20 @@ func (mr *MockStoreMockRecorder) Close() *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Close", reflect.TypeOf((*MockStore)(nil).Close))
 }
 
+// View mocks base method.
+func (m *MockStore) View(ctx context.Context, fn func(context.Context, storage.Tx) error) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "View", ctx, fn)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// View indicates an expected call of View.
+func (mr *MockStoreMockRecorder) View(ctx, fn any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "View", reflect.TypeOf((*MockStore)(nil).View), ctx, fn)
+}
+
 // WithTx mocks base method.
 func (m *MockStore) WithTx(ctx context.Context, fn func(context.Context, storage.Tx) error) error {
 	m.ctrl.T.Helper()

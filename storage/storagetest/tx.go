@@ -3,6 +3,7 @@ package storagetest
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 
 	"github.com/google/uuid"
@@ -22,6 +23,8 @@ var txCases = []testCase{
 	{"CancelledMethods", testCancelledMethods},
 	{"UseAfterDone", testUseAfterDone},
 	{"ConcurrentAppend", testConcurrentAppend},
+	{"ViewReadsCommitted", testViewReadsCommitted},
+	{"ViewRejectsWrites", testViewRejectsWrites},
 }
 
 var errBoom = errors.New("storagetest: boom")
@@ -246,6 +249,51 @@ func testUseAfterDone(h *harness) {
 		require.ErrorIs(h.t, err, finish)
 		for _, c := range h.calls(w) {
 			require.ErrorIs(h.t, c.fn(h.ctx, kept), storage.ErrTxDone, c.name)
+		}
+	}
+	require.Equal(h.t, before, h.snapshot(w))
+}
+
+// testViewReadsCommitted reads in View what WithTx committed, and checks
+// that View returns fn's error.
+func testViewReadsCommitted(h *harness) {
+	w := h.world("A")
+	var got lp.Organisation
+	require.NoError(h.t, h.s.View(h.ctx, func(ctx context.Context, tx storage.Tx) error {
+		var err error
+		got, err = tx.Organisations().Get(ctx, w.Org.ID)
+		return err
+	}))
+	require.Equal(h.t, w.Org, got)
+	err := h.s.View(h.ctx, func(ctx context.Context, tx storage.Tx) error { return errBoom })
+	require.ErrorIs(h.t, err, errBoom, "View must return fn's error")
+	var kept storage.Tx
+	require.NoError(h.t, h.s.View(h.ctx, func(ctx context.Context, tx storage.Tx) error { kept = tx; return nil }))
+	_, err = kept.Organisations().Get(h.ctx, w.Org.ID)
+	require.ErrorIs(h.t, err, storage.ErrTxDone, "a View tx used after View returned")
+}
+
+// writeMethods are the methods of the contract that write.
+var writeMethods = map[string]bool{"Create": true, "CreateMany": true, "Update": true, "Delete": true,
+	"DeleteMany": true, "Add": true, "EraseByLead": true, "Remove": true, "AddMember": true,
+	"RemoveMember": true, "Append": true, "WriteHashes": true}
+
+// testViewRejectsWrites calls every method in View: the writes must fail
+// with ErrReadOnly, the reads succeed, and nothing may change.
+func testViewRejectsWrites(h *harness) {
+	w := h.world("A")
+	before := h.snapshot(w)
+	for _, c := range h.calls(w) {
+		_, method, _ := strings.Cut(c.name, ".")
+		var got error
+		_ = h.s.View(h.ctx, func(ctx context.Context, tx storage.Tx) error {
+			got = c.fn(ctx, tx)
+			return got
+		})
+		if writeMethods[method] {
+			require.ErrorIs(h.t, got, storage.ErrReadOnly, c.name)
+		} else {
+			require.NoError(h.t, got, c.name)
 		}
 	}
 	require.Equal(h.t, before, h.snapshot(w))
