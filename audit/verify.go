@@ -203,36 +203,51 @@ type verifyPage struct {
 	err      error
 }
 
-// readVerifyPages reads the first size events page by page in a goroutine
-// of its own, one page ahead of the caller, who hashes meanwhile. The
-// iteration stops at the first error (yielded as the last page) or when the
-// caller stops; the goroutine has ended by the time it returns.
+// verifyReaders is the number of goroutines reading pages for Verify,
+// each in read-only transactions of its own: on SQLite reading an event
+// and its hashes costs about twice as much as hashing it, so two readers
+// keep the hashing caller busy.
+var verifyReaders = 2
+
+// readVerifyPages reads the first size events page by page, ahead of the
+// caller, who hashes meanwhile: verifyReaders goroutines read alternate
+// pages, which are yielded in order. The iteration stops at the first
+// error (yielded as the last page) or when the caller stops; the readers
+// have ended by the time it returns.
 func readVerifyPages(ctx context.Context, store storage.Store, org uuid.UUID, size int64) iter.Seq[verifyPage] {
 	return func(yield func(verifyPage) bool) {
 		ctx, cancel := context.WithCancel(ctx)
-		pages := make(chan verifyPage, 1)
-		go func() {
-			defer close(pages)
-			for from := int64(0); from < size; from += verifyPageSize {
-				p := verifyPage{from: from, to: min(from+verifyPageSize, size)}
-				p.evs, p.stored, p.missing, p.err = readVerifyPage(ctx, store, org, p.from, p.to)
-				select {
-				case pages <- p:
-				case <-ctx.Done():
-					return
+		pages := make([]chan verifyPage, verifyReaders)
+		for k := range pages {
+			pages[k] = make(chan verifyPage, 1)
+			go func() {
+				defer close(pages[k])
+				for from := int64(k) * verifyPageSize; from < size; from += int64(verifyReaders) * verifyPageSize {
+					p := verifyPage{from: from, to: min(from+verifyPageSize, size)}
+					p.evs, p.stored, p.missing, p.err = readVerifyPage(ctx, store, org, p.from, p.to)
+					select {
+					case pages[k] <- p:
+					case <-ctx.Done():
+						return
+					}
+					if p.err != nil {
+						return
+					}
 				}
-				if p.err != nil {
-					return
-				}
-			}
-		}()
+			}()
+		}
 		defer func() {
 			cancel()
-			for range pages { // wait for the reader to end
+			for _, ch := range pages { // wait for the readers to end
+				for range ch {
+				}
 			}
 		}()
-		for p := range pages {
-			if !yield(p) {
+		// Page i comes from reader i mod verifyReaders; the first reader
+		// found closed has no page i: the log (or an error) ended before.
+		for i := 0; ; i++ {
+			p, ok := <-pages[i%verifyReaders]
+			if !ok || !yield(p) {
 				return
 			}
 		}
