@@ -107,7 +107,7 @@ func (n Number) CountryCode() int {
 // split returns the calling code and the national significant number.
 func (n Number) split() (cc int, nsn string) {
 	s := string(n)
-	if len(s) < 2 || s[0] != '+' {
+	if len(s) < 2 || s[0] != '+' || s[1] == '0' { // calling codes never start with 0
 		return 0, ""
 	}
 	for i := 2; i <= 4 && i <= len(s); i++ {

@@ -180,9 +180,17 @@ func TestMask(t *testing.T) {
 		"":               "",
 		"12345678":       "••••••78",
 		"+999 123456789": "••••••••••6789",
+		// Not made by Parse: "01" is no calling code 1, so the number is
+		// masked as raw input, not as "+01••34".
+		"+01234": "••••34",
 	} {
 		if got := Mask(n); got != want {
 			t.Errorf("Mask(%q) = %q, want %q", n, got, want)
+		}
+	}
+	for n, want := range map[Number]int{"+4512345678": 45, "+12015550123": 1, "+01234": 0, "+0045123": 0, "4512345678": 0} {
+		if got := n.CountryCode(); got != want {
+			t.Errorf("%q.CountryCode() = %d, want %d", n, got, want)
 		}
 	}
 }
