@@ -46,7 +46,7 @@ func (v blocks) Create(ctx context.Context, b lp.BlockEntry) error {
 	if err := b.Validate(); err != nil {
 		return err
 	}
-	d := v.tx.org(b.OrgID)
+	d := v.tx.writeOrg(b.OrgID)
 	if err := d.checkBlockProject(b); err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (v blocks) CreateMany(ctx context.Context, org uuid.UUID, entries []lp.Bloc
 			return 0, wrongOrg("BlockEntry.OrgID")
 		}
 	}
-	d := v.tx.org(org)
+	d := v.tx.writeOrg(org)
 	scopes := make(map[blockScope]bool)
 	ids := make(map[uuid.UUID]bool)
 	insert := make([]lp.BlockEntry, 0, len(entries))
@@ -113,7 +113,7 @@ func (v blocks) Update(ctx context.Context, b lp.BlockEntry) error {
 	if err := b.Validate(); err != nil {
 		return err
 	}
-	d := v.tx.org(b.OrgID)
+	d := v.tx.writeOrg(b.OrgID)
 	old, ok := d.blocks.get(b.ID)
 	if !ok {
 		return notFound("block entry", b.ID)
@@ -129,7 +129,7 @@ func (v blocks) Delete(ctx context.Context, org, id uuid.UUID) error {
 	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
-	d := v.tx.org(org)
+	d := v.tx.writeOrg(org)
 	b, ok := d.blocks.get(id)
 	if !ok {
 		return notFound("block entry", id)
@@ -174,7 +174,7 @@ func (v suppressions) Add(ctx context.Context, s lp.Suppression) error {
 	if err := s.Validate(); err != nil {
 		return err
 	}
-	d := v.tx.org(s.OrgID)
+	d := v.tx.writeOrg(s.OrgID)
 	if _, ok := d.suppressions[s.Fingerprint]; !ok {
 		s.CreatedAt = utc(s.CreatedAt)
 		set(&v.tx.undo, d.suppressions, s.Fingerprint, s)
@@ -202,7 +202,7 @@ func (v suppressions) Remove(ctx context.Context, org uuid.UUID, fp phone.Finger
 	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
-	d := v.tx.org(org)
+	d := v.tx.writeOrg(org)
 	if _, ok := d.suppressions[fp]; !ok {
 		return fmt.Errorf("%w: suppression", lp.ErrNotFound)
 	}
@@ -226,7 +226,7 @@ func (v retentionRules) Create(ctx context.Context, r lp.RetentionRule) error {
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	d := v.tx.org(r.OrgID)
+	d := v.tx.writeOrg(r.OrgID)
 	if _, ok := d.projects.get(r.ProjectID); !ok {
 		return notFound("project", r.ProjectID)
 	}
@@ -259,7 +259,7 @@ func (v retentionRules) Update(ctx context.Context, r lp.RetentionRule) error {
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	d := v.tx.org(r.OrgID)
+	d := v.tx.writeOrg(r.OrgID)
 	old, ok := d.rules[r.ID]
 	if !ok {
 		return notFound("retention rule", r.ID)
@@ -280,7 +280,7 @@ func (v retentionRules) Delete(ctx context.Context, org, id uuid.UUID) error {
 	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
-	d := v.tx.org(org)
+	d := v.tx.writeOrg(org)
 	r, ok := d.rules[id]
 	if !ok {
 		return notFound("retention rule", id)

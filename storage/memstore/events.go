@@ -20,7 +20,7 @@ func (v events) Append(ctx context.Context, e lp.Event) (int64, error) {
 	if err := e.Validate(); err != nil {
 		return 0, err
 	}
-	d := v.tx.org(e.OrgID)
+	d := v.tx.writeOrg(e.OrgID)
 	e = copyEvent(e)
 	e.Seq = int64(len(d.events))
 	d.events = append(d.events, e)
@@ -95,7 +95,7 @@ func (v events) WriteHashes(ctx context.Context, org uuid.UUID, indexes []int64,
 	if len(indexes) != len(hashes) {
 		return &lp.FieldError{Field: "hashes", Reason: "must have one hash per index"}
 	}
-	d := v.tx.org(org)
+	d := v.tx.writeOrg(org)
 	batch := make(map[int64][32]byte, len(indexes))
 	for i, x := range indexes {
 		if x < 0 {

@@ -64,7 +64,7 @@ func (v leads) Create(ctx context.Context, l lp.Lead) error {
 	if err := l.Validate(); err != nil {
 		return err
 	}
-	d := v.tx.org(l.OrgID)
+	d := v.tx.writeOrg(l.OrgID)
 	if _, ok := d.leads.get(l.ID); ok {
 		return conflict("lead id exists")
 	}
@@ -87,7 +87,7 @@ func (v leads) CreateMany(ctx context.Context, org uuid.UUID, ls []lp.Lead) erro
 			return wrongOrg("Lead.OrgID")
 		}
 	}
-	d := v.tx.org(org)
+	d := v.tx.writeOrg(org)
 	seen := make(map[uuid.UUID]bool, len(ls))
 	for _, l := range ls {
 		if _, ok := d.leads.get(l.ID); ok || seen[l.ID] {
@@ -122,7 +122,7 @@ func (v leads) Update(ctx context.Context, l lp.Lead) error {
 	if err := l.Validate(); err != nil {
 		return err
 	}
-	d := v.tx.org(l.OrgID)
+	d := v.tx.writeOrg(l.OrgID)
 	if _, ok := d.leads.get(l.ID); !ok {
 		return notFound("lead", l.ID)
 	}
@@ -137,7 +137,7 @@ func (v leads) Delete(ctx context.Context, org, id uuid.UUID) error {
 	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
-	if !v.tx.deleteLead(v.tx.org(org), id) {
+	if !v.tx.deleteLead(v.tx.writeOrg(org), id) {
 		return notFound("lead", id)
 	}
 	return nil
@@ -147,7 +147,7 @@ func (v leads) DeleteMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID) (
 	if err := v.tx.beginWrite(ctx); err != nil {
 		return 0, err
 	}
-	d := v.tx.org(org)
+	d := v.tx.writeOrg(org)
 	n := 0
 	for _, id := range ids {
 		if v.tx.deleteLead(d, id) {
@@ -225,7 +225,7 @@ func (v contacts) Add(ctx context.Context, c lp.ContactAttempt) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	d := v.tx.org(c.OrgID)
+	d := v.tx.writeOrg(c.OrgID)
 	if _, ok := d.contacts[c.ID]; ok {
 		return conflict("contact attempt id exists")
 	}
@@ -259,7 +259,7 @@ func (v contacts) EraseByLead(ctx context.Context, org, lead uuid.UUID) (int, er
 	if err := v.tx.beginWrite(ctx); err != nil {
 		return 0, err
 	}
-	d := v.tx.org(org)
+	d := v.tx.writeOrg(org)
 	n := 0
 	for _, id := range sortedIDs(d.contactsOf[lead]) {
 		c := d.contacts[id]

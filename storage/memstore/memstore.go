@@ -182,9 +182,19 @@ func (tx *txn) begin(ctx context.Context) error {
 	return nil
 }
 
-// org returns the organisation's data, creating it on first use. An empty
-// orgData is invisible, so creating it needs no undo.
+// org returns the organisation's data for reading. An organisation
+// without data gets an empty orgData that is not kept, so reads naming
+// unknown organisations cost no memory.
 func (tx *txn) org(id uuid.UUID) *orgData {
+	if d := tx.s.data[id]; d != nil {
+		return d
+	}
+	return newOrgData()
+}
+
+// writeOrg returns the organisation's data for a change, creating it on
+// first use. An empty orgData is invisible, so creating it needs no undo.
+func (tx *txn) writeOrg(id uuid.UUID) *orgData {
 	d := tx.s.data[id]
 	if d == nil {
 		d = newOrgData()

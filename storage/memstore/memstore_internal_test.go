@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
 
@@ -114,5 +115,29 @@ func TestWaitForLockHonoursContext(t *testing.T) {
 	close(release)
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestReadsOfUnknownOrgsKeepNothing reads every kind of object of
+// organisations that have no data: the store must not grow an entry for
+// each (memory per made-up org id).
+func TestReadsOfUnknownOrgsKeepNothing(t *testing.T) {
+	s := New()
+	ctx := context.Background()
+	for range 100 {
+		org := uuid.New()
+		err := s.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+			_, err := tx.Leads().List(ctx, org, storage.LeadFilter{}, storage.Page{})
+			_, err2 := tx.Blocks().FindByNumbers(ctx, org, []phone.Number{"+4520123456"})
+			_, err3 := tx.Events().Count(ctx, org)
+			_, err4 := tx.Projects().List(ctx, org, storage.Page{})
+			return errors.Join(err, err2, err3, err4)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(s.data) != 0 {
+		t.Errorf("reads of 100 unknown organisations left %d entries", len(s.data))
 	}
 }

@@ -61,7 +61,7 @@ func (v projects) Create(ctx context.Context, p lp.Project) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	d := v.tx.org(p.OrgID)
+	d := v.tx.writeOrg(p.OrgID)
 	if _, ok := d.projects.get(p.ID); ok {
 		return conflict("project id exists")
 	}
@@ -97,7 +97,7 @@ func (v templates) Create(ctx context.Context, t lp.CampaignTemplate) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	d := v.tx.org(t.OrgID)
+	d := v.tx.writeOrg(t.OrgID)
 	if _, ok := d.templates.get(t.ID); ok {
 		return conflict("template id exists")
 	}
@@ -123,7 +123,7 @@ func (v templates) Update(ctx context.Context, t lp.CampaignTemplate) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	d := v.tx.org(t.OrgID)
+	d := v.tx.writeOrg(t.OrgID)
 	if _, ok := d.templates.get(t.ID); !ok {
 		return notFound("template", t.ID)
 	}
@@ -147,7 +147,7 @@ func (v users) Create(ctx context.Context, u lp.User) error {
 	if err := u.Validate(); err != nil {
 		return err
 	}
-	d := v.tx.org(u.OrgID)
+	d := v.tx.writeOrg(u.OrgID)
 	if _, ok := d.users.get(u.ID); ok {
 		return conflict("user id exists")
 	}
@@ -177,7 +177,7 @@ func (v users) AddMember(ctx context.Context, m lp.ProjectMember) error {
 	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
-	d := v.tx.org(m.OrgID)
+	d := v.tx.writeOrg(m.OrgID)
 	if _, ok := d.users.get(m.UserID); !ok {
 		return notFound("user", m.UserID)
 	}
@@ -194,7 +194,7 @@ func (v users) RemoveMember(ctx context.Context, m lp.ProjectMember) error {
 	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
-	d := v.tx.org(m.OrgID)
+	d := v.tx.writeOrg(m.OrgID)
 	if _, ok := d.members[m]; !ok {
 		return notFound("project membership of user", m.UserID)
 	}
