@@ -110,52 +110,65 @@ func analyze(b testing.TB, s *sqlstore.Store) {
 	}
 }
 
-// BenchmarkBlocksCreateMany inserts n block entries, benchChunk per
-// transaction, or LEADPRIVACY_BENCH_TX_ROWS per transaction (such as n: an
-// upload committed whole).
+// BenchmarkBlocksCreateMany inserts n block entries into an empty store,
+// benchChunk per CreateMany call, either in a transaction per call
+// ("tx=10k") or all in one transaction ("tx=upload"), as a service that
+// commits an upload whole runs it.
 func BenchmarkBlocksCreateMany(b *testing.B) {
 	n := benchRows(b)
-	perTx := benchChunk
-	if v := os.Getenv("LEADPRIVACY_BENCH_TX_ROWS"); v != "" {
-		var err error
-		if perTx, err = strconv.Atoi(v); err != nil || perTx < 1 {
-			b.Fatalf("LEADPRIVACY_BENCH_TX_ROWS=%q: want a positive integer", v)
-		}
-	}
 	dialects(b, func(b *testing.B, open func() *sqlstore.Store) {
-		ctx := context.Background()
-		var total int
-		var elapsed time.Duration
-		for b.Loop() {
-			b.StopTimer()
-			s := open()
-			w := newWorld(b, s)
-			entries := make([]lp.BlockEntry, n)
-			for i := range entries {
-				entries[i] = w.block(number(i))
-			}
-			b.StartTimer()
-			start := time.Now()
-			for i := 0; i < n; i += perTx {
-				chunk := entries[i:min(i+perTx, n)]
-				if err := s.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
-					got, err := tx.Blocks().CreateMany(ctx, w.org, chunk)
-					if err == nil && got != len(chunk) {
-						err = fmt.Errorf("inserted %d of %d", got, len(chunk))
+		for _, mode := range []struct {
+			name  string
+			perTx int
+		}{{"tx=10k", benchChunk}, {"tx=upload", n}} {
+			b.Run(mode.name, func(b *testing.B) {
+				var total int
+				var elapsed time.Duration
+				for b.Loop() {
+					b.StopTimer()
+					s := open()
+					w := newWorld(b, s)
+					entries := make([]lp.BlockEntry, n)
+					for i := range entries {
+						entries[i] = w.block(number(i))
 					}
+					b.StartTimer()
+					start := time.Now()
+					insertBlocks(b, s, w, entries, mode.perTx)
+					elapsed += time.Since(start)
+					total += n
+					b.StopTimer()
+					s.Close()
+					b.StartTimer()
+				}
+				b.ReportMetric(float64(total)/elapsed.Seconds(), "rows/s")
+			})
+		}
+	})
+}
+
+// insertBlocks stores entries with CreateMany calls of benchChunk, perTx
+// entries per transaction.
+func insertBlocks(b *testing.B, s *sqlstore.Store, w world, entries []lp.BlockEntry, perTx int) {
+	ctx := context.Background()
+	for i := 0; i < len(entries); i += perTx {
+		txEntries := entries[i:min(i+perTx, len(entries))]
+		if err := s.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+			for j := 0; j < len(txEntries); j += benchChunk {
+				chunk := txEntries[j:min(j+benchChunk, len(txEntries))]
+				got, err := tx.Blocks().CreateMany(ctx, w.org, chunk)
+				if err == nil && got != len(chunk) {
+					err = fmt.Errorf("inserted %d of %d", got, len(chunk))
+				}
+				if err != nil {
 					return err
-				}); err != nil {
-					b.Fatal(err)
 				}
 			}
-			elapsed += time.Since(start)
-			total += n
-			b.StopTimer()
-			s.Close()
-			b.StartTimer()
+			return nil
+		}); err != nil {
+			b.Fatal(err)
 		}
-		b.ReportMetric(float64(total)/elapsed.Seconds(), "rows/s")
-	})
+	}
 }
 
 func BenchmarkLeadsFindByNumber(b *testing.B) {

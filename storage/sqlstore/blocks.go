@@ -147,39 +147,53 @@ func (v blocks) CreateMany(ctx context.Context, org uuid.UUID, entries []lp.Bloc
 	return int(n), nil
 }
 
-// copyPostgres is CreateMany's fast path on PostgreSQL: it drops the
-// entries whose scope is taken and COPYs the rest into blocks, several
-// times faster than INSERT ... ON CONFLICT (binary rows, no speculative
-// insertion). It reports copied false, with nothing changed, when COPY is
-// out of reach (a host transaction, another driver) or when a row
-// conflicts after all (an id collision, or a scope another transaction
-// took meanwhile): the INSERT path then sorts out which case it is.
+// copyPostgres is CreateMany's fast path on PostgreSQL: COPY into blocks,
+// binary and without INSERT ... ON CONFLICT's speculative insertion. It
+// first COPYs the whole batch, as a fresh upload needs; if a row's scope
+// is taken, the savepoint undoes that, and the entries whose scope is free
+// are looked up (one index-only query) and COPYed. It reports copied
+// false, with nothing changed, when COPY is out of reach (a host
+// transaction, another driver) or a row still conflicts (an id collision,
+// or a scope another transaction took meanwhile): the INSERT path then
+// sorts out which case it is.
 func (v blocks) copyPostgres(ctx context.Context, op string, org uuid.UUID, kept []lp.BlockEntry) (n int, copied bool, err error) {
 	if v.t.conn == nil {
 		return 0, false, nil
 	}
-	fresh, err := v.withoutTakenScopes(ctx, org, slices.Clone(kept))
-	if err != nil || len(fresh) == 0 {
-		return 0, err == nil, err
+	err = v.copyBlocks(ctx, op, kept)
+	if isUniqueViolation(err) {
+		if kept, err = v.withoutTakenScopes(ctx, org, slices.Clone(kept)); err != nil || len(kept) == 0 {
+			return 0, err == nil, err
+		}
+		err = v.copyBlocks(ctx, op, kept)
 	}
-	err = v.t.savepoint(ctx, op, func() error {
+	switch {
+	case errors.Is(err, errNoCopy), isUniqueViolation(err):
+		return 0, false, nil
+	case err != nil:
+		return 0, true, translate(ctx, op, err)
+	}
+	return len(kept), true, nil
+}
+
+// copyBlocks COPYs bs into blocks inside a savepoint, so a failure
+// changes nothing.
+func (v blocks) copyBlocks(ctx context.Context, op string, bs []lp.BlockEntry) error {
+	return v.t.savepoint(ctx, op, func() error {
 		return v.t.conn.Raw(func(dc any) error {
 			c, ok := dc.(*stdlib.Conn)
 			if !ok {
 				return errNoCopy
 			}
-			_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{"blocks"}, blockColumns, &blockSource{bs: fresh, i: -1})
+			_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{"blocks"}, blockColumns, &blockSource{bs: bs, i: -1})
 			return err
 		})
 	})
+}
+
+func isUniqueViolation(err error) bool {
 	var pe *pgconn.PgError
-	switch {
-	case errors.Is(err, errNoCopy), errors.As(err, &pe) && pe.Code == "23505":
-		return 0, false, nil
-	case err != nil:
-		return 0, true, translate(ctx, op, err)
-	}
-	return len(fresh), true, nil
+	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
 // errNoCopy reports that the transaction's driver connection is not pgx's.

@@ -50,7 +50,17 @@
 // follow uuid order; times are INTEGER unix microseconds on SQLite and
 // timestamptz on PostgreSQL; fingerprints and tree hashes are bytes. Lead
 // phone numbers are indexed in lead_phones (org_id, number, lead_id);
-// retention scans use (org_id, project_id, outcome, basis time); blocks are
+// retention scans page a project's leads in id order on (org_id,
+// project_id, id) (migration 3; the three (project, outcome, basis time)
+// indexes before it were never chosen for keyset pages and cost three
+// B-tree changes per lead written or deleted); lead_phones and contacts
+// have no foreign keys to leads since migration 3: Leads.Delete and
+// DeleteMany remove them explicitly after the lead, one set-based
+// statement per table, where ON DELETE CASCADE ran per deleted lead (on
+// PostgreSQL as a trigger query per row and table), and Contacts.Add
+// inserts only for an existing lead, which it locks (FOR KEY SHARE) on
+// PostgreSQL so a concurrent delete waits and then removes the new
+// attempt too (a race test checks no attempt outlives its lead); blocks are
 // unique per (org_id, number, project_id), and only blocks that can expire
 // are in the expiry index (migration 2); the ChangeLog is keyed by
 // (org_id, seq) with indexes per query column. Events.Append takes the
@@ -58,11 +68,21 @@
 // transaction), which gives gapless sequence numbers and serialises the
 // appends of one organisation.
 //
-// Bulk methods are set-based. CreateMany sends, on PostgreSQL, one
+// Bulk methods are set-based. Leads.CreateMany sends, on PostgreSQL, one
 // INSERT ... SELECT FROM unnest(...) per 10,000 rows with each column as
 // one typed array parameter (one round trip and one plan per batch); on
 // SQLite, multi-row INSERTs of 1000 rows, the full-size statement
-// prepared once per call. Number and id look-ups pass the whole batch as
+// prepared once per call. Blocks.CreateMany, the upload path, goes
+// further. On PostgreSQL it looks up which scopes of the batch are taken
+// (one index-only query) and COPYs the others in binary through pgx (the
+// Store's transactions run on a *sql.Conn, whose driver connection COPY
+// needs); should a row still conflict (an id collision, or a scope another
+// transaction took meanwhile) the savepoint undoes the COPY and
+// INSERT ... ON CONFLICT sorts it out. On SQLite it runs without savepoint
+// or statement journal, which copy every page a statement changes before
+// changing it (40% of an upload's time): id conflicts are checked first,
+// INSERT OR IGNORE skips the taken scopes, and rows of a batch that fails
+// halfway for another reason are deleted again. Number and id look-ups pass the whole batch as
 // one parameter (json_each on SQLite, = ANY(array) on PostgreSQL);
 // DeleteMany is one DELETE. On PostgreSQL Leads.Update (with the phone
 // index rows it implies) and Events.Append (counter and event) are one
