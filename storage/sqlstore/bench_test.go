@@ -301,12 +301,12 @@ func purgeBatch(b *testing.B) int {
 
 // BenchmarkPurgeExpired deletes the due half of benchRows leads (created
 // more than a year ago) in batches of purgeBatch(b): keyset paging
-// (Leads.List after the last id, then DeleteMany) beside naive
-// LIMIT/OFFSET paging of the same query.
+// (Leads.List after the last id, then DeleteMany), a transaction per batch
+// or per ten batches, beside naive LIMIT/OFFSET paging of the same query.
 func BenchmarkPurgeExpired(b *testing.B) {
 	n := benchRows(b)
 	batch := purgeBatch(b)
-	for _, mode := range []string{"keyset", "offset"} {
+	for _, mode := range []string{"keyset", "keyset-10-pages-per-tx", "offset"} {
 		b.Run(mode, func(b *testing.B) {
 			dialects(b, func(b *testing.B, open func() *sqlstore.Store) {
 				var deleted int
@@ -320,9 +320,12 @@ func BenchmarkPurgeExpired(b *testing.B) {
 					b.StartTimer()
 					start := time.Now()
 					var got int
-					if mode == "keyset" {
-						got = purgeKeyset(b, s, w, filter, batch)
-					} else {
+					switch mode {
+					case "keyset":
+						got = purgeKeyset(b, s, w, filter, batch, 1)
+					case "keyset-10-pages-per-tx":
+						got = purgeKeyset(b, s, w, filter, batch, 10)
+					default:
 						got = purgeOffset(b, s, w, filter, batch)
 					}
 					elapsed += time.Since(start)
@@ -337,33 +340,38 @@ func BenchmarkPurgeExpired(b *testing.B) {
 	}
 }
 
-func purgeKeyset(b *testing.B, s *sqlstore.Store, w world, f storage.LeadFilter, batch int) int {
+// purgeKeyset deletes the leads f selects, batch at a time (List after
+// the last id, then DeleteMany), pagesPerTx batches per transaction.
+func purgeKeyset(b *testing.B, s *sqlstore.Store, w world, f storage.LeadFilter, batch, pagesPerTx int) int {
 	ctx := context.Background()
 	var after uuid.UUID
 	total := 0
-	for {
-		var n int
+	for done := false; !done; {
 		err := s.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
-			due, err := tx.Leads().List(ctx, w.org, f, storage.Page{After: after, Limit: batch})
-			if err != nil || len(due) == 0 {
-				return err
+			for range pagesPerTx {
+				due, err := tx.Leads().List(ctx, w.org, f, storage.Page{After: after, Limit: batch})
+				if err != nil || len(due) == 0 {
+					done = true
+					return err
+				}
+				ids := make([]uuid.UUID, len(due))
+				for i, l := range due {
+					ids[i] = l.ID
+				}
+				after = ids[len(ids)-1]
+				n, err := tx.Leads().DeleteMany(ctx, w.org, ids)
+				total += n
+				if err != nil {
+					return err
+				}
 			}
-			ids := make([]uuid.UUID, len(due))
-			for i, l := range due {
-				ids[i] = l.ID
-			}
-			after = ids[len(ids)-1]
-			n, err = tx.Leads().DeleteMany(ctx, w.org, ids)
-			return err
+			return nil
 		})
 		if err != nil {
 			b.Fatal(err)
 		}
-		if n == 0 {
-			return total
-		}
-		total += n
 	}
+	return total
 }
 
 // purgeOffset pages the due leads with LIMIT/OFFSET first (deleting while
