@@ -93,3 +93,21 @@ func openPostgres(t testing.TB, opts *sqlstore.Options) *sqlstore.Store {
 	t.Cleanup(func() { s.Close() })
 	return s
 }
+
+// openHostSQLite opens a SQLite database as a host would, a pool of one
+// connection with foreign keys on, and a Store on it made by New (not
+// migrated).
+func openHostSQLite(t testing.TB) (*sql.DB, *sqlstore.Store) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "host.db")+"?_pragma=foreign_keys(ON)&_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	db.SetMaxOpenConns(1)
+	s, err := sqlstore.New(db, sqlstore.SQLite, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, s
+}

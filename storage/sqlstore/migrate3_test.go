@@ -3,7 +3,6 @@ package sqlstore_test
 import (
 	"context"
 	"database/sql"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -57,12 +56,7 @@ func testMigration3(t *testing.T, s *sqlstore.Store) {
 }
 
 func TestMigration3SQLite(t *testing.T) {
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "v2.db")+"?_pragma=foreign_keys(ON)&_txlock=immediate")
-	require.NoError(t, err)
-	defer db.Close()
-	db.SetMaxOpenConns(1)
-	s, err := sqlstore.New(db, sqlstore.SQLite, nil)
-	require.NoError(t, err)
+	_, s := openHostSQLite(t)
 	testMigration3(t, s)
 }
 

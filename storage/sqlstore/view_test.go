@@ -2,9 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -80,15 +78,10 @@ func TestViewBesideWriterPostgres(t *testing.T) {
 // host gets back is writable again.
 func TestViewOnHostSQLite(t *testing.T) {
 	ctx := context.Background()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "host.db")+"?_pragma=foreign_keys(ON)")
-	require.NoError(t, err)
-	defer db.Close()
-	db.SetMaxOpenConns(1)
-	s, err := sqlstore.New(db, sqlstore.SQLite, nil)
-	require.NoError(t, err)
+	db, s := openHostSQLite(t)
 	require.NoError(t, s.Migrate(ctx))
 	w := newWorld(t, s)
-	err = s.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+	err := s.View(ctx, func(ctx context.Context, tx storage.Tx) error {
 		return tx.Blocks().Create(ctx, w.block(number(1)))
 	})
 	require.ErrorIs(t, err, storage.ErrReadOnly)
