@@ -140,10 +140,11 @@
 //
 // # Benchmarks
 //
-// Measured on a 2-core AMD EPYC VM (load average 0.5 before the run, about
-// 1.2 during it: nothing else running), Go 1.26, modernc.org/sqlite
-// v1.62, PostgreSQL 15 on a unix socket with fsync, synchronous_commit and
-// full_page_writes on (LP_PG_FSYNC=on .ci/postgres.sh), one run:
+// Measured on a 2-core Intel Xeon VM (Firecracker; a unix-socket round
+// trip to PostgreSQL costs about 0.1 ms here, fsync latency varies by 2x
+// between runs), Go 1.26, modernc.org/sqlite v1.62, PostgreSQL 15 on a
+// unix socket with fsync, synchronous_commit and full_page_writes on
+// (LP_PG_FSYNC=on .ci/postgres.sh), one run, nothing else running:
 //
 //	LEADPRIVACY_BENCH_ROWS=1000000 go test -run '^$' -bench . -benchtime 1x ./storage/sqlstore
 //
@@ -151,83 +152,75 @@
 // (two numbers and seven fields each, created over two years, uuid v7 ids
 // stamped with the creation time, as the SDK assigns them); numbers are
 // scattered over +45 2xxxxxxx as in a real upload, so number-index
-// inserts land on random pages; 10,000 rows per CreateMany transaction.
-// The purge deletes the due half, 500,000 leads with their 1,000,000
-// numbers, 10,000 per transaction (List's widest page); the naive
-// baseline pages the same rows and columns with LIMIT/OFFSET.
+// inserts land on random pages. Blocks go in 10,000 per CreateMany call,
+// in a transaction per call (tx=10k) or all in one (tx=upload, as an
+// upload committed whole). The purge deletes the due half, 500,000 leads
+// with their 1,000,000 numbers, 10,000 per DeleteMany (List's widest
+// page), a transaction per page or per ten; the naive baseline pages the
+// same rows and columns with LIMIT/OFFSET. Statistics are gathered after
+// filling (ANALYZE on PostgreSQL, as autovacuum would).
 //
-//	BenchmarkBlocksCreateMany/sqlite          36,528 rows/s
-//	BenchmarkBlocksCreateMany/postgres        74,674 rows/s
-//	BenchmarkLeadsFindByNumber/sqlite          0.075 ms/lookup
-//	BenchmarkLeadsFindByNumber/postgres        0.411 ms/lookup
-//	BenchmarkEraseLeadWithEvent/sqlite         0.537 ms/erase, 1,861 erases/s, 4 at once 1,982/s
-//	BenchmarkEraseLeadWithEvent/postgres       0.705 ms/erase, 1,418 erases/s, 4 at once 2,408/s
-//	BenchmarkDurableCommit/sqlite              0.197 ms/commit (the floor: one WAL fsync)
-//	BenchmarkDurableCommit/postgres            0.191 ms/commit
-//	BenchmarkPurgeExpired/keyset/sqlite       11,880 rows/s
-//	BenchmarkPurgeExpired/offset/sqlite       11,456 rows/s
-//	BenchmarkPurgeExpired/keyset/postgres     61,133 rows/s
-//	BenchmarkPurgeExpired/offset/postgres     37,413 rows/s
+//	BenchmarkBlocksCreateMany/sqlite/tx=10k              35,961 rows/s
+//	BenchmarkBlocksCreateMany/sqlite/tx=upload           77,886 rows/s  (87,519 in another run)
+//	BenchmarkBlocksCreateMany/postgres/tx=10k            90,880 rows/s  (121,902 in another run)
+//	BenchmarkBlocksCreateMany/postgres/tx=upload         97,589 rows/s  (125,854 in another run)
+//	BenchmarkLeadsFindByNumber/sqlite                     0.137 ms/lookup
+//	BenchmarkLeadsFindByNumber/postgres                   0.757 ms/lookup
+//	BenchmarkEraseLeadWithEvent/sqlite                    0.715 ms/erase, 1,399/s, 4 at once 1,281/s
+//	BenchmarkEraseLeadWithEvent/postgres                  2.206 ms/erase, 453/s, 4 at once 833/s
+//	                                                      (1.280 ms, 781/s, 4 at once 1,406/s in another run)
+//	BenchmarkDurableCommit/sqlite                         0.402 ms/commit (the floor: one WAL fsync)
+//	BenchmarkDurableCommit/postgres                       0.240 ms/commit
+//	BenchmarkPurgeExpired/keyset/sqlite                  11,775 rows/s
+//	BenchmarkPurgeExpired/keyset-10-pages-per-tx/sqlite  13,083 rows/s
+//	BenchmarkPurgeExpired/offset/sqlite                  10,660 rows/s
+//	BenchmarkPurgeExpired/keyset/postgres                45,639 rows/s
+//	BenchmarkPurgeExpired/keyset-10-pages-per-tx/postgres 46,761 rows/s
+//	BenchmarkPurgeExpired/offset/postgres                34,142 rows/s
 //
-// The ChangeLog's benchmarks (package audit) on this adapter, same
-// machine (load average 1.2 before and 1.3 after the SQLite run, nothing
-// else running), the figure before this adapter's ChangeLog work in
-// brackets:
+// What changed the figures (same machine, side by side with the code before):
 //
-//	LEADPRIVACY_BENCH_EVENTS=1000000 go test ./audit -run XXX -bench 'Verify/sqlite|QueryByNumber/sqlite' -benchtime 3x
-//	go test ./audit -run XXX -bench RecordOverhead -benchtime 1000x -count 2
-//
-//	BenchmarkVerify/sqlite            3.16 s per 1M events      (9.8 s)
-//	BenchmarkQueryByNumber/sqlite     0.31 ms/query, 1M events  (373 ms)
-//	BenchmarkVerify/postgres          2.9 s per 1M events       (about 13 s), measured at 100k events
-//	BenchmarkQueryByNumber/postgres   0.54 ms/query, 100k events
-//	BenchmarkRecordOverhead           +35% and +37%             (+52% and +54%, old code in the same run)
-//
-// PostgreSQL here is the test server of .ci/postgres.sh (fsync off). Query
-// by number (≤ 5 ms) is met. Verify (≤ 2 s per 1M) is not: reading is now
-// about 2 µs an event in modernc.org/sqlite's row stepping and column
-// copies (ten columns, four of them blobs), and audit.Verify's hashing
-// overlaps it only partly on two cores. The Record overhead (≤ 20%) is not
-// met: the statements Record adds take about 75 µs of CPU, the rest is the
-// larger commit, since an event writes a page in each of the events
-// table's B-trees (the table and its seven indexes), the counter and the
-// hashes, each a WAL frame written and synced at commit.
-//
-// With LEADPRIVACY_BENCH_PURGE_BATCH=1000 (1,000 leads per transaction,
-// same dataset and run conditions): keyset 10,373 against offset 5,843
-// rows/s on SQLite (1.8×), 39,170 against 15,241 on PostgreSQL (2.6×; 3.1×
-// in an earlier run with the machine under load).
+//   - Blocks.CreateMany on SQLite without savepoint and statement journal
+//     (see above): 61k -> 78k rows/s at 200k entries, 10k per transaction;
+//     the journal was 40% of the CPU profile.
+//   - Blocks.CreateMany on PostgreSQL by COPY: 49-53k -> 109k rows/s at
+//     200k entries with the scope look-up first, 69k -> 122k at 1M with
+//     COPY first and the look-up only on a conflict. COPY alone, without
+//     any look-up, ran at 117-126k at 200k: the server's index maintenance
+//     (two B-trees, one of them on scattered numbers) is the bound.
+//   - Schema 3 (one project index instead of three, no cascades): keyset
+//     purge at 200k leads 18.5k -> 23.6k rows/s on SQLite; on PostgreSQL
+//     the purge was then bound by plans without statistics (a scan of
+//     every lead of the organisation per batch), 46k -> 58k with ANALYZE.
 //
 // Against the targets set for this adapter:
 //
 //   - Look-up by number (≤ 1 ms): met on both.
 //   - Durable erase with its ChangeLog entry on PostgreSQL (≤ 1 ms,
-//     ≥ 2,000/s): 0.71 ms met; 2,408/s with four erasers at once, 1,418/s
-//     from a single stream. The erase is BEGIN, three statements and
-//     COMMIT (five round trips); the commit's fsync alone is 0.19 ms.
-//     Appends of one organisation serialise on its counter row until
-//     commit, which bounds concurrent erases of one organisation.
+//     ≥ 2,000/s): not met on this machine (0.71 ms and 2,408/s with four
+//     erasers on the AMD machine of the previous measurement). The erase
+//     is BEGIN, three statements and COMMIT: five round trips of about
+//     0.1 ms each here before any work, plus the server's 0.12 ms for the
+//     update and 0.09 ms for the append (log_min_duration_statement) and
+//     the commit's fsync. Appends of one organisation serialise on its
+//     counter row until commit, which bounds concurrent erases of one
+//     organisation.
 //   - Bulk insert of blocks (≥ 200k/s SQLite, ≥ 300k/s PostgreSQL): not
-//     met. PostgreSQL is bound by the server: in psql, INSERT ... SELECT
-//     of 100,000 generated rows into the same table took 0.5 s plain and
-//     0.8 to 1.0 s with ON CONFLICT (100k to 200k rows/s) on this machine
-//     (then loaded by other runs), and the client sends a 10,000-row batch
-//     as one statement. SQLite is
-//     bound by write amplification: scattered numbers put each
-//     transaction's inserts on thousands of distinct index pages, each
-//     written whole to the WAL at commit and again at checkpoint. Larger
-//     transactions amortise it: the same 1,000,000 entries in one
-//     transaction (LEADPRIVACY_BENCH_TX_ROWS=1000000, load 1.1) went in
-//     at 66,449 rows/s against 35,184 rows/s at 10,000 per transaction in
-//     the same session; the rest is modernc.org/sqlite's B-tree and
-//     allocator CPU.
+//     met; 78-88k and 98-126k rows/s for an upload in one transaction.
+//     SQLite is bound by B-tree CPU in modernc.org/sqlite (a third of the
+//     profile is seeks) and, with 10,000 entries per transaction, by
+//     write amplification: scattered numbers put each transaction's
+//     inserts on thousands of distinct index pages, each written whole to
+//     the WAL at commit. Sorting a batch by number, a 4x larger page
+//     cache and memory-mapped I/O made no measurable difference.
 //   - Keyset purge (≥ 150k rows/s SQLite, ≥ 250k rows/s PostgreSQL, ≥ 3×
-//     LIMIT/OFFSET): not met. Deleting a lead removes eight B-tree entries
-//     (the row, three retention indexes, two numbers in two B-trees) and
-//     probes contacts; on SQLite the numbers' index pages are again
-//     scattered (WAL-bound), on PostgreSQL the cascades to lead_phones and
-//     contacts run as per-row triggers (three quarters of the DELETE's
-//     time in EXPLAIN ANALYZE). With wide batches the deletes dominate, so
-//     OFFSET's rescans cost little; with 1,000-row batches the rescans
-//     grow quadratically (see above).
+//     LIMIT/OFFSET): not met. Deleting a lead removes its row, its
+//     project-index entry and its two numbers from two B-trees each; at
+//     1M leads the numbers' index pages are scattered and mostly outside
+//     the page cache (a tenth of the SQLite profile is reading pages, a
+//     tenth writing WAL frames). Ten pages per transaction help little
+//     (11.8k -> 13.1k). With wide batches the deletes dominate both
+//     variants, so OFFSET's rescans cost little (1.1x SQLite, 1.3x
+//     PostgreSQL); with LEADPRIVACY_BENCH_PURGE_BATCH=1000 the rescans grow
+//     quadratically (1.8x and 2.6x in the previous measurement).
 package sqlstore
