@@ -197,6 +197,10 @@ type Leads interface {
 	FindByNumbers(ctx context.Context, org uuid.UUID, numbers []phone.Number) ([]lp.Lead, error)
 	// List returns one page of the leads selected by f.
 	List(ctx context.Context, org uuid.UUID, f LeadFilter, page Page) ([]lp.Lead, error)
+	// ListIDs returns the ids of the page List would return, without
+	// reading the leads: retention plans and purges select leads without
+	// loading their personal data.
+	ListIDs(ctx context.Context, org uuid.UUID, f LeadFilter, page Page) ([]uuid.UUID, error)
 }
 
 // LeadFilter selects leads. Zero fields select everything; set fields are
@@ -218,6 +222,9 @@ type LeadFilter struct {
 	// Forgotten, when set, keeps only forgotten (true) or only not
 	// forgotten (false) leads.
 	Forgotten *bool
+	// LegalHold, when set, keeps only leads under legal hold (true) or
+	// only leads not under it (false): retention never deletes the former.
+	LegalHold *bool
 }
 
 // Contacts stores the contact history of leads.

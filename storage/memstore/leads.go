@@ -176,6 +176,21 @@ func (v leads) List(ctx context.Context, org uuid.UUID, f storage.LeadFilter, pa
 	return pageOf(v.tx.org(org).leads, page, keep, copyLead), nil
 }
 
+func (v leads) ListIDs(ctx context.Context, org uuid.UUID, f storage.LeadFilter, page storage.Page) ([]uuid.UUID, error) {
+	if err := v.tx.begin(ctx); err != nil {
+		return nil, err
+	}
+	keep, err := leadMatcher(f)
+	if err != nil {
+		return nil, err
+	}
+	var ids []uuid.UUID
+	for _, l := range v.tx.org(org).leads.page(page.After, page.Size(), keep) {
+		ids = append(ids, l.ID)
+	}
+	return ids, nil
+}
+
 // leadMatcher turns f into a predicate.
 func leadMatcher(f storage.LeadFilter) (func(lp.Lead) bool, error) {
 	var basis func(lp.Lead) time.Time
@@ -201,7 +216,8 @@ func leadMatcher(f storage.LeadFilter) (func(lp.Lead) bool, error) {
 		case f.ProjectID != uuid.Nil && l.ProjectID != f.ProjectID,
 			len(f.Outcomes) > 0 && !slices.Contains(f.Outcomes, l.Outcome),
 			slices.Contains(f.ExcludeOutcomes, l.Outcome),
-			f.Forgotten != nil && *f.Forgotten != l.Forgotten():
+			f.Forgotten != nil && *f.Forgotten != l.Forgotten(),
+			f.LegalHold != nil && *f.LegalHold != l.LegalHold:
 			return false
 		case basis != nil:
 			t := basis(l)

@@ -231,7 +231,28 @@ func basisTime(b lp.RetentionBasis) (string, error) {
 }
 
 func (v leads) List(ctx context.Context, org uuid.UUID, f storage.LeadFilter, page storage.Page) ([]lp.Lead, error) {
-	d := v.t.d
+	where, args, err := leadWhere(v.t.d, org, f, page)
+	if err != nil {
+		return nil, err
+	}
+	return list(ctx, v.t, "leads.list", scanLead,
+		`SELECT `+leadCols+` FROM leads WHERE `+where+` ORDER BY id LIMIT ?`, args...)
+}
+
+func (v leads) ListIDs(ctx context.Context, org uuid.UUID, f storage.LeadFilter, page storage.Page) ([]uuid.UUID, error) {
+	where, args, err := leadWhere(v.t.d, org, f, page)
+	if err != nil {
+		return nil, err
+	}
+	return list(ctx, v.t, "leads.list_ids", func(r scanner) (uuid.UUID, error) {
+		var id uuid.UUID
+		return id, r.Scan(uuidCol{&id})
+	}, `SELECT id FROM leads WHERE `+where+` ORDER BY id LIMIT ?`, args...)
+}
+
+// leadWhere returns the condition selecting the page of leads f selects,
+// and its arguments followed by the page size (for LIMIT).
+func leadWhere(d Dialect, org uuid.UUID, f storage.LeadFilter, page storage.Page) (string, []any, error) {
 	where := []string{"org_id = ?", "id > ?"}
 	args := []any{d.id(org), d.id(page.After)}
 	if f.ProjectID != uuid.Nil {
@@ -249,7 +270,7 @@ func (v leads) List(ctx context.Context, org uuid.UUID, f storage.LeadFilter, pa
 	if !f.Before.IsZero() {
 		expr, err := basisTime(f.Basis)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		where = append(where, expr+" < ?")
 		args = append(args, d.time(f.Before))
@@ -261,7 +282,9 @@ func (v leads) List(ctx context.Context, org uuid.UUID, f storage.LeadFilter, pa
 			where = append(where, "forgotten_at IS NULL")
 		}
 	}
-	args = append(args, page.Size())
-	return list(ctx, v.t, "leads.list", scanLead,
-		`SELECT `+leadCols+` FROM leads WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, args...)
+	if f.LegalHold != nil {
+		where = append(where, "legal_hold = ?")
+		args = append(args, *f.LegalHold)
+	}
+	return strings.Join(where, " AND "), append(args, page.Size()), nil
 }

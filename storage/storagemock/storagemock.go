@@ -703,6 +703,21 @@ func (mr *MockLeadsMockRecorder) List(ctx, org, f, page any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "List", reflect.TypeOf((*MockLeads)(nil).List), ctx, org, f, page)
 }
 
+// ListIDs mocks base method.
+func (m *MockLeads) ListIDs(ctx context.Context, org uuid.UUID, f storage.LeadFilter, page storage.Page) ([]uuid.UUID, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ListIDs", ctx, org, f, page)
+	ret0, _ := ret[0].([]uuid.UUID)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ListIDs indicates an expected call of ListIDs.
+func (mr *MockLeadsMockRecorder) ListIDs(ctx, org, f, page any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ListIDs", reflect.TypeOf((*MockLeads)(nil).ListIDs), ctx, org, f, page)
+}
+
 // Update mocks base method.
 func (m *MockLeads) Update(ctx context.Context, l leadprivacy.Lead) error {
 	m.ctrl.T.Helper()

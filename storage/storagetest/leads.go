@@ -300,6 +300,10 @@ func testLeadsList(h *harness) {
 			}
 		}
 		require.Equal(h.t, sorted(want...), ids(got, leadID), "paging with a filter")
+		gotIDs := listAll(h, func(p storage.Page) ([]uuid.UUID, error) {
+			return tx.Leads().ListIDs(ctx, tn.Org.ID, storage.LeadFilter{Outcomes: []string{"no_answer"}}, p)
+		}, func(id uuid.UUID) uuid.UUID { return id })
+		require.Equal(h.t, sorted(want...), gotIDs, "ListIDs paging with a filter")
 	})
 }
 
@@ -309,10 +313,12 @@ func testLeadsListFilter(h *harness) {
 	day := 24 * time.Hour
 	now := h.now
 	at := func(d int) time.Time { return now.Add(-time.Duration(d) * day) }
-	// l1: never called, open. l2: called and closed recently. l3: called and
-	// closed long ago, P2. l4: new. l5: forgotten.
+	// l1: never called, open. l2: called and closed recently, legal hold.
+	// l3: called and closed long ago, P2. l4: new. l5: forgotten.
 	l1 := h.lead(tn, func(l *lp.Lead) { l.CreatedAt = at(60) })
-	l2 := h.lead(tn, func(l *lp.Lead) { l.CreatedAt, l.LastContactAt, l.ClosedAt = at(60), at(10), at(10) })
+	l2 := h.lead(tn, func(l *lp.Lead) {
+		l.CreatedAt, l.LastContactAt, l.ClosedAt, l.LegalHold = at(60), at(10), at(10), true
+	})
 	l3 := h.lead(tn, func(l *lp.Lead) {
 		l.CreatedAt, l.LastContactAt, l.ClosedAt, l.Outcome, l.ProjectID = at(60), at(40), at(40), "not_interested", tn.P2.ID
 	})
@@ -345,17 +351,27 @@ func testLeadsListFilter(h *harness) {
 		{"combined", storage.LeadFilter{ProjectID: tn.P1.ID, Basis: lp.SinceLastContact, Before: cut,
 			ExcludeOutcomes: []string{"not_interested"}, Forgotten: ptr(false)}, []lp.Lead{l1}},
 		{"outcome and exclude", storage.LeadFilter{Outcomes: []string{"success", ""}, ExcludeOutcomes: []string{""}}, []lp.Lead{l1, l2, l5}},
+		{"legal hold", storage.LeadFilter{LegalHold: ptr(true)}, []lp.Lead{l2}},
+		{"not on legal hold", storage.LeadFilter{LegalHold: ptr(false)}, []lp.Lead{l1, l3, l4, l5}},
+		{"due, not on hold", storage.LeadFilter{Basis: lp.SinceCreated, Before: cut, LegalHold: ptr(false)}, []lp.Lead{l1, l3, l5}},
 	} {
 		h.tx(func(ctx context.Context, tx storage.Tx) {
+			want := sorted(ids(tc.want, leadID)...)
 			got, err := tx.Leads().List(ctx, tn.Org.ID, tc.f, storage.Page{})
 			h.noErr(err)
-			require.Equal(h.t, sorted(ids(tc.want, leadID)...), nilIfEmpty(ids(got, leadID)), tc.name)
+			require.Equal(h.t, want, nilIfEmpty(ids(got, leadID)), tc.name)
+			gotIDs, err := tx.Leads().ListIDs(ctx, tn.Org.ID, tc.f, storage.Page{})
+			h.noErr(err)
+			require.Equal(h.t, want, nilIfEmpty(gotIDs), "ListIDs: "+tc.name)
 		})
 	}
 	h.tx(func(ctx context.Context, tx storage.Tx) {
 		for _, basis := range []lp.RetentionBasis{"", "bogus"} {
-			_, err := tx.Leads().List(ctx, tn.Org.ID, storage.LeadFilter{Basis: basis, Before: cut}, storage.Page{})
+			f := storage.LeadFilter{Basis: basis, Before: cut}
+			_, err := tx.Leads().List(ctx, tn.Org.ID, f, storage.Page{})
 			h.is(err, lp.ErrInvalidArgument, "basis %q", basis)
+			_, err = tx.Leads().ListIDs(ctx, tn.Org.ID, f, storage.Page{})
+			h.is(err, lp.ErrInvalidArgument, "ListIDs: basis %q", basis)
 		}
 	})
 }

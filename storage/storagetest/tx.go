@@ -162,6 +162,9 @@ func (h *harness) calls(w world) []call {
 		{"Leads.List", func(ctx context.Context, tx storage.Tx) error {
 			return errOf(tx.Leads().List(ctx, org, storage.LeadFilter{}, storage.Page{}))
 		}},
+		{"Leads.ListIDs", func(ctx context.Context, tx storage.Tx) error {
+			return errOf(tx.Leads().ListIDs(ctx, org, storage.LeadFilter{}, storage.Page{}))
+		}},
 		{"Contacts.Add", func(ctx context.Context, tx storage.Tx) error { return tx.Contacts().Add(ctx, h.contact(l, h.now)) }},
 		{"Contacts.ListByLead", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Contacts().ListByLead(ctx, org, l.ID)) }},
 		{"Contacts.EraseByLead", func(ctx context.Context, tx storage.Tx) error {
