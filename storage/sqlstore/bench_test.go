@@ -313,7 +313,7 @@ func purgeBatch(b *testing.B) int {
 
 // BenchmarkPurgeExpired deletes the due half of benchRows leads (created
 // more than a year ago) in batches of purgeBatch(b): keyset paging
-// (Leads.List after the last id, then DeleteMany), a transaction per batch
+// (Leads.ListIDs after the last id, then DeleteMany), a transaction per batch
 // or per ten batches, beside naive LIMIT/OFFSET paging of the same query.
 func BenchmarkPurgeExpired(b *testing.B) {
 	n := benchRows(b)
@@ -338,7 +338,7 @@ func BenchmarkPurgeExpired(b *testing.B) {
 	}
 }
 
-// purgeKeyset deletes the leads f selects, batch at a time (List after
+// purgeKeyset deletes the leads f selects, batch at a time (ListIDs after
 // the last id, then DeleteMany), pagesPerTx batches per transaction.
 func purgeKeyset(b *testing.B, s *sqlstore.Store, w world, f storage.LeadFilter, batch, pagesPerTx int) int {
 	ctx := context.Background()
@@ -347,14 +347,10 @@ func purgeKeyset(b *testing.B, s *sqlstore.Store, w world, f storage.LeadFilter,
 	for done := false; !done; {
 		err := s.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 			for range pagesPerTx {
-				due, err := tx.Leads().List(ctx, w.org, f, storage.Page{After: after, Limit: batch})
-				if err != nil || len(due) == 0 {
+				ids, err := tx.Leads().ListIDs(ctx, w.org, f, storage.Page{After: after, Limit: batch})
+				if err != nil || len(ids) == 0 {
 					done = true
 					return err
-				}
-				ids := make([]uuid.UUID, len(due))
-				for i, l := range due {
-					ids[i] = l.ID
 				}
 				after = ids[len(ids)-1]
 				n, err := tx.Leads().DeleteMany(ctx, w.org, ids)
@@ -372,24 +368,18 @@ func purgeKeyset(b *testing.B, s *sqlstore.Store, w world, f storage.LeadFilter,
 	return total
 }
 
-// purgeOffset pages the due leads with LIMIT/OFFSET first (deleting while
-// paging by offset would skip rows), then deletes them in batches. Its
-// pages carry the columns List returns, so it differs from purgeKeyset
-// only in how it pages.
+// purgeOffset pages the due leads' ids with LIMIT/OFFSET first (deleting
+// while paging by offset would skip rows), then deletes them in batches,
+// so it differs from purgeKeyset only in how it pages.
 func purgeOffset(b *testing.B, s *sqlstore.Store, w world, f storage.LeadFilter, batch int) int {
 	ctx := context.Background()
-	const cols = `id, org_id, project_id, template_id, phones, fields, outcome, created_at, last_contact_at, closed_at, forgotten_at, legal_hold`
-	q := `SELECT ` + cols + ` FROM leads WHERE org_id = ? AND project_id = ? AND created_at < ? ORDER BY id LIMIT ? OFFSET ?`
+	q := `SELECT id FROM leads WHERE org_id = ? AND project_id = ? AND created_at < ? ORDER BY id LIMIT ? OFFSET ?`
 	org, project, before := any(w.org[:]), any(w.project[:]), any(f.Before.UnixMicro())
 	if s.Dialect() == sqlstore.Postgres {
-		q = `SELECT ` + cols + ` FROM leads WHERE org_id = $1 AND project_id = $2 AND created_at < $3 ORDER BY id LIMIT $4 OFFSET $5`
+		q = `SELECT id FROM leads WHERE org_id = $1 AND project_id = $2 AND created_at < $3 ORDER BY id LIMIT $4 OFFSET $5`
 		org, project, before = w.org.String(), w.project.String(), f.Before
 	}
-	raw := make([]any, 12)
-	dest := make([]any, len(raw))
-	for i := range raw {
-		dest[i] = &raw[i]
-	}
+	var raw any
 	var pages [][]uuid.UUID
 	for offset := 0; ; offset += batch {
 		rows, err := s.DB().QueryContext(ctx, q, org, project, before, batch, offset)
@@ -398,11 +388,11 @@ func purgeOffset(b *testing.B, s *sqlstore.Store, w world, f storage.LeadFilter,
 		}
 		var page []uuid.UUID
 		for rows.Next() {
-			if err := rows.Scan(dest...); err != nil {
+			if err := rows.Scan(&raw); err != nil {
 				b.Fatal(err)
 			}
 			var id uuid.UUID
-			switch v := raw[0].(type) {
+			switch v := raw.(type) {
 			case []byte:
 				copy(id[:], v)
 			case string:
