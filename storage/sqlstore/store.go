@@ -117,10 +117,11 @@ var _ storage.Store = (*Store)(nil)
 // secure_delete=ON (deleted content is overwritten with zeros),
 // temp_store=MEMORY (statement journals, which hold old page content,
 // never reach a temp file), busy_timeout and a 64 MiB page cache, and
-// begins transactions with BEGIN IMMEDIATE. The pool
-// holds one connection: SQLite runs one writer at a time, and queueing
-// writers in the pool is fairer and cheaper than letting them poll the
-// file lock. Several processes may open the same file; their lock waits
+// begins transactions with BEGIN IMMEDIATE. The writers' pool holds one
+// connection: SQLite runs one writer at a time, and queueing writers in
+// the pool is fairer and cheaper than letting them poll the file lock.
+// View runs on a second pool of query_only connections (GOMAXPROCS, at
+// least 2) that read their WAL snapshot beside the writer. Several processes may open the same file; their lock waits
 // are bounded by busy_timeout and retried by WithTx.
 func OpenSQLite(ctx context.Context, path string, opts *Options) (*Store, error) {
 	o := opts.withDefaults()
