@@ -9,8 +9,13 @@ import (
 // letters and digits only, so "First name", "first_name" and "FIRST-NAME"
 // are equal.
 func normalize(s string) string {
+	return fold(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) })
+}
+
+// fold returns s in lower case with only the runes keep accepts.
+func fold(s string, keep func(rune) bool) string {
 	return strings.Map(func(r rune) rune {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+		if keep(r) {
 			return unicode.ToLower(r)
 		}
 		return -1
@@ -27,12 +32,7 @@ var (
 
 // isPhoneHeader reports whether a header names a phone column.
 func isPhoneHeader(h string) bool {
-	n := strings.Map(func(r rune) rune {
-		if unicode.IsLetter(r) {
-			return unicode.ToLower(r)
-		}
-		return -1
-	}, h)
+	n := fold(h, unicode.IsLetter) // without digits: "Tel 1" is "tel"
 	for _, w := range phoneWords {
 		if strings.Contains(n, w) {
 			return true

@@ -88,6 +88,7 @@ func TestNumbersHeaderAndColumns(t *testing.T) {
 		want   []phone.Number
 	}{
 		{"named phone columns", "id;Name;Mobile;Phone 2\n1;Ann;20123456;31234567\n", csvimport.NumberOptions{}, true, []int{3, 4}, []phone.Number{"+4520123456", "+4531234567"}},
+		{"numbered short names", "id,Tel 1,Nummer 2\n1001,20123456,31234567\n", csvimport.NumberOptions{}, true, []int{2, 3}, []phone.Number{"+4520123456", "+4531234567"}},
 		{"header without phone name", "Blocked\n20123456\n", csvimport.NumberOptions{}, true, []int{1}, []phone.Number{"+4520123456"}},
 		{"no header, guessed column", "1001,20123456\n1002,31234567\n", csvimport.NumberOptions{}, false, []int{2}, []phone.Number{"+4520123456", "+4531234567"}},
 		{"header without phone name, guessed column", "id,who\n1001,20123456\n", csvimport.NumberOptions{}, true, []int{2}, []phone.Number{"+4520123456"}},
