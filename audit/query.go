@@ -115,33 +115,16 @@ func queryPage(ctx context.Context, tx storage.Tx, org uuid.UUID, sq storage.Eve
 	return p, nil
 }
 
-// each runs q page by page, each page in a transaction of its own so no
-// transaction stays open for long, and calls fn for every page. The log is
-// append-only and pages are keyed by sequence number, so events appended
-// meanwhile neither shift nor repeat pages.
+// each runs q page by page with Query, each page in a transaction of its
+// own so no transaction stays open for long, and calls fn for every page.
+// The log is append-only and pages are keyed by sequence number, so events
+// appended meanwhile neither shift nor repeat pages.
 func (l *Log) each(ctx context.Context, actor lp.Actor, q Query, fn func([]lp.Event) error) error {
-	if err := l.Authorize(ctx, actor, lp.PermReadChangeLog, actionReadChangeLog); err != nil {
-		return err
-	}
-	var sq storage.EventQuery
-	first := true
 	for {
-		var page Page
-		err := l.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
-			if first {
-				var err error
-				if sq, err = l.storageQuery(ctx, tx, actor.OrgID, q); err != nil {
-					return err
-				}
-			}
-			var err error
-			page, err = queryPage(ctx, tx, actor.OrgID, sq)
-			return err
-		})
+		page, err := l.Query(ctx, actor, q)
 		if err != nil {
 			return err
 		}
-		first = false
 		if len(page.Events) > 0 {
 			if err := fn(page.Events); err != nil {
 				return err
@@ -150,7 +133,7 @@ func (l *Log) each(ctx context.Context, actor lp.Actor, q Query, fn func([]lp.Ev
 		if page.Next == 0 {
 			return nil
 		}
-		sq.BeforeSeq = page.Next
+		q.BeforeSeq = page.Next
 	}
 }
 
