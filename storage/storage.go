@@ -24,7 +24,20 @@ type Store interface {
 	// a busy lock, so fn must have no effects outside tx. A cancelled ctx
 	// fails with ctx.Err() (wrapped) and commits nothing.
 	//
-	// Transactions must not be nested: fn must use tx, never the Store.
+	// Transactions must not be nested: fn must use tx, never the Store. A
+	// WithTx or View called with the ctx handed to fn (or one derived from
+	// it) while that transaction is open fails at once with ErrNestedTx,
+	// having changed nothing: on SQLite it would wait for itself forever,
+	// on PostgreSQL it would commit apart from the outer transaction.
+	// Adapters mark that ctx with MarkTx and check it with InTx.
+	//
+	// A method of tx that fails with an error other than the outcomes the
+	// rules below name (ErrNotFound, ErrConflict, ErrInvalidArgument)
+	// leaves tx unusable: every later call on it fails with an error
+	// wrapping the first failure, and WithTx rolls back and returns that
+	// error even if fn returns nil. A database may have rolled the
+	// transaction back already (SQLite on a full disk or an I/O error), so
+	// going on would write outside it.
 	WithTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
 
 	// View runs fn in a read-only transaction and returns fn's error. fn
@@ -35,7 +48,8 @@ type Store interface {
 	// in WAL mode on connections of their own, PostgreSQL), so look-ups
 	// such as a dial-time check or a ChangeLog verification go on during a
 	// long upload. Like WithTx: may run fn again on a busy lock, cancelled
-	// ctx, no nesting, tx valid only inside fn.
+	// ctx, no nesting (ErrNestedTx, View in View included), unusable after
+	// a failure, tx valid only inside fn.
 	View(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
 
 	// Close releases the store's resources.
@@ -51,6 +65,17 @@ var ErrTxDone = errors.New("leadprivacy: transaction already committed or rolled
 // a transaction of Store.View. It is a programming error, not an outcome a
 // service handles.
 var ErrReadOnly = errors.New("leadprivacy: write in a read-only transaction")
+
+// ErrNestedTx is returned (wrapped) by WithTx and View called with the
+// context of an open transaction of the same store: fn must use its tx.
+// Nothing is read or written.
+var ErrNestedTx = errors.New("leadprivacy: nested transaction: use the tx handed to fn, not the Store")
+
+// ErrFull is returned (wrapped) by a method that failed because the
+// database or its disk is full (SQLite SQLITE_FULL, PostgreSQL disk_full).
+// The transaction is rolled back and unusable; a host can report it and
+// try again once space is freed.
+var ErrFull = errors.New("leadprivacy: database or disk is full")
 
 // Tx is an open transaction. Its accessors return views of the same
 // transaction, one per kind of object. A Tx and its views are valid only
@@ -92,6 +117,10 @@ type Tx interface {
 //     precision; a zero time.Time is stored as "unset" and returned as zero.
 //   - Empty slices and maps may come back as nil.
 //   - A cancelled context fails the call with an error wrapping ctx.Err().
+//   - A method that fails with any error but ErrNotFound, ErrConflict or
+//     ErrInvalidArgument (a cancelled context included) leaves the
+//     transaction unusable: later calls fail with an error wrapping the
+//     first one, and WithTx does not commit (see Store.WithTx).
 
 // Page selects one page of a list ordered by id ascending (keyset paging):
 // the items whose id is greater than After, at most Limit of them.

@@ -2,7 +2,6 @@ package memstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -15,12 +14,6 @@ import (
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
-
-// ErrNestedTx is returned by WithTx when it is called with the context of a
-// transaction of the same store that is still open. Transactions do not nest
-// (the callback must use its tx); failing is better than waiting forever for
-// the lock the outer transaction holds.
-var ErrNestedTx = errors.New("leadprivacy: memstore: nested transaction")
 
 // Store is an in-memory storage.Store. The zero value is not usable; call New.
 type Store struct {
@@ -94,8 +87,6 @@ func newOrgData() *orgData {
 	}
 }
 
-type txKey struct{}
-
 // WithTx runs fn in a transaction; see storage.Store. Transactions of one
 // Store run one at a time: WithTx waits for the running one to finish (or
 // for ctx to be cancelled).
@@ -110,8 +101,9 @@ func (s *Store) View(ctx context.Context, fn func(ctx context.Context, tx storag
 }
 
 func (s *Store) run(ctx context.Context, readOnly bool, fn func(ctx context.Context, tx storage.Tx) error) error {
-	if open, ok := ctx.Value(txKey{}).(*txn); ok && open.s == s && !open.done.Load() {
-		return ErrNestedTx
+	if storage.InTx(ctx, s) {
+		// Waiting for the lock the outer transaction holds would never end.
+		return fmt.Errorf("%w: memstore", storage.ErrNestedTx)
 	}
 	if err := ctx.Err(); err != nil {
 		return ctxErr(err)
@@ -131,8 +123,13 @@ func (s *Store) run(ctx context.Context, readOnly bool, fn func(ctx context.Cont
 		}
 		tx.done.Store(true)
 	}()
-	if err := fn(context.WithValue(ctx, txKey{}, tx), tx); err != nil {
+	txCtx, end := storage.MarkTx(ctx, s)
+	defer end()
+	if err := fn(txCtx, tx); err != nil {
 		return err
+	}
+	if tx.failed != nil {
+		return tx.failed
 	}
 	if err := ctx.Err(); err != nil {
 		return ctxErr(err)
@@ -150,6 +147,7 @@ type txn struct {
 	readOnly bool // a transaction of View
 	done     atomic.Bool
 	undo     undoLog
+	failed   error // the first failure that made the transaction unusable
 }
 
 func (tx *txn) rollback() {
@@ -166,20 +164,31 @@ func (tx *txn) beginWrite(ctx context.Context) error {
 		return err
 	}
 	if tx.readOnly {
-		return fmt.Errorf("%w: memstore", storage.ErrReadOnly)
+		return tx.fail(fmt.Errorf("%w: memstore", storage.ErrReadOnly))
 	}
 	return nil
 }
 
-// begin checks that tx is still open and ctx not cancelled.
+// begin checks that tx is still open and usable and ctx not cancelled.
 func (tx *txn) begin(ctx context.Context) error {
 	if tx.done.Load() {
 		return storage.ErrTxDone
 	}
+	if tx.failed != nil {
+		return fmt.Errorf("%w; memstore: the transaction is unusable after this failure", tx.failed)
+	}
 	if err := ctx.Err(); err != nil {
-		return ctxErr(err)
+		return tx.fail(ctxErr(err))
 	}
 	return nil
+}
+
+// fail makes tx unusable with err, as the contract requires of every
+// failure but ErrNotFound, ErrConflict and ErrInvalidArgument, so memstore
+// refuses what a database that rolled back would refuse.
+func (tx *txn) fail(err error) error {
+	tx.failed = err
+	return err
 }
 
 // org returns the organisation's data for reading. An organisation

@@ -82,16 +82,6 @@ func checkTable(t *testing.T, tb *table[row], model map[uuid.UUID]row) {
 	}
 }
 
-func TestNestedTxFails(t *testing.T) {
-	s := New()
-	err := s.WithTx(t.Context(), func(ctx context.Context, _ storage.Tx) error {
-		return s.WithTx(ctx, func(context.Context, storage.Tx) error { return nil })
-	})
-	if !errors.Is(err, ErrNestedTx) {
-		t.Fatalf("nested WithTx: %v, want ErrNestedTx", err)
-	}
-}
-
 // TestWaitForLockHonoursContext checks that a transaction waiting for a
 // running one gives up when its context ends.
 func TestWaitForLockHonoursContext(t *testing.T) {

@@ -78,10 +78,10 @@ func (v blocks) projectsExist(ctx context.Context, op string, org uuid.UUID, ids
 	}
 	d := v.t.d
 	var n int
-	err := v.t.q.QueryRowContext(ctx, d.sql(`SELECT COUNT(*) FROM projects WHERE org_id = ? AND `+d.in("id", listUUID)),
+	err := v.t.row(ctx, `SELECT COUNT(*) FROM projects WHERE org_id = ? AND `+d.in("id", listUUID),
 		d.id(org), d.uuidList(distinct)).Scan(&n)
 	if err != nil {
-		return translate(ctx, op, err)
+		return v.t.fail(ctx, op, err)
 	}
 	if n != len(distinct) {
 		return notFound(op)
@@ -171,7 +171,7 @@ func (v blocks) copyPostgres(ctx context.Context, op string, org uuid.UUID, kept
 	case errors.Is(err, errNoCopy), isUniqueViolation(err):
 		return 0, false, nil
 	case err != nil:
-		return 0, true, translate(ctx, op, err)
+		return 0, true, v.t.fail(ctx, op, err)
 	}
 	return len(kept), true, nil
 }

@@ -49,15 +49,15 @@ func (v events) Append(ctx context.Context, e lp.Event) (int64, error) {
 	var seq int64
 	if d == Postgres {
 		// One statement, one round trip: the counter upsert feeds the insert.
-		err := v.t.q.QueryRowContext(ctx, d.sql(`WITH c AS (`+eventCounterSQL+` AS seq)
+		err := v.t.row(ctx, `WITH c AS (`+eventCounterSQL+` AS seq)
 			INSERT INTO events (`+eventCols+`)
 			SELECT CAST(? AS uuid), c.seq, CAST(? AS timestamptz), CAST(? AS uuid), CAST(? AS text), CAST(? AS uuid),
 			       CAST(? AS uuid), CAST(? AS uuid), CAST(? AS text), CAST(? AS bytea), CAST(? AS text) FROM c
-			RETURNING seq`), append([]any{d.id(e.OrgID)}, row...)...).Scan(&seq)
-		return seq, translate(ctx, op, err)
+			RETURNING seq`, append([]any{d.id(e.OrgID)}, row...)...).Scan(&seq)
+		return seq, v.t.fail(ctx, op, err)
 	}
 	if err := v.t.queryOne(ctx, eventCounterSQL, []any{d.id(e.OrgID)}, &seq); err != nil {
-		return 0, translate(ctx, op, err)
+		return 0, v.t.fail(ctx, op, err)
 	}
 	_, err := v.t.exec(ctx, op, eventInsertSQL, append(append(row[:1:1], seq), row[1:]...)...)
 	return seq, err
@@ -78,9 +78,9 @@ const eventRangeSQL = `SELECT ` + eventReadCols + ` FROM events WHERE org_id = ?
 
 func (v events) Count(ctx context.Context, org uuid.UUID) (int64, error) {
 	var n int64
-	err := v.t.q.QueryRowContext(ctx, v.t.d.sql(`SELECT next_seq FROM event_counters WHERE org_id = ?`), v.t.d.id(org)).Scan(&n)
+	err := v.t.row(ctx, `SELECT next_seq FROM event_counters WHERE org_id = ?`, v.t.d.id(org)).Scan(&n)
 	if err != nil && !isNoRows(err) {
-		return 0, translate(ctx, "events.count", err)
+		return 0, v.t.fail(ctx, "events.count", err)
 	}
 	return n, nil
 }
@@ -319,18 +319,18 @@ func (v events) readRun(ctx context.Context, op string, org uuid.UUID, lo int64,
 	rows, done, err := v.t.queryRows(ctx, readRunSQL, v.t.d.id(org), lo, lo+int64(len(out)))
 	defer done()
 	if err != nil {
-		return translate(ctx, op, err)
+		return v.t.fail(ctx, op, err)
 	}
 	defer rows.Close()
 	n := 0
 	for rows.Next() {
 		if err := rows.Scan(hashCol{&out[n]}); err != nil {
-			return translate(ctx, op, err)
+			return v.t.fail(ctx, op, err)
 		}
 		n++
 	}
 	if err := rows.Err(); err != nil {
-		return translate(ctx, op, err)
+		return v.t.fail(ctx, op, err)
 	}
 	if n != len(out) {
 		return notFound(op)

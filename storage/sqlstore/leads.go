@@ -150,16 +150,16 @@ func (v leads) Update(ctx context.Context, l lp.Lead) error {
 		// stay untouched). A forget is then a single statement.
 		phones := numberStrings(l.Phones)
 		var n int
-		err := v.t.q.QueryRowContext(ctx, d.sql(`WITH upd AS (`+update+` RETURNING id),
+		err := v.t.row(ctx, `WITH upd AS (`+update+` RETURNING id),
 			del AS (DELETE FROM lead_phones WHERE org_id = ? AND lead_id IN (SELECT id FROM upd)
 			        AND NOT (`+d.in("number", listText)+`)),
 			ins AS (INSERT INTO lead_phones (org_id, lead_id, number)
 			        SELECT CAST(? AS uuid), upd.id, num FROM upd, unnest(CAST(? AS text[])) AS num ON CONFLICT DO NOTHING)
-			SELECT COUNT(*) FROM upd`), append(args, d.id(l.OrgID), phones, d.id(l.OrgID), phones)...).Scan(&n)
+			SELECT COUNT(*) FROM upd`, append(args, d.id(l.OrgID), phones, d.id(l.OrgID), phones)...).Scan(&n)
 		if err == nil && n == 0 {
 			return notFound(op)
 		}
-		return translate(ctx, op, err)
+		return v.t.fail(ctx, op, err)
 	}
 	if err := v.t.mustAffect(ctx, op, update, args...); err != nil {
 		return err

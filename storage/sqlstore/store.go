@@ -233,12 +233,7 @@ func (s *Store) Close() error {
 // deadlock is rolled back and run again, up to Options.MaxAttempts times
 // with jittered exponential backoff; then it fails with ErrBusy.
 func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context, tx storage.Tx) error) error {
-	return s.inTx(ctx, false, func(ctx context.Context, conn *sql.Conn, tx *sql.Tx) error {
-		t := s.attach(tx, &s.hot)
-		t.conn = conn
-		defer t.done.Store(true)
-		return fn(ctx, t)
-	})
+	return s.run(ctx, false, fn)
 }
 
 // View runs fn in a read-only transaction (storage.Store), retried like
@@ -246,21 +241,42 @@ func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context, tx stor
 // connections of its own (GOMAXPROCS of them, at least 2), beside the
 // single writer, on the WAL snapshot of its first read; on PostgreSQL it
 // is a READ ONLY, REPEATABLE READ transaction. A SQLite Store made by New
-// runs it on the host's pool with query_only set for the transaction.
+// runs it on the host's pool with query_only set for the transaction,
+// begun with a plain (deferred) BEGIN whatever the DSN's _txlock says.
 func (s *Store) View(ctx context.Context, fn func(ctx context.Context, tx storage.Tx) error) error {
+	return s.run(ctx, true, fn)
+}
+
+// run is WithTx and View: fn gets a txn on the transaction and a ctx
+// marked with it, and a txn made unusable by a failure is not committed.
+func (s *Store) run(ctx context.Context, readOnly bool, fn func(ctx context.Context, tx storage.Tx) error) error {
 	hot := &s.hot
-	if s.read != nil {
+	if readOnly && s.read != nil {
 		hot = &s.readHot
 	}
-	return s.inTx(ctx, true, func(ctx context.Context, _ *sql.Conn, tx *sql.Tx) error {
+	return s.inTx(ctx, readOnly, func(ctx context.Context, conn *sql.Conn, tx *sql.Tx) error {
 		t := s.attach(tx, hot)
+		if !readOnly {
+			t.conn = conn
+		}
 		defer t.done.Store(true)
-		return fn(ctx, t)
+		ctx, end := storage.MarkTx(ctx, s)
+		defer end()
+		if err := fn(ctx, t); err != nil {
+			return err
+		}
+		return t.failed
 	})
 }
 
-// inTx is WithTx on a raw *sql.Tx.
+// inTx is WithTx on a raw *sql.Tx. Called with the ctx of one of the
+// Store's open transactions it fails at once with storage.ErrNestedTx: on
+// SQLite's single writer it would wait for itself, on PostgreSQL it would
+// commit apart from the outer transaction.
 func (s *Store) inTx(ctx context.Context, readOnly bool, fn func(ctx context.Context, conn *sql.Conn, tx *sql.Tx) error) error {
+	if storage.InTx(ctx, s) {
+		return fmt.Errorf("%w: sqlstore", storage.ErrNestedTx)
+	}
 	backoff := time.Millisecond
 	for attempt := 1; ; attempt++ {
 		err := s.runTx(ctx, readOnly, fn)
@@ -294,6 +310,11 @@ func (s *Store) runTx(ctx context.Context, readOnly bool, fn func(ctx context.Co
 			db = s.read
 		case s.dialect == Postgres:
 			opts = &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}
+		default:
+			// A plain BEGIN (modernc ignores _txlock for ReadOnly): a
+			// host DSN's _txlock=immediate would take the write lock,
+			// which query_only refuses with SQLITE_READONLY.
+			opts = &sql.TxOptions{ReadOnly: true}
 		}
 	}
 	// The transaction runs on a connection of its own, so that PostgreSQL

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
 
@@ -20,6 +21,9 @@ type txn struct {
 	d    Dialect
 	done atomic.Bool          // set when WithTx returns
 	hot  map[string]*sql.Stmt // the store's prepared statements (SQLite), read-only
+	// failed is the first failure that made the transaction unusable
+	// (see fail); alive refuses every statement after it.
+	failed error
 }
 
 // prepared returns q (as written, before Dialect.sql) as a statement of
@@ -35,6 +39,9 @@ func (t *txn) prepared(ctx context.Context, q string) *sql.Stmt {
 
 // queryRows runs a query, prepared if it is a hot statement.
 func (t *txn) queryRows(ctx context.Context, q string, args ...any) (*sql.Rows, func(), error) {
+	if err := t.alive(); err != nil {
+		return nil, func() {}, err
+	}
 	if st := t.prepared(ctx, q); st != nil {
 		rows, err := st.QueryContext(ctx, args...)
 		return rows, func() { st.Close() }, err
@@ -43,14 +50,51 @@ func (t *txn) queryRows(ctx context.Context, q string, args ...any) (*sql.Rows, 
 	return rows, func() {}, err
 }
 
-// alive returns storage.ErrTxDone once the transaction has ended, for the
-// methods that return early without a statement (which would report it).
+// alive returns storage.ErrTxDone once the transaction has ended, and the
+// first failure once one made it unusable. Every statement checks it
+// first, and so do the methods that return early without a statement.
 func (t *txn) alive() error {
 	if t.done.Load() {
 		return fmt.Errorf("%w: sqlstore", storage.ErrTxDone)
 	}
+	if t.failed != nil {
+		return fmt.Errorf("%w; sqlstore: the transaction is unusable after this failure", t.failed)
+	}
 	return nil
 }
+
+// fail translates the error of operation op and, unless it is one of the
+// outcomes after which the transaction stays usable (ErrNotFound,
+// ErrConflict, ErrInvalidArgument), makes the transaction unusable with
+// it. SQLite rolls the whole transaction back on some failures (a full
+// disk, an I/O error) and then runs later statements in autocommit, each
+// committing at once; PostgreSQL aborts the transaction on any failed
+// statement. So after such a failure nothing may run, and WithTx must not
+// commit.
+func (t *txn) fail(ctx context.Context, op string, err error) error {
+	if err == nil || t.failed != nil || errors.Is(err, storage.ErrTxDone) {
+		return err // nil, or the error of alive: already translated
+	}
+	err = translate(ctx, op, err)
+	if !errors.Is(err, lp.ErrNotFound) && !errors.Is(err, lp.ErrConflict) && !errors.Is(err, lp.ErrInvalidArgument) {
+		t.failed = err
+	}
+	return err
+}
+
+// row runs a query for one row, like QueryRowContext, unless the
+// transaction is no longer alive: then Scan returns why.
+func (t *txn) row(ctx context.Context, q string, args ...any) scanner {
+	if err := t.alive(); err != nil {
+		return errRow{err}
+	}
+	return t.q.QueryRowContext(ctx, t.d.sql(q), args...)
+}
+
+// errRow is a row whose query did not run.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 var _ storage.Tx = (*txn)(nil)
 
@@ -67,13 +111,16 @@ func (t *txn) Events() storage.Events                 { return events{t} }
 
 // exec runs a statement written with ? placeholders and type markers.
 func (t *txn) exec(ctx context.Context, op, q string, args ...any) (sql.Result, error) {
+	if err := t.alive(); err != nil {
+		return nil, err
+	}
 	if st := t.prepared(ctx, q); st != nil {
 		defer st.Close()
 		r, err := st.ExecContext(ctx, args...)
-		return r, translate(ctx, op, err)
+		return r, t.fail(ctx, op, err)
 	}
 	r, err := t.q.ExecContext(ctx, t.d.sql(q), args...)
-	return r, translate(ctx, op, err)
+	return r, t.fail(ctx, op, err)
 }
 
 // affected runs a statement and returns how many rows it changed.
@@ -83,7 +130,7 @@ func (t *txn) affected(ctx context.Context, op, q string, args ...any) (int64, e
 		return 0, err
 	}
 	n, err := r.RowsAffected()
-	return n, translate(ctx, op, err)
+	return n, t.fail(ctx, op, err)
 }
 
 // mustAffect runs a statement that must change a row; none is ErrNotFound.
@@ -130,11 +177,11 @@ func (t *txn) queryOne(ctx context.Context, q string, args []any, dest ...any) e
 // exists reports whether a query returns a row.
 func (t *txn) exists(ctx context.Context, op, q string, args ...any) (bool, error) {
 	var one int
-	err := t.q.QueryRowContext(ctx, t.d.sql(q), args...).Scan(&one)
+	err := t.row(ctx, q, args...).Scan(&one)
 	if isNoRows(err) {
 		return false, nil
 	}
-	return err == nil, translate(ctx, op, err)
+	return err == nil, t.fail(ctx, op, err)
 }
 
 // conflictOrNotFound explains a guarded insert or update that changed no
@@ -155,8 +202,8 @@ type scanner interface{ Scan(dest ...any) error }
 
 // get runs a query for one row and scans it; no row is ErrNotFound.
 func get[T any](ctx context.Context, t *txn, op string, scan func(scanner) (T, error), q string, args ...any) (T, error) {
-	v, err := scan(t.q.QueryRowContext(ctx, t.d.sql(q), args...))
-	return v, translate(ctx, op, err)
+	v, err := scan(t.row(ctx, q, args...))
+	return v, t.fail(ctx, op, err)
 }
 
 // list runs a query and scans every row.
@@ -169,7 +216,7 @@ func listCap[T any](ctx context.Context, t *txn, op string, scan func(scanner) (
 	rows, done, err := t.queryRows(ctx, q, args...)
 	defer done()
 	if err != nil {
-		return nil, translate(ctx, op, err)
+		return nil, t.fail(ctx, op, err)
 	}
 	defer rows.Close()
 	var out []T
@@ -179,14 +226,14 @@ func listCap[T any](ctx context.Context, t *txn, op string, scan func(scanner) (
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
-			return nil, translate(ctx, op, err)
+			return nil, t.fail(ctx, op, err)
 		}
 		out = append(out, v)
 	}
 	if len(out) == 0 {
 		out = nil // as without capHint
 	}
-	return out, translate(ctx, op, rows.Err())
+	return out, t.fail(ctx, op, rows.Err())
 }
 
 // maxParams bounds the parameters of one SQLite statement (at most 32766).
@@ -223,6 +270,9 @@ func (t *txn) insertRows(ctx context.Context, op, verb string, tb table, suffix 
 	if rows == 0 {
 		return 0, nil
 	}
+	if err := t.alive(); err != nil {
+		return 0, err
+	}
 	head := verb + " INTO " + tb.name + " (" + tb.cols + ") "
 	if t.d == Postgres {
 		return t.insertUnnest(ctx, op, head, suffix, tb.types, args)
@@ -236,7 +286,7 @@ func (t *txn) insertRows(ctx context.Context, op, verb string, tb table, suffix 
 	if rows > chunk {
 		var err error
 		if full, err = t.q.PrepareContext(ctx, values(chunk)); err != nil {
-			return 0, translate(ctx, op, err)
+			return 0, t.fail(ctx, op, err)
 		}
 		defer full.Close()
 	}
@@ -252,11 +302,11 @@ func (t *txn) insertRows(ctx context.Context, op, verb string, tb table, suffix 
 			r, err = t.q.ExecContext(ctx, values(n), part...)
 		}
 		if err != nil {
-			return total, translate(ctx, op, err)
+			return total, t.fail(ctx, op, err)
 		}
 		c, err := r.RowsAffected()
 		if err != nil {
-			return total, translate(ctx, op, err)
+			return total, t.fail(ctx, op, err)
 		}
 		total += c
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -25,6 +26,9 @@ var txCases = []testCase{
 	{"ConcurrentAppend", testConcurrentAppend},
 	{"ViewReadsCommitted", testViewReadsCommitted},
 	{"ViewRejectsWrites", testViewRejectsWrites},
+	{"NestedFails", testNestedFails},
+	{"UnusableAfterFailure", testUnusableAfterFailure},
+	{"ViewUnusableAfterWrite", testViewUnusableAfterWrite},
 }
 
 var errBoom = errors.New("storagetest: boom")
@@ -340,4 +344,126 @@ func testConcurrentAppend(h *harness) {
 		}
 		require.Len(h.t, objects, int(n), "an event was stored twice or lost")
 	})
+}
+
+// within runs fn and fails the test if it does not return within d: a
+// transaction that waits for itself fails the case instead of hanging the
+// suite.
+func (h *harness) within(d time.Duration, fn func()) {
+	h.t.Helper()
+	done := make(chan any, 1)
+	go func() {
+		defer func() { done <- recover() }()
+		fn()
+	}()
+	select {
+	case p := <-done:
+		if p != nil {
+			panic(p)
+		}
+	case <-time.After(d):
+		h.t.Fatalf("did not return within %v: a nested transaction waits for itself", d)
+	}
+}
+
+// testNestedFails calls WithTx and View with the ctx of an open
+// transaction of the same store, in every combination: each must fail at
+// once with ErrNestedTx without running its callback, and the outer
+// transaction must commit what it wrote itself, nothing else.
+func testNestedFails(h *harness) {
+	tn := h.tenant("A")
+	type begin func(ctx context.Context, fn func(ctx context.Context, tx storage.Tx) error) error
+	kinds := []struct {
+		name string
+		run  begin
+	}{{"WithTx", h.s.WithTx}, {"View", h.s.View}}
+	for _, outer := range kinds {
+		for _, inner := range kinds {
+			name := inner.name + " in " + outer.name
+			// Bounded below the watchdog: an adapter that waits for a
+			// lock honouring ctx fails with DeadlineExceeded instead.
+			ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
+			var innerErr error
+			innerRan := false
+			start := time.Now()
+			h.within(10*time.Second, func() {
+				err := outer.run(ctx, func(ctx context.Context, tx storage.Tx) error {
+					if outer.name == "WithTx" {
+						if _, err := tx.Events().Append(ctx, h.event(tn)); err != nil {
+							return err
+						}
+					}
+					// A ctx derived from the transaction's is marked too.
+					dctx, dcancel := context.WithCancel(ctx)
+					defer dcancel()
+					innerErr = inner.run(dctx, func(ctx context.Context, tx storage.Tx) error {
+						innerRan = true
+						_, err := tx.Events().Append(ctx, h.event(tn))
+						return err
+					})
+					return nil
+				})
+				require.NoError(h.t, err, "%s: the outer transaction", name)
+			})
+			cancel()
+			require.ErrorIs(h.t, innerErr, storage.ErrNestedTx, name)
+			require.False(h.t, innerRan, "%s: the nested callback ran", name)
+			require.Less(h.t, time.Since(start), time.Second, "%s: ErrNestedTx must come at once", name)
+		}
+	}
+	// Only the two outer WithTx appended.
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		n, err := tx.Events().Count(ctx, tn.Org.ID)
+		h.noErr(err)
+		require.Equal(h.t, int64(2), n, "a nested transaction wrote")
+	})
+	// The ctx of a finished transaction no longer counts as nested.
+	var kept context.Context
+	h.tx(func(ctx context.Context, tx storage.Tx) { kept = ctx })
+	require.NoError(h.t, h.s.View(kept, func(context.Context, storage.Tx) error { return nil }))
+}
+
+// testUnusableAfterFailure fails one call of a transaction with an error
+// that is not an outcome (a cancelled context), then goes on with a live
+// one: every later call must fail with an error wrapping the first, and
+// WithTx must return it and commit nothing although fn returns nil.
+func testUnusableAfterFailure(h *harness) {
+	w := h.world("A")
+	before := h.snapshot(w)
+	var first error
+	err := h.try(func(ctx context.Context, tx storage.Tx) error {
+		_, err := tx.Events().Append(ctx, h.event(w.tenant))
+		h.noErr(err)
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		_, first = tx.Events().Append(cctx, h.event(w.tenant))
+		require.ErrorIs(h.t, first, context.Canceled)
+		for _, c := range h.calls(w) {
+			require.ErrorIs(h.t, c.fn(ctx, tx), context.Canceled, "%s after a failed call", c.name)
+		}
+		return nil // a host that swallowed the failure
+	})
+	require.ErrorIs(h.t, err, context.Canceled, "WithTx must return the failure that made the tx unusable")
+	require.Equal(h.t, before, h.snapshot(w), "a transaction that failed committed")
+	// An outcome leaves the transaction usable.
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		h.is(tx.Organisations().Create(ctx, w.Org), lp.ErrConflict)
+		_, err := tx.Organisations().Get(ctx, w.Org.ID)
+		h.noErr(err, "a call after ErrConflict")
+	})
+}
+
+// testViewUnusableAfterWrite writes in View: after ErrReadOnly the View is
+// unusable like any transaction after a failure.
+func testViewUnusableAfterWrite(h *harness) {
+	w := h.world("A")
+	var read error
+	err := h.s.View(h.ctx, func(ctx context.Context, tx storage.Tx) error {
+		_, err := tx.Events().Append(ctx, h.event(w.tenant))
+		require.ErrorIs(h.t, err, storage.ErrReadOnly)
+		_, read = tx.Organisations().Get(ctx, w.Org.ID)
+		return nil
+	})
+	require.ErrorIs(h.t, read, storage.ErrReadOnly, "a read after a refused write")
+	require.ErrorIs(h.t, err, storage.ErrReadOnly, "View must return the failure")
 }
