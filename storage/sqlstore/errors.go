@@ -111,6 +111,8 @@ func translate(ctx context.Context, op string, err error) error {
 			return &dbError{op: op, sentinel: lp.ErrNotFound, code: code, cause: err}
 		case sqlite3.SQLITE_READONLY:
 			return &dbError{op: op, sentinel: storage.ErrReadOnly, code: code, cause: err}
+		case sqlite3.SQLITE_FULL:
+			return &dbError{op: op, sentinel: storage.ErrFull, code: code, cause: err}
 		}
 		return &dbError{op: op, code: code, cause: err}
 	}
@@ -124,6 +126,8 @@ func translate(ctx context.Context, op string, err error) error {
 			return &dbError{op: op, sentinel: lp.ErrNotFound, code: code, cause: err}
 		case "25006": // read_only_sql_transaction
 			return &dbError{op: op, sentinel: storage.ErrReadOnly, code: code, cause: err}
+		case "53100": // disk_full
+			return &dbError{op: op, sentinel: storage.ErrFull, code: code, cause: err}
 		}
 		return &dbError{op: op, code: code, cause: err}
 	}
