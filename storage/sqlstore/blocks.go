@@ -260,7 +260,7 @@ func (v blocks) insertSQLite(ctx context.Context, op string, org uuid.UUID, kept
 		for i, b := range kept {
 			ids[i] = b.ID
 		}
-		_, undoErr := v.t.exec(context.WithoutCancel(ctx), op,
+		undoErr := v.t.undo(context.WithoutCancel(ctx), op,
 			`DELETE FROM blocks WHERE org_id = ? AND `+d.in("id", listUUID), d.id(org), d.uuidList(ids))
 		return 0, errors.Join(err, undoErr)
 	}

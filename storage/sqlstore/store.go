@@ -368,6 +368,11 @@ func (s *Store) runTx(ctx context.Context, readOnly bool, fn func(ctx context.Co
 // (the Create methods, Users.AddMember, Contacts.Add) detect it without a
 // failing statement, so the transaction stays usable after them.
 //
+// A method that fails with another error than those outcomes leaves the
+// Tx unusable (storage.Store.WithTx): its later calls fail, and the host
+// must roll tx back, since SQLite may have ended the transaction already
+// (a full disk) and runs the host's later statements in autocommit.
+//
 // The host's tx may come from another *sql.DB than the Store's, so it
 // does not reuse the statements the Store prepared.
 func (s *Store) Attach(tx *sql.Tx) storage.Tx { return &txn{q: tx, d: s.dialect} }

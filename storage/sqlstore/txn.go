@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -79,6 +80,17 @@ func (t *txn) fail(ctx context.Context, op string, err error) error {
 	if !errors.Is(err, lp.ErrNotFound) && !errors.Is(err, lp.ErrConflict) && !errors.Is(err, lp.ErrInvalidArgument) {
 		t.failed = err
 	}
+	return err
+}
+
+// undo runs q, which undoes the changes of a method that has just failed,
+// although the failure made the transaction unusable: a host may still
+// commit its own transaction (Attach). The first failure is kept.
+func (t *txn) undo(ctx context.Context, op, q string, args ...any) error {
+	failed := t.failed
+	t.failed = nil
+	_, err := t.exec(ctx, op, q, args...)
+	t.failed = cmp.Or(failed, t.failed)
 	return err
 }
 
