@@ -40,7 +40,8 @@ const exportPageSize = 1000
 // Export writes every event selected by q to w in format f, newest first,
 // page by page: memory stays bounded however long the log is. q.BeforeSeq
 // is where it starts, q.Limit the page size (default 1000). Like Query it
-// needs lp.PermReadChangeLog. It returns how many events it wrote.
+// needs lp.PermReadChangeLog and opens transactions of its own, one per
+// page. It returns how many events it wrote.
 //
 // The CSV cannot run code in a spreadsheet nor forge rows: every cell that
 // begins with '=', '+', '-', '@', a tab or a carriage return gets a leading

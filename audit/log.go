@@ -153,13 +153,32 @@ func (l *Log) Record(ctx context.Context, tx storage.Tx, actor lp.Actor, e Entry
 
 // Authorize checks that actor holds want before a call of action. If not,
 // it records an ActionAccessDenied event in a transaction of its own on the
-// Log's store (so the attempt stays in the ChangeLog although the call
-// fails) and returns the error of actor.Authorize, which matches
-// lp.ErrForbidden. An actor without organisation or user cannot be
-// recorded and is only refused. Services call it first thing, outside their
-// own transaction.
+// Log's store, committed before Authorize returns, so the attempt stays in
+// the ChangeLog although the call fails and whatever becomes of the
+// caller's transactions; then it returns the error of actor.Authorize,
+// which matches lp.ErrForbidden. An actor without organisation or user
+// cannot be recorded and is only refused.
+//
+// Because it may open a transaction, it is called first thing, before the
+// caller's own: called with the ctx of an open transaction of the store
+// (see storage.MarkTx) it fails at once with storage.ErrNestedTx, joined
+// with the refusal if actor lacks want, whether or not it would have
+// recorded anything, so the mistake shows in every test rather than only
+// on a refusal. A host running the SDK inside its own database transaction
+// (sqlstore.Store.Attach) calls Authorize before beginning it, so no
+// rollback of the host's can lose the denial, and marks the ctx of that
+// transaction with storage.MarkTx(ctx, store): a misplaced Authorize then
+// fails instead of waiting for the host's transaction (SQLite's single
+// writer).
 func (l *Log) Authorize(ctx context.Context, actor lp.Actor, want lp.Permission, action lp.Action) error {
 	denied := actor.Authorize(want)
+	if storage.InTx(ctx, l.store) {
+		err := fmt.Errorf("%w: audit: Authorize opens a transaction of its own; call it before the caller's", storage.ErrNestedTx)
+		if denied != nil {
+			l.warnUnrecorded(ctx, actor, action, err)
+		}
+		return errors.Join(denied, err)
+	}
 	if denied == nil || actor.OrgID == uuid.Nil || actor.UserID == uuid.Nil {
 		return denied
 	}
@@ -172,11 +191,16 @@ func (l *Log) Authorize(ctx context.Context, actor lp.Actor, want lp.Permission,
 		return err
 	})
 	if err != nil {
-		l.logger.WarnContext(ctx, "leadprivacy: audit: could not record a denied call",
-			"org", actor.OrgID, "user", actor.UserID, "action", string(action), "error", err)
+		l.warnUnrecorded(ctx, actor, action, err)
 		return errors.Join(denied, err)
 	}
 	return denied
+}
+
+// warnUnrecorded logs that a denied call of action could not be recorded.
+func (l *Log) warnUnrecorded(ctx context.Context, actor lp.Actor, action lp.Action, err error) {
+	l.logger.WarnContext(ctx, "leadprivacy: audit: could not record a denied call",
+		"org", actor.OrgID, "user", actor.UserID, "action", string(action), "error", err)
 }
 
 // permissionName returns the code of a permission set, such as

@@ -48,7 +48,9 @@ type Page struct {
 // Query returns one page of the actor's organisation's events selected by
 // q, newest first. The actor needs lp.PermReadChangeLog: otherwise the
 // attempt is recorded and the call fails with ErrForbidden. A q.Number that
-// cannot be parsed fails with ErrInvalidPhone.
+// cannot be parsed fails with ErrInvalidPhone. It opens transactions of its
+// own (Authorize, then View): called inside one of the store's it fails
+// with storage.ErrNestedTx.
 func (l *Log) Query(ctx context.Context, actor lp.Actor, q Query) (Page, error) {
 	if err := l.Authorize(ctx, actor, lp.PermReadChangeLog, actionReadChangeLog); err != nil {
 		return Page{}, err
@@ -167,7 +169,8 @@ type AccessCount struct {
 // AccessSummary answers "which users accessed lead admin, and how often":
 // the number of searches and lead views per user and period in q's time
 // range, ordered by period, then user id. Like Query it needs
-// lp.PermReadChangeLog. Memory grows with users × periods, not with events.
+// lp.PermReadChangeLog and opens transactions of its own. Memory grows
+// with users × periods, not with events.
 func (l *Log) AccessSummary(ctx context.Context, actor lp.Actor, q SummaryQuery) ([]AccessCount, error) {
 	if q.Period != Day && q.Period != Month {
 		return nil, invalid("SummaryQuery.Period", "must be day or month")

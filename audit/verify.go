@@ -59,7 +59,8 @@ func checkpointText(org uuid.UUID, tree tlog.Tree) string {
 // is tlog.FormatTree of the tree (size and root hash) followed by the line
 // "leadprivacy changelog <organisation id>", signed with the Log's signer.
 // The host stores it outside the database (such as with its auditor) and
-// later passes it to Verify. It needs lp.PermReadChangeLog and a signer.
+// later passes it to Verify. It needs lp.PermReadChangeLog and a signer,
+// and opens transactions of its own (not inside one of the store's).
 //
 // A checkpoint vouches for the log as stored; Verify the log against the
 // previous checkpoint before signing a new one, so a change made in between
@@ -137,6 +138,8 @@ const verifyPageSize = 8192
 // Verify is a function of the store, not a method of Log, and takes no
 // actor: it reveals no event, only whether the log is intact, and needs only
 // the public key, so an auditor can run it without a Log or the signing key.
+// It reads in transactions of its own (View), so it is not called inside
+// one of the store's: that fails with storage.ErrNestedTx.
 func Verify(ctx context.Context, store storage.Store, org uuid.UUID, checkpoint []byte, verifier note.Verifier) (tlog.Tree, error) {
 	tree, err := OpenCheckpoint(checkpoint, org, verifier)
 	if err != nil {
@@ -378,7 +381,8 @@ type Proof struct {
 // Prove returns the inclusion proof of the event with sequence number seq
 // in the actor's organisation's tree of size treeSize (the size of a
 // checkpoint). It needs lp.PermReadChangeLog; seq must be below treeSize,
-// and treeSize at most the log's size, else ErrInvalidArgument.
+// and treeSize at most the log's size, else ErrInvalidArgument. It opens
+// transactions of its own (not inside one of the store's).
 func (l *Log) Prove(ctx context.Context, actor lp.Actor, seq, treeSize int64) (Proof, error) {
 	if err := l.Authorize(ctx, actor, lp.PermReadChangeLog, actionReadChangeLog); err != nil {
 		return Proof{}, err
@@ -441,7 +445,8 @@ type ConsistencyProof struct {
 // ProveConsistency returns the proof that the actor's organisation's tree
 // of size newSize extends the one of size oldSize, from the stored tree
 // hashes. It needs lp.PermReadChangeLog; 0 < oldSize <= newSize <= the
-// log's size, else ErrInvalidArgument.
+// log's size, else ErrInvalidArgument. It opens transactions of its own
+// (not inside one of the store's).
 func (l *Log) ProveConsistency(ctx context.Context, actor lp.Actor, oldSize, newSize int64) (ConsistencyProof, error) {
 	if err := l.Authorize(ctx, actor, lp.PermReadChangeLog, actionReadChangeLog); err != nil {
 		return ConsistencyProof{}, err
