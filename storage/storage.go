@@ -115,6 +115,8 @@ type Tx interface {
 //     not aborted).
 //   - Times are returned in UTC. Adapters keep at least microsecond
 //     precision; a zero time.Time is stored as "unset" and returned as zero.
+//     Filters compare their time bounds truncated to the microsecond (an
+//     event at T is not before T+500ns).
 //   - Empty slices and maps may come back as nil.
 //   - A cancelled context fails the call with an error wrapping ctx.Err().
 //   - A method that fails with any error but ErrNotFound, ErrConflict or
