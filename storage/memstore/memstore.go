@@ -96,6 +96,10 @@ func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context, tx stor
 
 // View runs fn in a read-only transaction; see storage.Store. It waits for
 // the running transaction like WithTx: the memory store has no snapshots.
+// So a View called inside a transaction with a ctx not derived from fn's,
+// a nesting no adapter can recognise, waits until that ctx ends, where a
+// SQL adapter with a pool of readers would read the last commit: use the
+// tx handed to fn.
 func (s *Store) View(ctx context.Context, fn func(ctx context.Context, tx storage.Tx) error) error {
 	return s.run(ctx, true, fn)
 }
