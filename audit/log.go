@@ -160,11 +160,11 @@ func (l *Log) Record(ctx context.Context, tx storage.Tx, actor lp.Actor, e Entry
 // cannot be recorded and is only refused.
 //
 // Because it may open a transaction, it is called first thing, before the
-// caller's own: called with the ctx of an open transaction of the store
-// (see storage.MarkTx) it fails at once with storage.ErrNestedTx, joined
-// with the refusal if actor lacks want, whether or not it would have
-// recorded anything, so the mistake shows in every test rather than only
-// on a refusal. A host running the SDK inside its own database transaction
+// caller's own. Called with the ctx of an open transaction of the store
+// (see storage.MarkTx) it fails at once with storage.ErrNestedTx (joined
+// with the refusal if actor lacks want), for a permitted actor too, so the
+// mistake shows in every test rather than only on a refusal. A host
+// running the SDK inside its own database transaction
 // (sqlstore.Store.Attach) calls Authorize before beginning it, so no
 // rollback of the host's can lose the denial, and marks the ctx of that
 // transaction with storage.MarkTx(ctx, store): a misplaced Authorize then
@@ -172,14 +172,15 @@ func (l *Log) Record(ctx context.Context, tx storage.Tx, actor lp.Actor, e Entry
 // writer).
 func (l *Log) Authorize(ctx context.Context, actor lp.Actor, want lp.Permission, action lp.Action) error {
 	denied := actor.Authorize(want)
+	record := denied != nil && actor.OrgID != uuid.Nil && actor.UserID != uuid.Nil
 	if storage.InTx(ctx, l.store) {
 		err := fmt.Errorf("%w: audit: Authorize opens a transaction of its own; call it before the caller's", storage.ErrNestedTx)
-		if denied != nil {
+		if record {
 			l.warnUnrecorded(ctx, actor, action, err)
 		}
 		return errors.Join(denied, err)
 	}
-	if denied == nil || actor.OrgID == uuid.Nil || actor.UserID == uuid.Nil {
+	if !record {
 		return denied
 	}
 	entry := Entry{Action: ActionAccessDenied, Details: []Detail{
