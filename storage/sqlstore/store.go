@@ -196,7 +196,8 @@ func open(ctx context.Context, db *sql.DB, d Dialect, o Options) (*Store, error)
 // New returns a Store on the host's own db, which it does not configure,
 // migrate or close: call Migrate once before use. For SQLite the host's
 // DSN should set the pragmas OpenSQLite documents (foreign_keys is
-// required for ErrNotFound on missing references).
+// required for ErrNotFound on missing references); _txlock=immediate, as
+// OpenSQLite's writers use it, is fine: View begins deferred regardless.
 func New(db *sql.DB, d Dialect, opts *Options) (*Store, error) {
 	if db == nil || !d.valid() {
 		return nil, errors.New("leadprivacy: sqlstore: New needs a *sql.DB and a known dialect")
