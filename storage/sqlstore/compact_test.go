@@ -44,6 +44,20 @@ func deletedFilesHolding(t *testing.T, canary string) []string {
 	return found
 }
 
+// writerPragmas returns the settings of the writer connection that
+// Compact changes while it works.
+func writerPragmas(t *testing.T, s *sqlstore.Store) string {
+	t.Helper()
+	var busy, temp int
+	if err := s.DB().QueryRow("PRAGMA busy_timeout").Scan(&busy); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB().QueryRow("PRAGMA temp_store").Scan(&temp); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("busy_timeout=%d temp_store=%d", busy, temp)
+}
+
 // TestCompactKeepsTempStoreMemory checks that Compact leaves the writer as
 // OpenSQLite configured it, with temp_store=MEMORY: a bulk transaction
 // after it spills no lead data into a temporary file. (At temp_store's
@@ -70,8 +84,12 @@ func TestCompactKeepsTempStoreMemory(t *testing.T) {
 	if err != nil {
 		t.Fatalf("upload: %v", err)
 	}
+	opened := writerPragmas(t, s)
 	if err := s.Compact(ctx); err != nil {
 		t.Fatalf("Compact: %v", err)
+	}
+	if got := writerPragmas(t, s); got != opened {
+		t.Errorf("after Compact the writer has %s; OpenSQLite set %s", got, opened)
 	}
 	var during []string
 	err = s.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
@@ -126,6 +144,7 @@ func TestCompactWaitsForReadersWithoutBlockingWriters(t *testing.T) {
 	endView := sync.OnceValue(func() error { close(release); return <-viewDone })
 	t.Cleanup(func() { endView() })
 
+	opened := writerPragmas(t, s)
 	const wait = 2 * time.Second
 	cctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
@@ -148,6 +167,9 @@ func TestCompactWaitsForReadersWithoutBlockingWriters(t *testing.T) {
 	}
 	if took > wait+time.Second {
 		t.Errorf("Compact returned %v after its ctx's deadline of %v", took, wait)
+	}
+	if got := writerPragmas(t, s); got != opened {
+		t.Errorf("after Compact gave up the writer has %s; OpenSQLite set %s", got, opened)
 	}
 
 	if err := endView(); err != nil {
