@@ -36,32 +36,32 @@ var compactTables = []string{"leads", "lead_phones", "contacts", "blocks", "supp
 //
 // PostgreSQL: it runs VACUUM (ANALYZE) on the tables holding lead data.
 // What the SDK guarantees there is logical erasure: once a Forget or Purge
-// commits, no statement on any connection can read the erased values (the
-// canary tests plant them in every personal field and search for them
-// after erasure), and the ChangeLog never held them. VACUUM then removes
-// the dead row versions and their index entries so the space is reused,
-// but it does not overwrite the freed bytes: they stay in the table, TOAST
-// and index files until new rows reuse the space, and the server's WAL
-// still holds the original rows. VACUUM also cannot remove a row version
-// that an open transaction, a replication slot or a standby with
-// hot_standby_feedback may still see. For physical erasure the operator
-// must, after Compact:
+// commits, no statement on any connection can read the erased values, and
+// the ChangeLog never held them (TestCanaryErasurePostgres plants canaries
+// in every personal field and, after erasure, finds none in any row of any
+// table). VACUUM removes the dead row versions and their index entries so
+// their space is reused, but it does not overwrite the freed bytes: they
+// stay in the table, TOAST and index files until new rows take the space,
+// and in the server's WAL segments until they are recycled. For physical
+// erasure the operator must:
 //
-//   - end long-running transactions and stale replication slots first
-//     (pg_stat_activity.backend_xmin, pg_replication_slots.xmin,
-//     pg_prepared_xacts), else dead rows survive VACUUM;
-//   - run VACUUM FULL (or an equivalent table rewrite) on these tables, which
-//     writes new files and unlinks the old ones, under an ACCESS EXCLUSIVE
-//     lock that blocks the SDK for its duration; the unlinked blocks remain
-//     on the disk device until the file system reuses them, so use encrypted
-//     storage to make them unreadable;
-//   - bound WAL retention (wal_keep_size, max_slot_wal_keep_size, the WAL
-//     archive) and the retention of base backups, dumps and their copies to
-//     the erasure deadline the organisation promises: they hold the erased
-//     rows until they expire, and restoring one brings them back, so a
-//     restore must be followed by the Forgets and Purges made since;
-//   - remember that each streaming replica has its own copies of the data
-//     files and WAL, so the same holds on every replica.
+//   - before Compact, end the transactions and replication slots that
+//     still see the old rows (pg_stat_activity.backend_xmin,
+//     pg_replication_slots.xmin, pg_prepared_xacts, standbys with
+//     hot_standby_feedback): VACUUM keeps every row version one of them
+//     may read;
+//   - run VACUUM FULL (or another table rewrite) on these tables: it writes
+//     new files and unlinks the old ones, under an ACCESS EXCLUSIVE lock
+//     that stalls the SDK meanwhile; the unlinked blocks stay on the device
+//     until the file system reuses them, so keep the data directory on
+//     encrypted storage;
+//   - bound the retention of WAL (wal_keep_size, max_slot_wal_keep_size,
+//     the WAL archive), base backups, dumps and their copies by the erasure
+//     deadline the organisation promises: they hold the erased rows until
+//     they expire, and a restore brings them back, so after a restore the
+//     Forgets and Purges made since must be run again;
+//   - do the same on every streaming replica, which has its own data files
+//     and WAL.
 //
 // Compact must not run inside a transaction; it is unavailable for an
 // attached host transaction.
