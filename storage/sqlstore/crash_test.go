@@ -32,24 +32,26 @@ import (
 )
 
 var crashKills = flag.Int("crash.kills", 30,
-	"how often TestCrashSQLite SIGKILLs its child: two thirds while it writes, one third while it migrates a new database")
+	"how often TestCrashSQLite and TestCrashPostgres SIGKILL their child: two thirds while it writes, one third while it migrates a new database")
 
 // crashChildEnv holds, as JSON, the crashConfig of a child process: set,
-// it makes TestCrashSQLite the child instead of the parent.
+// it makes a crash test the child instead of the parent.
 const crashChildEnv = "LEADPRIVACY_CRASH_CHILD"
 
 // crashConfig tells the child what to do.
 type crashConfig struct {
-	Migrate                       bool // only open (and so migrate) Path, then wait to be killed
-	Path                          string
+	Migrate                       bool // only open (and so migrate) Target, then wait to be killed
+	Postgres                      bool // Target is a PostgreSQL DSN, else a SQLite file
+	Target                        string
 	Org, Project, Template, Admin uuid.UUID
 	// Base is the first of the child's block numbers, number(Base) on, so
 	// that children never block the same number twice.
 	Base int
 }
 
-// crashBudget is how many block numbers one child may use.
-const crashBudget = 10_000
+// crashBudget is how many block numbers one child may use; number(i)
+// gives distinct numbers for i below 10^7, enough for 5,000 children.
+const crashBudget = 2_000
 
 // crashAck is what the child prints, on one line after "ack ", once
 // WithTx has returned nil: the commit is acknowledged and must survive.
@@ -86,29 +88,71 @@ func (crashKeys) FingerprintKey(context.Context, uuid.UUID) ([]byte, error) {
 //
 //	go test ./storage/sqlstore -run TestCrashSQLite -crash.kills 1000
 func TestCrashSQLite(t *testing.T) {
-	if env := os.Getenv(crashChildEnv); env != "" {
-		var cfg crashConfig
-		if err := json.Unmarshal([]byte(env), &cfg); err != nil {
-			t.Fatalf("child: %s: %v", crashChildEnv, err)
-		}
-		crashChild(t, cfg)
+	if crashChildRun(t) {
 		return
 	}
-	migrateKills := *crashKills / 3
-	t.Run("write", func(t *testing.T) { crashWrites(t, *crashKills-migrateKills) })
-	t.Run("migrate", func(t *testing.T) { crashMigrations(t, migrateKills) })
+	t.Parallel()
+	dir := t.TempDir()
+	n := 0
+	crashTest(t, func() crashConfig {
+		n++
+		return crashConfig{Target: filepath.Join(dir, fmt.Sprintf("crash%d.db", n))}
+	})
 }
 
-// crashChild is the child: it opens cfg.Path, says "open" before and
-// "ready <nanoseconds it took>" after, and unless it only migrates, commits transactions until
-// it is killed, acknowledging each.
+// TestCrashPostgres is TestCrashSQLite on PostgreSQL, each database a
+// schema of its own: the child, a client of the server, is killed.
+// PostgreSQL checks its constraints at every commit and has no integrity
+// scan in core, so only acknowledged commits, the ChangeLog and the schema
+// are checked.
+func TestCrashPostgres(t *testing.T) {
+	if crashChildRun(t) {
+		return
+	}
+	postgresDSN(t)
+	t.Parallel()
+	crashTest(t, func() crashConfig { return crashConfig{Postgres: true, Target: freshSchema(t)} })
+}
+
+// crashChildRun runs the child and reports true if this process is one.
+func crashChildRun(t *testing.T) bool {
+	env := os.Getenv(crashChildEnv)
+	if env == "" {
+		return false
+	}
+	var cfg crashConfig
+	if err := json.Unmarshal([]byte(env), &cfg); err != nil {
+		t.Fatalf("child: %s: %v", crashChildEnv, err)
+	}
+	crashChild(t, cfg)
+	return true
+}
+
+// crashTest runs the crash test on the new databases newDB returns.
+func crashTest(t *testing.T, newDB func() crashConfig) {
+	migrateKills := *crashKills / 3
+	t.Run("write", func(t *testing.T) { crashWrites(t, newDB(), *crashKills-migrateKills) })
+	t.Run("migrate", func(t *testing.T) { crashMigrations(t, newDB, migrateKills) })
+}
+
+// crashOpen opens cfg's database, migrating it.
+func crashOpen(cfg crashConfig) (*sqlstore.Store, error) {
+	if cfg.Postgres {
+		return sqlstore.OpenPostgres(context.Background(), cfg.Target, nil)
+	}
+	return sqlstore.OpenSQLite(context.Background(), cfg.Target, nil)
+}
+
+// crashChild is the child: it opens cfg.Target, says "open" before and
+// "ready <nanoseconds it took>" after, and unless it only migrates,
+// commits transactions until it is killed, acknowledging each.
 func crashChild(t *testing.T, cfg crashConfig) {
 	ctx := context.Background()
 	fmt.Println("open")
 	start := time.Now()
-	s, err := sqlstore.OpenSQLite(ctx, cfg.Path, nil)
+	s, err := crashOpen(cfg)
 	if err != nil {
-		t.Fatalf("child: OpenSQLite: %v", err)
+		t.Fatalf("child: open: %v", err)
 	}
 	fmt.Println("ready", int64(time.Since(start)))
 	if cfg.Migrate {
@@ -119,7 +163,7 @@ func crashChild(t *testing.T, cfg crashConfig) {
 	log := audit.New(s, crashKeys{}, nil, nil)
 	actor := lp.Actor{OrgID: w.org, UserID: w.admin, Permissions: lp.PermAll}
 	next, end := cfg.Base, cfg.Base+crashBudget
-	for next+200 < end {
+	for next+100 < end { // room for the biggest transaction's blocks
 		var ack crashAck
 		err := s.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 			ack = crashAck{}
@@ -147,7 +191,8 @@ func crashChild(t *testing.T, cfg crashConfig) {
 			// An upload: leads and blocks in bulk, an event for each batch.
 			leads := make([]lp.Lead, 50+rand.IntN(250))
 			for i := range leads {
-				leads[i] = w.lead(number(rand.IntN(10_000_000)), number(rand.IntN(10_000_000)))
+				n := rand.IntN(10_000_000 - 1)
+				leads[i] = w.lead(number(n), number(n+1))
 				leads[i].Fields = map[string]string{"name": "crash lead", "segment": "b2c"}
 				ack.Leads = append(ack.Leads, leads[i].ID)
 			}
@@ -166,7 +211,7 @@ func crashChild(t *testing.T, cfg crashConfig) {
 			}
 			n, err := tx.Blocks().CreateMany(ctx, w.org, blocks)
 			if err != nil || n != len(blocks) {
-				return fmt.Errorf("child: blocks.CreateMany = %d of %d, %w", n, len(blocks), err)
+				return fmt.Errorf("child: blocks.CreateMany = %d of %d, %v", n, len(blocks), err)
 			}
 			return record(audit.Entry{Action: audit.ActionBlocksUploaded, ObjectID: uuid.New(),
 				Details: []audit.Detail{audit.Count(audit.KeyBlocked, n)}})
@@ -193,7 +238,8 @@ func crashRun(t *testing.T, cfg crashConfig, trigger string, delay time.Duration
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashSQLite$", "-test.count=1")
+	test, _, _ := strings.Cut(t.Name(), "/")
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
 	cmd.Env = append(os.Environ(), crashChildEnv+"="+string(env))
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -233,12 +279,11 @@ func crashRun(t *testing.T, cfg crashConfig, trigger string, delay time.Duration
 	return nil
 }
 
-// crashWrites kills a writing child kills times, checking the database
-// after each kill.
-func crashWrites(t *testing.T, kills int) {
+// crashWrites kills a child writing to cfg's database kills times,
+// checking the database after each kill.
+func crashWrites(t *testing.T, cfg crashConfig, kills int) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "crash.db")
-	s, err := sqlstore.OpenSQLite(ctx, path, nil)
+	s, err := crashOpen(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,11 +309,14 @@ func crashWrites(t *testing.T, kills int) {
 		t.Fatal(err)
 	}
 
-	cfg := crashConfig{Path: path, Org: w.org, Project: w.project, Template: w.template, Admin: w.admin}
+	if kills*crashBudget > 10_000_000 {
+		t.Fatalf("%d kills would need more distinct block numbers than number gives", kills)
+	}
+	cfg.Org, cfg.Project, cfg.Template, cfg.Admin = w.org, w.project, w.template, w.admin
 	var acks []crashAck
 	var early int
 	for k := range kills {
-		cfg.Base = k * crashBudget % 10_000_000
+		cfg.Base = k * crashBudget
 		// Most kills land while the child commits; one in four soon after
 		// it starts, which can be while it opens the database.
 		trigger, delay := "ready", time.Duration(rand.Int64N(int64(300*time.Millisecond)))
@@ -285,11 +333,11 @@ func crashWrites(t *testing.T, kills int) {
 				acks = append(acks, ack)
 			}
 		}
-		s, err := sqlstore.OpenSQLite(ctx, path, nil)
+		s, err := crashOpen(cfg)
 		if err != nil {
 			t.Fatalf("kill %d: reopen: %v", k, err)
 		}
-		checkIntegrity(t, s.DB())
+		checkIntegrity(t, s)
 		tree, err := audit.Verify(ctx, s, w.org, checkpoint, verifier)
 		if err != nil {
 			t.Fatalf("kill %d: ChangeLog does not verify against the checkpoint before the kill: %v", k, err)
@@ -306,12 +354,17 @@ func crashWrites(t *testing.T, kills int) {
 	if len(acks) == 0 && kills > 0 {
 		t.Fatalf("no commit acknowledged in %d runs: the children never got to write", kills)
 	}
+	t.Logf("%d kills (%d soon after the child started): all %d acknowledged commits survived", kills, early, len(acks))
 }
 
-// checkIntegrity fails t unless db passes SQLite's integrity and foreign
-// key checks.
-func checkIntegrity(t *testing.T, db *sql.DB) {
+// checkIntegrity fails t unless a SQLite s passes SQLite's integrity and
+// foreign key checks.
+func checkIntegrity(t *testing.T, s *sqlstore.Store) {
 	t.Helper()
+	if s.Dialect() != sqlstore.SQLite {
+		return
+	}
+	db := s.DB()
 	rows, err := db.Query("PRAGMA integrity_check")
 	if err != nil {
 		t.Fatal(err)
@@ -401,67 +454,76 @@ func checkAcks(t *testing.T, s *sqlstore.Store, org uuid.UUID, acks []crashAck) 
 }
 
 // crashMigrations kills children while they create and migrate a new
-// database, kills times, and checks that reopening each one completes it.
-func crashMigrations(t *testing.T, kills int) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	want := schemaOf(t, filepath.Join(dir, "reference.db"))
+// database from newDB, kills times, and checks that reopening each one
+// completes it.
+func crashMigrations(t *testing.T, newDB func() crashConfig, kills int) {
+	want := schemaAt(t, newDB())
 	// The kills spread over the time a child takes to create and migrate
-	// a database, and half of it again.
-	var window time.Duration
-	for _, line := range crashRun(t, crashConfig{Migrate: true, Path: filepath.Join(dir, "calibrate.db")}, "ready", 0) {
-		if ns, ok := strings.CutPrefix(line, "ready "); ok {
-			n, err := strconv.ParseInt(ns, 10, 64)
-			if err != nil {
-				t.Fatalf("child's %q: %v", line, err)
-			}
-			window = time.Duration(n) * 3 / 2
-		}
-	}
-	if window <= 0 {
+	// a database, and half of it again: the shortest seen so far, as the
+	// machine's load makes it vary.
+	calibrate := newDB()
+	calibrate.Migrate = true
+	window, ok := openedIn(t, crashRun(t, calibrate, "ready", 0))
+	if !ok {
 		t.Fatal("the calibrating child never got ready")
 	}
 	var beforeReady, unmigrated int
 	for k := range kills {
-		path := filepath.Join(dir, fmt.Sprintf("m%d.db", k))
-		delay := time.Duration(rand.Int64N(int64(window)))
-		lines := crashRun(t, crashConfig{Migrate: true, Path: path}, "open", delay)
-		if !strings.HasPrefix(lines[len(lines)-1], "ready") {
+		cfg := newDB()
+		cfg.Migrate = true
+		delay := time.Duration(rand.Int64N(int64(window * 3 / 2)))
+		if d, ok := openedIn(t, crashRun(t, cfg, "open", delay)); ok {
+			window = min(window, d)
+		} else {
 			beforeReady++
 		}
-		if schemaVersionOf(t, path) < sqlstore.SchemaVersion() {
+		if schemaVersionOf(t, cfg) < sqlstore.SchemaVersion() {
 			unmigrated++
 		}
-		s, err := sqlstore.OpenSQLite(ctx, path, nil)
-		if err != nil {
-			t.Fatalf("kill %d (+%v): reopen: %v", k, delay, err)
-		}
-		checkIntegrity(t, s.DB())
-		if err := s.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if got := schemaOf(t, path); got != want {
+		if got := schemaAt(t, cfg); got != want {
 			t.Fatalf("kill %d (+%v): schema after reopening differs from a clean migration:\n%s\nwant:\n%s", k, delay, got, want)
 		}
 	}
-	t.Logf("%d kills in a window of %v after \"open\": %d before \"ready\", %d left a database short of the schema that reopening completed",
+	t.Logf("%d kills within 1.5 x %v after \"open\": %d before \"ready\", %d before the migration committed (reopening completed it)",
 		kills, window, beforeReady, unmigrated)
 	if kills >= 5 && unmigrated == 0 {
 		t.Errorf("no kill of %d landed before the migration committed: the test did not exercise it", kills)
 	}
 }
 
-// schemaVersionOf reads the schema version of the database at path
-// without migrating it: 0 if it has none yet.
-func schemaVersionOf(t *testing.T, path string) int {
+// openedIn returns how long the child said it took to open its database,
+// if it got that far.
+func openedIn(t *testing.T, lines []string) (time.Duration, bool) {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path)
+	for _, line := range lines {
+		if ns, ok := strings.CutPrefix(line, "ready "); ok {
+			n, err := strconv.ParseInt(ns, 10, 64)
+			if err != nil {
+				t.Fatalf("child's %q: %v", line, err)
+			}
+			return time.Duration(n), true
+		}
+	}
+	return 0, false
+}
+
+// schemaVersionOf reads the schema version of cfg's database without
+// migrating it: 0 if it has none yet.
+func schemaVersionOf(t *testing.T, cfg crashConfig) int {
+	t.Helper()
+	driver, source := "sqlite", "file:"+cfg.Target
+	exists := "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'schema_version'"
+	if cfg.Postgres {
+		driver, source = "pgx", cfg.Target
+		exists = "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'schema_version'"
+	}
+	db, err := sql.Open(driver, source)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	var tables, v int
-	err = db.QueryRow("SELECT COUNT(*) FROM sqlite_schema WHERE name = 'schema_version'").Scan(&tables)
+	err = db.QueryRow(exists).Scan(&tables)
 	if err == nil && tables > 0 {
 		err = db.QueryRow("SELECT COALESCE(MAX(version), 0) FROM schema_version").Scan(&v)
 	}
@@ -471,27 +533,39 @@ func schemaVersionOf(t *testing.T, path string) int {
 	return v
 }
 
-// schemaOf opens (creating and migrating if needed) the database at path
-// and returns its schema: every table, index and trigger with its SQL.
-func schemaOf(t *testing.T, path string) string {
+// schemaAt opens (creating and migrating if needed) cfg's database, checks
+// its integrity and returns its schema: every table, column, index and
+// constraint, and how many versions schema_version records.
+func schemaAt(t *testing.T, cfg crashConfig) string {
 	t.Helper()
-	s, err := sqlstore.OpenSQLite(context.Background(), path, nil)
+	s, err := crashOpen(cfg)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("open: %v", err)
 	}
 	defer s.Close()
-	rows, err := s.DB().Query("SELECT type, name, tbl_name, COALESCE(sql, '') FROM sqlite_schema ORDER BY type, name")
+	checkIntegrity(t, s)
+	q := "SELECT type || ' ' || name || ' on ' || tbl_name || ': ' || COALESCE(sql, '') FROM sqlite_schema ORDER BY 1"
+	if cfg.Postgres {
+		q = `SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || COALESCE(column_default, '')
+			FROM information_schema.columns WHERE table_schema = current_schema()
+			UNION ALL SELECT indexname || ': ' || replace(indexdef, current_schema() || '.', '')
+			FROM pg_indexes WHERE schemaname = current_schema()
+			UNION ALL SELECT conrelid::regclass::text || ' ' || conname || ': ' || pg_get_constraintdef(oid)
+			FROM pg_constraint WHERE connamespace = current_schema()::regnamespace
+			ORDER BY 1`
+	}
+	rows, err := s.DB().Query(q)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
 	var b strings.Builder
 	for rows.Next() {
-		var typ, name, table, stmt string
-		if err := rows.Scan(&typ, &name, &table, &stmt); err != nil {
+		var line string
+		if err := rows.Scan(&line); err != nil {
 			t.Fatal(err)
 		}
-		fmt.Fprintf(&b, "%s %s on %s: %s\n", typ, name, table, stmt)
+		b.WriteString(line + "\n")
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
