@@ -317,12 +317,17 @@ func crashWrites(t *testing.T, cfg crashConfig, kills int) {
 	var early int
 	for k := range kills {
 		cfg.Base = k * crashBudget
-		// Most kills land while the child commits; one in four soon after
-		// it starts, which can be while it opens the database.
-		trigger, delay := "ready", time.Duration(rand.Int64N(int64(300*time.Millisecond)))
-		if rand.IntN(4) == 0 {
+		// Half the kills land after the child's first commit, a quarter
+		// after it opened the database (before or after its first commit,
+		// depending on the machine's speed), a quarter soon after it
+		// started, which can be while it opens the database.
+		trigger, delay := "ack", time.Duration(rand.Int64N(int64(300*time.Millisecond)))
+		switch rand.IntN(4) {
+		case 0:
 			trigger, delay = "open", time.Duration(rand.Int64N(int64(30*time.Millisecond)))
 			early++
+		case 1:
+			trigger = "ready"
 		}
 		for _, line := range crashRun(t, cfg, trigger, delay) {
 			if a, ok := strings.CutPrefix(line, "ack "); ok {
