@@ -145,7 +145,7 @@ func TestCompactWaitsForReadersWithoutBlockingWriters(t *testing.T) {
 	t.Cleanup(func() { endView() })
 
 	opened := writerPragmas(t, s)
-	const wait = 2 * time.Second
+	const wait = 3 * time.Second
 	cctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	compactDone := make(chan error, 1)
@@ -156,7 +156,7 @@ func TestCompactWaitsForReadersWithoutBlockingWriters(t *testing.T) {
 	b := w.block(number(1))
 	txStart := time.Now()
 	err := s.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error { return tx.Blocks().Create(ctx, b) })
-	if took := time.Since(txStart); err != nil || took > 500*time.Millisecond {
+	if took := time.Since(txStart); err != nil || took > 750*time.Millisecond {
 		t.Errorf("WithTx while Compact waits for a reader = %v after %v; want nil at once", err, took)
 	}
 

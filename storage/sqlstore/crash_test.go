@@ -84,7 +84,7 @@ func (crashKeys) FingerprintKey(context.Context, uuid.UUID) ([]byte, error) {
 // must complete the schema, identical to one migrated without a crash.
 //
 // The child is this test binary run again (os.Args[0]) with crashChildEnv
-// set. -crash.kills sets the budget (default 30, about 15 s):
+// set. -crash.kills sets the budget (default 30, about 20 s on two cores):
 //
 //	go test ./storage/sqlstore -run TestCrashSQLite -crash.kills 1000
 func TestCrashSQLite(t *testing.T) {

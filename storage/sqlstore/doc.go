@@ -148,8 +148,13 @@
 // blocks, lead uploads and their ChangeLog events, SIGKILLs it at random
 // moments (and children migrating a new database), and after each kill
 // checks integrity_check and foreign_key_check, that every commit the child
-// acknowledged is there, and that the ChangeLog verifies against the
-// checkpoint signed before the kill. -crash.kills sets its budget.
+// acknowledged is there, that the ChangeLog verifies against the
+// checkpoint signed before the kill, and that a database killed while it
+// migrated reopens to the same schema as a clean one. TestCrashPostgres
+// does the same to PostgreSQL clients. -crash.kills sets their budget
+// (default 30 each):
+//
+//	go test ./storage/sqlstore -run TestCrash -crash.kills 1000
 //
 // # Benchmarks
 //
