@@ -14,15 +14,28 @@ import (
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
+	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
 )
 
-// canaryRun writes unique canary strings into every personal field of two
-// leads (numbers, field values, call notes, recording references), forgets
-// one and deletes the other, optionally compacts, and returns the canaries
-// still found in the raw bytes of the database, -wal and -shm files.
+// canaryRun runs canaryErase on a new SQLite database and returns the
+// canaries still found in the raw bytes of the database, -wal and -shm files.
 func canaryRun(t *testing.T, compact bool) (canaries []string, found map[string][]string) {
-	ctx := context.Background()
 	s, path := openSQLite(t, nil)
+	canaries = canaryErase(t, s, compact, func(canaries []string) {
+		if found := scanFiles(t, path, canaries); len(found) != len(canaries) {
+			t.Fatalf("before erasure only %d of %d canaries are in the files: the scan cannot see them", len(found), len(canaries))
+		}
+	})
+	return canaries, scanFiles(t, path, canaries)
+}
+
+// canaryErase writes unique canary strings into every personal field of
+// two leads (numbers, field values, call notes, recording references) in
+// s and passes them to written, forgets one lead and deletes the other,
+// optionally compacts, checks that the anonymous lead and the other leads
+// survive, and returns the canaries.
+func canaryErase(t *testing.T, s *sqlstore.Store, compact bool, written func(canaries []string)) (canaries []string) {
+	ctx := context.Background()
 	w := newWorld(t, s)
 
 	tag := make([]byte, 6)
@@ -72,9 +85,7 @@ func canaryRun(t *testing.T, compact bool) (canaries []string, found map[string]
 	if err != nil {
 		t.Fatalf("write canaries: %v", err)
 	}
-	if found := scanFiles(t, path, canaries); len(found) != len(canaries) {
-		t.Fatalf("before erasure only %d of %d canaries are in the files: the scan cannot see them", len(found), len(canaries))
-	}
+	written(canaries)
 
 	// Forget one lead (as privacy.Forget does), delete the other.
 	err = s.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
@@ -111,7 +122,7 @@ func canaryRun(t *testing.T, compact bool) (canaries []string, found map[string]
 	if err != nil {
 		t.Fatal(err)
 	}
-	return canaries, scanFiles(t, path, canaries)
+	return canaries
 }
 
 // scanFiles returns, per canary, the database files whose raw bytes
@@ -154,4 +165,56 @@ func TestCanaryControlSQLite(t *testing.T) {
 	if len(found) == 0 {
 		t.Fatalf("without Compact none of %d canaries was found: the scan is blind", len(canaries))
 	}
+}
+
+// TestCanaryErasurePostgres proves the logical erasure the SDK guarantees
+// on PostgreSQL: after Forget, Delete and Compact no row of any table in
+// the schema, read through SQL as text, holds a canary (before erasure
+// every one is found, so the scan can see them). Physical erasure is the
+// operator's part; see Compact.
+func TestCanaryErasurePostgres(t *testing.T) {
+	t.Parallel()
+	s := openPostgres(t, nil)
+	canaries := canaryErase(t, s, true, func(canaries []string) {
+		if found := scanTables(t, s, canaries); len(found) != len(canaries) {
+			t.Fatalf("before erasure only %d of %d canaries are in the tables: the scan cannot see them", len(found), len(canaries))
+		}
+	})
+	for c, tables := range scanTables(t, s, canaries) {
+		t.Errorf("erased canary %.14s... still readable in %v", c, tables)
+	}
+}
+
+// scanTables returns, per canary, the tables of the store's schema that
+// hold it in some row's text form (every column of the row).
+func scanTables(t *testing.T, s *sqlstore.Store, canaries []string) map[string][]string {
+	t.Helper()
+	rows, err := s.DB().Query("SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema()")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, name)
+	}
+	if err := rows.Err(); err != nil || len(tables) < 10 {
+		t.Fatalf("tables of the schema: %v, %v", tables, err)
+	}
+	found := map[string][]string{}
+	for _, table := range tables {
+		for _, c := range canaries {
+			var n int
+			if err := s.DB().QueryRow("SELECT count(*) FROM "+table+" r WHERE strpos(r::text, $1) > 0", c).Scan(&n); err != nil {
+				t.Fatalf("scan %s: %v", table, err)
+			}
+			if n > 0 {
+				found[c] = append(found[c], table)
+			}
+		}
+	}
+	return found
 }

@@ -134,9 +134,27 @@
 // temp_store=MEMORY and checkpoints again: a test writes canary strings
 // into every personal field, forgets and deletes, compacts and finds none
 // of them in the raw bytes of the database, -wal and -shm files (without
-// Compact the WAL still holds them). On PostgreSQL it runs VACUUM (ANALYZE)
-// on the lead tables, which removes dead rows and index entries but does
-// not overwrite freed bytes, WAL segments or backups; see Compact.
+// Compact the WAL still holds them). It waits for open readers of the WAL
+// as long as its ctx allows, without holding up writers meanwhile. On
+// PostgreSQL the SDK guarantees logical erasure; Compact runs VACUUM
+// (ANALYZE) on the lead tables, which removes dead rows and index entries
+// but does not overwrite freed bytes, WAL segments, replicas or backups:
+// Compact's documentation lists what the operator must do for physical
+// erasure.
+//
+// # Crash safety
+//
+// TestCrashSQLite runs the test binary again as a child that commits
+// blocks, lead uploads and their ChangeLog events, SIGKILLs it at random
+// moments (and children migrating a new database), and after each kill
+// checks integrity_check and foreign_key_check, that every commit the child
+// acknowledged is there, that the ChangeLog verifies against the
+// checkpoint signed before the kill, and that a database killed while it
+// migrated reopens to the same schema as a clean one. TestCrashPostgres
+// does the same to PostgreSQL clients. -crash.kills sets their budget
+// (default 30 each):
+//
+//	go test ./storage/sqlstore -run TestCrash -crash.kills 1000
 //
 // # Benchmarks
 //
