@@ -90,6 +90,14 @@ type Tx interface {
 //     not aborted).
 //   - Times are returned in UTC. Adapters keep at least microsecond
 //     precision; a zero time.Time is stored as "unset" and returned as zero.
+//     Validate accepts only zero or times between lp.MinTime and lp.MaxTime
+//     (years 1 to 9999, see lp.ValidTime), and every such time, truncated
+//     to the microsecond, comes back exactly.
+//   - Texts (names, labels, field keys and values, notes, codes, detail
+//     values) come back byte-exact. Validate refuses what a backend could
+//     not store so: invalid UTF-8, NUL, and texts over their limit (see
+//     lp.ValidText, lp.ValidCode). A backend's own data error (a value it
+//     cannot represent or a size limit) is ErrInvalidArgument.
 //   - Empty slices and maps may come back as nil.
 //   - A cancelled context fails the call with an error wrapping ctx.Err().
 

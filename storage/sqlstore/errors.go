@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
@@ -75,8 +76,10 @@ func conflict(op string) error { return fmt.Errorf("%w: sqlstore: %s", lp.ErrCon
 
 // translate maps a database/sql or driver error of operation op to the
 // root sentinels: no rows is ErrNotFound, a unique violation ErrConflict, a
-// foreign key violation ErrNotFound (the referenced object is missing), and
-// a cancelled context wraps ctx.Err(). Busy and serialization errors keep
+// foreign key violation ErrNotFound (the referenced object is missing), a
+// value the database cannot hold (PostgreSQL data exceptions, class 22, and
+// program_limit_exceeded; SQLite TOOBIG, MISMATCH, RANGE)
+// ErrInvalidArgument, and a cancelled context wraps ctx.Err(). Busy and serialization errors keep
 // their cause so WithTx can recognise and retry them.
 func translate(ctx context.Context, op string, err error) error {
 	if err == nil {
@@ -111,6 +114,8 @@ func translate(ctx context.Context, op string, err error) error {
 			return &dbError{op: op, sentinel: lp.ErrNotFound, code: code, cause: err}
 		case sqlite3.SQLITE_READONLY:
 			return &dbError{op: op, sentinel: storage.ErrReadOnly, code: code, cause: err}
+		case sqlite3.SQLITE_TOOBIG, sqlite3.SQLITE_MISMATCH, sqlite3.SQLITE_RANGE:
+			return &dbError{op: op, sentinel: lp.ErrInvalidArgument, code: code, cause: err}
 		}
 		return &dbError{op: op, code: code, cause: err}
 	}
@@ -124,6 +129,11 @@ func translate(ctx context.Context, op string, err error) error {
 			return &dbError{op: op, sentinel: lp.ErrNotFound, code: code, cause: err}
 		case "25006": // read_only_sql_transaction
 			return &dbError{op: op, sentinel: storage.ErrReadOnly, code: code, cause: err}
+		case "54000": // program_limit_exceeded, such as a value too large for an index row
+			return &dbError{op: op, sentinel: lp.ErrInvalidArgument, code: code, cause: err}
+		}
+		if strings.HasPrefix(pe.Code, "22") { // data exception: a value the column cannot hold
+			return &dbError{op: op, sentinel: lp.ErrInvalidArgument, code: code, cause: err}
 		}
 		return &dbError{op: op, code: code, cause: err}
 	}
