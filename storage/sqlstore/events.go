@@ -187,7 +187,7 @@ func (v events) WriteHashes(ctx context.Context, org uuid.UUID, indexes []int64,
 		if seen != nil {
 			if h, ok := seen[x]; ok {
 				if h != hashes[i] {
-					return conflict(op)
+					return conflict(op, "tree hash index holds another hash")
 				}
 				continue
 			}
@@ -222,7 +222,7 @@ func (v events) WriteHashes(ctx context.Context, org uuid.UUID, indexes []int64,
 	}
 	for i, x := range idx {
 		if stored[x] != hs[i] {
-			return conflict(op)
+			return conflict(op, "tree hash index holds another hash")
 		}
 	}
 	return nil
@@ -303,7 +303,7 @@ func (v events) ReadHashes(ctx context.Context, org uuid.UUID, indexes []int64) 
 	for k, x := range rest {
 		h, ok := stored[x]
 		if !ok {
-			return nil, notFound(op)
+			return nil, notFound(op, "tree hash "+strconv.FormatInt(x, 10))
 		}
 		out[restAt[k]] = h
 	}
@@ -333,7 +333,7 @@ func (v events) readRun(ctx context.Context, op string, org uuid.UUID, lo int64,
 		return translate(ctx, op, err)
 	}
 	if n != len(out) {
-		return notFound(op)
+		return notFound(op, "tree hash "+strconv.FormatInt(lo+int64(n), 10))
 	}
 	return nil
 }

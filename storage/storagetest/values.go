@@ -21,6 +21,7 @@ import (
 var valueCases = []testCase{
 	{"Texts", testHostileTexts},
 	{"Times", testHostileTimes},
+	{"ErrorMessages", testErrorMessages},
 }
 
 // hostileTexts are texts a host may pass by mistake or on purpose: each is
@@ -482,4 +483,104 @@ func testHostileTimes(h *harness) {
 	runProbes(h, probes, hostileTimes,
 		func(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) },
 		func(a, b time.Time) bool { return a.Equal(b) && b.Location() == time.UTC })
+}
+
+// testErrorMessages checks that a failure says what is wrong, naming the
+// kind of object and its id where there is one, with exactly one
+// "leadprivacy:" prefix, so a host can log it as it is.
+func testErrorMessages(h *harness) {
+	w := h.world("A")
+	org, missing := w.Org.ID, uuid.New()
+	noProject := func(x *lp.Lead) { x.ProjectID = missing }
+	cases := []struct {
+		name   string
+		target error
+		want   []string // substrings of the message
+		call   func(ctx context.Context, tx storage.Tx) error
+	}{
+		{"Projects.Get", lp.ErrNotFound, []string{"project", missing.String()}, func(ctx context.Context, tx storage.Tx) error {
+			_, err := tx.Projects().Get(ctx, org, missing)
+			return err
+		}},
+		{"Templates.Get", lp.ErrNotFound, []string{"template", missing.String()}, func(ctx context.Context, tx storage.Tx) error {
+			_, err := tx.Templates().Get(ctx, org, missing)
+			return err
+		}},
+		{"Users.Get", lp.ErrNotFound, []string{"user", missing.String()}, func(ctx context.Context, tx storage.Tx) error {
+			_, err := tx.Users().Get(ctx, org, missing)
+			return err
+		}},
+		{"Leads.Get", lp.ErrNotFound, []string{"lead", missing.String()}, func(ctx context.Context, tx storage.Tx) error {
+			_, err := tx.Leads().Get(ctx, org, missing)
+			return err
+		}},
+		{"Leads.Update", lp.ErrNotFound, []string{"lead", missing.String()}, func(ctx context.Context, tx storage.Tx) error {
+			return tx.Leads().Update(ctx, h.lead(w.tenant, func(x *lp.Lead) { x.ID = missing }))
+		}},
+		{"Leads.Delete", lp.ErrNotFound, []string{"lead", missing.String()}, func(ctx context.Context, tx storage.Tx) error {
+			return tx.Leads().Delete(ctx, org, missing)
+		}},
+		{"Leads.Create missing project", lp.ErrNotFound, []string{"project", missing.String()}, func(ctx context.Context, tx storage.Tx) error {
+			return tx.Leads().Create(ctx, h.lead(w.tenant, noProject))
+		}},
+		{"Leads.Create id exists", lp.ErrConflict, []string{"lead", w.Leads[0].ID.String()}, func(ctx context.Context, tx storage.Tx) error {
+			return tx.Leads().Create(ctx, h.lead(w.tenant, func(x *lp.Lead) { x.ID = w.Leads[0].ID }))
+		}},
+		{"Leads.CreateMany second entry's project", lp.ErrNotFound, []string{"lead 1 of the batch", "project", missing.String()}, func(ctx context.Context, tx storage.Tx) error {
+			return tx.Leads().CreateMany(ctx, org, []lp.Lead{h.lead(w.tenant), h.lead(w.tenant, noProject)})
+		}},
+		{"Leads.CreateMany id exists", lp.ErrConflict, []string{"lead 1 of the batch", w.Leads[1].ID.String()}, func(ctx context.Context, tx storage.Tx) error {
+			return tx.Leads().CreateMany(ctx, org, []lp.Lead{h.lead(w.tenant), h.lead(w.tenant, func(x *lp.Lead) { x.ID = w.Leads[1].ID })})
+		}},
+		{"Contacts.Add missing lead", lp.ErrNotFound, []string{"lead", missing.String()}, func(ctx context.Context, tx storage.Tx) error {
+			return tx.Contacts().Add(ctx, h.contact(h.lead(w.tenant, func(x *lp.Lead) { x.ID = missing }), h.now))
+		}},
+		{"Blocks.Get", lp.ErrNotFound, []string{"block entry", missing.String()}, func(ctx context.Context, tx storage.Tx) error {
+			_, err := tx.Blocks().Get(ctx, org, missing)
+			return err
+		}},
+		{"Blocks.Create already blocked", lp.ErrConflict, []string{"already blocked", w.Blocks[1].ID.String(), w.Blocks[1].ExpiresAt.Format(time.RFC3339)}, func(ctx context.Context, tx storage.Tx) error {
+			return tx.Blocks().Create(ctx, h.block(w.tenant, func(x *lp.BlockEntry) { x.Number, x.ProjectID = w.Blocks[1].Number, w.Blocks[1].ProjectID }))
+		}},
+		{"Blocks.Create id exists", lp.ErrConflict, []string{"block entry", w.Blocks[0].ID.String()}, func(ctx context.Context, tx storage.Tx) error {
+			return tx.Blocks().Create(ctx, h.block(w.tenant, func(x *lp.BlockEntry) { x.ID = w.Blocks[0].ID }))
+		}},
+		{"Blocks.Create missing project", lp.ErrNotFound, []string{"project", missing.String()}, func(ctx context.Context, tx storage.Tx) error {
+			return tx.Blocks().Create(ctx, h.block(w.tenant, func(x *lp.BlockEntry) { x.ProjectID = missing }))
+		}},
+		{"Blocks.CreateMany missing project", lp.ErrNotFound, []string{"project", missing.String()}, func(ctx context.Context, tx storage.Tx) error {
+			_, err := tx.Blocks().CreateMany(ctx, org, []lp.BlockEntry{h.block(w.tenant), h.block(w.tenant, func(x *lp.BlockEntry) { x.ProjectID = missing })})
+			return err
+		}},
+		{"Blocks.CreateMany id exists", lp.ErrConflict, []string{"block entry", w.Blocks[0].ID.String()}, func(ctx context.Context, tx storage.Tx) error {
+			_, err := tx.Blocks().CreateMany(ctx, org, []lp.BlockEntry{h.block(w.tenant, func(x *lp.BlockEntry) { x.ID = w.Blocks[0].ID })})
+			return err
+		}},
+		{"Blocks.Delete", lp.ErrNotFound, []string{"block entry", missing.String()}, func(ctx context.Context, tx storage.Tx) error {
+			return tx.Blocks().Delete(ctx, org, missing)
+		}},
+		{"RetentionRules.Get", lp.ErrNotFound, []string{"retention rule", missing.String()}, func(ctx context.Context, tx storage.Tx) error {
+			_, err := tx.RetentionRules().Get(ctx, org, missing)
+			return err
+		}},
+		{"RetentionRules.Create outcome taken", lp.ErrConflict, []string{"rule for this outcome"}, func(ctx context.Context, tx storage.Tx) error {
+			return tx.RetentionRules().Create(ctx, h.rule(w.tenant, w.Rule.Outcome))
+		}},
+		{"Suppressions.Remove", lp.ErrNotFound, []string{"suppression"}, func(ctx context.Context, tx storage.Tx) error {
+			return tx.Suppressions().Remove(ctx, org, fps[2])
+		}},
+	}
+	for _, c := range cases {
+		err := h.try(c.call)
+		h.is(err, c.target, c.name)
+		msg := err.Error()
+		if n := strings.Count(msg, "leadprivacy:"); n != 1 {
+			h.t.Errorf("%s: %q has %d leadprivacy: prefixes, want 1", c.name, msg, n)
+		}
+		for _, want := range c.want {
+			if !strings.Contains(msg, want) {
+				h.t.Errorf("%s: %q does not name %s", c.name, msg, want)
+			}
+		}
+	}
 }
