@@ -92,7 +92,9 @@ type Tx interface {
 //     precision; a zero time.Time is stored as "unset" and returned as zero.
 //     Validate accepts only zero or times between lp.MinTime and lp.MaxTime
 //     (years 1 to 9999, see lp.ValidTime), and every such time, truncated
-//     to the microsecond, comes back exactly.
+//     to the microsecond, comes back exactly. Query times (EventQuery
+//     Since and Until, LeadFilter.Before) outside that range are
+//     ErrInvalidArgument.
 //   - Texts (names, labels, field keys and values, notes, codes, detail
 //     values) come back byte-exact. Validate refuses what a backend could
 //     not store so: invalid UTF-8, NUL, and texts over their limit (see

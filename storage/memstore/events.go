@@ -58,6 +58,12 @@ func (v events) Query(ctx context.Context, org uuid.UUID, q storage.EventQuery) 
 	if err := v.tx.begin(ctx); err != nil {
 		return nil, err
 	}
+	if err := lp.ValidTime("EventQuery.Since", q.Since); err != nil {
+		return nil, err
+	}
+	if err := lp.ValidTime("EventQuery.Until", q.Until); err != nil {
+		return nil, err
+	}
 	evs := v.tx.org(org).events
 	end := int64(len(evs))
 	if q.BeforeSeq != 0 {

@@ -195,6 +195,9 @@ func (v leads) ListIDs(ctx context.Context, org uuid.UUID, f storage.LeadFilter,
 // leadMatcher turns f into a predicate.
 func leadMatcher(f storage.LeadFilter) (func(lp.Lead) bool, error) {
 	var basis func(lp.Lead) time.Time
+	if err := lp.ValidTime("LeadFilter.Before", f.Before); err != nil {
+		return nil, err
+	}
 	if !f.Before.IsZero() {
 		switch f.Basis {
 		case lp.SinceCreated:

@@ -94,6 +94,14 @@ func (v events) Range(ctx context.Context, org uuid.UUID, from, to int64) ([]lp.
 }
 
 func (v events) Query(ctx context.Context, org uuid.UUID, q storage.EventQuery) ([]lp.Event, error) {
+	// A time outside the storable range would be encoded wrapped around
+	// (SQLite) or fail untyped (PostgreSQL).
+	if err := lp.ValidTime("EventQuery.Since", q.Since); err != nil {
+		return nil, err
+	}
+	if err := lp.ValidTime("EventQuery.Until", q.Until); err != nil {
+		return nil, err
+	}
 	stmt, args := eventQuery(v.t.d, org, q)
 	return list(ctx, v.t, "events.query", scanEvent(org), stmt, args...)
 }

@@ -317,6 +317,9 @@ func leadWhere(d Dialect, org uuid.UUID, f storage.LeadFilter, page storage.Page
 		where = append(where, "NOT ("+d.in("outcome", listText)+")")
 		args = append(args, d.textList(f.ExcludeOutcomes))
 	}
+	if err := lp.ValidTime("LeadFilter.Before", f.Before); err != nil {
+		return "", nil, err
+	}
 	if !f.Before.IsZero() {
 		expr, err := basisTime(f.Basis)
 		if err != nil {

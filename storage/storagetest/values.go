@@ -21,6 +21,7 @@ import (
 var valueCases = []testCase{
 	{"Texts", testHostileTexts},
 	{"Times", testHostileTimes},
+	{"QueryTimes", testQueryTimes},
 	{"ErrorMessages", testErrorMessages},
 }
 
@@ -483,6 +484,30 @@ func testHostileTimes(h *harness) {
 	runProbes(h, probes, hostileTimes,
 		func(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) },
 		func(a, b time.Time) bool { return a.Equal(b) && b.Location() == time.UTC })
+}
+
+// testQueryTimes checks that a query time outside the storable range is
+// refused, not encoded wrapped around so that it selects the wrong rows
+// (a purge selecting every lead, a ChangeLog query every event).
+func testQueryTimes(h *harness) {
+	w := h.world("A")
+	org := w.Org.ID
+	for _, v := range hostileTimes {
+		if !v.refused {
+			continue
+		}
+		h.tx(func(ctx context.Context, tx storage.Tx) {
+			_, err := tx.Events().Query(ctx, org, storage.EventQuery{Since: v.v})
+			h.is(err, lp.ErrInvalidArgument, "Events.Query Since "+v.name)
+			_, err = tx.Events().Query(ctx, org, storage.EventQuery{Until: v.v})
+			h.is(err, lp.ErrInvalidArgument, "Events.Query Until "+v.name)
+			f := storage.LeadFilter{Basis: lp.SinceCreated, Before: v.v}
+			_, err = tx.Leads().List(ctx, org, f, storage.Page{})
+			h.is(err, lp.ErrInvalidArgument, "Leads.List Before "+v.name)
+			_, err = tx.Leads().ListIDs(ctx, org, f, storage.Page{})
+			h.is(err, lp.ErrInvalidArgument, "Leads.ListIDs Before "+v.name)
+		})
+	}
 }
 
 // testErrorMessages checks that a failure says what is wrong, naming the
