@@ -73,12 +73,16 @@ func (v blocks) whyConflict(ctx context.Context, op string, b lp.BlockEntry) err
 	if taken {
 		return conflict(op, object("block entry", b.ID)+" exists")
 	}
+	what := "number already blocked in this scope"
 	other, err := get(ctx, v.t, op, scanBlock, `SELECT `+blockCols+` FROM blocks WHERE org_id = ? AND number = ? AND project_id = ?`,
 		d.id(b.OrgID), string(b.Number), d.id(b.ProjectID))
-	if err != nil {
+	switch {
+	case errors.Is(err, lp.ErrNotFound): // deleted meanwhile by another transaction
+		return conflict(op, what)
+	case err != nil:
 		return err
 	}
-	what := "number already blocked in this scope by " + object("block entry", other.ID)
+	what += " by " + object("block entry", other.ID)
 	if !other.ExpiresAt.IsZero() {
 		what += " (expires " + other.ExpiresAt.Format(time.RFC3339) + ")"
 	}
@@ -109,11 +113,14 @@ func (v blocks) projectsExist(ctx context.Context, op string, org uuid.UUID, ids
 		return translate(ctx, op, err)
 	}
 	if n != len(distinct) {
-		i, err := v.t.firstMissing(ctx, op, "projects", org, distinct)
-		if err != nil || i < 0 {
-			return errors.Join(err, notFound(op, "project"))
+		switch i, err := v.t.firstMissing(ctx, op, "projects", org, distinct); {
+		case err != nil:
+			return err
+		case i < 0: // created meanwhile by another transaction
+			return notFound(op, "project")
+		default:
+			return notFound(op, object("project", distinct[i]))
 		}
-		return notFound(op, object("project", distinct[i]))
 	}
 	return nil
 }

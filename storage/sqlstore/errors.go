@@ -57,18 +57,17 @@ type dbError struct {
 // Error reads like memstore's messages, with the operation after them:
 // "leadprivacy: not found: project <id> (sqlstore: leads.create)".
 func (e *dbError) Error() string {
-	msg := "leadprivacy: "
-	if e.sentinel != nil {
-		msg = e.sentinel.Error() + ": "
-	}
-	if e.what != "" {
-		msg += e.what + " "
-	}
-	msg += "(sqlstore: " + e.op
+	where := "sqlstore: " + e.op
 	if e.code != "" {
-		msg += ", " + e.code
+		where += ", " + e.code
 	}
-	return msg + ")"
+	switch {
+	case e.sentinel == nil:
+		return "leadprivacy: " + where
+	case e.what == "":
+		return e.sentinel.Error() + " (" + where + ")"
+	}
+	return e.sentinel.Error() + ": " + e.what + " (" + where + ")"
 }
 
 func (e *dbError) Unwrap() []error {
