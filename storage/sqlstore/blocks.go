@@ -366,7 +366,7 @@ func (v blocks) withoutTakenScopes(ctx context.Context, org uuid.UUID, bs []lp.B
 func (v blocks) Get(ctx context.Context, org, id uuid.UUID) (lp.BlockEntry, error) {
 	b, err := get(ctx, v.t, "blocks.get", scanBlock,
 		`SELECT `+blockCols+` FROM blocks WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
-	return b, about(err, object("block entry", id), "")
+	return b, aboutID(err, "block entry", id)
 }
 
 func (v blocks) Update(ctx context.Context, b lp.BlockEntry) error {
@@ -397,7 +397,7 @@ func (v blocks) Update(ctx context.Context, b lp.BlockEntry) error {
 
 func (v blocks) Delete(ctx context.Context, org, id uuid.UUID) error {
 	err := v.t.mustAffect(ctx, "blocks.delete", `DELETE FROM blocks WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
-	return about(err, object("block entry", id), "")
+	return aboutID(err, "block entry", id)
 }
 
 func (v blocks) FindByNumbers(ctx context.Context, org uuid.UUID, numbers []phone.Number) ([]lp.BlockEntry, error) {

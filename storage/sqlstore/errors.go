@@ -91,6 +91,17 @@ func conflict(op, what string) error { return &dbError{op: op, sentinel: lp.ErrC
 // object names one object in a message: "lead <id>".
 func object(kind string, id uuid.UUID) string { return kind + " " + id.String() }
 
+// aboutID is about for one object: "<kind> <id>" if it is missing,
+// "<kind> <id> exists" if it is taken. It formats nothing when err is nil,
+// so the success path of a Get pays nothing for the message.
+func aboutID(err error, kind string, id uuid.UUID) error {
+	if err == nil {
+		return nil
+	}
+	what := object(kind, id)
+	return about(err, what, what+" exists")
+}
+
 // about says what an ErrNotFound (missing) or ErrConflict (taken) of a
 // shared helper or a batch statement concerns. err may wrap the dbError
 // (a savepoint joins it with a nil rollback error) if it says nothing

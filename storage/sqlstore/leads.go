@@ -170,7 +170,7 @@ func (v leads) explain(ctx context.Context, op string, org uuid.UUID, ls []lp.Le
 func (v leads) Get(ctx context.Context, org, id uuid.UUID) (lp.Lead, error) {
 	l, err := get(ctx, v.t, "leads.get", scanLead,
 		`SELECT `+leadCols+` FROM leads WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
-	return l, about(err, object("lead", id), "")
+	return l, aboutID(err, "lead", id)
 }
 
 // refs names the project and template a lead refers to, one of which is

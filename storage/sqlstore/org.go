@@ -27,13 +27,13 @@ func (v orgs) Create(ctx context.Context, o lp.Organisation) error {
 	err := v.t.insertNew(ctx, "organisations.create",
 		`INSERT INTO organisations (`+orgCols+`) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		d.id(o.ID), o.Name, o.DefaultRegion, d.time(o.CreatedAt))
-	return about(err, "", object("organisation", o.ID)+" exists")
+	return aboutID(err, "organisation", o.ID)
 }
 
 func (v orgs) Get(ctx context.Context, org uuid.UUID) (lp.Organisation, error) {
 	o, err := get(ctx, v.t, "organisations.get", scanOrg,
 		`SELECT `+orgCols+` FROM organisations WHERE org_id = ?`, v.t.d.id(org))
-	return o, about(err, object("organisation", org), "")
+	return o, aboutID(err, "organisation", org)
 }
 
 func (v orgs) Update(ctx context.Context, o lp.Organisation) error {
@@ -44,7 +44,7 @@ func (v orgs) Update(ctx context.Context, o lp.Organisation) error {
 	err := v.t.mustAffect(ctx, "organisations.update",
 		`UPDATE organisations SET name = ?, default_region = ?, created_at = ? WHERE org_id = ?`,
 		o.Name, o.DefaultRegion, d.time(o.CreatedAt), d.id(o.ID))
-	return about(err, object("organisation", o.ID), "")
+	return aboutID(err, "organisation", o.ID)
 }
 
 type projects struct{ t *txn }
@@ -65,13 +65,13 @@ func (v projects) Create(ctx context.Context, p lp.Project) error {
 	err := v.t.insertNew(ctx, "projects.create",
 		`INSERT INTO projects (`+projectCols+`) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		d.id(p.OrgID), d.id(p.ID), p.Name, d.time(p.CreatedAt))
-	return about(err, "", object("project", p.ID)+" exists")
+	return aboutID(err, "project", p.ID)
 }
 
 func (v projects) Get(ctx context.Context, org, id uuid.UUID) (lp.Project, error) {
 	p, err := get(ctx, v.t, "projects.get", scanProject,
 		`SELECT `+projectCols+` FROM projects WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
-	return p, about(err, object("project", id), "")
+	return p, aboutID(err, "project", id)
 }
 
 func (v projects) List(ctx context.Context, org uuid.UUID, page storage.Page) ([]lp.Project, error) {
@@ -119,13 +119,13 @@ func (v templates) Create(ctx context.Context, t lp.CampaignTemplate) error {
 	err := v.t.insertNew(ctx, "templates.create",
 		`INSERT INTO templates (`+templateCols+`) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		d.id(t.OrgID), d.id(t.ID), t.Name, templateFields(t))
-	return about(err, "", object("template", t.ID)+" exists")
+	return aboutID(err, "template", t.ID)
 }
 
 func (v templates) Get(ctx context.Context, org, id uuid.UUID) (lp.CampaignTemplate, error) {
 	t, err := get(ctx, v.t, "templates.get", scanTemplate,
 		`SELECT `+templateCols+` FROM templates WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
-	return t, about(err, object("template", id), "")
+	return t, aboutID(err, "template", id)
 }
 
 func (v templates) Update(ctx context.Context, t lp.CampaignTemplate) error {
@@ -136,7 +136,7 @@ func (v templates) Update(ctx context.Context, t lp.CampaignTemplate) error {
 	err := v.t.mustAffect(ctx, "templates.update",
 		`UPDATE templates SET name = ?, fields = ? WHERE org_id = ? AND id = ?`,
 		t.Name, templateFields(t), d.id(t.OrgID), d.id(t.ID))
-	return about(err, object("template", t.ID), "")
+	return aboutID(err, "template", t.ID)
 }
 
 func (v templates) List(ctx context.Context, org uuid.UUID, page storage.Page) ([]lp.CampaignTemplate, error) {
@@ -163,13 +163,13 @@ func (v users) Create(ctx context.Context, u lp.User) error {
 	err := v.t.insertNew(ctx, "users.create",
 		`INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		d.id(u.OrgID), d.id(u.ID), u.Name, string(u.Role))
-	return about(err, "", object("user", u.ID)+" exists")
+	return aboutID(err, "user", u.ID)
 }
 
 func (v users) Get(ctx context.Context, org, id uuid.UUID) (lp.User, error) {
 	u, err := get(ctx, v.t, "users.get", scanUser,
 		`SELECT `+userCols+` FROM users WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
-	return u, about(err, object("user", id), "")
+	return u, aboutID(err, "user", id)
 }
 
 func (v users) List(ctx context.Context, org uuid.UUID, page storage.Page) ([]lp.User, error) {
@@ -206,7 +206,10 @@ func (v users) RemoveMember(ctx context.Context, m lp.ProjectMember) error {
 	err := v.t.mustAffect(ctx, "users.remove_member",
 		`DELETE FROM project_members WHERE org_id = ? AND project_id = ? AND user_id = ?`,
 		d.id(m.OrgID), d.id(m.ProjectID), d.id(m.UserID))
-	return about(err, "project membership of "+object("user", m.UserID), "")
+	if err != nil {
+		return about(err, "project membership of "+object("user", m.UserID), "")
+	}
+	return nil
 }
 
 func (v users) WithAccess(ctx context.Context, org, project uuid.UUID) ([]lp.User, error) {

@@ -65,7 +65,7 @@ func (v rules) why(ctx context.Context, op string, r lp.RetentionRule, update bo
 func (v rules) Get(ctx context.Context, org, id uuid.UUID) (lp.RetentionRule, error) {
 	r, err := get(ctx, v.t, "retention_rules.get", scanRule,
 		`SELECT `+ruleCols+` FROM retention_rules WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
-	return r, about(err, object("retention rule", id), "")
+	return r, aboutID(err, "retention rule", id)
 }
 
 func (v rules) Update(ctx context.Context, r lp.RetentionRule) error {
@@ -92,7 +92,7 @@ func (v rules) Update(ctx context.Context, r lp.RetentionRule) error {
 func (v rules) Delete(ctx context.Context, org, id uuid.UUID) error {
 	err := v.t.mustAffect(ctx, "retention_rules.delete",
 		`DELETE FROM retention_rules WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
-	return about(err, object("retention rule", id), "")
+	return aboutID(err, "retention rule", id)
 }
 
 func (v rules) List(ctx context.Context, org, project uuid.UUID) ([]lp.RetentionRule, error) {
