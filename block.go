@@ -22,8 +22,9 @@ type BlockEntry struct {
 	// ExpiresAt ends the block; zero means it never expires.
 	ExpiresAt time.Time
 	// Reason is a short reason code chosen by the host, such as
-	// "customer_request". It is not personal data and is written to the
-	// ChangeLog, so it must never contain names or numbers.
+	// "customer_request", or empty. It is not personal data and is written
+	// to the ChangeLog, so Validate holds it to ValidCode's rule, which
+	// keeps names and numbers out.
 	Reason string
 	Source BlockSource
 }
@@ -65,7 +66,12 @@ func (b BlockEntry) Validate() error {
 	if !b.ExpiresAt.IsZero() && !b.ExpiresAt.After(b.BlockedAt) {
 		return invalid("BlockEntry.ExpiresAt", "must be after BlockedAt")
 	}
-	return nil
+	return firstErr(
+		ValidTime("BlockEntry.BlockedAt", b.BlockedAt),
+		ValidTime("BlockEntry.ExpiresAt", b.ExpiresAt),
+		optionalCode("BlockEntry.Reason", b.Reason),
+		optionalCode("BlockEntry.Source", string(b.Source)),
+	)
 }
 
 // Suppression marks a forgotten number that must never be imported again.
@@ -89,5 +95,5 @@ func (s Suppression) Validate() error {
 	if s.CreatedAt.IsZero() {
 		return invalid("Suppression.CreatedAt", "must be set")
 	}
-	return nil
+	return ValidTime("Suppression.CreatedAt", s.CreatedAt)
 }

@@ -38,5 +38,12 @@
 // ("+45••••5678") or fingerprinted with the organisation's secret key.
 //
 // Times are UTC with microsecond precision, the precision every storage
-// adapter keeps; a zero time.Time means "not set".
+// adapter keeps; a zero time.Time means "not set". Stored times lie in
+// years 1 to 9999 (MinTime to MaxTime, checked by ValidTime), so a far
+// future expiry cannot wrap around and lift a block. Texts are valid UTF-8
+// without NUL and of bounded length (ValidText: MaxNameLen for names,
+// MaxTextLen for field values and notes); reasons, outcomes and ChangeLog
+// codes are codes (ValidCode), which keeps names and numbers out of them.
+// Every Validate applies these rules, so each adapter stores an accepted
+// value exactly and refuses the rest with ErrInvalidArgument.
 package leadprivacy

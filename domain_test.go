@@ -2,6 +2,7 @@ package leadprivacy_test
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -57,6 +58,71 @@ func TestValidate(t *testing.T) {
 		{"rule bad action", func() lp.RetentionRule { r := validRule; r.Action = "shred"; return r }(), "RetentionRule.Action"},
 		{"rule bad basis", func() lp.RetentionRule { r := validRule; r.Basis = ""; return r }(), "RetentionRule.Basis"},
 		{"event no actor", lp.Event{OrgID: org, Action: "lead.viewed", Time: t0}, "Event.ActorID"},
+
+		// Codes: one rule for reasons, outcomes and ChangeLog codes.
+		{"block reason code", func() lp.BlockEntry { b := validBlock; b.Reason = "customer_request"; return b }(), ""},
+		{"block reason with name and number", func() lp.BlockEntry { b := validBlock; b.Reason = "Jens Hansen asked, call 20123456"; return b }(), "BlockEntry.Reason"},
+		{"block reason 1.1 MB", func() lp.BlockEntry { b := validBlock; b.Reason = strings.Repeat("a", 1100_000); return b }(), "BlockEntry.Reason"},
+		{"block reason number", func() lp.BlockEntry { b := validBlock; b.Reason = "call20123456"; return b }(), "BlockEntry.Reason"},
+		{"block source free text", func() lp.BlockEntry { b := validBlock; b.Source = "Jens"; return b }(), "BlockEntry.Source"},
+		{"rule outcome free text", func() lp.RetentionRule { r := validRule; r.Outcome = strings.Repeat("x", 10<<20); return r }(), "RetentionRule.Outcome"},
+		{"lead outcome code", func() lp.Lead { l := validLead; l.Outcome = "not_interested"; return l }(), ""},
+		{"lead outcome with NUL", func() lp.Lead { l := validLead; l.Outcome = "success\x00"; return l }(), "Lead.Outcome"},
+		{"contact result sentence", lp.ContactAttempt{OrgID: org, ID: id, LeadID: id, At: t0, Result: "Called Jens"}, "ContactAttempt.Result"},
+		{"event action sentence", lp.Event{OrgID: org, ActorID: id, Action: "Jens looked", Time: t0}, "Event.Action"},
+		{"event detail key sentence", lp.Event{OrgID: org, ActorID: id, Action: "lead.viewed", Time: t0, Details: map[string]string{"Jens Hansen": "1"}}, "Event.Details"},
+
+		// Texts: valid UTF-8, no NUL, bounded; everything else is kept.
+		{"organisation name bidi", lp.Organisation{ID: org, Name: "Nordic \u202eSales\u202c", DefaultRegion: "DK"}, ""},
+		{"organisation name invalid UTF-8", lp.Organisation{ID: org, Name: "Caf\xe9", DefaultRegion: "DK"}, "Organisation.Name"},
+		{"organisation name too long", lp.Organisation{ID: org, Name: strings.Repeat("n", lp.MaxNameLen+1), DefaultRegion: "DK"}, "Organisation.Name"},
+		{"project name at the limit", lp.Project{OrgID: org, ID: id, Name: strings.Repeat("n", lp.MaxNameLen)}, ""},
+		{"project name NUL", lp.Project{OrgID: org, ID: id, Name: "a\x00b"}, "Project.Name"},
+		{"template name invalid UTF-8", lp.CampaignTemplate{OrgID: org, ID: id, Name: "\xff"}, "CampaignTemplate.Name"},
+		{"template label NUL", lp.CampaignTemplate{OrgID: org, ID: id, Name: "E", Fields: []lp.TemplateField{{Key: "a", Label: "A\x00"}}}, "CampaignTemplate.Fields"},
+		{"template key too long", lp.CampaignTemplate{OrgID: org, ID: id, Name: "E", Fields: []lp.TemplateField{{Key: strings.Repeat("k", lp.MaxNameLen+1)}}}, "CampaignTemplate.Fields"},
+		{"user name invalid UTF-8", lp.User{OrgID: org, ID: id, Role: lp.RoleAgent, Name: "\xc3"}, "User.Name"},
+		{"lead field value invalid UTF-8", func() lp.Lead { l := validLead; l.Fields = map[string]string{"name": "J\xe9ns"}; return l }(), "Lead.Fields"},
+		{"lead field value 10 MB", func() lp.Lead {
+			l := validLead
+			l.Fields = map[string]string{"name": strings.Repeat("j", 10<<20)}
+			return l
+		}(), "Lead.Fields"},
+		{"lead field key NUL", func() lp.Lead { l := validLead; l.Fields = map[string]string{"na\x00me": "Jens"}; return l }(), "Lead.Fields"},
+		{"lead field value at the limit", func() lp.Lead {
+			l := validLead
+			l.Fields = map[string]string{"notes": strings.Repeat("j", lp.MaxTextLen)}
+			return l
+		}(), ""},
+		{"contact notes NUL", lp.ContactAttempt{OrgID: org, ID: id, LeadID: id, At: t0, Notes: "a\x00"}, "ContactAttempt.Notes"},
+		{"contact recording too long", lp.ContactAttempt{OrgID: org, ID: id, LeadID: id, At: t0, RecordingRef: strings.Repeat("r", lp.MaxTextLen+1)}, "ContactAttempt.RecordingRef"},
+		{"event detail value invalid UTF-8", lp.Event{OrgID: org, ActorID: id, Action: "lead.viewed", Time: t0, Details: map[string]string{"reason": "\xff"}}, "Event.Details"},
+
+		// Times: zero or years 1-9999 UTC, not truncated to zero.
+		{"block expiry year 300000", func() lp.BlockEntry {
+			b := validBlock
+			b.ExpiresAt = time.Date(300000, 1, 1, 0, 0, 0, 0, time.UTC)
+			return b
+		}(), "BlockEntry.ExpiresAt"},
+		{"block expiry MaxInt64/2 seconds", func() lp.BlockEntry { b := validBlock; b.ExpiresAt = time.Unix(math.MaxInt64/2, 0); return b }(), "BlockEntry.ExpiresAt"},
+		{"block expiry at MaxTime", func() lp.BlockEntry { b := validBlock; b.ExpiresAt = lp.MaxTime; return b }(), ""},
+		{"block expiry last nanosecond of 9999", func() lp.BlockEntry { b := validBlock; b.ExpiresAt = lp.MaxTime.Add(999); return b }(), ""},
+		{"block expiry year 10000", func() lp.BlockEntry { b := validBlock; b.ExpiresAt = lp.MaxTime.Add(time.Microsecond); return b }(), "BlockEntry.ExpiresAt"},
+		{"block blocked 1 ns after zero", func() lp.BlockEntry { b := validBlock; b.BlockedAt = time.Time{}.Add(1); return b }(), "BlockEntry.BlockedAt"},
+		{"block blocked before year 1", func() lp.BlockEntry {
+			b := validBlock
+			b.BlockedAt = time.Date(0, 12, 31, 0, 0, 0, 0, time.UTC)
+			return b
+		}(), "BlockEntry.BlockedAt"},
+		{"block blocked at MinTime", func() lp.BlockEntry { b := validBlock; b.BlockedAt = lp.MinTime; return b }(), ""},
+		{"lead closed in year 300000", func() lp.Lead { l := validLead; l.ClosedAt = time.Date(300000, 1, 1, 0, 0, 0, 0, time.UTC); return l }(), "Lead.ClosedAt"},
+		{"lead created 1 ns after zero", func() lp.Lead { l := validLead; l.CreatedAt = time.Time{}.Add(1); return l }(), "Lead.CreatedAt"},
+		{"contact in year 10000", lp.ContactAttempt{OrgID: org, ID: id, LeadID: id, At: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}, "ContactAttempt.At"},
+		{"suppression in year 300000", lp.Suppression{OrgID: org, Fingerprint: phone.Fingerprint{1}, CreatedAt: time.Date(300000, 1, 1, 0, 0, 0, 0, time.UTC)}, "Suppression.CreatedAt"},
+		{"rule created 1 ns after zero", func() lp.RetentionRule { r := validRule; r.CreatedAt = time.Time{}.Add(1); return r }(), "RetentionRule.CreatedAt"},
+		{"project created in year 300000", lp.Project{OrgID: org, ID: id, Name: "E", CreatedAt: time.Date(300000, 1, 1, 0, 0, 0, 0, time.UTC)}, "Project.CreatedAt"},
+		{"organisation created before year 1", lp.Organisation{ID: org, Name: "n", DefaultRegion: "DK", CreatedAt: time.Date(-5, 1, 1, 0, 0, 0, 0, time.UTC)}, "Organisation.CreatedAt"},
+		{"event in year 300000", lp.Event{OrgID: org, ActorID: id, Action: "lead.viewed", Time: time.Date(300000, 1, 1, 0, 0, 0, 0, time.UTC)}, "Event.Time"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,6 +151,10 @@ func TestValidateKeepsNumbersOutOfErrors(t *testing.T) {
 	l := lp.Lead{OrgID: org, ID: id, ProjectID: project, TemplateID: tmpl, Phones: []phone.Number{"+4520123456", "+4520123456"}}
 	if err := l.Validate(); err == nil || strings.Contains(err.Error(), "20123456") {
 		t.Fatalf("Validate() = %v: want an error that does not contain the number", err)
+	}
+	b := lp.BlockEntry{OrgID: org, ID: id, Number: "+4520123456", BlockedAt: t0, Reason: "Jens Hansen asked, call 20123456"}
+	if err := b.Validate(); err == nil || strings.Contains(err.Error(), "Jens") || strings.Contains(err.Error(), "20123456") {
+		t.Fatalf("Validate() = %v: want an error that repeats neither the name nor the number", err)
 	}
 }
 

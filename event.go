@@ -33,7 +33,9 @@ type Event struct {
 	MaskedNumber string            // phone.Mask of the number concerned, if any
 	Fingerprint  phone.Fingerprint // keyed fingerprint of that number, if any
 
-	// Details holds non-personal facts such as counts and reason codes.
+	// Details holds non-personal facts such as counts and reason codes:
+	// keys are codes (see ValidCode), values texts of at most MaxNameLen
+	// bytes.
 	Details map[string]string
 }
 
@@ -51,5 +53,15 @@ func (e Event) Validate() error {
 	if e.ActorID == uuid.Nil {
 		return invalid("Event.ActorID", "must not be zero")
 	}
-	return nil
+	for k := range e.Details {
+		if err := ValidCode("Event.Details", k); err != nil {
+			return err
+		}
+	}
+	return firstErr(
+		ValidCode("Event.Action", string(e.Action)),
+		ValidTime("Event.Time", e.Time),
+		ValidText("Event.MaskedNumber", e.MaskedNumber, MaxNameLen),
+		validTexts("Event.Details", e.Details, MaxNameLen),
+	)
 }

@@ -22,11 +22,14 @@ type Lead struct {
 	// Phones are the lead's numbers in E.164, without duplicates. Empty
 	// after the lead was forgotten.
 	Phones []phone.Number
-	// Fields holds the template's field values by TemplateField.Key.
+	// Fields holds the template's field values by TemplateField.Key: keys
+	// of at most MaxNameLen and values of at most MaxTextLen bytes (see
+	// ValidText).
 	Fields map[string]string
 
 	// Outcome is the call result that closed the lead or the latest one, such
-	// as "success" or "not_interested". Retention rules select by it.
+	// as "success" or "not_interested": a code (see ValidCode) or empty.
+	// Retention rules select by it.
 	Outcome string
 
 	CreatedAt     time.Time
@@ -65,7 +68,14 @@ func (l Lead) Validate() error {
 	if l.Forgotten() && (len(l.Phones) > 0 || len(l.Fields) > 0) {
 		return invalid("Lead", "a forgotten lead must hold no phone numbers and no field values")
 	}
-	return nil
+	return firstErr(
+		validTexts("Lead.Fields", l.Fields, MaxTextLen),
+		optionalCode("Lead.Outcome", l.Outcome),
+		ValidTime("Lead.CreatedAt", l.CreatedAt),
+		ValidTime("Lead.LastContactAt", l.LastContactAt),
+		ValidTime("Lead.ClosedAt", l.ClosedAt),
+		ValidTime("Lead.ForgottenAt", l.ForgottenAt),
+	)
 }
 
 // ContactAttempt is one call to a lead: the lead's contact history. Forget
@@ -76,12 +86,14 @@ type ContactAttempt struct {
 	LeadID  uuid.UUID
 	At      time.Time     // when the call was placed (UTC, microseconds)
 	AgentID uuid.UUID     // the user who made the call; zero for automated calls
-	Result  string        // call result recorded by the agent, such as "not_interested"
+	Result  string        // call result, a code such as "not_interested" (see ValidCode), or empty
 	Talk    time.Duration // talk time
-	// Notes is the agent's free text about the call: personal data.
+	// Notes is the agent's free text about the call (at most MaxTextLen
+	// bytes): personal data.
 	Notes string
 	// RecordingRef points at the call recording in the host's recording
-	// store: personal data. Forget tells the host's erasers to delete it.
+	// store (at most MaxTextLen bytes): personal data. Forget tells the
+	// host's erasers to delete it.
 	RecordingRef string
 }
 
@@ -99,5 +111,10 @@ func (c ContactAttempt) Validate() error {
 	if c.Talk < 0 {
 		return invalid("ContactAttempt.Talk", "must not be negative")
 	}
-	return nil
+	return firstErr(
+		ValidTime("ContactAttempt.At", c.At),
+		optionalCode("ContactAttempt.Result", c.Result),
+		ValidText("ContactAttempt.Notes", c.Notes, MaxTextLen),
+		ValidText("ContactAttempt.RecordingRef", c.RecordingRef, MaxTextLen),
+	)
 }

@@ -31,7 +31,10 @@ func (o Organisation) Validate() error {
 	if !phone.ValidRegion(o.DefaultRegion) {
 		return invalid("Organisation.DefaultRegion", "must be a known ISO 3166-1 region code such as DK")
 	}
-	return nil
+	return firstErr(
+		ValidText("Organisation.Name", o.Name, MaxNameLen),
+		ValidTime("Organisation.CreatedAt", o.CreatedAt),
+	)
 }
 
 // Project groups the leads of one calling campaign, such as "Energy 2026".
@@ -51,7 +54,10 @@ func (p Project) Validate() error {
 	if p.Name == "" {
 		return invalid("Project.Name", "must not be empty")
 	}
-	return nil
+	return firstErr(
+		ValidText("Project.Name", p.Name, MaxNameLen),
+		ValidTime("Project.CreatedAt", p.CreatedAt),
+	)
 }
 
 // CampaignTemplate defines the data fields a lead carries. Its fields marked
@@ -65,8 +71,8 @@ type CampaignTemplate struct {
 
 // TemplateField defines one data field of a campaign template.
 type TemplateField struct {
-	Key      string // stable key used in Lead.Fields, such as "first_name"
-	Label    string // label shown to users, such as "First name"
+	Key      string // stable key used in Lead.Fields, such as "first_name" (at most MaxNameLen bytes)
+	Label    string // label shown to users, such as "First name" (at most MaxNameLen bytes)
 	Personal bool   // personal data: erased by Forget and never written to the ChangeLog
 }
 
@@ -99,10 +105,19 @@ func (t CampaignTemplate) Validate() error {
 	if t.Name == "" {
 		return invalid("CampaignTemplate.Name", "must not be empty")
 	}
+	if err := ValidText("CampaignTemplate.Name", t.Name, MaxNameLen); err != nil {
+		return err
+	}
 	seen := make(map[string]bool, len(t.Fields))
 	for i, f := range t.Fields {
 		if f.Key == "" {
 			return invalid("CampaignTemplate.Fields", "field "+strconv.Itoa(i)+" has an empty key")
+		}
+		if why := textProblem(f.Key, MaxNameLen); why != "" {
+			return invalid("CampaignTemplate.Fields", "field "+strconv.Itoa(i)+": key "+why)
+		}
+		if why := textProblem(f.Label, MaxNameLen); why != "" {
+			return invalid("CampaignTemplate.Fields", "field "+strconv.Itoa(i)+": label "+why)
 		}
 		if seen[f.Key] {
 			return invalid("CampaignTemplate.Fields", "duplicate field key "+f.Key)
@@ -139,7 +154,7 @@ func (u User) Validate() error {
 	if u.Role != RoleAdmin && u.Role != RoleAgent {
 		return invalid("User.Role", "must be admin or agent")
 	}
-	return nil
+	return ValidText("User.Name", u.Name, MaxNameLen)
 }
 
 // ProjectMember grants a user access to the leads of a project.

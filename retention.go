@@ -33,8 +33,8 @@ type RetentionRule struct {
 	OrgID     uuid.UUID
 	ID        uuid.UUID
 	ProjectID uuid.UUID
-	// Outcome selects the leads by Lead.Outcome. The empty outcome is the
-	// project's catch-all: it applies to leads whose outcome no other rule of
+	// Outcome selects the leads by Lead.Outcome, a code (see ValidCode).
+	// The empty outcome is the project's catch-all: it applies to leads whose outcome no other rule of
 	// the project names.
 	Outcome string
 	KeepFor time.Duration
@@ -69,5 +69,8 @@ func (r RetentionRule) Validate() error {
 	default:
 		return invalid("RetentionRule.Basis", "must be last_contact, created or closed")
 	}
-	return nil
+	return firstErr(
+		optionalCode("RetentionRule.Outcome", r.Outcome),
+		ValidTime("RetentionRule.CreatedAt", r.CreatedAt),
+	)
 }

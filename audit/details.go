@@ -149,16 +149,11 @@ func Count(k CountKey, n int) Detail {
 }
 
 // Code makes a code detail. A code is what a program chooses from a fixed
-// list, never what a person types: 1 to 64 characters, starting with a
-// lower-case ASCII letter, then lower-case ASCII letters, digits, '_', '.',
-// ':' or '-', with at most 4 digits in all. That rules out names (no
-// capitals, spaces or accents), e-mail addresses (no '@'), phone numbers
-// (too many digits) and sentences, so "customer_request" is accepted and
-// "Customer asked on 20123456" is not.
+// list, never what a person types: Record holds it to lp.ValidCode's rule
+// (the one BlockEntry.Reason follows), so "customer_request" is accepted
+// and "Customer asked on 20123456" is not.
 func Code(k CodeKey, code string) Detail {
-	d := Detail{key: string(k), kind: kindCode, value: code}
-	d.bad = codeProblem(code)
-	return d
+	return Detail{key: string(k), kind: kindCode, value: code}
 }
 
 // ID makes a detail holding the id of another object. The id must not be zero.
@@ -206,37 +201,6 @@ func formatTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000000Z07:00")
 }
 
-const (
-	maxCodeLen    = 64
-	maxCodeDigits = 4
-)
-
-// codeProblem says why s is not a code, or returns "" if it is one. It
-// never repeats s, which might be personal data.
-func codeProblem(s string) string {
-	if s == "" || len(s) > maxCodeLen {
-		return "code must be 1 to 64 characters"
-	}
-	if s[0] < 'a' || s[0] > 'z' {
-		return "code must start with a lower-case letter"
-	}
-	digits := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c == '_', c == '.', c == ':', c == '-':
-		case c >= '0' && c <= '9':
-			digits++
-		default:
-			return "code may hold only lower-case letters, digits and _ . : - (a code, not free text)"
-		}
-	}
-	if digits > maxCodeDigits {
-		return "code may hold at most 4 digits (it must not be a number)"
-	}
-	return ""
-}
-
 // detailsMap validates details and returns them as the event's map.
 func detailsMap(details []Detail) (map[string]string, error) {
 	if len(details) == 0 {
@@ -254,6 +218,10 @@ func detailsMap(details []Detail) (map[string]string, error) {
 			return nil, invalid(field+" "+d.key, "key used with the wrong kind of value")
 		case d.bad != "":
 			return nil, invalid(field+" "+d.key, d.bad)
+		case d.kind == kindCode:
+			if err := lp.ValidCode(field+" "+d.key, d.value); err != nil {
+				return nil, err
+			}
 		}
 		if _, dup := m[d.key]; dup {
 			return nil, invalid(field+" "+d.key, "key given twice")

@@ -27,8 +27,8 @@ type Query struct {
 	// matched against the events' fingerprints. This answers "who blocked
 	// or forgot this number?" although no event holds the number.
 	Number string
-	Since  time.Time // events at or after Since
-	Until  time.Time // events before Until
+	Since  time.Time // events at or after Since; zero or within lp.ValidTime's range
+	Until  time.Time // events before Until; zero or within lp.ValidTime's range
 	// BeforeSeq pages backwards (keyset paging, newest first): zero starts
 	// at the newest event; pass Page.Next to get the following page.
 	BeforeSeq int64
@@ -55,6 +55,9 @@ func (l *Log) Query(ctx context.Context, actor lp.Actor, q Query) (Page, error) 
 	if err := l.Authorize(ctx, actor, lp.PermReadChangeLog, actionReadChangeLog); err != nil {
 		return Page{}, err
 	}
+	if err := validWindow(q.Since, q.Until); err != nil {
+		return Page{}, err
+	}
 	var page Page
 	err := l.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
 		sq, err := l.storageQuery(ctx, tx, actor.OrgID, q)
@@ -65,6 +68,16 @@ func (l *Log) Query(ctx context.Context, actor lp.Actor, q Query) (Page, error) 
 		return err
 	})
 	return page, err
+}
+
+// validWindow checks a query's Since and Until against lp.ValidTime: a
+// time outside the storable range would be encoded wrapped around by a
+// store and select the wrong events.
+func validWindow(since, until time.Time) error {
+	if err := lp.ValidTime("Query.Since", since); err != nil {
+		return err
+	}
+	return lp.ValidTime("Query.Until", until)
 }
 
 // actionReadChangeLog names reading the ChangeLog in an access.denied

@@ -200,3 +200,21 @@ func bytesLess(a, b uuid.UUID) bool { return slices.Compare(a[:], b[:]) < 0 }
 func accessEqual(a, b audit.AccessCount) bool {
 	return a.UserID == b.UserID && a.Period.Equal(b.Period) && a.Searches == b.Searches && a.Views == b.Views
 }
+
+// TestQueryRefusesTimesOutOfRange checks that a window outside lp.ValidTime's
+// range is refused on every store rather than encoded wrapped around (on
+// SQLite year 300000 overflowed into a time before every event, so Since
+// selected them all).
+func TestQueryRefusesTimesOutOfRange(t *testing.T) {
+	forEachStore(t, func(t *testing.T, open func(testing.TB) storage.Store) {
+		f := newFixture(t, open(t))
+		f.mustRecord(f.admin, audit.Entry{Action: audit.ActionBlockCreated, Number: "+4520123456"})
+		far := time.Date(300000, 1, 1, 0, 0, 0, 0, time.UTC)
+		for _, q := range []audit.Query{{Since: far}, {Until: far}, {Since: time.Time{}.Add(1)}, {Until: time.Unix(1<<62, 0)}} {
+			p, err := f.log.Query(f.ctx, f.admin, q)
+			if !errors.Is(err, lp.ErrInvalidArgument) {
+				t.Errorf("Query(Since %v, Until %v) = %d events, %v; want ErrInvalidArgument", q.Since, q.Until, len(p.Events), err)
+			}
+		}
+	})
+}

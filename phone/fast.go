@@ -99,6 +99,9 @@ func fastPath(dst []byte, sc *scanned, ri *regionInfo) (out []byte, r Reason, ok
 	if c := final.checkLength(len(nsn)); c != lengthPossible {
 		return dst, c.reason(), true
 	}
+	if len(cc.text)+len(nsn) > maxE164Digits {
+		return dst, ReasonTooLong, true
+	}
 	// Stability: parsing the result again ("+" cc nsn) must not strip a
 	// national prefix once more.
 	again, changed, decided := final.stripNationalPrefix(nsn)

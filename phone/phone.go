@@ -31,7 +31,8 @@ const (
 	// ReasonTooShort: too few digits for the country, or only diallable
 	// locally (a subscriber number without its area code).
 	ReasonTooShort
-	// ReasonTooLong: too many digits for the country.
+	// ReasonTooLong: too many digits for the country, or more than
+	// the 15 E.164 allows.
 	ReasonTooLong
 	// ReasonInvalidLength: between the country's shortest and longest
 	// numbers but of a length no number there has.
@@ -166,9 +167,14 @@ func AppendParse(dst []byte, input, defaultRegion string) ([]byte, error) {
 	return out, nil
 }
 
-// maxE164 is the longest E.164 text libphonenumber produces: '+', a 3-digit
-// calling code and a 17-digit national significant number.
-const maxE164 = 1 + 3 + 17
+// maxE164Digits is E.164's limit (ITU-T E.164 §6): at most 15 digits,
+// calling code included. libphonenumber's possible-number check allows a
+// 17-digit national number after any calling code, so both paths refuse
+// longer results themselves as ReasonTooLong.
+const maxE164Digits = 15
+
+// maxE164 is the longest E.164 text Parse returns: '+' and 15 digits.
+const maxE164 = 1 + maxE164Digits
 
 // parse is the single entry both public functions use: the shared input
 // scan, then the fast path, then libphonenumber when the fast path cannot

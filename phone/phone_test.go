@@ -52,6 +52,8 @@ func TestParse(t *testing.T) {
 		{"020 123 4567 890", "NL", "", ReasonTooLong},
 		{"+46 1234", "DK", "", ReasonTooShort},
 		{"+358 12345678901234", "DK", "", ReasonTooLong},
+		{"+49 1234 5678 9012 345", "DK", "", ReasonTooLong}, // 17 digits: libphonenumber allows it, E.164 does not
+		{"+49 1234 5678 9012", "DK", "+49123456789012", 0},  // 14 digits
 		{"0046 70 123", "DK", "", ReasonTooShort},
 		{"+999 12345678", "DK", "", ReasonUnknownCountryCode},
 		{"00999 12345678", "DK", "", ReasonUnknownCountryCode},

@@ -36,6 +36,9 @@ func slowPath(dst []byte, sc *scanned, ri *regionInfo) ([]byte, Reason) {
 	switch phonenumbers.IsPossibleNumberWithReason(num) {
 	case phonenumbers.IS_POSSIBLE:
 		e164 := phonenumbers.Format(num, phonenumbers.E164)
+		if len(e164)-1 > maxE164Digits {
+			return dst, ReasonTooLong
+		}
 		// Stability: libphonenumber strips one national prefix per parse,
 		// so "+49 00000" would become "+490000" when parsed again. Such a
 		// result is rejected rather than stored in two spellings.

@@ -115,8 +115,17 @@ type Tx interface {
 //     not aborted).
 //   - Times are returned in UTC. Adapters keep at least microsecond
 //     precision; a zero time.Time is stored as "unset" and returned as zero.
-//     Filters compare their time bounds truncated to the microsecond (an
-//     event at T is not before T+500ns).
+//     Validate accepts only zero or times between lp.MinTime and lp.MaxTime
+//     (years 1 to 9999, see lp.ValidTime), and every such time, truncated
+//     to the microsecond, comes back exactly. Filters compare their time
+//     bounds truncated to the microsecond (an event at T is not before
+//     T+500ns). Query times (EventQuery Since and Until, LeadFilter.Before)
+//     outside that range are ErrInvalidArgument.
+//   - Texts (names, labels, field keys and values, notes, codes, detail
+//     values) come back byte-exact. Validate refuses what a backend could
+//     not store so: invalid UTF-8, NUL, and texts over their limit (see
+//     lp.ValidText, lp.ValidCode). A backend's own data error (a value it
+//     cannot represent or a size limit) is ErrInvalidArgument.
 //   - Empty slices and maps may come back as nil.
 //   - A cancelled context fails the call with an error wrapping ctx.Err().
 //   - A method that fails with any error but ErrNotFound, ErrConflict or

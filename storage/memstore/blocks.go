@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -51,10 +52,15 @@ func (v blocks) Create(ctx context.Context, b lp.BlockEntry) error {
 		return err
 	}
 	if _, ok := d.blocks.get(b.ID); ok {
-		return conflict("block entry id exists")
+		return idExists("block entry", b.ID)
 	}
-	if _, ok := d.blockScopes[scopeOf(b)]; ok {
-		return conflict("number already blocked in this scope")
+	if id, ok := d.blockScopes[scopeOf(b)]; ok {
+		other, _ := d.blocks.get(id)
+		what := fmt.Sprintf("number already blocked in this scope by block entry %s", id)
+		if !other.ExpiresAt.IsZero() {
+			what += " (expires " + other.ExpiresAt.Format(time.RFC3339) + ")"
+		}
+		return conflict(what)
 	}
 	v.tx.insertBlock(d, b)
 	return nil
@@ -84,7 +90,7 @@ func (v blocks) CreateMany(ctx context.Context, org uuid.UUID, entries []lp.Bloc
 			continue
 		}
 		if _, ok := d.blocks.get(b.ID); ok || ids[b.ID] {
-			return 0, conflict("block entry id exists")
+			return 0, idExists("block entry", b.ID)
 		}
 		scopes[scopeOf(b)], ids[b.ID] = true, true
 		insert = append(insert, b)
@@ -231,7 +237,7 @@ func (v retentionRules) Create(ctx context.Context, r lp.RetentionRule) error {
 		return notFound("project", r.ProjectID)
 	}
 	if _, ok := d.rules[r.ID]; ok {
-		return conflict("retention rule id exists")
+		return idExists("retention rule", r.ID)
 	}
 	if _, ok := d.ruleKeys[ruleKeyOf(r)]; ok {
 		return conflict("project already has a rule for this outcome")

@@ -58,6 +58,12 @@ func (v events) Query(ctx context.Context, org uuid.UUID, q storage.EventQuery) 
 	if err := v.tx.begin(ctx); err != nil {
 		return nil, err
 	}
+	if err := lp.ValidTime("EventQuery.Since", q.Since); err != nil {
+		return nil, err
+	}
+	if err := lp.ValidTime("EventQuery.Until", q.Until); err != nil {
+		return nil, err
+	}
 	// Bounds are compared as stored, to the microsecond, as on a database.
 	q.Since, q.Until = utc(q.Since), utc(q.Until)
 	evs := v.tx.org(org).events

@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -66,7 +67,7 @@ func (v leads) Create(ctx context.Context, l lp.Lead) error {
 	}
 	d := v.tx.writeOrg(l.OrgID)
 	if _, ok := d.leads.get(l.ID); ok {
-		return conflict("lead id exists")
+		return idExists("lead", l.ID)
 	}
 	if err := d.checkLeadRefs(l); err != nil {
 		return err
@@ -89,13 +90,13 @@ func (v leads) CreateMany(ctx context.Context, org uuid.UUID, ls []lp.Lead) erro
 	}
 	d := v.tx.writeOrg(org)
 	seen := make(map[uuid.UUID]bool, len(ls))
-	for _, l := range ls {
+	for i, l := range ls {
 		if _, ok := d.leads.get(l.ID); ok || seen[l.ID] {
-			return conflict("lead id exists")
+			return fmt.Errorf("%w in lead %d of the batch", idExists("lead", l.ID), i)
 		}
 		seen[l.ID] = true
 		if err := d.checkLeadRefs(l); err != nil {
-			return err
+			return fmt.Errorf("%w in lead %d of the batch", err, i)
 		}
 	}
 	for _, l := range ls {
@@ -195,6 +196,9 @@ func (v leads) ListIDs(ctx context.Context, org uuid.UUID, f storage.LeadFilter,
 func leadMatcher(f storage.LeadFilter) (func(lp.Lead) bool, error) {
 	f.Before = utc(f.Before) // compared as stored, to the microsecond, as on a database
 	var basis func(lp.Lead) time.Time
+	if err := lp.ValidTime("LeadFilter.Before", f.Before); err != nil {
+		return nil, err
+	}
 	if !f.Before.IsZero() {
 		switch f.Basis {
 		case lp.SinceCreated:
@@ -244,7 +248,7 @@ func (v contacts) Add(ctx context.Context, c lp.ContactAttempt) error {
 	}
 	d := v.tx.writeOrg(c.OrgID)
 	if _, ok := d.contacts[c.ID]; ok {
-		return conflict("contact attempt id exists")
+		return idExists("contact attempt", c.ID)
 	}
 	if _, ok := d.leads.get(c.LeadID); !ok {
 		return notFound("lead", c.LeadID)

@@ -235,6 +235,11 @@ func notFound(what string, id uuid.UUID) error {
 
 func conflict(what string) error { return fmt.Errorf("%w: %s", lp.ErrConflict, what) }
 
+// idExists is the ErrConflict of creating an object whose id is taken.
+func idExists(what string, id uuid.UUID) error {
+	return fmt.Errorf("%w: %s %s exists", lp.ErrConflict, what, id)
+}
+
 func wrongOrg(field string) error {
 	return &lp.FieldError{Field: field, Reason: "must be the organisation of the call"}
 }

@@ -19,7 +19,7 @@ func (v organisations) Create(ctx context.Context, o lp.Organisation) error {
 		return err
 	}
 	if _, ok := v.tx.s.orgs[o.ID]; ok {
-		return conflict("organisation id exists")
+		return idExists("organisation", o.ID)
 	}
 	o.CreatedAt = utc(o.CreatedAt)
 	set(&v.tx.undo, v.tx.s.orgs, o.ID, o)
@@ -63,7 +63,7 @@ func (v projects) Create(ctx context.Context, p lp.Project) error {
 	}
 	d := v.tx.writeOrg(p.OrgID)
 	if _, ok := d.projects.get(p.ID); ok {
-		return conflict("project id exists")
+		return idExists("project", p.ID)
 	}
 	p.CreatedAt = utc(p.CreatedAt)
 	d.projects.put(&v.tx.undo, p.ID, p)
@@ -99,7 +99,7 @@ func (v templates) Create(ctx context.Context, t lp.CampaignTemplate) error {
 	}
 	d := v.tx.writeOrg(t.OrgID)
 	if _, ok := d.templates.get(t.ID); ok {
-		return conflict("template id exists")
+		return idExists("template", t.ID)
 	}
 	d.templates.put(&v.tx.undo, t.ID, copyTemplate(t))
 	return nil
@@ -149,7 +149,7 @@ func (v users) Create(ctx context.Context, u lp.User) error {
 	}
 	d := v.tx.writeOrg(u.OrgID)
 	if _, ok := d.users.get(u.ID); ok {
-		return conflict("user id exists")
+		return idExists("user", u.ID)
 	}
 	d.users.put(&v.tx.undo, u.ID, u)
 	return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -57,7 +58,35 @@ func (v blocks) Create(ctx context.Context, b lp.BlockEntry) error {
 	if err := v.projectsExist(ctx, op, b.OrgID, []uuid.UUID{b.ProjectID}); err != nil {
 		return err
 	}
-	return conflict(op)
+	return v.whyConflict(ctx, op, b)
+}
+
+// whyConflict explains a Create of b that inserted nothing although its
+// scope exists: its id is taken, or its number is already blocked in its
+// scope, by the entry the message names.
+func (v blocks) whyConflict(ctx context.Context, op string, b lp.BlockEntry) error {
+	d := v.t.d
+	taken, err := v.t.exists(ctx, op, `SELECT 1 FROM blocks WHERE org_id = ? AND id = ?`, d.id(b.OrgID), d.id(b.ID))
+	if err != nil {
+		return err
+	}
+	if taken {
+		return conflict(op, object("block entry", b.ID)+" exists")
+	}
+	what := "number already blocked in this scope"
+	other, err := get(ctx, v.t, op, scanBlock, `SELECT `+blockCols+` FROM blocks WHERE org_id = ? AND number = ? AND project_id = ?`,
+		d.id(b.OrgID), string(b.Number), d.id(b.ProjectID))
+	switch {
+	case errors.Is(err, lp.ErrNotFound): // deleted meanwhile by another transaction
+		return conflict(op, what)
+	case err != nil:
+		return err
+	}
+	what += " by " + object("block entry", other.ID)
+	if !other.ExpiresAt.IsZero() {
+		what += " (expires " + other.ExpiresAt.Format(time.RFC3339) + ")"
+	}
+	return conflict(op, what)
 }
 
 // projectScopeExists is the condition that a block's scope is org-wide or
@@ -84,7 +113,14 @@ func (v blocks) projectsExist(ctx context.Context, op string, org uuid.UUID, ids
 		return v.t.fail(ctx, op, err)
 	}
 	if n != len(distinct) {
-		return notFound(op)
+		switch i, err := v.t.firstMissing(ctx, op, "projects", org, distinct); {
+		case err != nil:
+			return err
+		case i < 0: // created meanwhile by another transaction
+			return notFound(op, "project")
+		default:
+			return notFound(op, object("project", distinct[i]))
+		}
 	}
 	return nil
 }
@@ -142,9 +178,26 @@ func (v blocks) CreateMany(ctx context.Context, org uuid.UUID, entries []lp.Bloc
 		return err
 	})
 	if err != nil {
-		return 0, err
+		return 0, v.whichID(ctx, op, org, kept, err)
 	}
 	return int(n), nil
+}
+
+// whichID says which entry of a CreateMany batch an ErrConflict concerns,
+// by its id: the first of bs (the entries not skipped) whose id appears
+// twice or is taken. Other errors are returned as they are.
+func (v blocks) whichID(ctx context.Context, op string, org uuid.UUID, bs []lp.BlockEntry, err error) error {
+	if !errors.Is(err, lp.ErrConflict) {
+		return err
+	}
+	ids := make([]uuid.UUID, len(bs))
+	for i, b := range bs {
+		ids[i] = b.ID
+	}
+	if i, xerr := v.t.firstTaken(ctx, op, "blocks", org, ids); xerr == nil && i >= 0 {
+		return about(err, "", object("block entry", ids[i])+" exists")
+	}
+	return err
 }
 
 // copyPostgres is CreateMany's fast path on PostgreSQL: COPY into blocks,
@@ -250,9 +303,12 @@ func (v blocks) insertSQLite(ctx context.Context, op string, org uuid.UUID, kept
 		if kept, err = v.withoutTakenScopes(ctx, org, kept); err != nil {
 			return 0, err
 		}
-		if clash, err = v.idsClash(ctx, op, org, kept); err != nil || clash {
-			return 0, errors.Join(err, conflict(op))
+		if clash, err = v.idsClash(ctx, op, org, kept); err != nil {
+			return 0, err
 		}
+	}
+	if clash {
+		return 0, v.whichID(ctx, op, org, kept, conflict(op, ""))
 	}
 	n, err := v.t.insertRows(ctx, op, "INSERT OR IGNORE", blocksTable, "", blockRows(d, kept))
 	if err != nil && n > 0 {
@@ -308,8 +364,9 @@ func (v blocks) withoutTakenScopes(ctx context.Context, org uuid.UUID, bs []lp.B
 }
 
 func (v blocks) Get(ctx context.Context, org, id uuid.UUID) (lp.BlockEntry, error) {
-	return get(ctx, v.t, "blocks.get", scanBlock,
+	b, err := get(ctx, v.t, "blocks.get", scanBlock,
 		`SELECT `+blockCols+` FROM blocks WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
+	return b, aboutID(err, "block entry", id)
 }
 
 func (v blocks) Update(ctx context.Context, b lp.BlockEntry) error {
@@ -335,11 +392,12 @@ func (v blocks) Update(ctx context.Context, b lp.BlockEntry) error {
 	case found:
 		return &lp.FieldError{Field: "BlockEntry", Reason: "number and project scope of a block entry cannot change"}
 	}
-	return notFound(op)
+	return notFound(op, object("block entry", b.ID))
 }
 
 func (v blocks) Delete(ctx context.Context, org, id uuid.UUID) error {
-	return v.t.mustAffect(ctx, "blocks.delete", `DELETE FROM blocks WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
+	err := v.t.mustAffect(ctx, "blocks.delete", `DELETE FROM blocks WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
+	return aboutID(err, "block entry", id)
 }
 
 func (v blocks) FindByNumbers(ctx context.Context, org uuid.UUID, numbers []phone.Number) ([]lp.BlockEntry, error) {

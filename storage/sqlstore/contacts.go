@@ -38,7 +38,8 @@ func (v contacts) Add(ctx context.Context, c lp.ContactAttempt) error {
 	if err != nil || n > 0 {
 		return err
 	}
-	return v.t.conflictOrNotFound(ctx, op, `SELECT 1 FROM contacts WHERE org_id = ? AND id = ?`, d.id(c.OrgID), d.id(c.ID))
+	err = v.t.conflictOrNotFound(ctx, op, `SELECT 1 FROM contacts WHERE org_id = ? AND id = ?`, d.id(c.OrgID), d.id(c.ID))
+	return about(err, object("lead", c.LeadID), object("contact attempt", c.ID)+" exists")
 }
 
 func (v contacts) ListByLead(ctx context.Context, org, lead uuid.UUID) ([]lp.ContactAttempt, error) {
@@ -91,6 +92,7 @@ func (v suppressions) Find(ctx context.Context, org uuid.UUID, fps []phone.Finge
 }
 
 func (v suppressions) Remove(ctx context.Context, org uuid.UUID, fp phone.Fingerprint) error {
-	return v.t.mustAffect(ctx, "suppressions.remove",
+	err := v.t.mustAffect(ctx, "suppressions.remove",
 		`DELETE FROM suppressions WHERE org_id = ? AND fingerprint = ?`, v.t.d.id(org), fp[:])
+	return about(err, "suppression", "")
 }

@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -38,45 +41,92 @@ func (e *SchemaVersionError) Error() string {
 // Is reports whether target is ErrSchemaTooNew.
 func (e *SchemaVersionError) Is(target error) bool { return target == ErrSchemaTooNew }
 
-// dbError is a translated database error. Its message names the operation
-// and the backend's error code but never the backend's message, which can
-// quote the values of a row (personal data). The backend error stays
-// reachable with errors.As for debugging.
+// dbError is a database error or an outcome the adapter detected itself.
+// Its message names the object concerned where known ("lead <id>"), the
+// operation and the backend's error code, but never the backend's message,
+// which can quote the values of a row (personal data). The backend error
+// stays reachable with errors.As for debugging.
 type dbError struct {
 	op       string // such as "leads.create"
 	sentinel error  // a root sentinel, ErrBusy, or nil
+	what     string // the object concerned, such as "project <id>"; may be empty
 	code     string // backend error code, such as "SQLSTATE 23505"
-	cause    error
+	cause    error  // the backend error, or nil
 }
 
+// Error reads like memstore's messages, with the operation after them:
+// "leadprivacy: not found: project <id> (sqlstore: leads.create)".
 func (e *dbError) Error() string {
-	msg := "leadprivacy: sqlstore: " + e.op
-	if e.sentinel != nil {
-		msg = e.sentinel.Error() + ": sqlstore: " + e.op
-	}
+	where := "sqlstore: " + e.op
 	if e.code != "" {
-		msg += " (" + e.code + ")"
+		where += ", " + e.code
 	}
-	return msg
+	switch {
+	case e.sentinel == nil:
+		return "leadprivacy: " + where
+	case e.what == "":
+		return e.sentinel.Error() + " (" + where + ")"
+	}
+	return e.sentinel.Error() + ": " + e.what + " (" + where + ")"
 }
 
 func (e *dbError) Unwrap() []error {
-	if e.sentinel == nil {
-		return []error{e.cause}
+	var out []error
+	for _, err := range []error{e.sentinel, e.cause} {
+		if err != nil {
+			out = append(out, err)
+		}
 	}
-	return []error{e.sentinel, e.cause}
+	return out
 }
 
-// notFound is the ErrNotFound of operation op.
-func notFound(op string) error { return fmt.Errorf("%w: sqlstore: %s", lp.ErrNotFound, op) }
+// notFound is the ErrNotFound of operation op about what, such as
+// object("lead", id).
+func notFound(op, what string) error { return &dbError{op: op, sentinel: lp.ErrNotFound, what: what} }
 
-// conflict is the ErrConflict of operation op.
-func conflict(op string) error { return fmt.Errorf("%w: sqlstore: %s", lp.ErrConflict, op) }
+// conflict is the ErrConflict of operation op about what, such as
+// "number already blocked in this scope".
+func conflict(op, what string) error { return &dbError{op: op, sentinel: lp.ErrConflict, what: what} }
+
+// object names one object in a message: "lead <id>".
+func object(kind string, id uuid.UUID) string { return kind + " " + id.String() }
+
+// aboutID is about for one object: "<kind> <id>" if it is missing,
+// "<kind> <id> exists" if it is taken. It formats nothing when err is nil,
+// so the success path of a Get pays nothing for the message.
+func aboutID(err error, kind string, id uuid.UUID) error {
+	if err == nil {
+		return nil
+	}
+	what := object(kind, id)
+	return about(err, what, what+" exists")
+}
+
+// about says what an ErrNotFound (missing) or ErrConflict (taken) of a
+// shared helper or a batch statement concerns. err may wrap the dbError
+// (a savepoint joins it with a nil rollback error) if it says nothing
+// more; other errors, and errors that already say, are returned as they are.
+func about(err error, missing, taken string) error {
+	var de *dbError
+	if !errors.As(err, &de) || de.what != "" || err.Error() != de.Error() {
+		return err
+	}
+	c := *de
+	switch de.sentinel {
+	case lp.ErrNotFound:
+		c.what = missing
+	case lp.ErrConflict:
+		c.what = taken
+	}
+	return &c
+}
 
 // translate maps a database/sql or driver error of operation op to the
 // root sentinels: no rows is ErrNotFound, a unique violation ErrConflict, a
-// foreign key violation ErrNotFound (the referenced object is missing), and
-// a cancelled context wraps ctx.Err(). Busy and serialization errors keep
+// foreign key violation ErrNotFound (the referenced object is missing), a
+// value the database cannot hold (PostgreSQL data exceptions, class 22, and
+// program_limit_exceeded; SQLite TOOBIG, MISMATCH, RANGE)
+// ErrInvalidArgument, and a cancelled context wraps ctx.Err(). Busy and serialization errors keep
 // their cause so WithTx can recognise and retry them.
 func translate(ctx context.Context, op string, err error) error {
 	if err == nil {
@@ -113,6 +163,8 @@ func translate(ctx context.Context, op string, err error) error {
 			return &dbError{op: op, sentinel: storage.ErrReadOnly, code: code, cause: err}
 		case sqlite3.SQLITE_FULL:
 			return &dbError{op: op, sentinel: storage.ErrFull, code: code, cause: err}
+		case sqlite3.SQLITE_TOOBIG, sqlite3.SQLITE_MISMATCH, sqlite3.SQLITE_RANGE:
+			return &dbError{op: op, sentinel: lp.ErrInvalidArgument, code: code, cause: err}
 		}
 		return &dbError{op: op, code: code, cause: err}
 	}
@@ -128,6 +180,11 @@ func translate(ctx context.Context, op string, err error) error {
 			return &dbError{op: op, sentinel: storage.ErrReadOnly, code: code, cause: err}
 		case "53100": // disk_full
 			return &dbError{op: op, sentinel: storage.ErrFull, code: code, cause: err}
+		case "54000": // program_limit_exceeded, such as a value too large for an index row
+			return &dbError{op: op, sentinel: lp.ErrInvalidArgument, code: code, cause: err}
+		}
+		if strings.HasPrefix(pe.Code, "22") { // data exception: a value the column cannot hold
+			return &dbError{op: op, sentinel: lp.ErrInvalidArgument, code: code, cause: err}
 		}
 		return &dbError{op: op, code: code, cause: err}
 	}
@@ -151,4 +208,61 @@ func retryable(err error) bool {
 		return pe.Code == "40001" || pe.Code == "40P01"
 	}
 	return false
+}
+
+// inEntry says which entry of a batch a message concerns: " in lead 3 of
+// the batch".
+func inEntry(kind string, i int) string {
+	return " in " + kind + " " + strconv.Itoa(i) + " of the batch"
+}
+
+// firstTaken returns the index of the first of ids that appears earlier in
+// ids or has a row in table for org, or -1. Like firstMissing it explains
+// a failed batch, so it runs on that error path only.
+func (t *txn) firstTaken(ctx context.Context, op, table string, org uuid.UUID, ids []uuid.UUID) (int, error) {
+	present, err := t.present(ctx, op, table, org, ids)
+	if err != nil {
+		return -1, err
+	}
+	seen := make(map[uuid.UUID]bool, len(ids))
+	for i, id := range ids {
+		if seen[id] || present[id] {
+			return i, nil
+		}
+		seen[id] = true
+	}
+	return -1, nil
+}
+
+// firstMissing returns the index of the first of ids, other than uuid.Nil,
+// that has no row in table for org, or -1.
+func (t *txn) firstMissing(ctx context.Context, op, table string, org uuid.UUID, ids []uuid.UUID) (int, error) {
+	present, err := t.present(ctx, op, table, org, ids)
+	if err != nil {
+		return -1, err
+	}
+	for i, id := range ids {
+		if id != uuid.Nil && !present[id] {
+			return i, nil
+		}
+	}
+	return -1, nil
+}
+
+// present returns which of ids have a row in table (a constant of this
+// package: projects, templates, leads, blocks) for org.
+func (t *txn) present(ctx context.Context, op, table string, org uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]bool, error) {
+	d := t.d
+	found, err := list(ctx, t, op, func(r scanner) (uuid.UUID, error) {
+		var id uuid.UUID
+		return id, r.Scan(uuidCol{&id})
+	}, `SELECT id FROM `+table+` WHERE org_id = ? AND `+d.in("id", listUUID), d.id(org), d.uuidList(ids))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID]bool, len(found))
+	for _, id := range found {
+		out[id] = true
+	}
+	return out, nil
 }

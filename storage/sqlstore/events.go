@@ -94,6 +94,14 @@ func (v events) Range(ctx context.Context, org uuid.UUID, from, to int64) ([]lp.
 }
 
 func (v events) Query(ctx context.Context, org uuid.UUID, q storage.EventQuery) ([]lp.Event, error) {
+	// A time outside the storable range would be encoded wrapped around
+	// (SQLite) or fail untyped (PostgreSQL).
+	if err := lp.ValidTime("EventQuery.Since", q.Since); err != nil {
+		return nil, err
+	}
+	if err := lp.ValidTime("EventQuery.Until", q.Until); err != nil {
+		return nil, err
+	}
 	stmt, args := eventQuery(v.t.d, org, q)
 	return list(ctx, v.t, "events.query", scanEvent(org), stmt, args...)
 }
@@ -187,7 +195,7 @@ func (v events) WriteHashes(ctx context.Context, org uuid.UUID, indexes []int64,
 		if seen != nil {
 			if h, ok := seen[x]; ok {
 				if h != hashes[i] {
-					return conflict(op)
+					return conflict(op, "tree hash index holds another hash")
 				}
 				continue
 			}
@@ -222,7 +230,7 @@ func (v events) WriteHashes(ctx context.Context, org uuid.UUID, indexes []int64,
 	}
 	for i, x := range idx {
 		if stored[x] != hs[i] {
-			return conflict(op)
+			return conflict(op, "tree hash index holds another hash")
 		}
 	}
 	return nil
@@ -303,7 +311,7 @@ func (v events) ReadHashes(ctx context.Context, org uuid.UUID, indexes []int64) 
 	for k, x := range rest {
 		h, ok := stored[x]
 		if !ok {
-			return nil, notFound(op)
+			return nil, notFound(op, "tree hash "+strconv.FormatInt(x, 10))
 		}
 		out[restAt[k]] = h
 	}
@@ -333,7 +341,7 @@ func (v events) readRun(ctx context.Context, op string, org uuid.UUID, lo int64,
 		return v.t.fail(ctx, op, err)
 	}
 	if n != len(out) {
-		return notFound(op)
+		return notFound(op, "tree hash "+strconv.FormatInt(lo+int64(n), 10))
 	}
 	return nil
 }

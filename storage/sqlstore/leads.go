@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/google/uuid"
@@ -92,7 +93,8 @@ func (v leads) Create(ctx context.Context, l lp.Lead) error {
 		return err
 	}
 	if n == 0 {
-		return v.t.conflictOrNotFound(ctx, op, `SELECT 1 FROM leads WHERE org_id = ? AND id = ?`, d.id(l.OrgID), d.id(l.ID))
+		err := v.t.conflictOrNotFound(ctx, op, `SELECT 1 FROM leads WHERE org_id = ? AND id = ?`, d.id(l.OrgID), d.id(l.ID))
+		return about(err, refs(l), object("lead", l.ID)+" exists")
 	}
 	_, err = v.t.insertRows(ctx, op, "INSERT", phonesTable, "", phoneArgs(d, l))
 	return err
@@ -119,19 +121,67 @@ func (v leads) CreateMany(ctx context.Context, org uuid.UUID, ls []lp.Lead) erro
 	// A savepoint makes the batch all or nothing even when the caller
 	// handles the error and commits, and keeps a PostgreSQL transaction
 	// usable after a conflict.
-	return v.t.savepoint(ctx, op, func() error {
+	err := v.t.savepoint(ctx, op, func() error {
 		if _, err := v.t.insertRows(ctx, op, "INSERT", leadsTable, "", rows); err != nil {
 			return err
 		}
 		_, err := v.t.insertRows(ctx, op, "INSERT", phonesTable, "", phoneArgs(d, ls...))
 		return err
 	})
+	return v.explain(ctx, op, org, ls, err)
+}
+
+// explain says which lead of a failed CreateMany batch err concerns: the
+// first whose id is taken (ErrConflict) or whose project or template is
+// missing (ErrNotFound). Other errors are returned as they are.
+func (v leads) explain(ctx context.Context, op string, org uuid.UUID, ls []lp.Lead, err error) error {
+	refs := []struct {
+		table, kind string
+		id          func(lp.Lead) uuid.UUID
+	}{
+		{"leads", "lead", func(l lp.Lead) uuid.UUID { return l.ID }},
+		{"projects", "project", func(l lp.Lead) uuid.UUID { return l.ProjectID }},
+		{"templates", "template", func(l lp.Lead) uuid.UUID { return l.TemplateID }},
+	}
+	ids := func(id func(lp.Lead) uuid.UUID) []uuid.UUID {
+		out := make([]uuid.UUID, len(ls))
+		for i, l := range ls {
+			out[i] = id(l)
+		}
+		return out
+	}
+	switch {
+	case errors.Is(err, lp.ErrConflict):
+		all := ids(refs[0].id)
+		if i, xerr := v.t.firstTaken(ctx, op, "leads", org, all); xerr == nil && i >= 0 {
+			return about(err, "", object("lead", all[i])+" exists"+inEntry("lead", i))
+		}
+	case errors.Is(err, lp.ErrNotFound):
+		for _, ref := range refs[1:] {
+			all := ids(ref.id)
+			if i, xerr := v.t.firstMissing(ctx, op, ref.table, org, all); xerr == nil && i >= 0 {
+				return about(err, object(ref.kind, all[i])+inEntry("lead", i), "")
+			}
+		}
+	}
+	return err
 }
 
 func (v leads) Get(ctx context.Context, org, id uuid.UUID) (lp.Lead, error) {
-	return get(ctx, v.t, "leads.get", scanLead,
+	l, err := get(ctx, v.t, "leads.get", scanLead,
 		`SELECT `+leadCols+` FROM leads WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
+	return l, aboutID(err, "lead", id)
 }
+
+// refs names the project and template a lead refers to, one of which is
+// missing when a write of l finds no row to refer to.
+func refs(l lp.Lead) string {
+	return object("project", l.ProjectID) + " or " + object("template", l.TemplateID)
+}
+
+// leadOrRefs names what an update of l may have missed: the lead itself or
+// one of its references.
+func leadOrRefs(l lp.Lead) string { return object("lead", l.ID) + ", " + refs(l) }
 
 func (v leads) Update(ctx context.Context, l lp.Lead) error {
 	if err := l.Validate(); err != nil {
@@ -157,12 +207,12 @@ func (v leads) Update(ctx context.Context, l lp.Lead) error {
 			        SELECT CAST(? AS uuid), upd.id, num FROM upd, unnest(CAST(? AS text[])) AS num ON CONFLICT DO NOTHING)
 			SELECT COUNT(*) FROM upd`, append(args, d.id(l.OrgID), phones, d.id(l.OrgID), phones)...).Scan(&n)
 		if err == nil && n == 0 {
-			return notFound(op)
+			return notFound(op, leadOrRefs(l))
 		}
 		return v.t.fail(ctx, op, err)
 	}
 	if err := v.t.mustAffect(ctx, op, update, args...); err != nil {
-		return err
+		return about(err, leadOrRefs(l), "")
 	}
 	if _, err := v.t.exec(ctx, op, `DELETE FROM lead_phones WHERE org_id = ? AND lead_id = ?`, d.id(l.OrgID), d.id(l.ID)); err != nil {
 		return err
@@ -180,7 +230,7 @@ func (v leads) Update(ctx context.Context, l lp.Lead) error {
 func (v leads) Delete(ctx context.Context, org, id uuid.UUID) error {
 	n, err := v.DeleteMany(ctx, org, []uuid.UUID{id})
 	if err == nil && n == 0 {
-		return notFound("leads.delete")
+		return notFound("leads.delete", object("lead", id))
 	}
 	return err
 }
@@ -266,6 +316,9 @@ func leadWhere(d Dialect, org uuid.UUID, f storage.LeadFilter, page storage.Page
 	if len(f.ExcludeOutcomes) > 0 {
 		where = append(where, "NOT ("+d.in("outcome", listText)+")")
 		args = append(args, d.textList(f.ExcludeOutcomes))
+	}
+	if err := lp.ValidTime("LeadFilter.Before", f.Before); err != nil {
+		return "", nil, err
 	}
 	if !f.Before.IsZero() {
 		expr, err := basisTime(f.Basis)

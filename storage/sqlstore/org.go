@@ -24,14 +24,16 @@ func (v orgs) Create(ctx context.Context, o lp.Organisation) error {
 		return err
 	}
 	d := v.t.d
-	return v.t.insertNew(ctx, "organisations.create",
+	err := v.t.insertNew(ctx, "organisations.create",
 		`INSERT INTO organisations (`+orgCols+`) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		d.id(o.ID), o.Name, o.DefaultRegion, d.time(o.CreatedAt))
+	return aboutID(err, "organisation", o.ID)
 }
 
 func (v orgs) Get(ctx context.Context, org uuid.UUID) (lp.Organisation, error) {
-	return get(ctx, v.t, "organisations.get", scanOrg,
+	o, err := get(ctx, v.t, "organisations.get", scanOrg,
 		`SELECT `+orgCols+` FROM organisations WHERE org_id = ?`, v.t.d.id(org))
+	return o, aboutID(err, "organisation", org)
 }
 
 func (v orgs) Update(ctx context.Context, o lp.Organisation) error {
@@ -39,9 +41,10 @@ func (v orgs) Update(ctx context.Context, o lp.Organisation) error {
 		return err
 	}
 	d := v.t.d
-	return v.t.mustAffect(ctx, "organisations.update",
+	err := v.t.mustAffect(ctx, "organisations.update",
 		`UPDATE organisations SET name = ?, default_region = ?, created_at = ? WHERE org_id = ?`,
 		o.Name, o.DefaultRegion, d.time(o.CreatedAt), d.id(o.ID))
+	return aboutID(err, "organisation", o.ID)
 }
 
 type projects struct{ t *txn }
@@ -59,14 +62,16 @@ func (v projects) Create(ctx context.Context, p lp.Project) error {
 		return err
 	}
 	d := v.t.d
-	return v.t.insertNew(ctx, "projects.create",
+	err := v.t.insertNew(ctx, "projects.create",
 		`INSERT INTO projects (`+projectCols+`) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		d.id(p.OrgID), d.id(p.ID), p.Name, d.time(p.CreatedAt))
+	return aboutID(err, "project", p.ID)
 }
 
 func (v projects) Get(ctx context.Context, org, id uuid.UUID) (lp.Project, error) {
-	return get(ctx, v.t, "projects.get", scanProject,
+	p, err := get(ctx, v.t, "projects.get", scanProject,
 		`SELECT `+projectCols+` FROM projects WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
+	return p, aboutID(err, "project", id)
 }
 
 func (v projects) List(ctx context.Context, org uuid.UUID, page storage.Page) ([]lp.Project, error) {
@@ -111,14 +116,16 @@ func (v templates) Create(ctx context.Context, t lp.CampaignTemplate) error {
 		return err
 	}
 	d := v.t.d
-	return v.t.insertNew(ctx, "templates.create",
+	err := v.t.insertNew(ctx, "templates.create",
 		`INSERT INTO templates (`+templateCols+`) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		d.id(t.OrgID), d.id(t.ID), t.Name, templateFields(t))
+	return aboutID(err, "template", t.ID)
 }
 
 func (v templates) Get(ctx context.Context, org, id uuid.UUID) (lp.CampaignTemplate, error) {
-	return get(ctx, v.t, "templates.get", scanTemplate,
+	t, err := get(ctx, v.t, "templates.get", scanTemplate,
 		`SELECT `+templateCols+` FROM templates WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
+	return t, aboutID(err, "template", id)
 }
 
 func (v templates) Update(ctx context.Context, t lp.CampaignTemplate) error {
@@ -126,9 +133,10 @@ func (v templates) Update(ctx context.Context, t lp.CampaignTemplate) error {
 		return err
 	}
 	d := v.t.d
-	return v.t.mustAffect(ctx, "templates.update",
+	err := v.t.mustAffect(ctx, "templates.update",
 		`UPDATE templates SET name = ?, fields = ? WHERE org_id = ? AND id = ?`,
 		t.Name, templateFields(t), d.id(t.OrgID), d.id(t.ID))
+	return aboutID(err, "template", t.ID)
 }
 
 func (v templates) List(ctx context.Context, org uuid.UUID, page storage.Page) ([]lp.CampaignTemplate, error) {
@@ -152,14 +160,16 @@ func (v users) Create(ctx context.Context, u lp.User) error {
 		return err
 	}
 	d := v.t.d
-	return v.t.insertNew(ctx, "users.create",
+	err := v.t.insertNew(ctx, "users.create",
 		`INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		d.id(u.OrgID), d.id(u.ID), u.Name, string(u.Role))
+	return aboutID(err, "user", u.ID)
 }
 
 func (v users) Get(ctx context.Context, org, id uuid.UUID) (lp.User, error) {
-	return get(ctx, v.t, "users.get", scanUser,
+	u, err := get(ctx, v.t, "users.get", scanUser,
 		`SELECT `+userCols+` FROM users WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
+	return u, aboutID(err, "user", id)
 }
 
 func (v users) List(ctx context.Context, org uuid.UUID, page storage.Page) ([]lp.User, error) {
@@ -186,16 +196,20 @@ func (v users) AddMember(ctx context.Context, m lp.ProjectMember) error {
 	ok, err := v.t.exists(ctx, "users.add_member",
 		`SELECT 1 FROM project_members WHERE org_id = ? AND project_id = ? AND user_id = ?`, org, project, user)
 	if err == nil && !ok {
-		return notFound("users.add_member")
+		return notFound("users.add_member", object("user", m.UserID)+" or "+object("project", m.ProjectID))
 	}
 	return err
 }
 
 func (v users) RemoveMember(ctx context.Context, m lp.ProjectMember) error {
 	d := v.t.d
-	return v.t.mustAffect(ctx, "users.remove_member",
+	err := v.t.mustAffect(ctx, "users.remove_member",
 		`DELETE FROM project_members WHERE org_id = ? AND project_id = ? AND user_id = ?`,
 		d.id(m.OrgID), d.id(m.ProjectID), d.id(m.UserID))
+	if err != nil {
+		return about(err, "project membership of "+object("user", m.UserID), "")
+	}
+	return nil
 }
 
 func (v users) WithAccess(ctx context.Context, org, project uuid.UUID) ([]lp.User, error) {

@@ -51,15 +51,21 @@ func (v rules) why(ctx context.Context, op string, r lp.RetentionRule, update bo
 			return err
 		}
 		if !found {
-			return notFound(op)
+			return notFound(op, object("retention rule", r.ID))
 		}
 	}
-	return v.t.conflictOrNotFound(ctx, op, `SELECT 1 FROM projects WHERE org_id = ? AND id = ?`, org, d.id(r.ProjectID))
+	err := v.t.conflictOrNotFound(ctx, op, `SELECT 1 FROM projects WHERE org_id = ? AND id = ?`, org, d.id(r.ProjectID))
+	taken := "project already has a rule for this outcome"
+	if !update {
+		taken += ", or " + object("retention rule", r.ID) + " exists"
+	}
+	return about(err, object("project", r.ProjectID), taken)
 }
 
 func (v rules) Get(ctx context.Context, org, id uuid.UUID) (lp.RetentionRule, error) {
-	return get(ctx, v.t, "retention_rules.get", scanRule,
+	r, err := get(ctx, v.t, "retention_rules.get", scanRule,
 		`SELECT `+ruleCols+` FROM retention_rules WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
+	return r, aboutID(err, "retention rule", id)
 }
 
 func (v rules) Update(ctx context.Context, r lp.RetentionRule) error {
@@ -84,8 +90,9 @@ func (v rules) Update(ctx context.Context, r lp.RetentionRule) error {
 }
 
 func (v rules) Delete(ctx context.Context, org, id uuid.UUID) error {
-	return v.t.mustAffect(ctx, "retention_rules.delete",
+	err := v.t.mustAffect(ctx, "retention_rules.delete",
 		`DELETE FROM retention_rules WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
+	return aboutID(err, "retention rule", id)
 }
 
 func (v rules) List(ctx context.Context, org, project uuid.UUID) ([]lp.RetentionRule, error) {

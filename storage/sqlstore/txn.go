@@ -149,7 +149,7 @@ func (t *txn) affected(ctx context.Context, op, q string, args ...any) (int64, e
 func (t *txn) mustAffect(ctx context.Context, op, q string, args ...any) error {
 	n, err := t.affected(ctx, op, q, args...)
 	if err == nil && n == 0 {
-		return notFound(op)
+		return notFound(op, "")
 	}
 	return err
 }
@@ -160,7 +160,7 @@ func (t *txn) mustAffect(ctx context.Context, op, q string, args ...any) error {
 func (t *txn) insertNew(ctx context.Context, op, q string, args ...any) error {
 	n, err := t.affected(ctx, op, q, args...)
 	if err == nil && n == 0 {
-		return conflict(op)
+		return conflict(op, "")
 	}
 	return err
 }
@@ -204,9 +204,9 @@ func (t *txn) conflictOrNotFound(ctx context.Context, op, q string, args ...any)
 	case err != nil:
 		return err
 	case found:
-		return conflict(op)
+		return conflict(op, "")
 	}
-	return notFound(op)
+	return notFound(op, "")
 }
 
 // scanner is a *sql.Row or *sql.Rows.

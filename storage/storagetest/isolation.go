@@ -2,6 +2,9 @@ package storagetest
 
 import (
 	"context"
+	"reflect"
+	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -14,6 +17,46 @@ import (
 var isolationCases = []testCase{
 	{"EveryMethod", testIsolationEveryMethod},
 	{"SameIDs", testIsolationSameIDs},
+	{"SweepsCoverContract", testSweepsCoverContract},
+}
+
+// contractMethods returns "View.Method" for every method of every view of
+// storage.Tx, read by reflection so a method added to the contract is
+// listed without anyone remembering to.
+func contractMethods() []string {
+	var out []string
+	tx := reflect.TypeFor[storage.Tx]()
+	for i := range tx.NumMethod() {
+		view := tx.Method(i)
+		vt := view.Type.Out(0)
+		for j := range vt.NumMethod() {
+			out = append(out, view.Name+"."+vt.Method(j).Name)
+		}
+	}
+	return out
+}
+
+// requireCovers fails unless covered holds every method of the contract.
+func requireCovers(h *harness, sweep string, covered map[string]bool) {
+	h.t.Helper()
+	var missing []string
+	for _, m := range contractMethods() {
+		if !covered[m] {
+			missing = append(missing, m)
+		}
+	}
+	require.Empty(h.t, missing, "the %s sweep has no case for these methods of the contract", sweep)
+}
+
+// testSweepsCoverContract checks that the every-method sweep of calls
+// (cancelled context, use after done, writes in View) names every method
+// of the contract; testIsolationEveryMethod checks its own sweep.
+func testSweepsCoverContract(h *harness) {
+	covered := map[string]bool{}
+	for _, c := range h.calls(h.world("A")) {
+		covered[c.name] = true
+	}
+	requireCovers(h, "calls", covered)
 }
 
 // testIsolationEveryMethod calls every method as organisation B with the
@@ -39,38 +82,55 @@ func testIsolationEveryMethod(h *harness) {
 		ll.ProjectID, ll.TemplateID, bb.ProjectID, r.ProjectID = b.P1.ID, b.Tpl.ID, b.P1.ID, b.P1.ID
 		return ll, t, bb, r
 	}
+	// covered records the methods called, by the first word of each
+	// check's name, for requireCovers.
+	covered := map[string]bool{}
+	mark := func(name string) { covered[strings.Fields(name)[0]] = true }
 	h.tx(func(ctx context.Context, tx storage.Tx) {
 		ll, t, bb, r := asB()
-		notFound := func(name string, err error) { h.t.Helper(); h.is(err, lp.ErrNotFound, name) }
+		notFound := func(name string, err error) { h.t.Helper(); mark(name); h.is(err, lp.ErrNotFound, name) }
+		ok := func(name string, err error) { h.t.Helper(); mark(name); h.noErr(err, name) }
 		empty := func(name string, n int, err error) {
 			h.t.Helper()
-			h.noErr(err, name)
+			ok(name, err)
 			require.Zero(h.t, n, name)
 		}
 
-		_, err := tx.Projects().Get(ctx, org, a.P1.ID)
+		o, err := tx.Organisations().Get(ctx, org)
+		ok("Organisations.Get", err)
+		require.Equal(h.t, b.Org, o, "B's organisation, not A's")
+		h.is(tx.Organisations().Create(ctx, lp.Organisation{ID: a.Org.ID, Name: "B's copy of A", DefaultRegion: "SE"}), lp.ErrConflict, "Organisations.Create with A's id")
+		mark("Organisations.Create")
+		renamed := b.Org
+		renamed.Name = a.Org.Name + " (B)"
+		ok("Organisations.Update B's own", tx.Organisations().Update(ctx, renamed))
+
+		_, err = tx.Projects().Get(ctx, org, a.P1.ID)
 		notFound("Projects.Get", err)
+		ok("Projects.Create with A's id", tx.Projects().Create(ctx, lp.Project{OrgID: org, ID: a.P2.ID, Name: "B's project with A's id"}))
 		ps, err := tx.Projects().List(ctx, org, storage.Page{})
-		h.noErr(err)
-		require.ElementsMatch(h.t, []lp.Project{b.P1, b.P2}, ps)
+		ok("Projects.List", err)
+		require.ElementsMatch(h.t, []uuid.UUID{b.P1.ID, b.P2.ID, a.P2.ID}, ids(ps, func(p lp.Project) uuid.UUID { return p.ID }))
 
 		_, err = tx.Templates().Get(ctx, org, a.Tpl.ID)
 		notFound("Templates.Get", err)
 		notFound("Templates.Update", tx.Templates().Update(ctx, t))
 		ts, err := tx.Templates().List(ctx, org, storage.Page{})
-		h.noErr(err)
+		ok("Templates.List", err)
 		require.Equal(h.t, []uuid.UUID{b.Tpl.ID}, ids(ts, func(t lp.CampaignTemplate) uuid.UUID { return t.ID }))
+		ok("Templates.Create with A's id", tx.Templates().Create(ctx, t))
 
 		_, err = tx.Users().Get(ctx, org, a.Admin.ID)
 		notFound("Users.Get", err)
 		us, err := tx.Users().List(ctx, org, storage.Page{})
-		h.noErr(err)
+		ok("Users.List", err)
 		require.ElementsMatch(h.t, []lp.User{b.Admin, b.Agent1, b.Agent2}, us)
+		ok("Users.Create with A's id", tx.Users().Create(ctx, lp.User{OrgID: org, ID: a.Agent2.ID, Name: "B's user with A's id", Role: lp.RoleAgent}))
 		notFound("Users.AddMember a's user", tx.Users().AddMember(ctx, lp.ProjectMember{OrgID: org, ProjectID: b.P1.ID, UserID: a.Agent1.ID}))
 		notFound("Users.AddMember a's project", tx.Users().AddMember(ctx, lp.ProjectMember{OrgID: org, ProjectID: a.P1.ID, UserID: b.Agent1.ID}))
 		notFound("Users.RemoveMember", tx.Users().RemoveMember(ctx, lp.ProjectMember{OrgID: org, ProjectID: a.P1.ID, UserID: a.Agent1.ID}))
 		acc, err := tx.Users().WithAccess(ctx, org, a.P1.ID)
-		h.noErr(err)
+		ok("Users.WithAccess", err)
 		require.Equal(h.t, []lp.User{b.Admin}, acc, "A's project under B yields B's admins only")
 
 		_, err = tx.Leads().Get(ctx, org, l.ID)
@@ -85,7 +145,12 @@ func testIsolationEveryMethod(h *harness) {
 		empty("Leads.List", len(ls), err)
 		ls, err = tx.Leads().List(ctx, org, storage.LeadFilter{ProjectID: a.P1.ID}, storage.Page{})
 		empty("Leads.List A's project", len(ls), err)
+		lids, err := tx.Leads().ListIDs(ctx, org, storage.LeadFilter{}, storage.Page{})
+		empty("Leads.ListIDs", len(lids), err)
+		lids, err = tx.Leads().ListIDs(ctx, org, storage.LeadFilter{ProjectID: a.P1.ID, Before: h.now.Add(time.Hour), Basis: lp.SinceCreated}, storage.Page{})
+		empty("Leads.ListIDs A's project", len(lids), err)
 		notFound("Leads.Create with A's project", tx.Leads().Create(ctx, h.lead(b, func(x *lp.Lead) { x.ProjectID = a.P1.ID })))
+		notFound("Leads.CreateMany with A's project", tx.Leads().CreateMany(ctx, org, []lp.Lead{h.lead(b, func(x *lp.Lead) { x.ProjectID = a.P1.ID })}))
 
 		notFound("Contacts.Add", tx.Contacts().Add(ctx, h.contact(ll, h.now)))
 		cs, err := tx.Contacts().ListByLead(ctx, org, l.ID)
@@ -102,6 +167,8 @@ func testIsolationEveryMethod(h *harness) {
 		bs, err = tx.Blocks().List(ctx, org, storage.BlockFilter{}, storage.Page{})
 		empty("Blocks.List", len(bs), err)
 		notFound("Blocks.Create with A's project", tx.Blocks().Create(ctx, h.block(b, func(x *lp.BlockEntry) { x.ProjectID = a.P1.ID })))
+		_, err = tx.Blocks().CreateMany(ctx, org, []lp.BlockEntry{h.block(b, func(x *lp.BlockEntry) { x.ProjectID = a.P1.ID })})
+		notFound("Blocks.CreateMany with A's project", err)
 
 		sup, err := tx.Suppressions().Find(ctx, org, a.FPs)
 		empty("Suppressions.Find", len(sup), err)
@@ -115,6 +182,9 @@ func testIsolationEveryMethod(h *harness) {
 		empty("RetentionRules.List", len(rs), err)
 		rs, err = tx.RetentionRules().List(ctx, org, a.P1.ID)
 		empty("RetentionRules.List A's project", len(rs), err)
+		foreign := h.rule(b, "other")
+		foreign.ProjectID = a.P1.ID
+		notFound("RetentionRules.Create with A's project", tx.RetentionRules().Create(ctx, foreign))
 
 		cnt, err := tx.Events().Count(ctx, org)
 		empty("Events.Count", int(cnt), err)
@@ -124,17 +194,18 @@ func testIsolationEveryMethod(h *harness) {
 		empty("Events.Query", len(es), err)
 		_, err = tx.Events().ReadHashes(ctx, org, a.Hashes[:1])
 		notFound("Events.ReadHashes", err)
-		h.noErr(tx.Events().WriteHashes(ctx, org, a.Hashes[:1], [][32]byte{{0xbb}}), "B's tree is B's own")
+		ok("Events.WriteHashes B's tree is B's own", tx.Events().WriteHashes(ctx, org, a.Hashes[:1], [][32]byte{{0xbb}}))
 		seq, err := tx.Events().Append(ctx, h.event(b))
-		h.noErr(err)
+		ok("Events.Append", err)
 		require.Zero(h.t, seq, "B's ChangeLog starts at 0")
 
 		// B's writes with B's own objects never reach A.
-		h.noErr(tx.Suppressions().Add(ctx, lp.Suppression{OrgID: org, Fingerprint: a.FPs[2], CreatedAt: h.now}))
-		h.noErr(tx.Blocks().Create(ctx, h.block(b, func(x *lp.BlockEntry) { x.Number = a.Blocks[0].Number })))
-		h.noErr(tx.Leads().Create(ctx, h.lead(b, func(x *lp.Lead) { x.Phones = a.Leads[0].Phones })))
+		ok("Suppressions.Add", tx.Suppressions().Add(ctx, lp.Suppression{OrgID: org, Fingerprint: a.FPs[2], CreatedAt: h.now}))
+		ok("Blocks.Create A's number", tx.Blocks().Create(ctx, h.block(b, func(x *lp.BlockEntry) { x.Number = a.Blocks[0].Number })))
+		ok("Leads.Create A's numbers", tx.Leads().Create(ctx, h.lead(b, func(x *lp.Lead) { x.Phones = a.Leads[0].Phones })))
 	})
 	require.Equal(h.t, before, h.snapshot(a), "organisation B changed organisation A")
+	requireCovers(h, "isolation", covered)
 }
 
 // testIsolationSameIDs stores objects in B with the ids of A's objects:

@@ -87,16 +87,18 @@ var groups = []group{
 	{"Events", eventCases},
 	{"Isolation", isolationCases},
 	{"Divergence", divergenceCases},
+	{"Values", valueCases},
 }
 
 // harness is one subtest's store with fixture builders.
 type harness struct {
-	t       *testing.T
-	s       storage.Store
-	ctx     context.Context
-	opts    Options
-	now     time.Time // a whole number of microseconds, UTC
-	numbers int
+	t        *testing.T
+	s        storage.Store
+	ctx      context.Context
+	opts     Options
+	now      time.Time // a whole number of microseconds, UTC
+	numbers  int
+	outcomes int
 }
 
 func newHarness(t *testing.T, s storage.Store, o Options) *harness {
