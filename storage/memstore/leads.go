@@ -194,11 +194,11 @@ func (v leads) ListIDs(ctx context.Context, org uuid.UUID, f storage.LeadFilter,
 
 // leadMatcher turns f into a predicate.
 func leadMatcher(f storage.LeadFilter) (func(lp.Lead) bool, error) {
-	f.Before = utc(f.Before) // compared as stored, to the microsecond, as on a database
-	var basis func(lp.Lead) time.Time
 	if err := lp.ValidTime("LeadFilter.Before", f.Before); err != nil {
 		return nil, err
 	}
+	f.Before = utc(f.Before) // compared as stored, to the microsecond, as on a database
+	var basis func(lp.Lead) time.Time
 	if !f.Before.IsZero() {
 		switch f.Basis {
 		case lp.SinceCreated:
