@@ -86,6 +86,7 @@ var groups = []group{
 	{"RetentionRules", ruleCases},
 	{"Events", eventCases},
 	{"Isolation", isolationCases},
+	{"Concurrency", concurrencyCases},
 }
 
 // harness is one subtest's store with fixture builders.
