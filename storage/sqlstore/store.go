@@ -352,6 +352,10 @@ func (s *Store) runTx(ctx context.Context, readOnly bool, fn func(ctx context.Co
 // retried (a busy or serialization error is returned to the host, who runs
 // its whole transaction again). The returned Tx is valid until tx ends.
 //
+// On PostgreSQL begin tx with sql.LevelSerializable, as WithTx does, and
+// retry it on SQLSTATE 40001: at a weaker level a host transaction that
+// reads a lead, then updates it, can undo a forget committed in between.
+//
 // On PostgreSQL a failed statement aborts the host's transaction; the
 // methods that report ErrConflict or ErrNotFound as an expected outcome
 // (the Create methods, Users.AddMember, Contacts.Add) detect it without a
