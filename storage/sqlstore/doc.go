@@ -32,7 +32,10 @@
 // creates the tables in the connection's search_path schema. WithTx
 // transactions are SERIALIZABLE, so write transactions behave as if run
 // one at a time (storage.Store.WithTx); serialization failures (40001)
-// and deadlocks (40P01) are retried by WithTx. At the server's default
+// and deadlocks (40P01) are retried by WithTx, and a retry first locks
+// the event counters (before its snapshot), so concurrent ChangeLog
+// appends of one organisation, which fail each other, cannot starve it
+// into ErrBusy. At the server's default
 // READ COMMITTED, a Get, then an Update overlapping another transaction
 // wrote back a stale row: lost updates, and a forgotten lead's phones and
 // fields restored. View is a READ ONLY, REPEATABLE READ transaction (one

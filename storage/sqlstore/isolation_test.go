@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/storage"
+	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
 )
 
 // TestSerializationFailureRetried runs two write transactions in write
@@ -147,5 +149,59 @@ func recv(ch <-chan struct{}) error {
 		return nil
 	case <-time.After(10 * time.Second):
 		return errors.New("timed out waiting for the other transaction")
+	}
+}
+
+// TestSameOrgAppendersFinish runs audited write transactions (erase a
+// lead, append its event) from 8 goroutines in one organisation, with
+// only 3 attempts each. Every append updates the organisation's event
+// counter, so under SERIALIZABLE each commit fails the concurrent
+// appenders; a retry must then take its turn (lockCountersSQL) rather
+// than race them again, so none runs out of attempts.
+func TestSameOrgAppendersFinish(t *testing.T) {
+	postgresDSN(t)
+	t.Parallel()
+	s := openPostgres(t, &sqlstore.Options{MaxAttempts: 3})
+	ctx := t.Context()
+	w := newWorld(t, s)
+	const writers, perWriter = 8, 15
+	all := make([]lp.Lead, writers*perWriter)
+	for i := range all {
+		all[i] = w.lead(number(i))
+	}
+	if err := s.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+		return tx.Leads().CreateMany(ctx, w.org, all)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(all))
+	for g := range writers {
+		wg.Go(func() {
+			for _, l := range all[g*perWriter : (g+1)*perWriter] {
+				errs <- s.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+					l.Phones, l.Fields, l.ForgottenAt = nil, nil, w.now
+					if err := tx.Leads().Update(ctx, l); err != nil {
+						return err
+					}
+					_, err := tx.Events().Append(ctx, w.event(l.ID))
+					return err
+				})
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	failed := 0
+	for err := range errs {
+		if err != nil {
+			failed++
+			if failed == 1 {
+				t.Error(err)
+			}
+		}
+	}
+	if failed > 0 {
+		t.Errorf("%d of %d transactions failed", failed, len(all))
 	}
 }

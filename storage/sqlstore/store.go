@@ -263,7 +263,7 @@ func (s *Store) View(ctx context.Context, fn func(ctx context.Context, tx storag
 func (s *Store) inTx(ctx context.Context, readOnly bool, fn func(ctx context.Context, conn *sql.Conn, tx *sql.Tx) error) error {
 	backoff := time.Millisecond
 	for attempt := 1; ; attempt++ {
-		err := s.runTx(ctx, readOnly, fn)
+		err := s.runTx(ctx, readOnly, attempt > 1, fn)
 		if err == nil || !retryable(err) {
 			return err
 		}
@@ -291,7 +291,19 @@ func (s *Store) inTx(ctx context.Context, readOnly bool, fn func(ctx context.Con
 // the isolation benchmark changes it, to measure the old level beside it.
 var pgWriteIsolation = sql.LevelSerializable
 
-func (s *Store) runTx(ctx context.Context, readOnly bool, fn func(ctx context.Context, conn *sql.Conn, tx *sql.Tx) error) (err error) {
+// lockCountersSQL begins a retried SERIALIZABLE transaction. Every
+// ChangeLog append of an organisation updates its event counter row, and
+// a serializable transaction that updates a row another one changed since
+// its snapshot fails: with a few appenders in one organisation, each
+// commit failed the others, and backoff alone let a transaction lose over
+// and over until it ran out of attempts (ErrBusy). LOCK takes no snapshot,
+// so the retry waits here for the appenders before it, holds back new
+// ones until it commits, and its snapshot already sees every counter it
+// will update: it does not fail on a counter again. Appenders of other
+// organisations wait for it too, without failing.
+const lockCountersSQL = "LOCK TABLE event_counters IN SHARE ROW EXCLUSIVE MODE"
+
+func (s *Store) runTx(ctx context.Context, readOnly, retry bool, fn func(ctx context.Context, conn *sql.Conn, tx *sql.Tx) error) (err error) {
 	if cerr := ctx.Err(); cerr != nil {
 		return fmt.Errorf("leadprivacy: sqlstore: transaction: %w", cerr)
 	}
@@ -336,6 +348,11 @@ func (s *Store) runTx(ctx context.Context, readOnly bool, fn func(ctx context.Co
 			s.opts.Logger.WarnContext(ctx, "leadprivacy: sqlstore: rollback failed", "error", rbErr.Error())
 		}
 	}()
+	if retry && opts != nil && opts.Isolation == sql.LevelSerializable {
+		if _, err = sqlTx.ExecContext(ctx, lockCountersSQL); err != nil {
+			return translate(ctx, "begin", err)
+		}
+	}
 	if err = fn(ctx, conn, sqlTx); err != nil {
 		return err
 	}
