@@ -31,15 +31,14 @@
 // OpenPostgres uses github.com/jackc/pgx/v5/stdlib (driver "pgx") and
 // creates the tables in the connection's search_path schema. WithTx
 // transactions are SERIALIZABLE, so write transactions behave as if run
-// one at a time (storage.Store.WithTx); serialization failures (40001)
-// and deadlocks (40P01) are retried by WithTx, and a retry first locks
-// the event counters (before its snapshot), so concurrent ChangeLog
-// appends of one organisation, which fail each other, cannot starve it
-// into ErrBusy. At the server's default
-// READ COMMITTED, a Get, then an Update overlapping another transaction
-// wrote back a stale row: lost updates, and a forgotten lead's phones and
-// fields restored. View is a READ ONLY, REPEATABLE READ transaction (one
-// snapshot for all its reads).
+// one at a time (storage.Store.WithTx); at the server's default READ
+// COMMITTED, a Get, then an Update overlapping another transaction wrote
+// back a stale row (lost updates; a forgotten lead's phones and fields
+// restored). Serialization failures (40001) and deadlocks (40P01) are
+// retried by WithTx, and a retry first locks the event counters (before
+// its snapshot), so the ChangeLog appends of one organisation, which fail
+// each other when concurrent, cannot starve it into ErrBusy. View is a
+// READ ONLY, REPEATABLE READ transaction (one snapshot for all its reads).
 //
 // # Schema and migrations
 //

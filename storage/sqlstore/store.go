@@ -292,15 +292,16 @@ func (s *Store) inTx(ctx context.Context, readOnly bool, fn func(ctx context.Con
 var pgWriteIsolation = sql.LevelSerializable
 
 // lockCountersSQL begins a retried SERIALIZABLE transaction. Every
-// ChangeLog append of an organisation updates its event counter row, and
-// a serializable transaction that updates a row another one changed since
-// its snapshot fails: with a few appenders in one organisation, each
-// commit failed the others, and backoff alone let a transaction lose over
-// and over until it ran out of attempts (ErrBusy). LOCK takes no snapshot,
-// so the retry waits here for the appenders before it, holds back new
-// ones until it commits, and its snapshot already sees every counter it
-// will update: it does not fail on a counter again. Appenders of other
-// organisations wait for it too, without failing.
+// ChangeLog append updates its organisation's event counter row, and a
+// serializable transaction fails when it updates a row changed since its
+// snapshot, so concurrent appenders of one organisation fail each other;
+// with backoff alone one could lose every attempt (ErrBusy, with four
+// erasers in BenchmarkEraseLeadWithEvent). LOCK takes no snapshot: the
+// retry waits for the appenders before it and holds new ones back until
+// it commits, so it cannot fail on a counter again. Appenders of other
+// organisations wait for it without failing. A transaction that holds a
+// row the retry needs and waits here is a deadlock, which PostgreSQL
+// breaks (after deadlock_timeout) and WithTx retries.
 const lockCountersSQL = "LOCK TABLE event_counters IN SHARE ROW EXCLUSIVE MODE"
 
 func (s *Store) runTx(ctx context.Context, readOnly, retry bool, fn func(ctx context.Context, conn *sql.Conn, tx *sql.Tx) error) (err error) {
