@@ -148,3 +148,10 @@ func retryable(err error) bool {
 	}
 	return false
 }
+
+// serializationFailure reports whether err is a PostgreSQL serialization
+// failure (40001), which WithTx retries behind lockCountersSQL.
+func serializationFailure(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "40001"
+}

@@ -262,11 +262,13 @@ func (s *Store) View(ctx context.Context, fn func(ctx context.Context, tx storag
 // inTx is WithTx on a raw *sql.Tx.
 func (s *Store) inTx(ctx context.Context, readOnly bool, fn func(ctx context.Context, conn *sql.Conn, tx *sql.Tx) error) error {
 	backoff := time.Millisecond
+	lockCounters := false
 	for attempt := 1; ; attempt++ {
-		err := s.runTx(ctx, readOnly, attempt > 1, fn)
+		err := s.runTx(ctx, readOnly, lockCounters, fn)
 		if err == nil || !retryable(err) {
 			return err
 		}
+		lockCounters = serializationFailure(err)
 		if attempt >= s.opts.MaxAttempts {
 			return &dbError{op: "transaction", sentinel: ErrBusy, cause: err}
 		}
@@ -291,20 +293,21 @@ func (s *Store) inTx(ctx context.Context, readOnly bool, fn func(ctx context.Con
 // the isolation benchmark changes it, to measure the old level beside it.
 var pgWriteIsolation = sql.LevelSerializable
 
-// lockCountersSQL begins a retried SERIALIZABLE transaction. Every
-// ChangeLog append updates its organisation's event counter row, and a
-// serializable transaction fails when it updates a row changed since its
-// snapshot, so concurrent appenders of one organisation fail each other;
-// with backoff alone one could lose every attempt (ErrBusy, with four
-// erasers in BenchmarkEraseLeadWithEvent). LOCK takes no snapshot: the
-// retry waits for the appenders before it and holds new ones back until
-// it commits, so it cannot fail on a counter again. Appenders of other
-// organisations wait for it without failing. A transaction that holds a
-// row the retry needs and waits here is a deadlock, which PostgreSQL
-// breaks (after deadlock_timeout) and WithTx retries.
+// lockCountersSQL begins the retry of a SERIALIZABLE transaction that
+// failed with a serialization failure. Every ChangeLog append updates its
+// organisation's event counter row, and a serializable transaction fails
+// when it updates a row changed since its snapshot, so concurrent
+// appenders of one organisation fail each other; with backoff alone one
+// could lose every attempt (ErrBusy, with four erasers in
+// BenchmarkEraseLeadWithEvent). LOCK takes no snapshot: the retry waits
+// for the appenders before it and holds new ones back until it commits,
+// so it cannot fail on a counter again. Appenders of other organisations
+// wait for it without failing. A transaction that holds a row the retry
+// needs and waits here is a deadlock, which PostgreSQL breaks (after
+// deadlock_timeout) and WithTx retries.
 const lockCountersSQL = "LOCK TABLE event_counters IN SHARE ROW EXCLUSIVE MODE"
 
-func (s *Store) runTx(ctx context.Context, readOnly, retry bool, fn func(ctx context.Context, conn *sql.Conn, tx *sql.Tx) error) (err error) {
+func (s *Store) runTx(ctx context.Context, readOnly, lockCounters bool, fn func(ctx context.Context, conn *sql.Conn, tx *sql.Tx) error) (err error) {
 	if cerr := ctx.Err(); cerr != nil {
 		return fmt.Errorf("leadprivacy: sqlstore: transaction: %w", cerr)
 	}
@@ -349,7 +352,7 @@ func (s *Store) runTx(ctx context.Context, readOnly, retry bool, fn func(ctx con
 			s.opts.Logger.WarnContext(ctx, "leadprivacy: sqlstore: rollback failed", "error", rbErr.Error())
 		}
 	}()
-	if retry && opts != nil && opts.Isolation == sql.LevelSerializable {
+	if lockCounters && opts != nil && opts.Isolation == sql.LevelSerializable {
 		if _, err = sqlTx.ExecContext(ctx, lockCountersSQL); err != nil {
 			return translate(ctx, "begin", err)
 		}
