@@ -273,6 +273,9 @@ func (s *Store) inTx(ctx context.Context, readOnly bool, fn func(ctx context.Con
 			return &dbError{op: "transaction", sentinel: ErrBusy, cause: err}
 		}
 		s.opts.Logger.DebugContext(ctx, "leadprivacy: sqlstore: retrying transaction", "attempt", attempt, "dialect", s.dialect.String())
+		if lockCounters {
+			continue // the lock queues the retry; a backoff would idle the counters
+		}
 		wait := backoff/2 + rand.N(backoff)
 		backoff = min(backoff*2, 200*time.Millisecond)
 		t := time.NewTimer(wait)
