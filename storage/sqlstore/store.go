@@ -273,8 +273,11 @@ func (s *Store) inTx(ctx context.Context, readOnly bool, fn func(ctx context.Con
 			return &dbError{op: "transaction", sentinel: ErrBusy, cause: err}
 		}
 		s.opts.Logger.DebugContext(ctx, "leadprivacy: sqlstore: retrying transaction", "attempt", attempt, "dialect", s.dialect.String())
-		if lockCounters {
-			continue // the lock queues the retry; a backoff would idle the counters
+		if lockCounters && attempt == 1 {
+			// The counter lock queues the first retry; a backoff would only
+			// idle the counters. A serialization failure behind the lock was
+			// not on a counter, so later retries back off.
+			continue
 		}
 		wait := backoff/2 + rand.N(backoff)
 		backoff = min(backoff*2, 200*time.Millisecond)
