@@ -133,9 +133,10 @@ func testForgetAgainstStaleUpdate(h *harness) {
 func testSuppressAgainstImport(h *harness) {
 	tn := h.tenant("A")
 	const n = 5
-	numbers, fps := make([]phone.Number, n), make([]phone.Fingerprint, n)
+	numbers, fps, imports := make([]phone.Number, n), make([]phone.Fingerprint, n), make([]lp.Lead, n)
 	for i := range n {
-		numbers[i], fps[i] = h.number(), phone.Fingerprint{0xf0, byte(i)}
+		imports[i] = h.lead(tn)
+		numbers[i], fps[i] = imports[i].Phones[0], phone.Fingerprint{0xf0, byte(i)}
 	}
 	h.overlapping(n,
 		func(ctx context.Context, tx storage.Tx, i int, wait func()) error { // the import
@@ -144,7 +145,7 @@ func testSuppressAgainstImport(h *harness) {
 				return err
 			}
 			wait()
-			return tx.Leads().Create(ctx, h.lead(tn, func(l *lp.Lead) { l.Phones = numbers[i : i+1] }))
+			return tx.Leads().Create(ctx, imports[i])
 		},
 		func(ctx context.Context, tx storage.Tx, i int) error { // the suppression with its forget
 			err := tx.Suppressions().Add(ctx, lp.Suppression{OrgID: tn.Org.ID, Fingerprint: fps[i], CreatedBy: tn.Admin.ID, CreatedAt: h.now})
@@ -184,7 +185,8 @@ const overlapPatience = time.Second
 // calls wait between its reads and its writes; the second begins once the
 // first has read, and wait returns when the second has committed (or after
 // overlapPatience), so the first writes what it read before the second's
-// change. Both fns may run again on a retry.
+// change. Both fns may run again on a retry, and the pairs run at once,
+// so the fns must not call builders that change h (number, lead).
 func (h *harness) overlapping(n int,
 	first func(ctx context.Context, tx storage.Tx, i int, wait func()) error,
 	second func(ctx context.Context, tx storage.Tx, i int) error,
