@@ -24,6 +24,14 @@ type Store interface {
 	// a busy lock, so fn must have no effects outside tx. A cancelled ctx
 	// fails with ctx.Err() (wrapped) and commits nothing.
 	//
+	// Write transactions behave as if run one at a time, in some order
+	// (serializable): everything fn read, the absence of a row included, is
+	// still true when its writes commit, so it never writes back a row
+	// another transaction changed meanwhile (a lost update; a forget undone)
+	// nor misses a row one added. An adapter whose database runs writers
+	// concurrently must enforce this, for example with SERIALIZABLE
+	// transactions whose serialization failures it retries.
+	//
 	// Transactions must not be nested: fn must use tx, never the Store. A
 	// WithTx or View called with the ctx handed to fn (or one derived from
 	// it) while that transaction is open fails at once with ErrNestedTx,

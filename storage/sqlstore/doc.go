@@ -29,9 +29,15 @@
 // ErrBusy).
 //
 // OpenPostgres uses github.com/jackc/pgx/v5/stdlib (driver "pgx") and
-// creates the tables in the connection's search_path schema. Transactions
-// run at the server's default isolation (READ COMMITTED); serialization
-// failures (40001) and deadlocks (40P01) are retried by WithTx. View is a
+// creates the tables in the connection's search_path schema. WithTx
+// transactions are SERIALIZABLE, so write transactions behave as if run
+// one at a time (storage.Store.WithTx); at the server's default READ
+// COMMITTED, a Get, then an Update overlapping another transaction wrote
+// back a stale row (lost updates; a forgotten lead's phones and fields
+// restored). Serialization failures (40001) and deadlocks (40P01) are
+// retried by WithTx, and a retry first locks the event counters (before
+// its snapshot), so the ChangeLog appends of one organisation, which fail
+// each other when concurrent, cannot starve it into ErrBusy. View is a
 // READ ONLY, REPEATABLE READ transaction (one snapshot for all its reads).
 //
 // # Schema and migrations
@@ -125,7 +131,9 @@
 // Attach runs the SDK's operations inside the host's own *sql.Tx (from the
 // same database): the host owns the transaction, commits or rolls it back,
 // and retries it on busy or serialization errors; nothing is retried
-// inside.
+// inside. On PostgreSQL the host must begin it SERIALIZABLE
+// (sql.TxOptions{Isolation: sql.LevelSerializable}) for the SDK's writes
+// to keep the contract of storage.Store.WithTx.
 //
 // # Erasure on disk
 //

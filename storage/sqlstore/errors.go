@@ -266,3 +266,10 @@ func (t *txn) present(ctx context.Context, op, table string, org uuid.UUID, ids 
 	}
 	return out, nil
 }
+
+// serializationFailure reports whether err is a PostgreSQL serialization
+// failure (40001), which WithTx retries behind lockCountersSQL.
+func serializationFailure(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "40001"
+}

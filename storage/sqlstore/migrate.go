@@ -80,6 +80,13 @@ func (s *Store) migrateTo(ctx context.Context, target int) error {
 	d := s.dialect
 	err = s.inTx(ctx, false, func(ctx context.Context, _ *sql.Conn, tx *sql.Tx) error {
 		if d == Postgres {
+			// READ COMMITTED, not WithTx's SERIALIZABLE: a migrator that
+			// waited for the lock must read the version its predecessor
+			// committed, which a snapshot taken before the wait hides (it
+			// would apply the migrations again).
+			if _, err := tx.ExecContext(ctx, `SET TRANSACTION ISOLATION LEVEL READ COMMITTED`); err != nil {
+				return translate(ctx, "migrate.isolation", err)
+			}
 			// Serialises migrators of this schema until the transaction ends.
 			if _, err := tx.ExecContext(ctx,
 				`SELECT pg_advisory_xact_lock(hashtext('leadprivacy.migrate.' || current_schema()))`); err != nil {

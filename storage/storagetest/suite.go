@@ -88,6 +88,7 @@ var groups = []group{
 	{"Isolation", isolationCases},
 	{"Divergence", divergenceCases},
 	{"Values", valueCases},
+	{"Concurrency", concurrencyCases},
 }
 
 // harness is one subtest's store with fixture builders.
