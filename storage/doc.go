@@ -12,4 +12,30 @@
 // Each method's doc comment says which sentinel error of package leadprivacy
 // it returns in which case; adapters translate their backend's errors
 // (sql.ErrNoRows to ErrNotFound, unique violations to ErrConflict).
+//
+// # Rules every method follows
+//
+// Every method of every view follows these rules, so they are not repeated
+// on each method:
+//
+//   - Every method is scoped to one organisation: the org argument or the
+//     OrgID of the value passed. No method reads or changes another
+//     organisation's rows; an id of another organisation is ErrNotFound.
+//   - Ids are unique within an organisation (every key starts with the
+//     organisation id): ErrConflict means the id exists in the same
+//     organisation, and the same id in another organisation is another,
+//     independent object.
+//   - Values are copied in and out: mutating a value passed to or returned by
+//     a method (including its slices and maps) never changes the store.
+//   - A value that fails its Validate method is rejected with an error
+//     matching lp.ErrInvalidArgument before anything is written.
+//   - A method that fails with ErrNotFound, ErrConflict or
+//     ErrInvalidArgument has changed nothing, and the transaction stays
+//     usable: the caller may handle the error and go on (SQL adapters check
+//     first, use ON CONFLICT or a savepoint, so the database transaction is
+//     not aborted).
+//   - Times are returned in UTC. Adapters keep at least microsecond
+//     precision; a zero time.Time is stored as "unset" and returned as zero.
+//   - Empty slices and maps may come back as nil.
+//   - A cancelled context fails the call with an error wrapping ctx.Err().
 package storage
