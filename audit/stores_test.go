@@ -8,7 +8,8 @@ import (
 
 	"github.com/leadprivacy/leadprivacy/storage"
 	"github.com/leadprivacy/leadprivacy/storage/memstore"
-	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
+	"github.com/leadprivacy/leadprivacy/storage/postgres"
+	"github.com/leadprivacy/leadprivacy/storage/sqlite"
 )
 
 // postgresEnv names the variable holding the PostgreSQL test DSN
@@ -46,7 +47,7 @@ func forEachStore(t *testing.T, fn func(t *testing.T, open func(testing.TB) stor
 // synchronous=FULL).
 func openSQLite(t testing.TB, dir string) storage.Store {
 	t.Helper()
-	s, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(dir, "audit.db"), nil)
+	s, err := sqlite.Open(context.Background(), filepath.Join(dir, "audit.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +65,7 @@ func openPostgres(t testing.TB, _ string) storage.Store {
 		}
 		t.Skipf("PostgreSQL tests need %s (source .ci/postgres.sh)", postgresEnv)
 	}
-	s, err := sqlstore.OpenPostgres(context.Background(), dsn, nil)
+	s, err := postgres.Open(context.Background(), dsn, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ import (
 	"github.com/leadprivacy/leadprivacy/csvimport"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
-	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
+	"github.com/leadprivacy/leadprivacy/storage/sqlite"
 )
 
 // dncCSV is Alice's do-not-call list as Excel exports it: no header, one
@@ -78,7 +78,7 @@ func run(ctx context.Context, out io.Writer, dbPath string) error {
 		defer os.RemoveAll(dir)
 		dbPath = filepath.Join(dir, "leadprivacy.db")
 	}
-	store, err := sqlstore.OpenSQLite(ctx, dbPath, nil)
+	store, err := sqlite.Open(ctx, dbPath, nil)
 	if err != nil {
 		return err
 	}

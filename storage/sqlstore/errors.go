@@ -6,12 +6,9 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/jackc/pgx/v5/pgconn"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
-
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/storage"
+	"github.com/leadprivacy/leadprivacy/storage/sqlstore/internal/sqlite3"
 )
 
 // ErrBusy means the database stayed locked or kept reporting serialization
@@ -101,7 +98,7 @@ func translate(ctx context.Context, op string, err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return &dbError{op: op, sentinel: lp.ErrNotFound, cause: err}
 	}
-	var se *sqlite.Error
+	var se sqliteError
 	if errors.As(err, &se) {
 		code := fmt.Sprintf("SQLITE %d", se.Code())
 		switch se.Code() {
@@ -114,10 +111,10 @@ func translate(ctx context.Context, op string, err error) error {
 		}
 		return &dbError{op: op, code: code, cause: err}
 	}
-	var pe *pgconn.PgError
+	var pe pgError
 	if errors.As(err, &pe) {
-		code := "SQLSTATE " + pe.Code
-		switch pe.Code {
+		code := "SQLSTATE " + pe.SQLState()
+		switch pe.SQLState() {
 		case "23505":
 			return &dbError{op: op, sentinel: lp.ErrConflict, code: code, cause: err}
 		case "23503":
@@ -130,11 +127,25 @@ func translate(ctx context.Context, op string, err error) error {
 	return &dbError{op: op, cause: err}
 }
 
+// sqliteError is modernc.org/sqlite's *Error, read through its method so
+// that the shared code links no driver.
+type sqliteError interface {
+	error
+	Code() int // the extended result code
+}
+
+// pgError is pgx's *pgconn.PgError, read through its method so that the
+// shared code links no driver.
+type pgError interface {
+	error
+	SQLState() string
+}
+
 // retryable reports whether a transaction that failed with err may succeed
 // when run again: SQLite busy or locked, PostgreSQL serialization failure or
 // deadlock.
 func retryable(err error) bool {
-	var se *sqlite.Error
+	var se sqliteError
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
@@ -142,9 +153,9 @@ func retryable(err error) bool {
 		}
 		return false
 	}
-	var pe *pgconn.PgError
+	var pe pgError
 	if errors.As(err, &pe) {
-		return pe.Code == "40001" || pe.Code == "40P01"
+		return pe.SQLState() == "40001" || pe.SQLState() == "40P01"
 	}
 	return false
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/leadprivacy/leadprivacy/storage/postgres"
+	"github.com/leadprivacy/leadprivacy/storage/sqlite"
 	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
 )
 
@@ -22,9 +24,9 @@ const postgresEnv = "LEADPRIVACY_TEST_POSTGRES_DSN"
 func openSQLite(t testing.TB, opts *sqlstore.Options) (*sqlstore.Store, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "lp.db")
-	s, err := sqlstore.OpenSQLite(context.Background(), path, opts)
+	s, err := sqlite.Open(context.Background(), path, opts)
 	if err != nil {
-		t.Fatalf("OpenSQLite: %v", err)
+		t.Fatalf("sqlite.Open: %v", err)
 	}
 	t.Cleanup(func() { s.Close() })
 	return s, path
@@ -86,9 +88,9 @@ func withSearchPath(dsn, schema string) string {
 // openPostgres opens a store in a fresh schema.
 func openPostgres(t testing.TB, opts *sqlstore.Options) *sqlstore.Store {
 	t.Helper()
-	s, err := sqlstore.OpenPostgres(context.Background(), freshSchema(t), opts)
+	s, err := postgres.Open(context.Background(), freshSchema(t), opts)
 	if err != nil {
-		t.Fatalf("OpenPostgres: %v", err)
+		t.Fatalf("postgres.Open: %v", err)
 	}
 	t.Cleanup(func() { s.Close() })
 	return s

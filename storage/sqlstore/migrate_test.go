@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/leadprivacy/leadprivacy/storage/postgres"
+	"github.com/leadprivacy/leadprivacy/storage/sqlite"
 	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
 )
 
@@ -95,7 +97,7 @@ func TestMigrationsSQLite(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "migrate.db")
 	testMigrations(t, func(ctx context.Context) (*sqlstore.Store, error) {
-		return sqlstore.OpenSQLite(ctx, path, nil)
+		return sqlite.Open(ctx, path, nil)
 	})
 }
 
@@ -103,7 +105,7 @@ func TestMigrationsPostgres(t *testing.T) {
 	dsn := freshSchema(t)
 	t.Parallel()
 	testMigrations(t, func(ctx context.Context) (*sqlstore.Store, error) {
-		return sqlstore.OpenPostgres(ctx, dsn, nil)
+		return postgres.Open(ctx, dsn, nil)
 	})
 }
 
