@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 
 	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
@@ -43,20 +41,6 @@ func copyFrom(ctx context.Context, driverConn any, table string, columns []strin
 	if !ok {
 		return fmt.Errorf("leadprivacy: postgres: COPY needs a pgx connection, not %T: %w", driverConn, errors.ErrUnsupported)
 	}
-	_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, uuidRows{rows})
+	_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, rows)
 	return err
-}
-
-// uuidRows passes uuids to COPY as pgtype.UUID, which pgx encodes in
-// binary.
-type uuidRows struct{ sqlstore.CopyRows }
-
-func (r uuidRows) Values() ([]any, error) {
-	vs, err := r.CopyRows.Values()
-	for i, v := range vs {
-		if u, ok := v.(uuid.UUID); ok {
-			vs[i] = pgtype.UUID{Bytes: u, Valid: true}
-		}
-	}
-	return vs, err
 }

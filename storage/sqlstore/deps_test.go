@@ -29,10 +29,11 @@ func TestDriverDeps(t *testing.T) {
 		if err != nil {
 			t.Fatalf("go list -deps %s: %v\n%s", c.pkg, err, out)
 		}
-		for dep := range strings.Lines(string(out)) {
-			for _, f := range c.forbidden {
+		for _, f := range c.forbidden {
+			for dep := range strings.Lines(string(out)) {
 				if strings.HasPrefix(dep, f) {
 					t.Errorf("%s links %s", c.pkg, strings.TrimSpace(dep))
+					break
 				}
 			}
 		}
