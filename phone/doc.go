@@ -46,7 +46,7 @@
 //
 // The common shapes are parsed without libphonenumber: one pass over the
 // input collects the digits into a stack buffer (ASCII through a class
-// table, other scripts via utf8 decoding), then tables built at init from
+// table, other scripts via utf8 decoding), then tables built on first use from
 // libphonenumber's own metadata (calling codes, possible and local-only
 // lengths, international and national prefix patterns expanded to their
 // finite digit strings, and the first-digit/length shape of each national
