@@ -3,8 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"time"
@@ -45,6 +49,9 @@ func Open(ctx context.Context, path string, opts *sqlstore.Options) (*sqlstore.S
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
+	if err := db.PingContext(ctx); err != nil {
+		return nil, errors.Join(openError(path, err), db.Close())
+	}
 	read, err := sql.Open("sqlite", dsn(path, busy, false))
 	if err != nil {
 		db.Close()
@@ -54,6 +61,20 @@ func Open(ctx context.Context, path string, opts *sqlstore.Options) (*sqlstore.S
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
 	return sqlstore.Driver{Dialect: sqlstore.SQLite}.Open(ctx, db, read, opts)
+}
+
+// openError is the error of a database file that cannot be opened, which
+// names the path and, where SQLite does not say why ("unable to open
+// database file"), the reason.
+func openError(path string, err error) error {
+	why := ""
+	var pe *fs.PathError
+	if _, serr := os.Stat(filepath.Dir(path)); errors.As(serr, &pe) {
+		why = " (directory " + pe.Path + ": " + pe.Err.Error() + ")"
+	} else if fi, serr := os.Stat(path); serr == nil && fi.IsDir() {
+		why = " (a directory)"
+	}
+	return fmt.Errorf("leadprivacy: sqlite: cannot open %s%s: %w", path, why, err)
 }
 
 // dsn returns the modernc.org/sqlite DSN for path with the pragmas Open
