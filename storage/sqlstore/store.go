@@ -66,7 +66,7 @@ var hotSQL = []string{eventCounterSQL, eventInsertSQL, eventRangeSQL, writeHashe
 
 // prepareHot prepares hotSQL on SQLite, on the writer and the readers,
 // replacing any prepared before. It runs outside a transaction: with the
-// single connection of OpenSQLite, preparing on the pool inside one would
+// single connection of sqlite.Open, preparing on the pool inside one would
 // wait for itself.
 func (s *Store) prepareHot(ctx context.Context) error {
 	if s.dialect != SQLite {
