@@ -14,27 +14,24 @@ import (
 	"github.com/google/uuid"
 
 	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/internal/pgtest"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
 )
 
-// postgresEnv names the variable holding the PostgreSQL test DSN
-// (.ci/postgres.sh exports it).
-const postgresEnv = "LEADPRIVACY_TEST_POSTGRES_DSN"
+// TestMain says when the PostgreSQL tests will skip.
+func TestMain(m *testing.M) {
+	pgtest.Notice("storage/postgres")
+	os.Exit(m.Run())
+}
 
 // TestCopy checks that Blocks.CreateMany loads through the Driver's Copy
 // hook, that copyFrom stores every column (uuids in binary) as INSERT
 // would, and that a hook reporting errors.ErrUnsupported falls back to
 // INSERT.
 func TestCopy(t *testing.T) {
-	dsn := os.Getenv(postgresEnv)
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set under CI=true", postgresEnv)
-		}
-		t.Skipf("needs %s", postgresEnv)
-	}
+	dsn := pgtest.DSN(t)
 	for _, c := range []struct {
 		name      string
 		copy      sqlstore.CopyFunc

@@ -11,14 +11,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/leadprivacy/leadprivacy/internal/pgtest"
 	"github.com/leadprivacy/leadprivacy/storage/postgres"
 	"github.com/leadprivacy/leadprivacy/storage/sqlite"
 	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
 )
 
-// postgresEnv names the variable holding the PostgreSQL test DSN
-// (.ci/postgres.sh exports it).
-const postgresEnv = "LEADPRIVACY_TEST_POSTGRES_DSN"
+// TestMain says when the PostgreSQL tests will skip.
+func TestMain(m *testing.M) {
+	pgtest.Notice("storage/sqlstore")
+	os.Exit(m.Run())
+}
 
 // openSQLite opens a store on a fresh database file in t's temp dir.
 func openSQLite(t testing.TB, opts *sqlstore.Options) (*sqlstore.Store, string) {
@@ -32,25 +35,11 @@ func openSQLite(t testing.TB, opts *sqlstore.Options) (*sqlstore.Store, string) 
 	return s, path
 }
 
-// postgresDSN returns the test DSN, skipping the test when it is unset
-// (failing it under CI=true).
-func postgresDSN(t testing.TB) string {
-	t.Helper()
-	dsn := os.Getenv(postgresEnv)
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set under CI=true: source .ci/postgres.sh to start PostgreSQL", postgresEnv)
-		}
-		t.Skipf("PostgreSQL tests need %s (source .ci/postgres.sh to start a throwaway server)", postgresEnv)
-	}
-	return dsn
-}
-
 // freshSchema creates a uniquely named schema, dropped when t ends, and
 // returns a DSN whose connections use it as search_path.
 func freshSchema(t testing.TB) string {
 	t.Helper()
-	dsn := postgresDSN(t)
+	dsn := pgtest.DSN(t)
 	admin, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatalf("open admin connection: %v", err)
