@@ -149,9 +149,9 @@ func (v blocks) CreateMany(ctx context.Context, org uuid.UUID, entries []lp.Bloc
 // is taken, the savepoint undoes that, and the entries whose scope is free
 // are looked up (one index-only query) and COPYed. It reports copied
 // false, with nothing changed, when COPY is out of reach (a host
-// transaction, a Store without Driver.Copy, another driver) or a row still conflicts (an id collision,
-// or a scope another transaction took meanwhile): the INSERT path then
-// sorts out which case it is.
+// transaction, a Store without Driver.Copy, another driver) or a row
+// still conflicts (an id collision, or a scope another transaction took
+// meanwhile): the INSERT path then sorts out which case it is.
 func (v blocks) copyPostgres(ctx context.Context, op string, org uuid.UUID, kept []lp.BlockEntry) (n int, copied bool, err error) {
 	if v.t.conn == nil || v.t.copy == nil {
 		return 0, false, nil
