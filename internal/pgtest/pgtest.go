@@ -4,10 +4,17 @@
 package pgtest
 
 import (
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
 	"fmt"
+	"net/url"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 )
 
 // Env names the variable holding the PostgreSQL test DSN.
@@ -25,6 +32,46 @@ func DSN(t testing.TB) string {
 		t.Skipf("PostgreSQL tests need %s (source .ci/postgres.sh to start a throwaway server)", Env)
 	}
 	return dsn
+}
+
+// Schema creates a uniquely named schema, dropped when t ends, and returns
+// a DSN whose connections use it as search_path. Like DSN it skips t when
+// Env is unset.
+func Schema(t testing.TB) string {
+	t.Helper()
+	dsn := DSN(t)
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatalf("open admin connection: %v", err)
+	}
+	b := make([]byte, 8)
+	rand.Read(b)
+	schema := "lp_test_" + hex.EncodeToString(b)
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		admin.Close()
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
+			t.Errorf("drop schema: %v", err)
+		}
+		admin.Close()
+	})
+	return withSearchPath(dsn, schema)
+}
+
+// withSearchPath adds search_path to a keyword/value or URL DSN.
+func withSearchPath(dsn, schema string) string {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err == nil {
+			q := u.Query()
+			q.Set("search_path", schema)
+			u.RawQuery = q.Encode()
+			return u.String()
+		}
+	}
+	return dsn + " search_path=" + schema
 }
 
 // Notice tells the developer in one line that the PostgreSQL tests of

@@ -2,9 +2,7 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -31,7 +29,6 @@ func TestMain(m *testing.M) {
 // would, and that a hook reporting errors.ErrUnsupported falls back to
 // INSERT.
 func TestCopy(t *testing.T) {
-	dsn := pgtest.DSN(t)
 	for _, c := range []struct {
 		name      string
 		copy      sqlstore.CopyFunc
@@ -49,7 +46,7 @@ func TestCopy(t *testing.T) {
 				calls++
 				return c.copy(ctx, dc, table, cols, rows)
 			}}
-			db, err := sql.Open("pgx", freshSchema(t, dsn))
+			db, err := sql.Open("pgx", pgtest.Schema(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -103,26 +100,4 @@ func TestCopy(t *testing.T) {
 			}
 		})
 	}
-}
-
-// freshSchema creates a uniquely named schema, dropped when t ends, and
-// returns a keyword/value DSN whose connections use it.
-func freshSchema(t *testing.T, dsn string) string {
-	t.Helper()
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := make([]byte, 8)
-	rand.Read(b)
-	schema := "lp_test_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		admin.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
-		admin.Close()
-	})
-	return dsn + " search_path=" + schema
 }

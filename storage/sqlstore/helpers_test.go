@@ -2,13 +2,9 @@ package sqlstore_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/leadprivacy/leadprivacy/internal/pgtest"
@@ -35,49 +31,10 @@ func openSQLite(t testing.TB, opts *sqlstore.Options) (*sqlstore.Store, string) 
 	return s, path
 }
 
-// freshSchema creates a uniquely named schema, dropped when t ends, and
-// returns a DSN whose connections use it as search_path.
-func freshSchema(t testing.TB) string {
-	t.Helper()
-	dsn := pgtest.DSN(t)
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatalf("open admin connection: %v", err)
-	}
-	b := make([]byte, 8)
-	rand.Read(b)
-	schema := "lp_test_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		admin.Close()
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-		admin.Close()
-	})
-	return withSearchPath(dsn, schema)
-}
-
-// withSearchPath adds search_path to a keyword/value or URL DSN.
-func withSearchPath(dsn, schema string) string {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err == nil {
-			q := u.Query()
-			q.Set("search_path", schema)
-			u.RawQuery = q.Encode()
-			return u.String()
-		}
-	}
-	return dsn + " search_path=" + schema
-}
-
 // openPostgres opens a store in a fresh schema.
 func openPostgres(t testing.TB, opts *sqlstore.Options) *sqlstore.Store {
 	t.Helper()
-	s, err := postgres.Open(context.Background(), freshSchema(t), opts)
+	s, err := postgres.Open(context.Background(), pgtest.Schema(t), opts)
 	if err != nil {
 		t.Fatalf("postgres.Open: %v", err)
 	}

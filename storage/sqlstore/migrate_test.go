@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/leadprivacy/leadprivacy/internal/pgtest"
 	"github.com/leadprivacy/leadprivacy/storage/postgres"
 	"github.com/leadprivacy/leadprivacy/storage/sqlite"
 	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
@@ -102,7 +103,7 @@ func TestMigrationsSQLite(t *testing.T) {
 }
 
 func TestMigrationsPostgres(t *testing.T) {
-	dsn := freshSchema(t)
+	dsn := pgtest.Schema(t)
 	t.Parallel()
 	testMigrations(t, func(ctx context.Context) (*sqlstore.Store, error) {
 		return postgres.Open(ctx, dsn, nil)
