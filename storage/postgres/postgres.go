@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 
 	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
@@ -41,6 +43,20 @@ func copyFrom(ctx context.Context, driverConn any, table string, columns []strin
 	if !ok {
 		return fmt.Errorf("leadprivacy: postgres: COPY needs a pgx connection, not %T: %w", driverConn, errors.ErrUnsupported)
 	}
-	_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, rows)
+	_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, uuidRows{rows})
 	return err
+}
+
+// uuidRows passes uuids to COPY as pgtype.UUID, which pgx encodes several
+// times faster than a uuid.UUID (BenchmarkCopyUUID).
+type uuidRows struct{ sqlstore.CopyRows }
+
+func (r uuidRows) Values() ([]any, error) {
+	vs, err := r.CopyRows.Values()
+	for i, v := range vs {
+		if u, ok := v.(uuid.UUID); ok {
+			vs[i] = pgtype.UUID{Bytes: u, Valid: true}
+		}
+	}
+	return vs, err
 }
