@@ -1,10 +1,10 @@
-// Package leadprivacy is an embeddable SDK that gives outbound dialer
-// applications GDPR-grade lead privacy: find every lead by phone number,
-// forget a lead irreversibly while keeping anonymous statistics, block numbers
-// (a do-not-call list with scope, expiry and bulk upload), check every import
-// and dial against blocked and forgotten numbers, delete data by retention
-// rules, and keep a tamper-evident ChangeLog of every change and every look at
-// lead data.
+// Package leadprivacy is the root of an embeddable SDK for GDPR lead
+// privacy in outbound dialers. Its packages parse, mask and fingerprint
+// phone numbers; store organisations, leads, contact attempts, do-not-call
+// entries, suppressions and retention rules behind one storage contract (in
+// memory, SQLite or PostgreSQL), in transactions; read number lists and lead
+// files from CSV; and keep a tamper-evident ChangeLog of every change and
+// every look at lead data that holds no personal data itself.
 //
 // This root package holds the domain model shared by every other package —
 // Organisation, Project, CampaignTemplate, User, Lead, ContactAttempt,
@@ -19,9 +19,10 @@
 //   - phone: E.164 parsing of what people type and spreadsheets export,
 //     masking for display, keyed fingerprints.
 //   - storage: the contract a database adapter implements; storage/memstore
-//     (in memory), storage/sqlstore (SQLite, the embedded default, and
-//     PostgreSQL), storage/storagetest (the conformance suite every adapter
-//     passes), storage/storagemock (generated mocks).
+//     (in memory), storage/sqlite (the embedded default) and
+//     storage/postgres on the SQL they share in storage/sqlstore,
+//     storage/storagetest (the conformance suite every adapter passes),
+//     storage/storagemock (generated mocks).
 //   - audit: the ChangeLog — recording, queries (also "who forgot this
 //     number?" by fingerprint), CSV/JSON export and Merkle-tree verification.
 //   - csvimport: streaming readers for number lists and lead files with

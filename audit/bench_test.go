@@ -12,6 +12,7 @@ import (
 
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/audit"
+	"github.com/leadprivacy/leadprivacy/internal/pgtest"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
@@ -80,8 +81,10 @@ func fillLog(b *testing.B, kind string, open func(testing.TB) storage.Store, n i
 // benchDir holds the SQLite files of the filled logs; TestMain removes it.
 var benchDir string
 
-// TestMain closes the stores the benchmarks shared and removes their files.
+// TestMain says when the PostgreSQL tests will skip, and closes the stores
+// the benchmarks shared and removes their files.
 func TestMain(m *testing.M) {
+	pgtest.Notice("audit")
 	code := m.Run()
 	for _, l := range filled {
 		l.f.store.Close()

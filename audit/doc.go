@@ -100,17 +100,7 @@
 //
 // # Performance
 //
-// Measured on a 2-core AMD EPYC VM with
-// LEADPRIVACY_BENCH_EVENTS=1000000 go test ./audit -run XXX -bench 'Verify|QueryByNumber' -benchtime 3x:
-// Verify reads and re-hashes 1M events in 1.2 s on memstore (reading and
-// hashing overlap, 2 cores), 3.2 s on SQLite, where reading dominates, and
-// 2.9 s per 1M on PostgreSQL (measured at 100k events). Verify now reads
-// with two goroutines, each page in a read-only transaction (View) of its
-// own, on SQLite's reader pool; on a slower 2-core Intel Xeon VM, 1M events
-// on SQLite, side by side: one reader 5.03 s, two readers 3.23 s
-// (BenchmarkVerify/sqlite/readers=N, -benchtime 2x). A query by number
-// takes 0.31 ms over 1M events on SQLite, 0.54 ms over 100k on PostgreSQL.
-// Recording adds Append, WriteHashes and, for every other event,
-// ReadHashes to the caller's transaction: about +36% on a single-lead
-// change on durable SQLite (BenchmarkRecordOverhead).
+// Verify reads the log in pages on two goroutines, each page in a
+// read-only transaction (View) of its own. Measured figures, their
+// commands and their history are in BENCHMARKS.md at the module root.
 package audit

@@ -2,18 +2,15 @@ package audit_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/leadprivacy/leadprivacy/internal/pgtest"
 	"github.com/leadprivacy/leadprivacy/storage"
 	"github.com/leadprivacy/leadprivacy/storage/memstore"
-	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
+	"github.com/leadprivacy/leadprivacy/storage/postgres"
+	"github.com/leadprivacy/leadprivacy/storage/sqlite"
 )
-
-// postgresEnv names the variable holding the PostgreSQL test DSN
-// (source .ci/postgres.sh to start a throwaway server).
-const postgresEnv = "LEADPRIVACY_TEST_POSTGRES_DSN"
 
 // storeKinds are the adapters the ChangeLog is tested on. open returns a
 // new store (file-backed ones in dir) that the caller closes. Every
@@ -46,7 +43,7 @@ func forEachStore(t *testing.T, fn func(t *testing.T, open func(testing.TB) stor
 // synchronous=FULL).
 func openSQLite(t testing.TB, dir string) storage.Store {
 	t.Helper()
-	s, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(dir, "audit.db"), nil)
+	s, err := sqlite.Open(context.Background(), filepath.Join(dir, "audit.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,14 +54,7 @@ func openSQLite(t testing.TB, dir string) storage.Store {
 // LEADPRIVACY_TEST_POSTGRES_DSN is unset, and fails then under CI=true.
 func openPostgres(t testing.TB, _ string) storage.Store {
 	t.Helper()
-	dsn := os.Getenv(postgresEnv)
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set under CI=true: source .ci/postgres.sh", postgresEnv)
-		}
-		t.Skipf("PostgreSQL tests need %s (source .ci/postgres.sh)", postgresEnv)
-	}
-	s, err := sqlstore.OpenPostgres(context.Background(), dsn, nil)
+	s, err := postgres.Open(context.Background(), pgtest.DSN(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

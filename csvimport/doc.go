@@ -70,34 +70,8 @@
 //
 // # Performance
 //
-// Measured with
-//
-//	go test -run '^$' -bench . -benchtime 3x -count 1 ./csvimport
-//
-// on a 2-core AMD EPYC VM (Go 1.26, load average 0.8, nothing else
-// running). Lead file: 1M rows, 7 columns, 119 MB; number list: 1M rows,
-// 13.5 MB, all distinct:
-//
-//	BenchmarkLeadFile/encoding-csv-2       582.53 MB/s  204.0 ns/row  2 allocs/row
-//	BenchmarkLeadFile/csvimport-2          218.09 MB/s  545.0 ns/row  4 allocs/row
-//	BenchmarkNumberList/encoding-csv-2     223.57 MB/s   60.38 ns/row 2 allocs/row
-//	BenchmarkNumberList/csvimport-2         82.93 MB/s  162.8 ns/row  0.003966 allocs/row
-//	BenchmarkNumberList/phone.Parse-only-2 254.01 MB/s   53.15 ns/row 1 allocs/row
-//
-// Before tuning, the lead file took 608 ns/row (6 allocs/row) and the
-// number list 310 ns/row (2 allocs/row) against encoding/csv's 212 and 61
-// ns/row in the same run.
-//
-// Lead file: 2.7x encoding/csv, above 200 MB/s. The goal of 2x is out of
-// reach while each row is a LeadDraft with its own Fields map: building
-// that map costs about 155 ns/row (measured by leaving it out), the two
-// numbers about 120 ns/row in the phone package, and scanning about 120
-// ns/row; without the map the reader measured 442 ns/row against 206 for
-// encoding/csv. A row's values and numbers share one string.
-//
-// Number list: 2.7x encoding/csv, most of it duplicate detection (about 60
-// ns/row: a lookup in a table of 2M slots that misses the cache; the
-// lookups of 256 rows run back to back so the misses overlap) and
-// phone.AppendParse (about 50 ns/row). The numbers of 256 rows share one
-// string, so a kept Number keeps a few KiB alive.
+// The readers stream: memory stays bounded (see above) whatever the input
+// size. The numbers of 256 rows share one string, so a kept Number keeps a
+// few KiB alive. Measured figures, their commands and their history are in
+// BENCHMARKS.md at the module root.
 package csvimport

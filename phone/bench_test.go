@@ -157,3 +157,12 @@ func BenchmarkFingerprint(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkBuildTables measures building the fast path's tables, the
+// work loadTables does on first use instead of at init.
+func BenchmarkBuildTables(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		buildTables()
+	}
+}

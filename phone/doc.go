@@ -46,7 +46,7 @@
 //
 // The common shapes are parsed without libphonenumber: one pass over the
 // input collects the digits into a stack buffer (ASCII through a class
-// table, other scripts via utf8 decoding), then tables built at init from
+// table, other scripts via utf8 decoding), then tables built on first use from
 // libphonenumber's own metadata (calling codes, possible and local-only
 // lengths, international and national prefix patterns expanded to their
 // finite digit strings, and the first-digit/length shape of each national
@@ -60,27 +60,8 @@
 // for every region in three formats, and hand-written edge cases), and
 // FuzzParse keeps doing so on fuzzed input.
 //
-// Measured with `go test -run '^$' -bench 'ParseMix/(Parse|AppendParse|FastPathOnly|libphonenumber)$|Fingerprint' -count 3 ./phone`
-// on a 2-core AMD EPYC VM (Go 1.26, load average 0.9, nothing else
-// running), on a mix of 4,096 numbers from DK, SE, NO, DE, GB, US, FR, NL,
-// ES, IT, PL, FI (60% national format, 20% +CC, 10% international prefix,
-// 10% odd); the three lines of each benchmark span:
-//
-//	BenchmarkParseMix/Parse-2            88.0-91.0 ns/op   0 fallback%   15 B/op   0 allocs/op
-//	BenchmarkParseMix/AppendParse-2      60.4-63.7 ns/op   0 fallback%    0 B/op   0 allocs/op
-//	BenchmarkParseMix/FastPathOnly-2     61.4-67.5 ns/op                  0 B/op   0 allocs/op
-//	BenchmarkParseMix/libphonenumber-2   9842-11255 ns/op              1718 B/op  37 allocs/op
-//	BenchmarkFingerprint-2               86.0-87.0 ns/op                  0 B/op   0 allocs/op
-//
-// None of the mix fell back to libphonenumber (the odd 10% is settled by
-// the scan). Parse is about 110x faster than plain libphonenumber
-// (Parse + IsPossibleNumberWithReason + Format) and AppendParse about 160x.
-// Parse's "0 allocs/op" is Go's integer rounding: it allocates the 16-byte
-// result string for every input that is not already canonical E.164
-// (15 B/op on average); canonical input is returned as is, and AppendParse
-// allocates nothing. The goal of 50 ns a number on the fast path is not
-// reached: about 60 ns, of which the character scan (the Unicode-aware
-// policy shared with the slow path) is about 40%.
+// Measured figures, their commands and their history are in BENCHMARKS.md
+// at the module root.
 //
 // # Masking and fingerprints
 //

@@ -125,7 +125,7 @@ func extractCC(d []byte) (*ccInfo, []byte) {
 	code := 0
 	for i := 0; i < 3 && i < len(d); i++ {
 		code = code*10 + int(d[i]-'0')
-		if c := callingCodes[code]; c != nil {
+		if c := loadTables().callingCodes[code]; c != nil {
 			return c, d[i+1:]
 		}
 	}

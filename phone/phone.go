@@ -119,7 +119,7 @@ func (n Number) split() (cc int, nsn string) {
 			}
 			code = code*10 + int(c-'0')
 		}
-		if callingCodes[code] != nil {
+		if loadTables().callingCodes[code] != nil {
 			return code, s[i:]
 		}
 	}

@@ -3,12 +3,13 @@ package phone
 import (
 	"regexp/syntax"
 	"strconv"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
 
 // metaInfo is the part of one libphonenumber PhoneMetadata entry the fast
-// path needs, precomputed at init.
+// path needs, precomputed when the tables are built.
 type metaInfo struct {
 	// possible and localOnly are bit sets of national significant number
 	// lengths from the general description, as libphonenumber's
@@ -37,14 +38,21 @@ type ccInfo struct {
 	meta metaInfo
 }
 
-var (
+// tables are the fast path's view of libphonenumber's metadata.
+type tables struct {
 	// regions is indexed by (first letter-'A')*26 + (second letter-'A').
 	regions [26 * 26]*regionInfo
 	// callingCodes is indexed by the calling code (1..999).
 	callingCodes [1000]*ccInfo
-)
+}
 
-func init() {
+// loadTables returns the tables, built on first use rather than at init
+// (BenchmarkBuildTables): a program that imports the SDK and never parses
+// a number does not pay for them.
+var loadTables = sync.OnceValue(buildTables)
+
+func buildTables() *tables {
+	t := new(tables)
 	coll, err := phonenumbers.MetadataCollection()
 	if err != nil {
 		panic("leadprivacy: phone: libphonenumber metadata unavailable: " + err.Error())
@@ -59,7 +67,7 @@ func init() {
 		}
 	}
 	for cc := range phonenumbers.GetSupportedCallingCodes() {
-		if cc <= 0 || cc >= len(callingCodes) {
+		if cc <= 0 || cc >= len(t.callingCodes) {
 			continue
 		}
 		main := phonenumbers.GetRegionCodeForCountryCode(cc)
@@ -73,7 +81,7 @@ func init() {
 		} else {
 			info.meta = newMetaInfo(m)
 		}
-		callingCodes[cc] = info
+		t.callingCodes[cc] = info
 	}
 	for region := range phonenumbers.GetSupportedRegions() {
 		m := byRegion[region]
@@ -87,15 +95,16 @@ func init() {
 			idd:    newPrefixSet(m.GetInternationalPrefix(), false),
 			ccText: strconv.Itoa(int(m.GetCountryCode())),
 		}
-		if cc := int(m.GetCountryCode()); cc > 0 && cc < len(callingCodes) {
-			ri.cc = callingCodes[cc]
+		if cc := int(m.GetCountryCode()); cc > 0 && cc < len(t.callingCodes) {
+			ri.cc = t.callingCodes[cc]
 		}
 		if ri.cc == nil {
 			ri.meta.unsupported = true
 			ri.cc = &ccInfo{text: ri.ccText, meta: metaInfo{unsupported: true}}
 		}
-		regions[idx] = ri
+		t.regions[idx] = ri
 	}
+	return t
 }
 
 func newMetaInfo(m *phonenumbers.PhoneMetadata) metaInfo {
@@ -151,7 +160,7 @@ func lookupRegion(region string) *regionInfo {
 	if !ok {
 		return nil
 	}
-	return regions[idx]
+	return loadTables().regions[idx]
 }
 
 // ValidRegion reports whether region is an ISO 3166-1 alpha-2 code that

@@ -6,9 +6,8 @@
 //	go run ./examples/quickstart            # temporary database, removed at exit
 //	go run ./examples/quickstart -db lp.db  # keep the database file
 //
-// The feature services (blocklist, privacy, retention) are being built; until
-// they land, this program wires their steps from the foundation packages
-// (phone, csvimport, storage, audit) and will shrink to their calls.
+// Each step is wired from the SDK's packages (phone, csvimport, storage,
+// audit), so the source shows what a host calls.
 package main
 
 import (
@@ -31,7 +30,7 @@ import (
 	"github.com/leadprivacy/leadprivacy/csvimport"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
-	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
+	"github.com/leadprivacy/leadprivacy/storage/sqlite"
 )
 
 // dncCSV is Alice's do-not-call list as Excel exports it: no header, one
@@ -78,7 +77,7 @@ func run(ctx context.Context, out io.Writer, dbPath string) error {
 		defer os.RemoveAll(dir)
 		dbPath = filepath.Join(dir, "leadprivacy.db")
 	}
-	store, err := sqlstore.OpenSQLite(ctx, dbPath, nil)
+	store, err := sqlite.Open(ctx, dbPath, nil)
 	if err != nil {
 		return err
 	}
@@ -90,15 +89,19 @@ func run(ctx context.Context, out io.Writer, dbPath string) error {
 	}
 	w.out = out
 	fmt.Fprintf(out, "leadprivacy quickstart: %s (default region %s), SQLite at %s\n", w.org.Name, w.org.DefaultRegion, dbPath)
+	fmt.Fprintf(out, "Alice is its admin; Bob an agent on the project %s (there is also %s).\n", w.energy.Name, w.insurance.Name)
 
 	steps := []struct {
 		title string
 		fn    func(context.Context, *world) error
 	}{
-		{"Numbers as people type them, normalised to E.164 (shown masked)", showNumbers},
-		{"1. Alice blocks numbers and uploads dnc.csv", blockNumbers},
-		{"2. Bob's energy-leads.csv is checked against the blocklist", importLeads},
-		{"6. The auditor asks the ChangeLog", askChangeLog},
+		{"1. Numbers as people type them, normalised to E.164 (shown masked, as everywhere below)", showNumbers},
+		{"2. Alice blocks a number org-wide and one for " + w.energy.Name + " for 30 days, then uploads\n" +
+			"   dnc.csv, a do-not-call list exported from Excel: 5 numbers, one twice, one with a typo", blockNumbers},
+		{"3. Bob imports energy-leads.csv into " + w.energy.Name + ": 4 leads, each checked against\n" +
+			"   the blocks that apply to " + w.energy.Name + " before it is stored", importLeads},
+		{"4. An auditor asks the ChangeLog who blocked a number, and checks that no event\n" +
+			"   was changed since a signed checkpoint", askChangeLog},
 	}
 	for _, s := range steps {
 		fmt.Fprintf(out, "\n%s\n", s.title)
@@ -109,8 +112,8 @@ func run(ctx context.Context, out io.Writer, dbPath string) error {
 	return nil
 }
 
-// setUp creates the cast of SCENARIOS.md: Nordic Sales ApS with the Energy
-// and Insurance projects, the Energy template and the users Alice and Bob.
+// setUp creates the cast: Nordic Sales ApS with the Energy and Insurance
+// projects, the Energy template and the users Alice and Bob.
 func setUp(ctx context.Context, store storage.Store) (*world, error) {
 	orgID := newID()
 	fpKey := make([]byte, 32)
@@ -197,7 +200,7 @@ func showNumbers(_ context.Context, w *world) error {
 	return nil
 }
 
-// blockNumbers is journey 1: two blocks typed in, then a bulk upload.
+// blockNumbers is step 2: two blocks typed in, then a bulk upload.
 func blockNumbers(ctx context.Context, w *world) error {
 	typed := []struct {
 		number  string
@@ -289,7 +292,7 @@ func blockNumbers(ctx context.Context, w *world) error {
 	return nil
 }
 
-// importLeads is journey 2: every lead of the file is checked against the
+// importLeads is step 3: every lead of the file is checked against the
 // blocks that apply to Energy before it is imported, in one transaction with
 // its ChangeLog entry.
 func importLeads(ctx context.Context, w *world) error {
@@ -342,8 +345,8 @@ func importLeads(ctx context.Context, w *world) error {
 	})
 }
 
-// askChangeLog is journey 6 and the end of journey 4: who blocked a number,
-// a signed checkpoint, and its verification.
+// askChangeLog is step 4: who blocked a number, a signed checkpoint, and
+// its verification.
 func askChangeLog(ctx context.Context, w *world) error {
 	page, err := w.changelog.Query(ctx, w.alice, audit.Query{Number: "20 12 34 56", Actions: []lp.Action{audit.ActionBlockCreated}})
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/internal/pgtest"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
@@ -46,7 +47,7 @@ func dialects(b *testing.B, fn func(b *testing.B, open func() *sqlstore.Store)) 
 		fn(b, func() *sqlstore.Store { s, _ := openSQLite(b, nil); return s })
 	})
 	b.Run("postgres", func(b *testing.B) {
-		postgresDSN(b)
+		pgtest.DSN(b)
 		fn(b, func() *sqlstore.Store { return openPostgres(b, nil) })
 	})
 }

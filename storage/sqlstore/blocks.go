@@ -8,10 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/phone"
@@ -206,11 +202,11 @@ func (v blocks) whichID(ctx context.Context, op string, org uuid.UUID, bs []lp.B
 // is taken, the savepoint undoes that, and the entries whose scope is free
 // are looked up (one index-only query) and COPYed. It reports copied
 // false, with nothing changed, when COPY is out of reach (a host
-// transaction, another driver) or a row still conflicts (an id collision,
-// or a scope another transaction took meanwhile): the INSERT path then
-// sorts out which case it is.
+// transaction, a Store without Driver.Copy, another driver) or a row
+// still conflicts (an id collision, or a scope another transaction took
+// meanwhile): the INSERT path then sorts out which case it is.
 func (v blocks) copyPostgres(ctx context.Context, op string, org uuid.UUID, kept []lp.BlockEntry) (n int, copied bool, err error) {
-	if v.t.conn == nil {
+	if v.t.conn == nil || v.t.copy == nil {
 		return 0, false, nil
 	}
 	err = v.copyBlocks(ctx, op, kept)
@@ -221,7 +217,7 @@ func (v blocks) copyPostgres(ctx context.Context, op string, org uuid.UUID, kept
 		err = v.copyBlocks(ctx, op, kept)
 	}
 	switch {
-	case errors.Is(err, errNoCopy), isUniqueViolation(err):
+	case errors.Is(err, errors.ErrUnsupported), isUniqueViolation(err):
 		return 0, false, nil
 	case err != nil:
 		return 0, true, v.t.fail(ctx, op, err)
@@ -234,27 +230,19 @@ func (v blocks) copyPostgres(ctx context.Context, op string, org uuid.UUID, kept
 func (v blocks) copyBlocks(ctx context.Context, op string, bs []lp.BlockEntry) error {
 	return v.t.savepoint(ctx, op, func() error {
 		return v.t.conn.Raw(func(dc any) error {
-			c, ok := dc.(*stdlib.Conn)
-			if !ok {
-				return errNoCopy
-			}
-			_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{"blocks"}, blockColumns, &blockSource{bs: bs, i: -1})
-			return err
+			return v.t.copy(ctx, dc, "blocks", blockColumns, &blockSource{bs: bs, i: -1})
 		})
 	})
 }
 
 func isUniqueViolation(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == "23505"
+	var pe pgError
+	return errors.As(err, &pe) && pe.SQLState() == "23505"
 }
-
-// errNoCopy reports that the transaction's driver connection is not pgx's.
-var errNoCopy = errors.New("leadprivacy: sqlstore: connection cannot COPY")
 
 var blockColumns = strings.Split(strings.ReplaceAll(blockCols, " ", ""), ",")
 
-// blockSource feeds block entries to COPY in blockCols order.
+// blockSource feeds block entries to COPY in blockCols order (CopyRows).
 type blockSource struct {
 	bs  []lp.BlockEntry
 	i   int
@@ -265,12 +253,10 @@ func (s *blockSource) Next() bool { s.i++; return s.i < len(s.bs) }
 func (s *blockSource) Err() error { return nil }
 func (s *blockSource) Values() ([]any, error) {
 	b := &s.bs[s.i]
-	s.row = [9]any{pgUUID(b.OrgID), pgUUID(b.ID), string(b.Number), pgUUID(b.ProjectID), pgUUID(b.BlockedBy),
+	s.row = [9]any{b.OrgID, b.ID, string(b.Number), b.ProjectID, b.BlockedBy,
 		Postgres.time(b.BlockedAt), Postgres.time(b.ExpiresAt), b.Reason, string(b.Source)}
 	return s.row[:], nil
 }
-
-func pgUUID(u uuid.UUID) pgtype.UUID { return pgtype.UUID{Bytes: u, Valid: true} }
 
 // blockRows returns the values of blockCols for every entry of bs.
 func blockRows(d Dialect, bs []lp.BlockEntry) []any {

@@ -59,7 +59,7 @@ func writerPragmas(t *testing.T, s *sqlstore.Store) string {
 }
 
 // TestCompactKeepsTempStoreMemory checks that Compact leaves the writer as
-// OpenSQLite configured it, with temp_store=MEMORY: a bulk transaction
+// sqlite.Open configured it, with temp_store=MEMORY: a bulk transaction
 // after it spills no lead data into a temporary file. (At temp_store's
 // default the statement journal, which keeps the old content of every page
 // a statement changes, spills to an unlinked file in the temp directory.)
@@ -89,7 +89,7 @@ func TestCompactKeepsTempStoreMemory(t *testing.T) {
 		t.Fatalf("Compact: %v", err)
 	}
 	if got := writerPragmas(t, s); got != opened {
-		t.Errorf("after Compact the writer has %s; OpenSQLite set %s", got, opened)
+		t.Errorf("after Compact the writer has %s; sqlite.Open set %s", got, opened)
 	}
 	var during []string
 	err = s.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
@@ -169,7 +169,7 @@ func TestCompactWaitsForReadersWithoutBlockingWriters(t *testing.T) {
 		t.Errorf("Compact returned %v after its ctx's deadline of %v", took, wait)
 	}
 	if got := writerPragmas(t, s); got != opened {
-		t.Errorf("after Compact gave up the writer has %s; OpenSQLite set %s", got, opened)
+		t.Errorf("after Compact gave up the writer has %s; sqlite.Open set %s", got, opened)
 	}
 
 	if err := endView(); err != nil {

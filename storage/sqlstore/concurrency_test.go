@@ -14,6 +14,7 @@ import (
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
+	"github.com/leadprivacy/leadprivacy/storage/sqlite"
 	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
 )
 
@@ -32,7 +33,7 @@ func TestConcurrentWritersSQLite(t *testing.T) {
 	opts := []*sqlstore.Options{nil, {BusyTimeout: time.Millisecond, MaxAttempts: 1000}, {BusyTimeout: time.Millisecond, MaxAttempts: 1000}}
 	ss := make([]*sqlstore.Store, stores)
 	for i := range ss {
-		s, err := sqlstore.OpenSQLite(ctx, path, opts[i])
+		s, err := sqlite.Open(ctx, path, opts[i])
 		if err != nil {
 			t.Fatal(err)
 		}

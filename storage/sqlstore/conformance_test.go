@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"testing"
 
+	"github.com/leadprivacy/leadprivacy/internal/pgtest"
 	"github.com/leadprivacy/leadprivacy/storage"
 	"github.com/leadprivacy/leadprivacy/storage/storagetest"
 )
@@ -16,7 +17,7 @@ func TestConformanceSQLite(t *testing.T) {
 }
 
 func TestConformancePostgres(t *testing.T) {
-	postgresDSN(t)
+	pgtest.DSN(t)
 	t.Parallel()
 	storagetest.Run(t, func(t *testing.T) storage.Store { return openPostgres(t, nil) }, nil)
 }

@@ -27,7 +27,10 @@ import (
 
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/audit"
+	"github.com/leadprivacy/leadprivacy/internal/pgtest"
 	"github.com/leadprivacy/leadprivacy/storage"
+	"github.com/leadprivacy/leadprivacy/storage/postgres"
+	"github.com/leadprivacy/leadprivacy/storage/sqlite"
 	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
 )
 
@@ -109,9 +112,9 @@ func TestCrashPostgres(t *testing.T) {
 	if crashChildRun(t) {
 		return
 	}
-	postgresDSN(t)
+	pgtest.DSN(t)
 	t.Parallel()
-	crashTest(t, func() crashConfig { return crashConfig{Postgres: true, Target: freshSchema(t)} })
+	crashTest(t, func() crashConfig { return crashConfig{Postgres: true, Target: pgtest.Schema(t)} })
 }
 
 // crashChildRun runs the child and reports true if this process is one.
@@ -138,9 +141,9 @@ func crashTest(t *testing.T, newDB func() crashConfig) {
 // crashOpen opens cfg's database, migrating it.
 func crashOpen(cfg crashConfig) (*sqlstore.Store, error) {
 	if cfg.Postgres {
-		return sqlstore.OpenPostgres(context.Background(), cfg.Target, nil)
+		return postgres.Open(context.Background(), cfg.Target, nil)
 	}
-	return sqlstore.OpenSQLite(context.Background(), cfg.Target, nil)
+	return sqlite.Open(context.Background(), cfg.Target, nil)
 }
 
 // crashChild is the child: it opens cfg.Target, says "open" before and

@@ -17,12 +17,12 @@ type Dialect int
 
 // Supported dialects.
 const (
-	// SQLite is the embedded default, through modernc.org/sqlite (driver
-	// name "sqlite"). uuids are stored as 16-byte BLOBs, times as INTEGER
+	// SQLite is the embedded default (storage/sqlite, through
+	// modernc.org/sqlite, driver name "sqlite"). uuids are stored as 16-byte BLOBs, times as INTEGER
 	// unix microseconds.
 	SQLite Dialect = iota + 1
-	// Postgres is PostgreSQL 13 or newer, through
-	// github.com/jackc/pgx/v5/stdlib (driver name "pgx"). uuids are stored
+	// Postgres is PostgreSQL 13 or newer (storage/postgres, through
+	// github.com/jackc/pgx/v5/stdlib, driver name "pgx"). uuids are stored
 	// as uuid, times as timestamptz.
 	Postgres
 )

@@ -9,12 +9,10 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgconn"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/storage"
+	"github.com/leadprivacy/leadprivacy/storage/sqlstore/internal/sqlite3"
 )
 
 // ErrBusy means the database stayed locked or kept reporting serialization
@@ -151,7 +149,7 @@ func translate(ctx context.Context, op string, err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return &dbError{op: op, sentinel: lp.ErrNotFound, cause: err}
 	}
-	var se *sqlite.Error
+	var se sqliteError
 	if errors.As(err, &se) {
 		code := fmt.Sprintf("SQLITE %d", se.Code())
 		switch se.Code() {
@@ -168,10 +166,10 @@ func translate(ctx context.Context, op string, err error) error {
 		}
 		return &dbError{op: op, code: code, cause: err}
 	}
-	var pe *pgconn.PgError
+	var pe pgError
 	if errors.As(err, &pe) {
-		code := "SQLSTATE " + pe.Code
-		switch pe.Code {
+		code := "SQLSTATE " + pe.SQLState()
+		switch pe.SQLState() {
 		case "23505":
 			return &dbError{op: op, sentinel: lp.ErrConflict, code: code, cause: err}
 		case "23503":
@@ -183,7 +181,7 @@ func translate(ctx context.Context, op string, err error) error {
 		case "54000": // program_limit_exceeded, such as a value too large for an index row
 			return &dbError{op: op, sentinel: lp.ErrInvalidArgument, code: code, cause: err}
 		}
-		if strings.HasPrefix(pe.Code, "22") { // data exception: a value the column cannot hold
+		if strings.HasPrefix(pe.SQLState(), "22") { // data exception: a value the column cannot hold
 			return &dbError{op: op, sentinel: lp.ErrInvalidArgument, code: code, cause: err}
 		}
 		return &dbError{op: op, code: code, cause: err}
@@ -191,11 +189,25 @@ func translate(ctx context.Context, op string, err error) error {
 	return &dbError{op: op, cause: err}
 }
 
+// sqliteError is modernc.org/sqlite's *Error, read through its method so
+// that the shared code links no driver.
+type sqliteError interface {
+	error
+	Code() int // the extended result code
+}
+
+// pgError is pgx's *pgconn.PgError, read through its method so that the
+// shared code links no driver.
+type pgError interface {
+	error
+	SQLState() string
+}
+
 // retryable reports whether a transaction that failed with err may succeed
 // when run again: SQLite busy or locked, PostgreSQL serialization failure or
 // deadlock.
 func retryable(err error) bool {
-	var se *sqlite.Error
+	var se sqliteError
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
@@ -203,9 +215,9 @@ func retryable(err error) bool {
 		}
 		return false
 	}
-	var pe *pgconn.PgError
+	var pe pgError
 	if errors.As(err, &pe) {
-		return pe.Code == "40001" || pe.Code == "40P01"
+		return pe.SQLState() == "40001" || pe.SQLState() == "40P01"
 	}
 	return false
 }
@@ -270,6 +282,6 @@ func (t *txn) present(ctx context.Context, op, table string, org uuid.UUID, ids 
 // serializationFailure reports whether err is a PostgreSQL serialization
 // failure (40001), which WithTx retries behind lockCountersSQL.
 func serializationFailure(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == "40001"
+	var pe pgError
+	return errors.As(err, &pe) && pe.SQLState() == "40001"
 }

@@ -13,7 +13,7 @@ import (
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
-	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
+	"github.com/leadprivacy/leadprivacy/storage/sqlite"
 )
 
 // Open a SQLite file, store a lead, find it by phone number, forget it with
@@ -27,7 +27,7 @@ func Example() {
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
 
-	store, err := sqlstore.OpenSQLite(ctx, filepath.Join(dir, "leads.db"), nil)
+	store, err := sqlite.Open(ctx, filepath.Join(dir, "leads.db"), nil)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func ExampleStore_Attach() {
 	}
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
-	store, err := sqlstore.OpenSQLite(ctx, filepath.Join(dir, "host.db"), nil)
+	store, err := sqlite.Open(ctx, filepath.Join(dir, "host.db"), nil)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -2,93 +2,41 @@ package sqlstore_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
+	"github.com/leadprivacy/leadprivacy/internal/pgtest"
+	"github.com/leadprivacy/leadprivacy/storage/postgres"
+	"github.com/leadprivacy/leadprivacy/storage/sqlite"
 	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
 )
 
-// postgresEnv names the variable holding the PostgreSQL test DSN
-// (.ci/postgres.sh exports it).
-const postgresEnv = "LEADPRIVACY_TEST_POSTGRES_DSN"
+// TestMain says when the PostgreSQL tests will skip.
+func TestMain(m *testing.M) {
+	pgtest.Notice("storage/sqlstore")
+	os.Exit(m.Run())
+}
 
 // openSQLite opens a store on a fresh database file in t's temp dir.
 func openSQLite(t testing.TB, opts *sqlstore.Options) (*sqlstore.Store, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "lp.db")
-	s, err := sqlstore.OpenSQLite(context.Background(), path, opts)
+	s, err := sqlite.Open(context.Background(), path, opts)
 	if err != nil {
-		t.Fatalf("OpenSQLite: %v", err)
+		t.Fatalf("sqlite.Open: %v", err)
 	}
 	t.Cleanup(func() { s.Close() })
 	return s, path
 }
 
-// postgresDSN returns the test DSN, skipping the test when it is unset
-// (failing it under CI=true).
-func postgresDSN(t testing.TB) string {
-	t.Helper()
-	dsn := os.Getenv(postgresEnv)
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set under CI=true: source .ci/postgres.sh to start PostgreSQL", postgresEnv)
-		}
-		t.Skipf("PostgreSQL tests need %s (source .ci/postgres.sh to start a throwaway server)", postgresEnv)
-	}
-	return dsn
-}
-
-// freshSchema creates a uniquely named schema, dropped when t ends, and
-// returns a DSN whose connections use it as search_path.
-func freshSchema(t testing.TB) string {
-	t.Helper()
-	dsn := postgresDSN(t)
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatalf("open admin connection: %v", err)
-	}
-	b := make([]byte, 8)
-	rand.Read(b)
-	schema := "lp_test_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		admin.Close()
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-		admin.Close()
-	})
-	return withSearchPath(dsn, schema)
-}
-
-// withSearchPath adds search_path to a keyword/value or URL DSN.
-func withSearchPath(dsn, schema string) string {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err == nil {
-			q := u.Query()
-			q.Set("search_path", schema)
-			u.RawQuery = q.Encode()
-			return u.String()
-		}
-	}
-	return dsn + " search_path=" + schema
-}
-
 // openPostgres opens a store in a fresh schema.
 func openPostgres(t testing.TB, opts *sqlstore.Options) *sqlstore.Store {
 	t.Helper()
-	s, err := sqlstore.OpenPostgres(context.Background(), freshSchema(t), opts)
+	s, err := postgres.Open(context.Background(), pgtest.Schema(t), opts)
 	if err != nil {
-		t.Fatalf("OpenPostgres: %v", err)
+		t.Fatalf("postgres.Open: %v", err)
 	}
 	t.Cleanup(func() { s.Close() })
 	return s

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/internal/pgtest"
 	"github.com/leadprivacy/leadprivacy/storage"
 	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
 )
@@ -35,7 +36,7 @@ import (
 //
 //	go test -run '^$' -bench WriteIsolation -benchtime 3s ./storage/sqlstore
 func BenchmarkWriteIsolation(b *testing.B) {
-	postgresDSN(b)
+	pgtest.DSN(b)
 	workloads := []struct {
 		name  string
 		leads int // leads to create; 0 for none

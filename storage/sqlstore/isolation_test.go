@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/internal/pgtest"
 	"github.com/leadprivacy/leadprivacy/storage"
 	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
 )
@@ -23,7 +24,7 @@ import (
 // returned nil), or at its Update, whose error fn returns wrapped: WithTx
 // must run it again either way, and the retry sees the first one's close.
 func TestSerializationFailureRetried(t *testing.T) {
-	postgresDSN(t)
+	pgtest.DSN(t)
 	t.Parallel()
 	for _, atCommit := range []bool{true, false} {
 		t.Run(map[bool]string{true: "commit", false: "statement"}[atCommit], func(t *testing.T) {
@@ -159,7 +160,7 @@ func recv(ch <-chan struct{}) error {
 // appenders; a retry must then take its turn (lockCountersSQL) rather
 // than race them again, so none runs out of attempts.
 func TestSameOrgAppendersFinish(t *testing.T) {
-	postgresDSN(t)
+	pgtest.DSN(t)
 	t.Parallel()
 	s := openPostgres(t, &sqlstore.Options{MaxAttempts: 3})
 	ctx := t.Context()

@@ -63,7 +63,7 @@ func SchemaVersion() int {
 // schema; the write lock of BEGIN IMMEDIATE on SQLite), then reads the
 // schema_version table and applies only the missing versions. A database
 // whose version is newer than this code fails with *SchemaVersionError.
-// OpenSQLite and OpenPostgres call it; a Store made by New needs it once.
+// sqlite.Open and postgres.Open call it; a Store made by New needs it once.
 func (s *Store) Migrate(ctx context.Context) error { return s.migrateTo(ctx, 0) }
 
 // migrateTo is Migrate up to version target (0: the newest), for tests of

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/internal/pgtest"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
@@ -61,7 +62,7 @@ func TestMigration3SQLite(t *testing.T) {
 }
 
 func TestMigration3Postgres(t *testing.T) {
-	db, err := sql.Open("pgx", freshSchema(t))
+	db, err := sql.Open("pgx", pgtest.Schema(t))
 	require.NoError(t, err)
 	defer db.Close()
 	s, err := sqlstore.New(db, sqlstore.Postgres, nil)

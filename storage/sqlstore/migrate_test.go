@@ -8,6 +8,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/leadprivacy/leadprivacy/internal/pgtest"
+	"github.com/leadprivacy/leadprivacy/storage/postgres"
+	"github.com/leadprivacy/leadprivacy/storage/sqlite"
 	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
 )
 
@@ -95,15 +98,15 @@ func TestMigrationsSQLite(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "migrate.db")
 	testMigrations(t, func(ctx context.Context) (*sqlstore.Store, error) {
-		return sqlstore.OpenSQLite(ctx, path, nil)
+		return sqlite.Open(ctx, path, nil)
 	})
 }
 
 func TestMigrationsPostgres(t *testing.T) {
-	dsn := freshSchema(t)
+	dsn := pgtest.Schema(t)
 	t.Parallel()
 	testMigrations(t, func(ctx context.Context) (*sqlstore.Store, error) {
-		return sqlstore.OpenPostgres(ctx, dsn, nil)
+		return postgres.Open(ctx, dsn, nil)
 	})
 }
 

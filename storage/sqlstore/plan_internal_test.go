@@ -2,12 +2,14 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver: the internal test cannot import storage/sqlite
 
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
@@ -22,7 +24,11 @@ import (
 // organisation's tree).
 func TestEventPlansSQLite(t *testing.T) {
 	ctx := context.Background()
-	s, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "plan.db"), nil)
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "plan.db")+"?_pragma=foreign_keys(ON)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Driver{Dialect: SQLite}.Open(ctx, db, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

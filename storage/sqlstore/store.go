@@ -8,14 +8,9 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net/url"
-	"runtime"
 	"strconv"
 	"sync/atomic"
 	"time"
-
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
 	"github.com/leadprivacy/leadprivacy/storage"
 )
@@ -29,7 +24,7 @@ type Options struct {
 	// with a busy lock or a serialization failure. 0 means 10.
 	MaxAttempts int
 	// BusyTimeout is how long a SQLite connection waits for a lock before
-	// reporting busy (PRAGMA busy_timeout). 0 means 5 s. OpenSQLite only.
+	// reporting busy (PRAGMA busy_timeout). 0 means 5 s. sqlite.Open only.
 	BusyTimeout time.Duration
 }
 
@@ -44,9 +39,6 @@ func (o *Options) withDefaults() Options {
 	if r.MaxAttempts <= 0 {
 		r.MaxAttempts = 10
 	}
-	if r.BusyTimeout <= 0 {
-		r.BusyTimeout = 5 * time.Second
-	}
 	return r
 }
 
@@ -56,7 +48,8 @@ type Store struct {
 	read    *sql.DB // SQLite: the pool of View, beside db's single writer; nil: View uses db
 	dialect Dialect
 	opts    Options
-	ownsDB  bool // Close closes db: opened by OpenSQLite or OpenPostgres
+	ownsDB  bool     // Close closes db (and read): opened by Driver.Open
+	copy    CopyFunc // Driver.Copy: bulk loads on the Store's own transactions
 	// hot holds the statements prepareHot prepared, by their SQL as
 	// written (before Dialect.sql), so a hit skips the rewrite.
 	hot     atomic.Pointer[map[string]*sql.Stmt]
@@ -73,7 +66,7 @@ var hotSQL = []string{eventCounterSQL, eventInsertSQL, eventRangeSQL, writeHashe
 
 // prepareHot prepares hotSQL on SQLite, on the writer and the readers,
 // replacing any prepared before. It runs outside a transaction: with the
-// single connection of OpenSQLite, preparing on the pool inside one would
+// single connection of sqlite.Open, preparing on the pool inside one would
 // wait for itself.
 func (s *Store) prepareHot(ctx context.Context) error {
 	if s.dialect != SQLite {
@@ -109,95 +102,11 @@ func closeStmts(m map[string]*sql.Stmt) {
 
 var _ storage.Store = (*Store)(nil)
 
-// OpenSQLite opens (creating if needed) the SQLite database file at path
-// and migrates it to the newest schema.
-//
-// Every connection runs with journal_mode=WAL, synchronous=FULL (a
-// committed transaction survives power loss), foreign_keys=ON,
-// secure_delete=ON (deleted content is overwritten with zeros),
-// temp_store=MEMORY (statement journals, which hold old page content,
-// never reach a temp file), busy_timeout and a 64 MiB page cache, and
-// begins transactions with BEGIN IMMEDIATE. The writers' pool holds one
-// connection: SQLite runs one writer at a time, and queueing writers in
-// the pool is fairer and cheaper than letting them poll the file lock.
-// View runs on a second pool of query_only connections (GOMAXPROCS, at
-// least 2) that read their WAL snapshot beside the writer. Several processes may open the same file; their lock waits
-// are bounded by busy_timeout and retried by WithTx.
-func OpenSQLite(ctx context.Context, path string, opts *Options) (*Store, error) {
-	o := opts.withDefaults()
-	db, err := sql.Open("sqlite", sqliteDSN(path, o.BusyTimeout, true))
-	if err != nil {
-		return nil, fmt.Errorf("leadprivacy: sqlstore: open sqlite: %w", err)
-	}
-	db.SetMaxOpenConns(1)
-	db.SetMaxIdleConns(1)
-	db.SetConnMaxLifetime(0)
-	db.SetConnMaxIdleTime(0)
-	read, err := sql.Open("sqlite", sqliteDSN(path, o.BusyTimeout, false))
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("leadprivacy: sqlstore: open sqlite: %w", err)
-	}
-	n := max(2, runtime.GOMAXPROCS(0))
-	read.SetMaxOpenConns(n)
-	read.SetMaxIdleConns(n)
-	s := &Store{db: db, read: read, dialect: SQLite, opts: o, ownsDB: true}
-	if err := s.Migrate(ctx); err != nil {
-		return nil, errors.Join(err, s.Close())
-	}
-	return s, nil
-}
-
-// sqliteDSN returns the modernc.org/sqlite DSN for path with the pragmas
-// OpenSQLite documents. They are set per connection, so a connection the
-// pool replaces gets them too.
-func sqliteDSN(path string, busy time.Duration, writer bool) string {
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(busy.Milliseconds(), 10)+")")
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(FULL)")
-	q.Add("_pragma", "foreign_keys(ON)")
-	q.Add("_pragma", "secure_delete(ON)")
-	q.Add("_pragma", "cache_size(-65536)") // 64 MiB page cache: bulk writes touch many pages
-	// Statement and savepoint journals in memory: they hold the old
-	// content of every page a bulk statement changes (personal data
-	// included), so on disk they cost a write per page and leave erased
-	// bytes in temp files.
-	q.Add("_pragma", "temp_store(MEMORY)")
-	if writer {
-		q.Set("_txlock", "immediate")
-	} else {
-		// View's connections: BEGIN DEFERRED takes no write lock, so
-		// readers run beside the writer on their WAL snapshots.
-		q.Add("_pragma", "query_only(ON)")
-	}
-	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
-}
-
-// OpenPostgres connects to the PostgreSQL database at dsn (any DSN or URL
-// github.com/jackc/pgx/v5 accepts) and migrates it to the newest schema.
-// Tables are created in the connection's search_path schema.
-func OpenPostgres(ctx context.Context, dsn string, opts *Options) (*Store, error) {
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("leadprivacy: sqlstore: open postgres: %w", err)
-	}
-	return open(ctx, db, Postgres, opts.withDefaults())
-}
-
-func open(ctx context.Context, db *sql.DB, d Dialect, o Options) (*Store, error) {
-	s := &Store{db: db, dialect: d, opts: o, ownsDB: true}
-	if err := s.Migrate(ctx); err != nil {
-		return nil, errors.Join(err, db.Close())
-	}
-	return s, nil
-}
-
 // New returns a Store on the host's own db, which it does not configure,
 // migrate or close: call Migrate once before use. For SQLite the host's
-// DSN should set the pragmas OpenSQLite documents (foreign_keys is
+// DSN should set the pragmas sqlite.Open documents (foreign_keys is
 // required for ErrNotFound on missing references); _txlock=immediate, as
-// OpenSQLite's writers use it, is fine: View begins deferred regardless.
+// sqlite.Open's writers use it, is fine: View begins deferred regardless.
 func New(db *sql.DB, d Dialect, opts *Options) (*Store, error) {
 	if db == nil || !d.valid() {
 		return nil, errors.New("leadprivacy: sqlstore: New needs a *sql.DB and a known dialect")
@@ -212,8 +121,9 @@ func (s *Store) DB() *sql.DB { return s.db }
 // Dialect returns the store's SQL dialect.
 func (s *Store) Dialect() Dialect { return s.dialect }
 
-// Close closes the database if OpenSQLite or OpenPostgres opened it; a
-// Store made by New leaves the host's *sql.DB open.
+// Close closes the database if a driver package (storage/sqlite,
+// storage/postgres) opened it; a Store made by New leaves the host's
+// *sql.DB open.
 func (s *Store) Close() error {
 	for _, hot := range []*atomic.Pointer[map[string]*sql.Stmt]{&s.hot, &s.readHot} {
 		if old := hot.Swap(nil); old != nil {
@@ -238,7 +148,7 @@ func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context, tx stor
 }
 
 // View runs fn in a read-only transaction (storage.Store), retried like
-// WithTx. On a Store of OpenSQLite it runs on a pool of read-only
+// WithTx. On a Store of sqlite.Open it runs on a pool of read-only
 // connections of its own (GOMAXPROCS of them, at least 2), beside the
 // single writer, on the WAL snapshot of its first read; on PostgreSQL it
 // is a READ ONLY, REPEATABLE READ transaction. A SQLite Store made by New
@@ -422,7 +332,7 @@ func (s *Store) Attach(tx *sql.Tx) storage.Tx { return &txn{q: tx, d: s.dialect}
 // attach returns the txn of a transaction begun on the pool whose
 // prepared statements hot holds, which it reuses.
 func (s *Store) attach(tx *sql.Tx, hot *atomic.Pointer[map[string]*sql.Stmt]) *txn {
-	t := &txn{q: tx, d: s.dialect}
+	t := &txn{q: tx, d: s.dialect, copy: s.copy}
 	if m := hot.Load(); m != nil {
 		t.hot = *m
 	}

@@ -62,7 +62,7 @@ func TestFullDiskCommitsNothing(t *testing.T) {
 }
 
 // TestViewOnHostImmediateSQLite runs View on a Store made by New on a
-// host's pool whose DSN sets _txlock=immediate (as OpenSQLite's writer
+// host's pool whose DSN sets _txlock=immediate (as sqlite.Open's writer
 // does): View must read, not fail with ErrReadOnly at BEGIN IMMEDIATE,
 // and writes in it still fail with ErrReadOnly.
 func TestViewOnHostImmediateSQLite(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 type txn struct {
 	q    *sql.Tx
 	conn *sql.Conn // the connection of q when the Store began it; nil when attached
+	copy CopyFunc  // the Store's Driver.Copy; nil when it has none
 	d    Dialect
 	done atomic.Bool          // set when WithTx returns
 	hot  map[string]*sql.Stmt // the store's prepared statements (SQLite), read-only
