@@ -89,8 +89,10 @@ type Entry struct {
 // extends the organisation's Merkle tree with it, so the event exists if and
 // only if tx commits. Services call it inside the storage.Store.WithTx of
 // the change it records; tx must be a transaction of the Log's store, or
-// the event and its tree hashes land in a log the Log never reads. It
-// returns the stored event.
+// the event and its tree hashes land in a log the Log never reads. Events
+// appended before it outside Record, whose tree hashes were never stored,
+// are hashed first from their stored content, so the tree grows in order.
+// It returns the stored event.
 //
 // The actor needs no permission (a denial is recorded too) but must be
 // complete: a zero OrgID or UserID fails closed with ErrForbidden. An
@@ -134,19 +136,11 @@ func (l *Log) Record(ctx context.Context, tx storage.Tx, actor lp.Actor, e Entry
 		return lp.Event{}, fmt.Errorf("leadprivacy: audit: append event: %w", err)
 	}
 	ev.Seq = seq
-	hashes, err := tlog.StoredHashesForRecordHash(seq, RecordHash(ev), storeHashReader(ctx, events, ev.OrgID))
-	if err != nil {
-		return lp.Event{}, fmt.Errorf("leadprivacy: audit: extend tree: %w", err)
+	if err := completeTree(ctx, events, ev.OrgID, seq); err != nil {
+		return lp.Event{}, err
 	}
-	indexes := make([]int64, len(hashes))
-	raw := make([][32]byte, len(hashes))
-	first := tlog.StoredHashIndex(0, seq)
-	for i, h := range hashes {
-		indexes[i] = first + int64(i)
-		raw[i] = h
-	}
-	if err := events.WriteHashes(ctx, ev.OrgID, indexes, raw); err != nil {
-		return lp.Event{}, fmt.Errorf("leadprivacy: audit: write tree hashes: %w", err)
+	if err := extendTree(ctx, events, ev.OrgID, []lp.Event{ev}); err != nil {
+		return lp.Event{}, err
 	}
 	return ev, nil
 }
