@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -34,21 +33,10 @@ type Options struct {
 // the store), so it serves every organisation and every goroutine.
 type Log struct {
 	store  storage.Store
-	keys   lp.KeyProvider
+	fps    *lp.Fingerprints
 	signer note.Signer
 	now    func() time.Time
 	logger *slog.Logger
-
-	mu  sync.Mutex
-	fps map[uuid.UUID]*fpEntry // per organisation, filled once
-}
-
-// fpEntry is one organisation's fingerprinter, loaded once: the first
-// caller loads it while others for the same organisation wait on done.
-type fpEntry struct {
-	done chan struct{}
-	fp   *phone.Fingerprinter
-	err  error
 }
 
 // New returns the ChangeLog of store, which must not be nil. keys supplies
@@ -57,7 +45,7 @@ type fpEntry struct {
 // calls Checkpoint (recording and querying need no signer, and Verify needs
 // only the public key).
 func New(store storage.Store, keys lp.KeyProvider, signer note.Signer, opts *Options) *Log {
-	l := &Log{store: store, keys: keys, signer: signer, now: time.Now, logger: slog.New(slog.DiscardHandler), fps: map[uuid.UUID]*fpEntry{}}
+	l := &Log{store: store, fps: lp.NewFingerprints(keys), signer: signer, now: time.Now, logger: slog.New(slog.DiscardHandler)}
 	if opts != nil {
 		if opts.Now != nil {
 			l.now = opts.Now
@@ -123,12 +111,12 @@ func (l *Log) Record(ctx context.Context, tx storage.Tx, actor lp.Actor, e Entry
 		if n, err := phone.Parse(string(e.Number), ""); err != nil || n != e.Number {
 			return lp.Event{}, invalid("Entry.Number", "must be in E.164 form")
 		}
-		fp, err := l.fingerprinter(ctx, actor.OrgID)
+		fp, err := l.fps.Fingerprint(ctx, actor.OrgID, e.Number)
 		if err != nil {
 			return lp.Event{}, err
 		}
 		ev.MaskedNumber = phone.Mask(e.Number)
-		ev.Fingerprint = fp.Fingerprint(e.Number)
+		ev.Fingerprint = fp
 	}
 	events := tx.Events()
 	seq, err := events.Append(ctx, ev)
@@ -199,51 +187,11 @@ func permissionName(p lp.Permission) string {
 	return s
 }
 
-// fingerprinter returns the organisation's fingerprinter, fetching its key
-// from the KeyProvider on first use. A failed fetch is not cached.
-func (l *Log) fingerprinter(ctx context.Context, org uuid.UUID) (*phone.Fingerprinter, error) {
-	l.mu.Lock()
-	ent, ok := l.fps[org]
-	if !ok {
-		ent = &fpEntry{done: make(chan struct{})}
-		l.fps[org] = ent
-	}
-	l.mu.Unlock()
-	if ok {
-		select {
-		case <-ent.done:
-		case <-ctx.Done():
-			return nil, fmt.Errorf("leadprivacy: audit: fingerprint key: %w", ctx.Err())
-		}
-		if ent.err != nil {
-			return l.fingerprinter(ctx, org) // the loader failed and dropped its entry: try again
-		}
-		return ent.fp, nil
-	}
-	ent.fp, ent.err = l.loadFingerprinter(ctx, org)
-	if ent.err != nil {
-		l.mu.Lock()
-		delete(l.fps, org)
-		l.mu.Unlock()
-	}
-	close(ent.done)
-	return ent.fp, ent.err
-}
-
-func (l *Log) loadFingerprinter(ctx context.Context, org uuid.UUID) (*phone.Fingerprinter, error) {
-	if l.keys == nil {
-		return nil, fmt.Errorf("%w: audit: no KeyProvider to fingerprint numbers with", lp.ErrInvalidArgument)
-	}
-	key, err := l.keys.FingerprintKey(ctx, org)
-	if err != nil {
-		return nil, fmt.Errorf("leadprivacy: audit: fingerprint key: %w", err)
-	}
-	fp, err := phone.NewFingerprinter(key)
-	if err != nil {
-		return nil, fmt.Errorf("leadprivacy: audit: fingerprint key: %w", err)
-	}
-	return fp, nil
-}
+// Fingerprints returns the Log's per-organisation fingerprints, keyed by
+// the KeyProvider passed to New. Services that fingerprint numbers (such as
+// to check an import against Suppressions) share it, so each
+// organisation's key is fetched once per process.
+func (l *Log) Fingerprints() *lp.Fingerprints { return l.fps }
 
 // storeHashReader reads tree hashes from the store for the tlog functions.
 func storeHashReader(ctx context.Context, events storage.Events, org uuid.UUID) tlog.HashReaderFunc {
