@@ -203,6 +203,16 @@ func (tx *txn) writeOrg(id uuid.UUID) *orgData {
 	return d
 }
 
+// addTo returns the data of the organisation an object is created in, as
+// writeOrg does: ErrNotFound if the organisation does not exist, as SQL
+// adapters' foreign keys do.
+func (tx *txn) addTo(id uuid.UUID) (*orgData, error) {
+	if _, ok := tx.s.orgs[id]; !ok {
+		return nil, notFound("organisation", id)
+	}
+	return tx.writeOrg(id), nil
+}
+
 func (tx *txn) Organisations() storage.Organisations   { return organisations{tx} }
 func (tx *txn) Projects() storage.Projects             { return projects{tx} }
 func (tx *txn) Templates() storage.Templates           { return templates{tx} }
