@@ -59,8 +59,10 @@ func (v projects) Create(ctx context.Context, p lp.Project) error {
 		return err
 	}
 	d := v.t.d
-	return v.t.insertNew(ctx, "projects.create",
-		`INSERT INTO projects (`+projectCols+`) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+	return v.t.insertInOrg(ctx, "projects.create", p.OrgID,
+		`INSERT INTO projects (`+projectCols+`)
+		 SELECT CAST(? AS {{UUID}}), CAST(? AS {{UUID}}), CAST(? AS TEXT), CAST(? AS {{TIME}}) WHERE `+orgExists+`
+		 ON CONFLICT DO NOTHING`,
 		d.id(p.OrgID), d.id(p.ID), p.Name, d.time(p.CreatedAt))
 }
 
@@ -111,8 +113,10 @@ func (v templates) Create(ctx context.Context, t lp.CampaignTemplate) error {
 		return err
 	}
 	d := v.t.d
-	return v.t.insertNew(ctx, "templates.create",
-		`INSERT INTO templates (`+templateCols+`) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+	return v.t.insertInOrg(ctx, "templates.create", t.OrgID,
+		`INSERT INTO templates (`+templateCols+`)
+		 SELECT CAST(? AS {{UUID}}), CAST(? AS {{UUID}}), CAST(? AS TEXT), CAST(? AS TEXT) WHERE `+orgExists+`
+		 ON CONFLICT DO NOTHING`,
 		d.id(t.OrgID), d.id(t.ID), t.Name, templateFields(t))
 }
 
@@ -152,8 +156,10 @@ func (v users) Create(ctx context.Context, u lp.User) error {
 		return err
 	}
 	d := v.t.d
-	return v.t.insertNew(ctx, "users.create",
-		`INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+	return v.t.insertInOrg(ctx, "users.create", u.OrgID,
+		`INSERT INTO users (`+userCols+`)
+		 SELECT CAST(? AS {{UUID}}), CAST(? AS {{UUID}}), CAST(? AS TEXT), CAST(? AS TEXT) WHERE `+orgExists+`
+		 ON CONFLICT DO NOTHING`,
 		d.id(u.OrgID), d.id(u.ID), u.Name, string(u.Role))
 }
 

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/leadprivacy/leadprivacy/storage"
 )
 
@@ -135,6 +137,36 @@ func (t *txn) exists(ctx context.Context, op, q string, args ...any) (bool, erro
 		return false, nil
 	}
 	return err == nil, translate(ctx, op, err)
+}
+
+// orgExists is the condition that the organisation given as its argument
+// exists. Inserts are guarded with it, so that an unknown organisation is
+// told apart without a failing statement, which would abort a PostgreSQL
+// transaction; the foreign keys to organisations (schema version 4) back
+// it up.
+const orgExists = `EXISTS (SELECT 1 FROM organisations WHERE org_id = ?)`
+
+// insertInOrg runs q, an INSERT ... SELECT ... WHERE orgExists ON CONFLICT
+// DO NOTHING whose last argument is org: a row not inserted is ErrNotFound
+// if the organisation does not exist, else ErrConflict.
+func (t *txn) insertInOrg(ctx context.Context, op string, org uuid.UUID, q string, args ...any) error {
+	n, err := t.affected(ctx, op, q, append(args, t.d.id(org))...)
+	if err != nil || n > 0 {
+		return err
+	}
+	if err := t.requireOrg(ctx, op, org); err != nil {
+		return err
+	}
+	return conflict(op)
+}
+
+// requireOrg returns ErrNotFound unless the organisation exists.
+func (t *txn) requireOrg(ctx context.Context, op string, org uuid.UUID) error {
+	ok, err := t.exists(ctx, op, `SELECT 1 FROM organisations WHERE org_id = ?`, t.d.id(org))
+	if err == nil && !ok {
+		return notFound(op + ": no such organisation")
+	}
+	return err
 }
 
 // conflictOrNotFound explains a guarded insert or update that changed no
