@@ -82,10 +82,15 @@ type Entry struct {
 // are hashed first from their stored content, so the tree grows in order.
 // It returns the stored event.
 //
-// The actor needs no permission (a denial is recorded too) but must be
-// complete: a zero OrgID or UserID fails closed with ErrForbidden. An
+// The actor needs no permission (a denial is recorded too) but must be a
+// user of the organisation: a zero OrgID or UserID, or a user the store
+// does not hold in that organisation, fails closed with ErrForbidden. An
 // unknown action, a number not in E.164 form or a detail that breaks the
-// rules of Detail fail with ErrInvalidArgument before anything is written.
+// rules of Detail fail with ErrInvalidArgument, and a ProjectID that is not
+// a project of the organisation with ErrNotFound, before anything is
+// written. LeadID and ObjectID are not looked up: the event of a lead's
+// deletion (a retention purge) is recorded with the deletion, and runs
+// have no object of their own.
 func (l *Log) Record(ctx context.Context, tx storage.Tx, actor lp.Actor, e Entry) (lp.Event, error) {
 	if actor.OrgID == uuid.Nil || actor.UserID == uuid.Nil {
 		return lp.Event{}, fmt.Errorf("%w: audit: no actor to record", lp.ErrForbidden)
@@ -96,6 +101,16 @@ func (l *Log) Record(ctx context.Context, tx storage.Tx, actor lp.Actor, e Entry
 	details, err := detailsMap(e.Details)
 	if err != nil {
 		return lp.Event{}, err
+	}
+	if _, err := tx.Users().Get(ctx, actor.OrgID, actor.UserID); errors.Is(err, lp.ErrNotFound) {
+		return lp.Event{}, fmt.Errorf("%w: audit: actor %s is not a user of organisation %s", lp.ErrForbidden, actor.UserID, actor.OrgID)
+	} else if err != nil {
+		return lp.Event{}, fmt.Errorf("leadprivacy: audit: record: actor: %w", err)
+	}
+	if e.ProjectID != uuid.Nil {
+		if _, err := tx.Projects().Get(ctx, actor.OrgID, e.ProjectID); err != nil {
+			return lp.Event{}, fmt.Errorf("leadprivacy: audit: record: Entry.ProjectID %s: %w", e.ProjectID, err)
+		}
 	}
 	ev := lp.Event{
 		OrgID:     actor.OrgID,
