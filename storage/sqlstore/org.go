@@ -67,9 +67,12 @@ func (v projects) Create(ctx context.Context, p lp.Project) error {
 }
 
 func (v projects) Get(ctx context.Context, org, id uuid.UUID) (lp.Project, error) {
-	return get(ctx, v.t, "projects.get", scanProject,
-		`SELECT `+projectCols+` FROM projects WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
+	return get(ctx, v.t, "projects.get", scanProject, projectGetSQL, v.t.d.id(org), v.t.d.id(id))
 }
+
+// projectGetSQL and userGetSQL are hot: audit.Record checks the project
+// and the actor of every event.
+const projectGetSQL = `SELECT ` + projectCols + ` FROM projects WHERE org_id = ? AND id = ?`
 
 func (v projects) List(ctx context.Context, org uuid.UUID, page storage.Page) ([]lp.Project, error) {
 	return list(ctx, v.t, "projects.list", scanProject,
@@ -164,9 +167,10 @@ func (v users) Create(ctx context.Context, u lp.User) error {
 }
 
 func (v users) Get(ctx context.Context, org, id uuid.UUID) (lp.User, error) {
-	return get(ctx, v.t, "users.get", scanUser,
-		`SELECT `+userCols+` FROM users WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
+	return get(ctx, v.t, "users.get", scanUser, userGetSQL, v.t.d.id(org), v.t.d.id(id))
 }
+
+const userGetSQL = `SELECT ` + userCols + ` FROM users WHERE org_id = ? AND id = ?`
 
 func (v users) List(ctx context.Context, org uuid.UUID, page storage.Page) ([]lp.User, error) {
 	return list(ctx, v.t, "users.list", scanUser,

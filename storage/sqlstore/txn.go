@@ -186,7 +186,13 @@ func (t *txn) conflictOrNotFound(ctx context.Context, op, q string, args ...any)
 type scanner interface{ Scan(dest ...any) error }
 
 // get runs a query for one row and scans it; no row is ErrNotFound.
+// A hot statement runs prepared.
 func get[T any](ctx context.Context, t *txn, op string, scan func(scanner) (T, error), q string, args ...any) (T, error) {
+	if st := t.prepared(ctx, q); st != nil {
+		defer st.Close()
+		v, err := scan(st.QueryRowContext(ctx, args...))
+		return v, translate(ctx, op, err)
+	}
 	v, err := scan(t.q.QueryRowContext(ctx, t.d.sql(q), args...))
 	return v, translate(ctx, op, err)
 }
