@@ -102,9 +102,10 @@ func (l *Log) Record(ctx context.Context, tx storage.Tx, actor lp.Actor, e Entry
 	if err != nil {
 		return lp.Event{}, err
 	}
-	if _, err := tx.Users().Get(ctx, actor.OrgID, actor.UserID); errors.Is(err, lp.ErrNotFound) {
+	switch _, err := tx.Users().Get(ctx, actor.OrgID, actor.UserID); {
+	case errors.Is(err, lp.ErrNotFound):
 		return lp.Event{}, fmt.Errorf("%w: audit: actor %s is not a user of organisation %s", lp.ErrForbidden, actor.UserID, actor.OrgID)
-	} else if err != nil {
+	case err != nil:
 		return lp.Event{}, fmt.Errorf("leadprivacy: audit: record: actor: %w", err)
 	}
 	if e.ProjectID != uuid.Nil {

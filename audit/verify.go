@@ -62,11 +62,10 @@ func checkpointText(org uuid.UUID, tree tlog.Tree) string {
 // later passes it to Verify. It needs lp.PermReadChangeLog and a signer.
 //
 // Events appended outside Record (through storage.Events.Append) are
-// hashed as stored first, in the same transaction, so such a call never
-// leaves the log unable to checkpoint. A checkpoint vouches for the log as
-// stored; Verify the log against the
-// previous checkpoint before signing a new one, so a change made in between
-// cannot be vouched for.
+// hashed as stored first, in a transaction of their own, so such a call
+// never leaves the log unable to checkpoint. A checkpoint vouches for the
+// log as stored; Verify the log against the previous checkpoint before
+// signing a new one, so a change made in between cannot be vouched for.
 func (l *Log) Checkpoint(ctx context.Context, actor lp.Actor) ([]byte, error) {
 	if err := l.Authorize(ctx, actor, lp.PermReadChangeLog, actionReadChangeLog); err != nil {
 		return nil, err
@@ -298,9 +297,10 @@ func readVerifyPage(ctx context.Context, store storage.Store, org uuid.UUID, p *
 			case !errors.Is(err, lp.ErrNotFound):
 				return err
 			default:
-				if _, err := read([]int64{tlog.StoredHashIndex(0, r)}); err == nil {
+				switch _, err := read([]int64{tlog.StoredHashIndex(0, r)}); {
+				case err == nil:
 					return &TamperError{Index: r, Reason: "some of the tree hashes of this event missing"}
-				} else if !errors.Is(err, lp.ErrNotFound) {
+				case !errors.Is(err, lp.ErrNotFound):
 					return err
 				}
 				p.missing = min(p.missing, r)
@@ -406,7 +406,9 @@ type Proof struct {
 // Prove returns the inclusion proof of the event with sequence number seq
 // in the actor's organisation's tree of size treeSize (the size of a
 // checkpoint). It needs lp.PermReadChangeLog; seq must be below treeSize,
-// and treeSize at most the log's size, else ErrInvalidArgument.
+// and treeSize at most the log's size, else ErrInvalidArgument. Tree
+// hashes missing for events appended outside Record are stored first, as
+// Checkpoint does.
 func (l *Log) Prove(ctx context.Context, actor lp.Actor, seq, treeSize int64) (Proof, error) {
 	if err := l.Authorize(ctx, actor, lp.PermReadChangeLog, actionReadChangeLog); err != nil {
 		return Proof{}, err
@@ -468,8 +470,9 @@ type ConsistencyProof struct {
 
 // ProveConsistency returns the proof that the actor's organisation's tree
 // of size newSize extends the one of size oldSize, from the stored tree
-// hashes. It needs lp.PermReadChangeLog; 0 < oldSize <= newSize <= the
-// log's size, else ErrInvalidArgument.
+// hashes (completed first, as Checkpoint does). It needs
+// lp.PermReadChangeLog; 0 < oldSize <= newSize <= the log's size, else
+// ErrInvalidArgument.
 func (l *Log) ProveConsistency(ctx context.Context, actor lp.Actor, oldSize, newSize int64) (ConsistencyProof, error) {
 	if err := l.Authorize(ctx, actor, lp.PermReadChangeLog, actionReadChangeLog); err != nil {
 		return ConsistencyProof{}, err

@@ -203,9 +203,9 @@ func (tx *txn) writeOrg(id uuid.UUID) *orgData {
 	return d
 }
 
-// addTo returns the data of the organisation an object is created in, as
-// writeOrg does: ErrNotFound if the organisation does not exist, as SQL
-// adapters' foreign keys do.
+// addTo returns, like writeOrg, the data of the organisation an object is
+// created in, or ErrNotFound if the organisation does not exist (what the
+// SQL adapters' foreign keys enforce).
 func (tx *txn) addTo(id uuid.UUID) (*orgData, error) {
 	if _, ok := tx.s.orgs[id]; !ok {
 		return nil, notFound("organisation", id)
