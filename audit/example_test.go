@@ -31,7 +31,10 @@ func setUp(signer note.Signer) (storage.Store, *audit.Log, lp.Actor) {
 	org := lp.Organisation{ID: uuid.MustParse("6f1c1e1a-0000-4000-8000-000000000001"), Name: "Nordic Sales ApS", DefaultRegion: "DK"}
 	alice := lp.Actor{OrgID: org.ID, UserID: uuid.MustParse("a11ce000-0000-4000-8000-000000000002"), Permissions: lp.PermAll}
 	err := store.WithTx(context.Background(), func(ctx context.Context, tx storage.Tx) error {
-		return tx.Organisations().Create(ctx, org)
+		if err := tx.Organisations().Create(ctx, org); err != nil {
+			return err
+		}
+		return tx.Users().Create(ctx, lp.User{OrgID: org.ID, ID: alice.UserID, Name: "Alice", Role: lp.RoleAdmin})
 	})
 	if err != nil {
 		panic(err)

@@ -106,8 +106,50 @@ func newFixture(t testing.TB, store storage.Store) *fixture {
 	f.org = lp.Organisation{ID: uuid.New(), Name: "Nordic Sales ApS", DefaultRegion: "DK", CreatedAt: clockStart}
 	f.admin = lp.Actor{OrgID: f.org.ID, UserID: uuid.New(), Permissions: lp.PermAll}
 	f.agent = lp.Actor{OrgID: f.org.ID, UserID: uuid.New(), Permissions: lp.PermSearch}
-	f.tx(func(tx storage.Tx) error { return tx.Organisations().Create(f.ctx, f.org) })
+	f.tx(func(tx storage.Tx) error {
+		if err := tx.Organisations().Create(f.ctx, f.org); err != nil {
+			return err
+		}
+		for _, p := range fixtureProjects {
+			if err := tx.Projects().Create(f.ctx, lp.Project{OrgID: f.org.ID, ID: p, Name: "Project", CreatedAt: clockStart}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	f.addUser(f.admin, lp.RoleAdmin)
+	f.addUser(f.agent, lp.RoleAgent)
 	return f
+}
+
+// fixtureProjects are the projects of every fixture's organisation, which
+// entries may name (Record refuses projects that do not exist).
+var fixtureProjects = func() []uuid.UUID {
+	ps := make([]uuid.UUID, 7)
+	for i := range ps {
+		ps[i] = uuid.New()
+	}
+	return ps
+}()
+
+// otherOrg stores another organisation with an admin user and returns
+// that admin.
+func (f *fixture) otherOrg() lp.Actor {
+	f.t.Helper()
+	admin := lp.Actor{OrgID: uuid.New(), UserID: uuid.New(), Permissions: lp.PermAll}
+	f.tx(func(tx storage.Tx) error {
+		return tx.Organisations().Create(f.ctx, lp.Organisation{ID: admin.OrgID, Name: "Other ApS", DefaultRegion: "SE", CreatedAt: clockStart})
+	})
+	f.addUser(admin, lp.RoleAdmin)
+	return admin
+}
+
+// addUser stores actor as a user of its organisation, which Record requires.
+func (f *fixture) addUser(actor lp.Actor, role lp.Role) {
+	f.t.Helper()
+	f.tx(func(tx storage.Tx) error {
+		return tx.Users().Create(f.ctx, lp.User{OrgID: actor.OrgID, ID: actor.UserID, Name: "User", Role: role})
+	})
 }
 
 // logOf returns the ChangeLog of store with the fixture's keys, signer and
@@ -193,7 +235,7 @@ func varied(i int) audit.Entry {
 	e := audit.Entry{
 		Action:    acts[i%len(acts)],
 		LeadID:    uuid.New(),
-		ProjectID: uuid.New(),
+		ProjectID: fixtureProjects[i%len(fixtureProjects)],
 		ObjectID:  uuid.New(),
 		Number:    phone.Number("+452012" + string(rune('0'+i%10)) + string(rune('0'+i/10%10)) + "99"),
 		Details: []audit.Detail{

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -34,21 +33,10 @@ type Options struct {
 // the store), so it serves every organisation and every goroutine.
 type Log struct {
 	store  storage.Store
-	keys   lp.KeyProvider
+	fps    *lp.Fingerprints
 	signer note.Signer
 	now    func() time.Time
 	logger *slog.Logger
-
-	mu  sync.Mutex
-	fps map[uuid.UUID]*fpEntry // per organisation, filled once
-}
-
-// fpEntry is one organisation's fingerprinter, loaded once: the first
-// caller loads it while others for the same organisation wait on done.
-type fpEntry struct {
-	done chan struct{}
-	fp   *phone.Fingerprinter
-	err  error
 }
 
 // New returns the ChangeLog of store, which must not be nil. keys supplies
@@ -57,7 +45,7 @@ type fpEntry struct {
 // calls Checkpoint (recording and querying need no signer, and Verify needs
 // only the public key).
 func New(store storage.Store, keys lp.KeyProvider, signer note.Signer, opts *Options) *Log {
-	l := &Log{store: store, keys: keys, signer: signer, now: time.Now, logger: slog.New(slog.DiscardHandler), fps: map[uuid.UUID]*fpEntry{}}
+	l := &Log{store: store, fps: lp.NewFingerprints(keys), signer: signer, now: time.Now, logger: slog.New(slog.DiscardHandler)}
 	if opts != nil {
 		if opts.Now != nil {
 			l.now = opts.Now
@@ -89,13 +77,20 @@ type Entry struct {
 // extends the organisation's Merkle tree with it, so the event exists if and
 // only if tx commits. Services call it inside the storage.Store.WithTx of
 // the change it records; tx must be a transaction of the Log's store, or
-// the event and its tree hashes land in a log the Log never reads. It
-// returns the stored event.
+// the event and its tree hashes land in a log the Log never reads. Events
+// appended before it outside Record, whose tree hashes were never stored,
+// are hashed first from their stored content, so the tree grows in order.
+// It returns the stored event.
 //
-// The actor needs no permission (a denial is recorded too) but must be
-// complete: a zero OrgID or UserID fails closed with ErrForbidden. An
+// The actor needs no permission (a denial is recorded too) but must be a
+// user of the organisation: a zero OrgID or UserID, or a user the store
+// does not hold in that organisation, fails closed with ErrForbidden. An
 // unknown action, a number not in E.164 form or a detail that breaks the
-// rules of Detail fail with ErrInvalidArgument before anything is written.
+// rules of Detail fail with ErrInvalidArgument, and a ProjectID that is not
+// a project of the organisation with ErrNotFound, before anything is
+// written. LeadID and ObjectID are not looked up: the event of a lead's
+// deletion (a retention purge) is recorded with the deletion, and runs
+// have no object of their own.
 func (l *Log) Record(ctx context.Context, tx storage.Tx, actor lp.Actor, e Entry) (lp.Event, error) {
 	if actor.OrgID == uuid.Nil || actor.UserID == uuid.Nil {
 		return lp.Event{}, fmt.Errorf("%w: audit: no actor to record", lp.ErrForbidden)
@@ -106,6 +101,17 @@ func (l *Log) Record(ctx context.Context, tx storage.Tx, actor lp.Actor, e Entry
 	details, err := detailsMap(e.Details)
 	if err != nil {
 		return lp.Event{}, err
+	}
+	switch _, err := tx.Users().Get(ctx, actor.OrgID, actor.UserID); {
+	case errors.Is(err, lp.ErrNotFound):
+		return lp.Event{}, fmt.Errorf("%w: audit: actor %s is not a user of organisation %s", lp.ErrForbidden, actor.UserID, actor.OrgID)
+	case err != nil:
+		return lp.Event{}, fmt.Errorf("leadprivacy: audit: record: actor: %w", err)
+	}
+	if e.ProjectID != uuid.Nil {
+		if _, err := tx.Projects().Get(ctx, actor.OrgID, e.ProjectID); err != nil {
+			return lp.Event{}, fmt.Errorf("leadprivacy: audit: record: Entry.ProjectID %s: %w", e.ProjectID, err)
+		}
 	}
 	ev := lp.Event{
 		OrgID:     actor.OrgID,
@@ -121,12 +127,12 @@ func (l *Log) Record(ctx context.Context, tx storage.Tx, actor lp.Actor, e Entry
 		if n, err := phone.Parse(string(e.Number), ""); err != nil || n != e.Number {
 			return lp.Event{}, invalid("Entry.Number", "must be in E.164 form")
 		}
-		fp, err := l.fingerprinter(ctx, actor.OrgID)
+		fp, err := l.fps.Fingerprint(ctx, actor.OrgID, e.Number)
 		if err != nil {
 			return lp.Event{}, err
 		}
 		ev.MaskedNumber = phone.Mask(e.Number)
-		ev.Fingerprint = fp.Fingerprint(e.Number)
+		ev.Fingerprint = fp
 	}
 	events := tx.Events()
 	seq, err := events.Append(ctx, ev)
@@ -134,19 +140,11 @@ func (l *Log) Record(ctx context.Context, tx storage.Tx, actor lp.Actor, e Entry
 		return lp.Event{}, fmt.Errorf("leadprivacy: audit: append event: %w", err)
 	}
 	ev.Seq = seq
-	hashes, err := tlog.StoredHashesForRecordHash(seq, RecordHash(ev), storeHashReader(ctx, events, ev.OrgID))
-	if err != nil {
-		return lp.Event{}, fmt.Errorf("leadprivacy: audit: extend tree: %w", err)
+	if err := completeTree(ctx, events, ev.OrgID, seq); err != nil {
+		return lp.Event{}, err
 	}
-	indexes := make([]int64, len(hashes))
-	raw := make([][32]byte, len(hashes))
-	first := tlog.StoredHashIndex(0, seq)
-	for i, h := range hashes {
-		indexes[i] = first + int64(i)
-		raw[i] = h
-	}
-	if err := events.WriteHashes(ctx, ev.OrgID, indexes, raw); err != nil {
-		return lp.Event{}, fmt.Errorf("leadprivacy: audit: write tree hashes: %w", err)
+	if err := extendTree(ctx, events, ev.OrgID, []lp.Event{ev}); err != nil {
+		return lp.Event{}, err
 	}
 	return ev, nil
 }
@@ -230,51 +228,11 @@ func permissionName(p lp.Permission) string {
 	return s
 }
 
-// fingerprinter returns the organisation's fingerprinter, fetching its key
-// from the KeyProvider on first use. A failed fetch is not cached.
-func (l *Log) fingerprinter(ctx context.Context, org uuid.UUID) (*phone.Fingerprinter, error) {
-	l.mu.Lock()
-	ent, ok := l.fps[org]
-	if !ok {
-		ent = &fpEntry{done: make(chan struct{})}
-		l.fps[org] = ent
-	}
-	l.mu.Unlock()
-	if ok {
-		select {
-		case <-ent.done:
-		case <-ctx.Done():
-			return nil, fmt.Errorf("leadprivacy: audit: fingerprint key: %w", ctx.Err())
-		}
-		if ent.err != nil {
-			return l.fingerprinter(ctx, org) // the loader failed and dropped its entry: try again
-		}
-		return ent.fp, nil
-	}
-	ent.fp, ent.err = l.loadFingerprinter(ctx, org)
-	if ent.err != nil {
-		l.mu.Lock()
-		delete(l.fps, org)
-		l.mu.Unlock()
-	}
-	close(ent.done)
-	return ent.fp, ent.err
-}
-
-func (l *Log) loadFingerprinter(ctx context.Context, org uuid.UUID) (*phone.Fingerprinter, error) {
-	if l.keys == nil {
-		return nil, fmt.Errorf("%w: audit: no KeyProvider to fingerprint numbers with", lp.ErrInvalidArgument)
-	}
-	key, err := l.keys.FingerprintKey(ctx, org)
-	if err != nil {
-		return nil, fmt.Errorf("leadprivacy: audit: fingerprint key: %w", err)
-	}
-	fp, err := phone.NewFingerprinter(key)
-	if err != nil {
-		return nil, fmt.Errorf("leadprivacy: audit: fingerprint key: %w", err)
-	}
-	return fp, nil
-}
+// Fingerprints returns the Log's per-organisation fingerprints, keyed by
+// the KeyProvider passed to New. Services that fingerprint numbers (such as
+// to check an import against Suppressions) share it, so each
+// organisation's key is fetched once per process.
+func (l *Log) Fingerprints() *lp.Fingerprints { return l.fps }
 
 // storeHashReader reads tree hashes from the store for the tlog functions.
 func storeHashReader(ctx context.Context, events storage.Events, org uuid.UUID) tlog.HashReaderFunc {

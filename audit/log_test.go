@@ -21,7 +21,7 @@ import (
 func TestRecordStoresMaskedFingerprintedEvent(t *testing.T) {
 	forEachStore(t, func(t *testing.T, open func(testing.TB) storage.Store) {
 		f := newFixture(t, open(t))
-		lead, project, block := uuid.New(), uuid.New(), uuid.New()
+		lead, project, block := uuid.New(), fixtureProjects[0], uuid.New()
 		n := phone.Number("+4520123499")
 		ev := f.mustRecord(f.admin, audit.Entry{
 			Action: audit.ActionBlockCreated, LeadID: lead, ProjectID: project, ObjectID: block, Number: n,
@@ -96,6 +96,42 @@ func TestRecordRejects(t *testing.T) {
 	}
 }
 
+// TestRecordRefusesStrangers requires the actor to be a user of the
+// organisation (fail closed) and a project named by the entry to be one of
+// its projects, on every adapter.
+func TestRecordRefusesStrangers(t *testing.T) {
+	forEachStore(t, func(t *testing.T, open func(testing.TB) storage.Store) {
+		f := newFixture(t, open(t))
+		other := f.otherOrg()
+		otherProject := uuid.New()
+		f.tx(func(tx storage.Tx) error {
+			return tx.Projects().Create(f.ctx, lp.Project{OrgID: other.OrgID, ID: otherProject, Name: "Theirs", CreatedAt: clockStart})
+		})
+		entry := audit.Entry{Action: audit.ActionLeadViewed}
+		cases := []struct {
+			name  string
+			actor lp.Actor
+			entry audit.Entry
+			want  error
+		}{
+			{"unknown user", lp.Actor{OrgID: f.org.ID, UserID: uuid.New(), Permissions: lp.PermAll}, entry, lp.ErrForbidden},
+			{"user of another organisation", lp.Actor{OrgID: f.org.ID, UserID: other.UserID, Permissions: lp.PermAll}, entry, lp.ErrForbidden},
+			{"organisation never created", lp.Actor{OrgID: uuid.New(), UserID: f.admin.UserID, Permissions: lp.PermAll}, entry, lp.ErrForbidden},
+			{"unknown project", f.admin, audit.Entry{Action: audit.ActionLeadViewed, ProjectID: uuid.New()}, lp.ErrNotFound},
+			{"project of another organisation", f.admin, audit.Entry{Action: audit.ActionLeadViewed, ProjectID: otherProject}, lp.ErrNotFound},
+		}
+		for _, c := range cases {
+			if _, err := f.record(c.actor, c.entry); !errors.Is(err, c.want) {
+				t.Errorf("%s: Record = %v, want %v", c.name, err, c.want)
+			}
+		}
+		if n := len(f.events()); n != 0 {
+			t.Errorf("%d events stored by refused calls", n)
+		}
+		f.mustRecord(other, audit.Entry{Action: audit.ActionLeadViewed, ProjectID: otherProject})
+	})
+}
+
 func TestRecordRollsBackWithItsChange(t *testing.T) {
 	forEachStore(t, func(t *testing.T, open func(testing.TB) storage.Store) {
 		f := newFixture(t, open(t))
@@ -142,7 +178,7 @@ func TestCode(t *testing.T) {
 
 func TestFingerprintKeyFetchedOncePerOrganisation(t *testing.T) {
 	f := newMemFixture(t)
-	other := lp.Actor{OrgID: uuid.New(), UserID: uuid.New(), Permissions: lp.PermAll}
+	other := f.otherOrg()
 	var wg sync.WaitGroup
 	for i := range 20 {
 		wg.Add(1)

@@ -109,12 +109,8 @@ func (l *Log) storageQuery(ctx context.Context, tx storage.Tx, org uuid.UUID, q 
 	if err != nil {
 		return sq, fmt.Errorf("leadprivacy: audit: query number %s: %w", phone.MaskInput(q.Number), err)
 	}
-	fp, err := l.fingerprinter(ctx, org)
-	if err != nil {
-		return sq, err
-	}
-	sq.Fingerprint = fp.Fingerprint(n)
-	return sq, nil
+	sq.Fingerprint, err = l.fps.Fingerprint(ctx, org, n)
+	return sq, err
 }
 
 // queryPage runs one page of sq and computes the cursor of the next one.

@@ -24,7 +24,7 @@ func seqs(evs []lp.Event) []int64 {
 func TestQueryFilters(t *testing.T) {
 	forEachStore(t, func(t *testing.T, open func(testing.TB) storage.Store) {
 		f := newFixture(t, open(t))
-		energy, lead, rule := uuid.New(), uuid.New(), uuid.New()
+		energy, lead, rule := fixtureProjects[1], uuid.New(), uuid.New()
 		f.mustRecord(f.admin, audit.Entry{Action: audit.ActionBlockCreated, Number: "+4520123456"})                     // 0
 		f.mustRecord(f.agent, audit.Entry{Action: audit.ActionNumberSearched, Number: "+4520123499"})                   // 1
 		f.mustRecord(f.agent, audit.Entry{Action: audit.ActionLeadViewed, LeadID: lead, ProjectID: energy})             // 2
@@ -132,6 +132,7 @@ func TestQueryInvalidNumber(t *testing.T) {
 func TestAccessSummary(t *testing.T) {
 	f := newMemFixture(t)
 	bob := lp.Actor{OrgID: f.org.ID, UserID: uuid.New(), Permissions: lp.PermSearch}
+	f.addUser(bob, lp.RoleAgent)
 	// The clock moves a minute per event; jump days by recording through
 	// Logs with their own clocks.
 	at := func(d time.Time) *audit.Log {

@@ -62,9 +62,11 @@ func checkpointText(org uuid.UUID, tree tlog.Tree) string {
 // later passes it to Verify. It needs lp.PermReadChangeLog and a signer,
 // and opens transactions of its own (not inside one of the store's).
 //
-// A checkpoint vouches for the log as stored; Verify the log against the
-// previous checkpoint before signing a new one, so a change made in between
-// cannot be vouched for.
+// Events appended outside Record (through storage.Events.Append) are
+// hashed as stored first, in a transaction of their own, so such a call
+// never leaves the log unable to checkpoint. A checkpoint vouches for the
+// log as stored; Verify the log against the previous checkpoint before
+// signing a new one, so a change made in between cannot be vouched for.
 func (l *Log) Checkpoint(ctx context.Context, actor lp.Actor) ([]byte, error) {
 	if err := l.Authorize(ctx, actor, lp.PermReadChangeLog, actionReadChangeLog); err != nil {
 		return nil, err
@@ -73,7 +75,7 @@ func (l *Log) Checkpoint(ctx context.Context, actor lp.Actor) ([]byte, error) {
 		return nil, fmt.Errorf("%w: audit: the Log has no checkpoint signer", lp.ErrInvalidArgument)
 	}
 	var tree tlog.Tree
-	err := l.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+	err := l.readTree(ctx, actor.OrgID, func(ctx context.Context, tx storage.Tx) error {
 		var err error
 		if tree.N, err = tx.Events().Count(ctx, actor.OrgID); err != nil {
 			return err
@@ -122,7 +124,9 @@ const verifyPageSize = 8192
 //
 //   - the checkpoint is validly signed and is one of org (else ErrBadCheckpoint);
 //   - every event sits at its sequence number, none missing or out of place;
-//   - the tree hashes stored with the events equal the recomputed ones;
+//   - the tree hashes stored with the events equal the recomputed ones
+//     (an event whose hashes were never stored, appended outside Record,
+//     is only hashed: see completeTree);
 //   - the first N events (N the checkpoint's size) hash to the
 //     checkpoint's root, and the log has at least N events.
 //
@@ -160,20 +164,29 @@ func Verify(ctx context.Context, store storage.Store, org uuid.UUID, checkpoint 
 			return tlog.Tree{}, err
 		}
 	}
+	unhashed := size // the first event without stored tree hashes
 	for p := range readVerifyPages(ctx, store, org, size) {
 		if p.err != nil {
 			return tlog.Tree{}, p.err
+		}
+		// Hashes are stored in sequence order (see completeTree): only a
+		// suffix of the log may lack them.
+		if p.missing < p.to {
+			unhashed = min(unhashed, p.missing)
+		}
+		if unhashed < p.to && (p.resumed < p.to || unhashed < p.from && p.missing > p.from) {
+			return tlog.Tree{}, &TamperError{Index: unhashed, Reason: "tree hashes missing for this event but stored for a later one"}
 		}
 		if int64(len(p.evs)) > p.to-p.from {
 			return tlog.Tree{}, fmt.Errorf("leadprivacy: audit: verify: the store returned more events than asked for")
 		}
 		for i, e := range p.evs {
 			seq := p.from + int64(i)
-			if seq >= p.missing {
-				return tlog.Tree{}, &TamperError{Index: seq, Reason: "tree hashes missing for this event"}
+			var stored [][32]byte // none to compare with: recompute them
+			if seq < p.missing {
+				stored = p.stored[tlog.StoredHashIndex(0, seq)-tlog.StoredHashIndex(0, p.from):]
 			}
-			first := tlog.StoredHashIndex(0, seq) - tlog.StoredHashIndex(0, p.from)
-			if err := fr.add(org, seq, e, p.stored[first:]); err != nil {
+			if err := fr.add(org, seq, e, stored); err != nil {
 				return tlog.Tree{}, err
 			}
 			if seq+1 == tree.N {
@@ -202,7 +215,8 @@ type verifyPage struct {
 	from, to int64
 	evs      []lp.Event
 	stored   [][32]byte
-	missing  int64
+	missing  int64 // the first record without stored hashes, or to
+	resumed  int64 // the first record after missing with stored hashes, or to
 	err      error
 }
 
@@ -227,7 +241,7 @@ func readVerifyPages(ctx context.Context, store storage.Store, org uuid.UUID, si
 				defer close(pages[k])
 				for from := int64(k) * verifyPageSize; from < size; from += int64(verifyReaders) * verifyPageSize {
 					p := verifyPage{from: from, to: min(from+verifyPageSize, size)}
-					p.evs, p.stored, p.missing, p.err = readVerifyPage(ctx, store, org, p.from, p.to)
+					p.err = readVerifyPage(ctx, store, org, &p)
 					select {
 					case pages[k] <- p:
 					case <-ctx.Done():
@@ -257,41 +271,53 @@ func readVerifyPages(ctx context.Context, store storage.Store, org uuid.UUID, si
 	}
 }
 
-// readVerifyPage reads the events [from, to) and the tree hashes stored
-// with them, which occupy the storage indexes from StoredHashIndex(0, from)
-// up to StoredHashIndex(0, to). If some hashes are missing it returns the
-// hashes of the records before the first record missing one, and that
-// record's index as missing (else missing is to).
-func readVerifyPage(ctx context.Context, store storage.Store, org uuid.UUID, from, to int64) (evs []lp.Event, stored [][32]byte, missing int64, err error) {
-	err = store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+// readVerifyPage reads the events [p.from, p.to) and the tree hashes
+// stored with them, which occupy the storage indexes from
+// StoredHashIndex(0, p.from) up to StoredHashIndex(0, p.to). If some are
+// missing it keeps the hashes of the records before the first record
+// missing them, and sets missing and resumed. The hashes of one record are
+// written together, so a record with only some of them is a *TamperError.
+func readVerifyPage(ctx context.Context, store storage.Store, org uuid.UUID, p *verifyPage) error {
+	err := store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
 		var err error
-		if evs, err = tx.Events().Range(ctx, org, from, to); err != nil {
+		if p.evs, err = tx.Events().Range(ctx, org, p.from, p.to); err != nil {
 			return err
 		}
 		read := func(indexes []int64) ([][32]byte, error) { return readHashes(ctx, tx.Events(), org, indexes) }
-		missing = to
-		stored, err = read(hashIndexes(from, to))
+		p.missing, p.resumed = p.to, p.to
+		p.stored, err = read(hashIndexes(p.from, p.to))
 		if !errors.Is(err, lp.ErrNotFound) {
 			return err
 		}
-		// Find the first record whose hashes are missing.
-		stored = stored[:0]
-		for missing = from; missing < to; missing++ {
-			hs, err := read(hashIndexes(missing, missing+1))
-			if errors.Is(err, lp.ErrNotFound) {
-				return nil
-			}
-			if err != nil {
+		p.stored = p.stored[:0]
+		for r := p.from; r < p.to && p.resumed == p.to; r++ {
+			hs, err := read(hashIndexes(r, r+1))
+			switch {
+			case err == nil && p.missing < p.to:
+				p.resumed = r
+			case err == nil:
+				p.stored = append(p.stored, hs...)
+			case !errors.Is(err, lp.ErrNotFound):
 				return err
+			default:
+				switch _, err := read([]int64{tlog.StoredHashIndex(0, r)}); {
+				case err == nil:
+					return &TamperError{Index: r, Reason: "some of the tree hashes of this event missing"}
+				case !errors.Is(err, lp.ErrNotFound):
+					return err
+				}
+				p.missing = min(p.missing, r)
 			}
-			stored = append(stored, hs...)
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, nil, 0, fmt.Errorf("leadprivacy: audit: verify: %w", err)
+	if te := (*TamperError)(nil); errors.As(err, &te) {
+		return te
 	}
-	return evs, stored, missing, nil
+	if err != nil {
+		return fmt.Errorf("leadprivacy: audit: verify: %w", err)
+	}
+	return nil
 }
 
 // hashIndexes returns the storage indexes of the tree hashes stored with
@@ -317,7 +343,8 @@ type frontier struct {
 
 // add appends event e as record seq, checks it and the tree hashes it
 // creates against stored (the hashes stored for it, followed by later
-// ones). It computes what tlog.StoredHashes would (the record hash, then
+// ones; nil when its hashes are not stored, as for an event appended
+// outside Record that no transaction has hashed yet). It computes what tlog.StoredHashes would (the record hash, then
 // one node hash per trailing 1 bit of seq) without allocating.
 func (f *frontier) add(org uuid.UUID, seq int64, e lp.Event, stored [][32]byte) error {
 	if e.Seq != seq {
@@ -330,6 +357,7 @@ func (f *frontier) add(org uuid.UUID, seq int64, e lp.Event, stored [][32]byte) 
 	h, f.buf = recordHash(f.buf, e)
 	for level := 0; ; level++ {
 		switch {
+		case stored == nil:
 		case tlog.Hash(stored[level]) != h && level == 0:
 			return &TamperError{Index: seq, Reason: "event differs from the hash recorded with it"}
 		case tlog.Hash(stored[level]) != h:
@@ -381,14 +409,16 @@ type Proof struct {
 // Prove returns the inclusion proof of the event with sequence number seq
 // in the actor's organisation's tree of size treeSize (the size of a
 // checkpoint). It needs lp.PermReadChangeLog; seq must be below treeSize,
-// and treeSize at most the log's size, else ErrInvalidArgument. It opens
-// transactions of its own (not inside one of the store's).
+// and treeSize at most the log's size, else ErrInvalidArgument. Tree
+// hashes missing for events appended outside Record are stored first, as
+// Checkpoint does. It opens transactions of its own (not inside one of the
+// store's).
 func (l *Log) Prove(ctx context.Context, actor lp.Actor, seq, treeSize int64) (Proof, error) {
 	if err := l.Authorize(ctx, actor, lp.PermReadChangeLog, actionReadChangeLog); err != nil {
 		return Proof{}, err
 	}
 	p := Proof{TreeSize: treeSize}
-	err := l.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+	err := l.readTree(ctx, actor.OrgID, func(ctx context.Context, tx storage.Tx) error {
 		n, err := tx.Events().Count(ctx, actor.OrgID)
 		if err != nil {
 			return err
@@ -444,15 +474,16 @@ type ConsistencyProof struct {
 
 // ProveConsistency returns the proof that the actor's organisation's tree
 // of size newSize extends the one of size oldSize, from the stored tree
-// hashes. It needs lp.PermReadChangeLog; 0 < oldSize <= newSize <= the
-// log's size, else ErrInvalidArgument. It opens transactions of its own
-// (not inside one of the store's).
+// hashes (completed first, as Checkpoint does). It needs
+// lp.PermReadChangeLog; 0 < oldSize <= newSize <= the log's size, else
+// ErrInvalidArgument. It opens transactions of its own (not inside one of
+// the store's).
 func (l *Log) ProveConsistency(ctx context.Context, actor lp.Actor, oldSize, newSize int64) (ConsistencyProof, error) {
 	if err := l.Authorize(ctx, actor, lp.PermReadChangeLog, actionReadChangeLog); err != nil {
 		return ConsistencyProof{}, err
 	}
 	p := ConsistencyProof{Old: oldSize, New: newSize}
-	err := l.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+	err := l.readTree(ctx, actor.OrgID, func(ctx context.Context, tx storage.Tx) error {
 		n, err := tx.Events().Count(ctx, actor.OrgID)
 		if err != nil {
 			return err

@@ -26,6 +26,10 @@
 //     organisation id): ErrConflict means the id exists in the same
 //     organisation, and the same id in another organisation is another,
 //     independent object.
+//   - Every object belongs to an existing organisation: a method that
+//     creates one (Create, CreateMany, Add, Append, WriteHashes) in an
+//     organisation that Organisations.Create never stored fails with
+//     ErrNotFound (SQL adapters have foreign keys to organisations).
 //   - Values are copied in and out: mutating a value passed to or returned by
 //     a method (including its slices and maps) never changes the store.
 //   - A value that fails its Validate method is rejected with an error

@@ -330,6 +330,9 @@ type RetentionRules interface {
 
 // Events stores the ChangeLog: an append-only sequence of events per
 // organisation, plus the hashes of its Merkle tree (see package audit).
+// Hosts record through audit.Log.Record, which checks the event and writes
+// its tree hashes; an event appended here directly is hashed, as stored,
+// by the next Record, Checkpoint or Prove of its organisation.
 type Events interface {
 	// Append assigns e.Seq (the organisation's event count before the
 	// append: 0, 1, 2, ... without gaps, in commit order) and stores e. It

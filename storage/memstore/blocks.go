@@ -47,7 +47,10 @@ func (v blocks) Create(ctx context.Context, b lp.BlockEntry) error {
 	if err := b.Validate(); err != nil {
 		return err
 	}
-	d := v.tx.writeOrg(b.OrgID)
+	d, err := v.tx.addTo(b.OrgID)
+	if err != nil {
+		return err
+	}
 	if err := d.checkBlockProject(b); err != nil {
 		return err
 	}
@@ -78,7 +81,13 @@ func (v blocks) CreateMany(ctx context.Context, org uuid.UUID, entries []lp.Bloc
 			return 0, wrongOrg("BlockEntry.OrgID")
 		}
 	}
-	d := v.tx.writeOrg(org)
+	if len(entries) == 0 {
+		return 0, nil
+	}
+	d, err := v.tx.addTo(org)
+	if err != nil {
+		return 0, err
+	}
 	scopes := make(map[blockScope]bool)
 	ids := make(map[uuid.UUID]bool)
 	insert := make([]lp.BlockEntry, 0, len(entries))
@@ -180,7 +189,10 @@ func (v suppressions) Add(ctx context.Context, s lp.Suppression) error {
 	if err := s.Validate(); err != nil {
 		return err
 	}
-	d := v.tx.writeOrg(s.OrgID)
+	d, err := v.tx.addTo(s.OrgID)
+	if err != nil {
+		return err
+	}
 	if _, ok := d.suppressions[s.Fingerprint]; !ok {
 		s.CreatedAt = utc(s.CreatedAt)
 		set(&v.tx.undo, d.suppressions, s.Fingerprint, s)

@@ -20,7 +20,10 @@ func (v events) Append(ctx context.Context, e lp.Event) (int64, error) {
 	if err := e.Validate(); err != nil {
 		return 0, err
 	}
-	d := v.tx.writeOrg(e.OrgID)
+	d, err := v.tx.addTo(e.OrgID)
+	if err != nil {
+		return 0, err
+	}
 	e = copyEvent(e)
 	e.Seq = int64(len(d.events))
 	d.events = append(d.events, e)
@@ -103,7 +106,13 @@ func (v events) WriteHashes(ctx context.Context, org uuid.UUID, indexes []int64,
 	if len(indexes) != len(hashes) {
 		return &lp.FieldError{Field: "hashes", Reason: "must have one hash per index"}
 	}
-	d := v.tx.writeOrg(org)
+	if len(indexes) == 0 {
+		return nil
+	}
+	d, err := v.tx.addTo(org)
+	if err != nil {
+		return err
+	}
 	batch := make(map[int64][32]byte, len(indexes))
 	for i, x := range indexes {
 		if x < 0 {

@@ -216,6 +216,16 @@ func (tx *txn) writeOrg(id uuid.UUID) *orgData {
 	return d
 }
 
+// addTo returns, like writeOrg, the data of the organisation an object is
+// created in, or ErrNotFound if the organisation does not exist (what the
+// SQL adapters' foreign keys enforce).
+func (tx *txn) addTo(id uuid.UUID) (*orgData, error) {
+	if _, ok := tx.s.orgs[id]; !ok {
+		return nil, notFound("organisation", id)
+	}
+	return tx.writeOrg(id), nil
+}
+
 func (tx *txn) Organisations() storage.Organisations   { return organisations{tx} }
 func (tx *txn) Projects() storage.Projects             { return projects{tx} }
 func (tx *txn) Templates() storage.Templates           { return templates{tx} }

@@ -61,7 +61,10 @@ func (v projects) Create(ctx context.Context, p lp.Project) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	d := v.tx.writeOrg(p.OrgID)
+	d, err := v.tx.addTo(p.OrgID)
+	if err != nil {
+		return err
+	}
 	if _, ok := d.projects.get(p.ID); ok {
 		return idExists("project", p.ID)
 	}
@@ -97,7 +100,10 @@ func (v templates) Create(ctx context.Context, t lp.CampaignTemplate) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	d := v.tx.writeOrg(t.OrgID)
+	d, err := v.tx.addTo(t.OrgID)
+	if err != nil {
+		return err
+	}
 	if _, ok := d.templates.get(t.ID); ok {
 		return idExists("template", t.ID)
 	}
@@ -147,7 +153,10 @@ func (v users) Create(ctx context.Context, u lp.User) error {
 	if err := u.Validate(); err != nil {
 		return err
 	}
-	d := v.tx.writeOrg(u.OrgID)
+	d, err := v.tx.addTo(u.OrgID)
+	if err != nil {
+		return err
+	}
 	if _, ok := d.users.get(u.ID); ok {
 		return idExists("user", u.ID)
 	}

@@ -46,9 +46,12 @@ func (v blocks) Create(ctx context.Context, b lp.BlockEntry) error {
 	n, err := v.t.affected(ctx, op, `INSERT INTO blocks (`+blockCols+`)
 		SELECT CAST(? AS {{UUID}}), CAST(? AS {{UUID}}), CAST(? AS TEXT), CAST(? AS {{UUID}}), CAST(? AS {{UUID}}),
 		       CAST(? AS {{TIME}}), CAST(? AS {{TIME}}), CAST(? AS TEXT), CAST(? AS TEXT)
-		WHERE `+projectScopeExists+` ON CONFLICT DO NOTHING`,
-		append(blockArgs(d, b), d.id(b.ProjectID), d.id(uuid.Nil), d.id(b.OrgID), d.id(b.ProjectID))...)
+		WHERE `+orgExists+` AND `+projectScopeExists+` ON CONFLICT DO NOTHING`,
+		append(blockArgs(d, b), d.id(b.OrgID), d.id(b.ProjectID), d.id(uuid.Nil), d.id(b.OrgID), d.id(b.ProjectID))...)
 	if err != nil || n > 0 {
+		return err
+	}
+	if err := v.t.requireOrg(ctx, op, b.OrgID); err != nil {
 		return err
 	}
 	if err := v.projectsExist(ctx, op, b.OrgID, []uuid.UUID{b.ProjectID}); err != nil {
@@ -153,11 +156,14 @@ func (v blocks) CreateMany(ctx context.Context, org uuid.UUID, entries []lp.Bloc
 		seen[k] = true
 		kept = append(kept, b)
 	}
-	if err := v.projectsExist(ctx, op, org, projects); err != nil {
-		return 0, err
-	}
 	if len(kept) == 0 {
 		return 0, v.t.alive()
+	}
+	if err := v.t.requireOrg(ctx, op, org); err != nil {
+		return 0, err
+	}
+	if err := v.projectsExist(ctx, op, org, projects); err != nil {
+		return 0, err
 	}
 	if v.t.d == SQLite {
 		return v.insertSQLite(ctx, op, org, kept)

@@ -70,11 +70,17 @@ func (v suppressions) Add(ctx context.Context, s lp.Suppression) error {
 	if err := s.Validate(); err != nil {
 		return err
 	}
+	const op = "suppressions.add"
 	d := v.t.d
-	_, err := v.t.exec(ctx, "suppressions.add",
-		`INSERT INTO suppressions (`+suppressionCols+`) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		d.id(s.OrgID), s.Fingerprint[:], d.id(s.CreatedBy), d.time(s.CreatedAt))
-	return err
+	n, err := v.t.affected(ctx, op,
+		`INSERT INTO suppressions (`+suppressionCols+`)
+		 SELECT CAST(? AS {{UUID}}), CAST(? AS {{BYTES}}), CAST(? AS {{UUID}}), CAST(? AS {{TIME}}) WHERE `+orgExists+`
+		 ON CONFLICT DO NOTHING`,
+		d.id(s.OrgID), s.Fingerprint[:], d.id(s.CreatedBy), d.time(s.CreatedAt), d.id(s.OrgID))
+	if err != nil || n > 0 {
+		return err
+	}
+	return v.t.requireOrg(ctx, op, s.OrgID) // else already suppressed: a no-op
 }
 
 func (v suppressions) Find(ctx context.Context, org uuid.UUID, fps []phone.Fingerprint) ([]lp.Suppression, error) {

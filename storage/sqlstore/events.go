@@ -53,10 +53,10 @@ func (v events) Append(ctx context.Context, e lp.Event) (int64, error) {
 			INSERT INTO events (`+eventCols+`)
 			SELECT CAST(? AS uuid), c.seq, CAST(? AS timestamptz), CAST(? AS uuid), CAST(? AS text), CAST(? AS uuid),
 			       CAST(? AS uuid), CAST(? AS uuid), CAST(? AS text), CAST(? AS bytea), CAST(? AS text) FROM c
-			RETURNING seq`, append([]any{d.id(e.OrgID)}, row...)...).Scan(&seq)
+			RETURNING seq`, append([]any{d.id(e.OrgID), d.id(e.OrgID)}, row...)...).Scan(&seq)
 		return seq, v.t.fail(ctx, op, err)
 	}
-	if err := v.t.queryOne(ctx, eventCounterSQL, []any{d.id(e.OrgID)}, &seq); err != nil {
+	if err := v.t.queryOne(ctx, eventCounterSQL, []any{d.id(e.OrgID), d.id(e.OrgID)}, &seq); err != nil {
 		return 0, v.t.fail(ctx, op, err)
 	}
 	_, err := v.t.exec(ctx, op, eventInsertSQL, append(append(row[:1:1], seq), row[1:]...)...)
@@ -67,7 +67,8 @@ func (v events) Append(ctx context.Context, e lp.Event) (int64, error) {
 // counter row is the organisation's append lock: the upsert takes its row
 // lock (PostgreSQL) or runs under the write lock (SQLite) until commit,
 // so sequence numbers are gapless in commit order.
-const eventCounterSQL = `INSERT INTO event_counters (org_id, next_seq) VALUES (?, 1)
+const eventCounterSQL = `INSERT INTO event_counters (org_id, next_seq)
+		SELECT CAST(? AS {{UUID}}), 1 WHERE ` + orgExists + `
 		ON CONFLICT (org_id) DO UPDATE SET next_seq = event_counters.next_seq + 1
 		RETURNING next_seq - 1`
 
@@ -220,8 +221,11 @@ func (v events) WriteHashes(ctx context.Context, org uuid.UUID, indexes []int64,
 		}
 		src, args = `SELECT * FROM unnest(CAST(? AS bigint[]), CAST(? AS bytea[]))`, []any{idx, raw}
 	}
-	n, err := v.t.affected(ctx, op, writeHashesSQL(src), append(args, d.id(org), d.id(org))...)
+	n, err := v.t.affected(ctx, op, writeHashesSQL(src), append(args, d.id(org), d.id(org), d.id(org))...)
 	if err != nil || n == int64(len(idx)) {
+		return err
+	}
+	if err := v.t.requireOrg(ctx, op, org); err != nil {
 		return err
 	}
 	stored, err := v.read(ctx, op, org, idx)
@@ -246,7 +250,7 @@ const sqliteHashRows = `SELECT value->>0, unhex(value->>1) FROM json_each(?)`
 func writeHashesSQL(src string) string {
 	return `WITH new (idx, hash) AS (` + src + `)
 		INSERT INTO event_hashes (org_id, idx, hash) SELECT CAST(? AS {{UUID}}), idx, hash FROM new
-		WHERE NOT EXISTS (SELECT 1 FROM new CROSS JOIN event_hashes h
+		WHERE ` + orgExists + ` AND NOT EXISTS (SELECT 1 FROM new CROSS JOIN event_hashes h
 		                  WHERE h.org_id = CAST(? AS {{UUID}}) AND h.idx = new.idx AND h.hash <> new.hash)
 		ON CONFLICT (org_id, idx) DO NOTHING`
 }

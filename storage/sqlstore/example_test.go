@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/audit"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 	"github.com/leadprivacy/leadprivacy/storage/sqlite"
@@ -33,12 +34,22 @@ func Example() {
 	}
 	defer store.Close()
 
-	org, project, tmpl, admin := uuid.New(), uuid.New(), uuid.New(), uuid.New()
+	org, project, tmpl := uuid.New(), uuid.New(), uuid.New()
+	admin := lp.Actor{OrgID: org, UserID: uuid.New(), Permissions: lp.PermAll}
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	lead := lp.Lead{OrgID: org, ID: uuid.New(), ProjectID: project, TemplateID: tmpl,
 		Phones: []phone.Number{"+4512345678"}, Fields: map[string]string{"name": "Jane"}, CreatedAt: now}
+	// The ChangeLog fingerprints numbers with the organisation's key (keep
+	// real keys in a secret manager) and needs a signer only to checkpoint.
+	changelog := audit.New(store, lp.StaticKeys{org: []byte("an example key of 32 bytes or more")}, nil, nil)
 
 	err = store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+		if err := tx.Organisations().Create(ctx, lp.Organisation{ID: org, Name: "Nordic Sales ApS", DefaultRegion: "DK", CreatedAt: now}); err != nil {
+			return err
+		}
+		if err := tx.Users().Create(ctx, lp.User{OrgID: org, ID: admin.UserID, Name: "Alice", Role: lp.RoleAdmin}); err != nil {
+			return err
+		}
 		if err := tx.Projects().Create(ctx, lp.Project{OrgID: org, ID: project, Name: "Energy", CreatedAt: now}); err != nil {
 			return err
 		}
@@ -63,8 +74,9 @@ func Example() {
 		if err := tx.Leads().Update(ctx, l); err != nil {
 			return err
 		}
-		seq, err := tx.Events().Append(ctx, lp.Event{OrgID: org, Time: now, ActorID: admin, Action: "lead.forgotten", LeadID: l.ID})
-		fmt.Println("event seq:", seq)
+		ev, err := changelog.Record(ctx, tx, admin, audit.Entry{Action: audit.ActionLeadForgotten,
+			LeadID: l.ID, ProjectID: l.ProjectID, Number: "+4512345678"})
+		fmt.Println("event:", ev.Seq, ev.Action, ev.MaskedNumber)
 		return err
 	})
 	if err != nil {
@@ -84,7 +96,7 @@ func Example() {
 	}
 	// Output:
 	// found: 1
-	// event seq: 0
+	// event: 0 lead.forgotten +45••••5678
 	// found after forget: 0
 }
 
@@ -109,11 +121,20 @@ func ExampleStore_Attach() {
 	}
 	defer hostTx.Rollback() // no-op after Commit
 	org := uuid.New()
+	admin := lp.Actor{OrgID: org, UserID: uuid.New(), Permissions: lp.PermAll}
+	changelog := audit.New(store, lp.StaticKeys{org: []byte("an example key of 32 bytes or more")}, nil, nil)
 	tx := store.Attach(hostTx)
-	if _, err := tx.Events().Append(ctx, lp.Event{OrgID: org, Time: time.Now(), ActorID: uuid.New(), Action: "host.import"}); err != nil {
+	if err := tx.Organisations().Create(ctx, lp.Organisation{ID: org, Name: "Nordic Sales ApS", DefaultRegion: "DK"}); err != nil {
 		log.Fatal(err)
 	}
-	// ... the host's own statements on hostTx ...
+	if err := tx.Users().Create(ctx, lp.User{OrgID: org, ID: admin.UserID, Name: "Alice", Role: lp.RoleAdmin}); err != nil {
+		log.Fatal(err)
+	}
+	// ... the host's own statements on hostTx, such as importing leads ...
+	if _, err := changelog.Record(ctx, tx, admin, audit.Entry{Action: audit.ActionLeadsImported,
+		Details: []audit.Detail{audit.Count(audit.KeyRows, 250)}}); err != nil {
+		log.Fatal(err)
+	}
 	if err := hostTx.Commit(); err != nil {
 		log.Fatal(err)
 	}

@@ -14,7 +14,10 @@ import (
 )
 
 // migrationFiles holds the schema migrations, NNNN_name.sql, applied in
-// order. Each is written once for both dialects with type markers.
+// order. Each is written once for both dialects with type markers, unless
+// the dialects need different statements (SQLite cannot add a constraint
+// to a table): then the version has one file per dialect,
+// NNNN_name.sqlite.sql and NNNN_name.postgres.sql.
 //
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
@@ -24,15 +27,22 @@ type migration struct {
 	sql     string
 }
 
-// migrations returns the embedded migrations in version order.
-func migrations() ([]migration, error) {
+// migrations returns the embedded migrations of dialect d in version order.
+func migrations(d Dialect) ([]migration, error) {
 	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
 	if err != nil {
 		return nil, err
 	}
+	other := ".sqlite.sql" // the other dialect's files
+	if d == SQLite {
+		other = ".postgres.sql"
+	}
 	var out []migration
 	for _, name := range names {
 		base := strings.TrimPrefix(name, "migrations/")
+		if strings.HasSuffix(base, other) {
+			continue
+		}
 		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
 		if err != nil {
 			return nil, fmt.Errorf("leadprivacy: sqlstore: migration %s has no version number", base)
@@ -49,7 +59,7 @@ func migrations() ([]migration, error) {
 
 // SchemaVersion is the newest schema version this code migrates to.
 func SchemaVersion() int {
-	ms, err := migrations()
+	ms, err := migrations(SQLite)
 	if err != nil || len(ms) == 0 {
 		return 0
 	}
@@ -69,7 +79,7 @@ func (s *Store) Migrate(ctx context.Context) error { return s.migrateTo(ctx, 0) 
 // migrateTo is Migrate up to version target (0: the newest), for tests of
 // a migration on data written by the schema before it.
 func (s *Store) migrateTo(ctx context.Context, target int) error {
-	ms, err := migrations()
+	ms, err := migrations(s.dialect)
 	if err != nil {
 		return fmt.Errorf("leadprivacy: sqlstore: read migrations: %w", err)
 	}

@@ -62,17 +62,22 @@ func (v projects) Create(ctx context.Context, p lp.Project) error {
 		return err
 	}
 	d := v.t.d
-	err := v.t.insertNew(ctx, "projects.create",
-		`INSERT INTO projects (`+projectCols+`) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+	err := v.t.insertInOrg(ctx, "projects.create", p.OrgID,
+		`INSERT INTO projects (`+projectCols+`)
+		 SELECT CAST(? AS {{UUID}}), CAST(? AS {{UUID}}), CAST(? AS TEXT), CAST(? AS {{TIME}}) WHERE `+orgExists+`
+		 ON CONFLICT DO NOTHING`,
 		d.id(p.OrgID), d.id(p.ID), p.Name, d.time(p.CreatedAt))
 	return aboutID(err, "project", p.ID)
 }
 
 func (v projects) Get(ctx context.Context, org, id uuid.UUID) (lp.Project, error) {
-	p, err := get(ctx, v.t, "projects.get", scanProject,
-		`SELECT `+projectCols+` FROM projects WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
+	p, err := get(ctx, v.t, "projects.get", scanProject, projectGetSQL, v.t.d.id(org), v.t.d.id(id))
 	return p, aboutID(err, "project", id)
 }
+
+// projectGetSQL and userGetSQL are hot: audit.Record checks the project
+// and the actor of every event.
+const projectGetSQL = `SELECT ` + projectCols + ` FROM projects WHERE org_id = ? AND id = ?`
 
 func (v projects) List(ctx context.Context, org uuid.UUID, page storage.Page) ([]lp.Project, error) {
 	return list(ctx, v.t, "projects.list", scanProject,
@@ -116,8 +121,10 @@ func (v templates) Create(ctx context.Context, t lp.CampaignTemplate) error {
 		return err
 	}
 	d := v.t.d
-	err := v.t.insertNew(ctx, "templates.create",
-		`INSERT INTO templates (`+templateCols+`) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+	err := v.t.insertInOrg(ctx, "templates.create", t.OrgID,
+		`INSERT INTO templates (`+templateCols+`)
+		 SELECT CAST(? AS {{UUID}}), CAST(? AS {{UUID}}), CAST(? AS TEXT), CAST(? AS TEXT) WHERE `+orgExists+`
+		 ON CONFLICT DO NOTHING`,
 		d.id(t.OrgID), d.id(t.ID), t.Name, templateFields(t))
 	return aboutID(err, "template", t.ID)
 }
@@ -160,17 +167,20 @@ func (v users) Create(ctx context.Context, u lp.User) error {
 		return err
 	}
 	d := v.t.d
-	err := v.t.insertNew(ctx, "users.create",
-		`INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+	err := v.t.insertInOrg(ctx, "users.create", u.OrgID,
+		`INSERT INTO users (`+userCols+`)
+		 SELECT CAST(? AS {{UUID}}), CAST(? AS {{UUID}}), CAST(? AS TEXT), CAST(? AS TEXT) WHERE `+orgExists+`
+		 ON CONFLICT DO NOTHING`,
 		d.id(u.OrgID), d.id(u.ID), u.Name, string(u.Role))
 	return aboutID(err, "user", u.ID)
 }
 
 func (v users) Get(ctx context.Context, org, id uuid.UUID) (lp.User, error) {
-	u, err := get(ctx, v.t, "users.get", scanUser,
-		`SELECT `+userCols+` FROM users WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
+	u, err := get(ctx, v.t, "users.get", scanUser, userGetSQL, v.t.d.id(org), v.t.d.id(id))
 	return u, aboutID(err, "user", id)
 }
+
+const userGetSQL = `SELECT ` + userCols + ` FROM users WHERE org_id = ? AND id = ?`
 
 func (v users) List(ctx context.Context, org uuid.UUID, page storage.Page) ([]lp.User, error) {
 	return list(ctx, v.t, "users.list", scanUser,

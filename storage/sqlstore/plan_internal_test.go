@@ -44,7 +44,7 @@ func TestEventPlansSQLite(t *testing.T) {
 	cases := []planCase{
 		{name: "no filter", want: "SEARCH events USING PRIMARY KEY (org_id=?"},
 		{name: "write hashes", stmt: writeHashesSQL(sqliteHashRows),
-			args: []any{hashPairs([]int64{1}, [][32]byte{{1}}), org[:], org[:]},
+			args: []any{hashPairs([]int64{1}, [][32]byte{{1}}), org[:], org[:], org[:]},
 			want: "SEARCH h USING PRIMARY KEY (org_id=? AND idx=?)"},
 		{name: "read hash run", stmt: readRunSQL, args: []any{org[:], 4, 8},
 			want: "SEARCH event_hashes USING PRIMARY KEY (org_id=? AND idx>? AND idx<?)"},

@@ -62,7 +62,8 @@ type Store struct {
 // their connection (database/sql prepares them again on a new one).
 // PostgreSQL needs none of it: pgx caches prepared statements per
 // connection itself.
-var hotSQL = []string{eventCounterSQL, eventInsertSQL, eventRangeSQL, writeHashesSQL(sqliteHashRows), readRunSQL, readHashesSQL[SQLite]}
+var hotSQL = []string{eventCounterSQL, eventInsertSQL, eventRangeSQL, writeHashesSQL(sqliteHashRows), readRunSQL, readHashesSQL[SQLite],
+	userGetSQL, projectGetSQL}
 
 // prepareHot prepares hotSQL on SQLite, on the writer and the readers,
 // replacing any prepared before. It runs outside a transaction: with the

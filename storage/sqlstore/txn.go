@@ -10,7 +10,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
 	lp "github.com/leadprivacy/leadprivacy"
+
 	"github.com/leadprivacy/leadprivacy/storage"
 )
 
@@ -197,6 +199,36 @@ func (t *txn) exists(ctx context.Context, op, q string, args ...any) (bool, erro
 	return err == nil, t.fail(ctx, op, err)
 }
 
+// orgExists is the condition that the organisation given as its argument
+// exists. Inserts are guarded with it, so that an unknown organisation is
+// told apart without a failing statement, which would abort a PostgreSQL
+// transaction; the foreign keys to organisations (schema version 4) back
+// it up.
+const orgExists = `EXISTS (SELECT 1 FROM organisations WHERE org_id = ?)`
+
+// insertInOrg runs q, an INSERT ... SELECT ... WHERE orgExists ON CONFLICT
+// DO NOTHING whose last argument is org: a row not inserted is ErrNotFound
+// if the organisation does not exist, else ErrConflict.
+func (t *txn) insertInOrg(ctx context.Context, op string, org uuid.UUID, q string, args ...any) error {
+	n, err := t.affected(ctx, op, q, append(args, t.d.id(org))...)
+	if err != nil || n > 0 {
+		return err
+	}
+	if err := t.requireOrg(ctx, op, org); err != nil {
+		return err
+	}
+	return conflict(op, "")
+}
+
+// requireOrg returns ErrNotFound unless the organisation exists.
+func (t *txn) requireOrg(ctx context.Context, op string, org uuid.UUID) error {
+	ok, err := t.exists(ctx, op, `SELECT 1 FROM organisations WHERE org_id = ?`, t.d.id(org))
+	if err == nil && !ok {
+		return notFound(op, object("organisation", org))
+	}
+	return err
+}
+
 // conflictOrNotFound explains a guarded insert or update that changed no
 // row: ErrConflict if q finds a row, else ErrNotFound.
 func (t *txn) conflictOrNotFound(ctx context.Context, op, q string, args ...any) error {
@@ -214,7 +246,17 @@ func (t *txn) conflictOrNotFound(ctx context.Context, op, q string, args ...any)
 type scanner interface{ Scan(dest ...any) error }
 
 // get runs a query for one row and scans it; no row is ErrNotFound.
+// A hot statement runs prepared.
 func get[T any](ctx context.Context, t *txn, op string, scan func(scanner) (T, error), q string, args ...any) (T, error) {
+	if err := t.alive(); err != nil {
+		var zero T
+		return zero, err
+	}
+	if st := t.prepared(ctx, q); st != nil {
+		defer st.Close()
+		v, err := scan(st.QueryRowContext(ctx, args...))
+		return v, t.fail(ctx, op, err)
+	}
 	v, err := scan(t.row(ctx, q, args...))
 	return v, t.fail(ctx, op, err)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
 
@@ -49,6 +50,52 @@ var orgCases = []testCase{
 			got, err := tx.Organisations().Get(ctx, o.ID)
 			h.noErr(err)
 			require.Equal(h.t, o, got)
+		})
+	}},
+	{"ObjectsNeedTheirOrganisation", func(h *harness) {
+		tn := h.tenant("A")
+		ghost := uuid.New() // an organisation never created
+		fp := [32]byte{1}
+		h.tx(func(ctx context.Context, tx storage.Tx) {
+			// Each refusal leaves the transaction usable and writes nothing.
+			h.is(tx.Projects().Create(ctx, lp.Project{OrgID: ghost, ID: uuid.New(), Name: "P", CreatedAt: h.now}), lp.ErrNotFound, "project")
+			h.is(tx.Templates().Create(ctx, lp.CampaignTemplate{OrgID: ghost, ID: uuid.New(), Name: "T"}), lp.ErrNotFound, "template")
+			h.is(tx.Users().Create(ctx, lp.User{OrgID: ghost, ID: uuid.New(), Name: "U", Role: lp.RoleAdmin}), lp.ErrNotFound, "user")
+			orgWide := h.block(tn, func(b *lp.BlockEntry) { b.OrgID = ghost })
+			h.is(tx.Blocks().Create(ctx, orgWide), lp.ErrNotFound, "block")
+			_, err := tx.Blocks().CreateMany(ctx, ghost, []lp.BlockEntry{orgWide})
+			h.is(err, lp.ErrNotFound, "blocks")
+			h.is(tx.Suppressions().Add(ctx, lp.Suppression{OrgID: ghost, Fingerprint: fp, CreatedBy: tn.Admin.ID, CreatedAt: h.now}), lp.ErrNotFound, "suppression")
+			_, err = tx.Events().Append(ctx, h.event(tn, func(e *lp.Event) { e.OrgID = ghost }))
+			h.is(err, lp.ErrNotFound, "event")
+			h.is(tx.Events().WriteHashes(ctx, ghost, []int64{0}, [][32]byte{fp}), lp.ErrNotFound, "tree hash")
+			h.is(tx.Leads().Create(ctx, h.lead(tn, func(l *lp.Lead) { l.OrgID = ghost })), lp.ErrNotFound, "lead")
+			rule := h.rule(tn, "success")
+			rule.OrgID = ghost
+			h.is(tx.RetentionRules().Create(ctx, rule), lp.ErrNotFound, "retention rule")
+
+			seq, err := tx.Events().Append(ctx, h.event(tn))
+			h.noErr(err)
+			require.Zero(h.t, seq, "a refused append takes no sequence number")
+			n, err := tx.Events().Count(ctx, ghost)
+			h.noErr(err)
+			require.Zero(h.t, n)
+			got, err := tx.Suppressions().Find(ctx, ghost, []phone.Fingerprint{fp})
+			h.noErr(err)
+			require.Empty(h.t, got)
+		})
+		h.tx(func(ctx context.Context, tx storage.Tx) {
+			ps, err := tx.Projects().List(ctx, ghost, storage.Page{})
+			h.noErr(err)
+			require.Empty(h.t, ps)
+			us, err := tx.Users().List(ctx, ghost, storage.Page{})
+			h.noErr(err)
+			require.Empty(h.t, us)
+			bs, err := tx.Blocks().List(ctx, ghost, storage.BlockFilter{}, storage.Page{})
+			h.noErr(err)
+			require.Empty(h.t, bs)
+			_, err = tx.Organisations().Get(ctx, ghost)
+			h.is(err, lp.ErrNotFound, "no organisation appears on the way")
 		})
 	}},
 }
