@@ -19,8 +19,9 @@ import (
 
 // BenchmarkWriteIsolation measures write transactions per second on
 // PostgreSQL at READ COMMITTED (the old level, which lost updates) beside
-// SERIALIZABLE (WithTx's level), from 4×GOMAXPROCS goroutines at once,
-// for three workloads:
+// SERIALIZABLE (WithTx's level, whose retries take lockCountersSQL), from
+// 4×GOMAXPROCS goroutines at once in one organisation, for three
+// workloads:
 //
 //   - block+event: create a block entry and append its ChangeLog event, as
 //     blocklist.Block does; every transaction takes the organisation's
