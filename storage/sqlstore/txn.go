@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
 	lp "github.com/leadprivacy/leadprivacy"
 
 	"github.com/leadprivacy/leadprivacy/storage"
