@@ -184,9 +184,9 @@ func TestSetExpiry(t *testing.T) {
 			target  blocklist.Target
 			expires time.Time
 		}{
-			{blocklist.Target{ID: e.ID}, t1},                                     // set
+			{blocklist.Target{ID: e.ID}, t1},                                      // set
 			{blocklist.Target{Number: "20 12 34 56", ProjectID: f.energy.ID}, t2}, // move
-			{blocklist.Target{ID: e.ID}, time.Time{}},                            // clear
+			{blocklist.Target{ID: e.ID}, time.Time{}},                             // clear
 		} {
 			res, err := f.svc.SetExpiry(f.ctx, f.alice, blocklist.SetExpiryRequest{Target: c.target, ExpiresAt: c.expires})
 			if err != nil || res.Unchanged || !res.Entry.ExpiresAt.Equal(c.expires) {

@@ -52,8 +52,9 @@ func TestCheck(t *testing.T) {
 				t.Errorf("verdict %d: Err = %v", i, v.Err)
 			}
 		}
-		if err := res.Verdicts[6].Err; !errors.Is(err, lp.ErrInvalidPhone) || !strings.Contains(err.Error(), "CheckRequest.Numbers[6]") || strings.Contains(err.Error(), "2012345") {
-			t.Errorf("invalid verdict error %q: want ErrInvalidPhone naming the input, masked", err)
+		if err := res.Verdicts[6].Err; !errors.Is(err, lp.ErrInvalidPhone) || !strings.HasPrefix(err.Error(), `leadprivacy: CheckRequest.Numbers[6] "`) ||
+			strings.Count(err.Error(), "leadprivacy:") != 1 || strings.Contains(err.Error(), "2012345") {
+			t.Errorf("invalid verdict error %q: want ErrInvalidPhone naming the input, masked, prefixed once", err)
 		}
 		if in := checkOne(t, f, f.insure.ID, "40404040"); in.Outcome != blocklist.Blocked || in.Block.ID != insure.ID {
 			t.Errorf("in Insurance: %+v", in)

@@ -177,7 +177,7 @@ type inputError struct {
 	err   error
 }
 
-func (e *inputError) Error() string { return e.input + ": " + trimPrefix(e.err) }
+func (e *inputError) Error() string { return "leadprivacy: " + e.input + ": " + trimPrefix(e.err) }
 func (e *inputError) Unwrap() error { return e.err }
 
 // opError is the error of a service call. Its message names the call and

@@ -1,0 +1,72 @@
+// Package blocklist is the do-not-call list as one service: block and
+// unblock numbers, org-wide or per project, with expiry and reason; show
+// an entry; sweep expired ones; and check numbers at dial time and lead
+// imports against blocks and forgotten-and-suppressed numbers.
+//
+// Without it a host wires every step from the storage primitives:
+// permission checks, normalising typed numbers, reviving expired blocks,
+// the ChangeLog event in the same transaction, fingerprinting numbers for
+// the suppression list, and picking the block that applies to a project.
+//
+// # Use
+//
+// Make one Service per store, with the store's ChangeLog and the same
+// KeyProvider the ChangeLog was made with:
+//
+//	changelog := audit.New(store, keys, signer, nil)
+//	blocks := blocklist.New(store, changelog, &blocklist.Options{Keys: keys})
+//
+//	// Alice blocks a number as she typed it, for every project.
+//	res, err := blocks.Block(ctx, alice, blocklist.BlockRequest{Number: "20 12 34 56", Reason: "customer_request"})
+//
+//	// The dialler asks before each call (or batch of calls).
+//	check, err := blocks.Check(ctx, dialer, blocklist.CheckRequest{ProjectID: energy, Numbers: []string{"+4520123456"}})
+//	if check.Verdicts[0].Outcome != blocklist.Allowed { /* do not dial */ }
+//
+//	// A lead file is checked as it is read.
+//	reader, err := csvimport.NewLeadReader(file, template, csvimport.LeadOptions{Options: csvimport.Options{Region: "DK"}})
+//	counts, err := blocks.CheckImport(ctx, bob, blocklist.CheckImportRequest{
+//		ProjectID: energy, Leads: reader.All(),
+//		OnVerdict: func(v blocklist.LeadVerdict) error { /* import v.Lead with v.Phones if Allowed */ return nil },
+//	})
+//
+// # Shape of every call
+//
+// Each call takes ctx, the acting lp.Actor and a request struct, and
+// returns a result struct. The permission is checked before a transaction
+// opens: lp.PermBlock for Block, Unblock, SetExpiry, Get and Sweep,
+// lp.PermImport for Check and CheckImport. A refusal is lp.ErrForbidden and
+// is recorded as access.denied by audit.Log.Authorize. Every change writes
+// its ChangeLog event in the transaction of the change (see the audit
+// package's taxonomy). BlockTx, UnblockTx and SetExpiryTx take the host's
+// open storage.Tx instead, so the change commits with the host's own; their
+// refusals are recorded in that transaction.
+//
+// Numbers come in as people type them ("0045 20 12 34 56", "20 12 34 56")
+// or in E.164, and are normalised with the organisation's DefaultRegion,
+// read in the same transaction. Errors say which input is wrong and why,
+// with the number masked (phone.MaskInput), and carry the root sentinels
+// (lp.ErrInvalidPhone, lp.ErrInvalidArgument, lp.ErrNotFound, ...). An id
+// of another organisation is lp.ErrNotFound, exactly like an unknown one.
+//
+// # Events
+//
+//	Block        block.created (not when the number is already actively blocked in the scope)
+//	Unblock      block.removed
+//	SetExpiry    block.expiry_changed (not when the expiry is unchanged)
+//	Sweep        block.expired, one per entry removed
+//	CheckImport  import.checked, one per import, with counts
+//	Get, Check   none: they read the do-not-call list, not lead data
+//
+// Get shows the number in E.164 to actors holding lp.PermSearch (who may
+// look leads up by number anyway) and masked to the others.
+//
+// # Consistency
+//
+// Once Block has returned, no Check or CheckImport that starts later
+// accepts the number, across goroutines and across Stores on one database:
+// Block commits before it returns, and checks read in a transaction
+// (Store.View) that begins after. Expiry is exact: a block stops its number
+// until the instant ExpiresAt, not at it (lp.BlockEntry.ActiveAt); use
+// Options.Now to test it.
+package blocklist
