@@ -1,14 +1,17 @@
 package blocklist_test
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/leadprivacy/leadprivacy/audit"
 	"github.com/leadprivacy/leadprivacy/blocklist"
+	"github.com/leadprivacy/leadprivacy/storage"
 )
 
 // TestBlockThenCheckNeverMisses proves the guarantee of Block: once it has
@@ -91,4 +94,70 @@ func TestBlockThenCheckNeverMisses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestConcurrentBlocksOfOneNumber checks that goroutines blocking the same
+// number in the same scope at once make one entry and one event, and that
+// the others are told it is already blocked, never a conflict.
+func TestConcurrentBlocksOfOneNumber(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		const n = 6
+		mark := f.eventCount()
+		var created atomic.Int64
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				res, err := f.svc.Block(f.ctx, f.alice, blocklist.BlockRequest{Number: "20 12 34 56", ProjectID: f.energy.ID, Reason: "race"})
+				if err != nil {
+					t.Errorf("Block: %v", err)
+					return
+				}
+				if !res.AlreadyBlocked {
+					created.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if created.Load() != 1 || len(f.entries()) != 1 {
+			t.Errorf("%d calls created, %d entries; want 1 and 1", created.Load(), len(f.entries()))
+		}
+		if evs := f.eventsSince(mark); len(evs) != 1 {
+			t.Errorf("events = %v, want one block.created", actions(evs))
+		}
+	})
+}
+
+// TestBlockWhileAnotherBlockCommits blocks a number in a transaction that
+// stays open while a second Block of the same number starts: on PostgreSQL
+// the second one reads before the first commits, and its insert then
+// collides with the committed row. It must still answer AlreadyBlocked.
+func TestBlockWhileAnotherBlockCommits(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		req := blocklist.BlockRequest{Number: "20123456", Reason: "race"}
+		blocked, commit := make(chan struct{}), make(chan struct{})
+		var first blocklist.BlockResult
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			err := f.store.WithTx(f.ctx, func(ctx context.Context, tx storage.Tx) error {
+				var err error
+				first, err = f.svc.BlockTx(ctx, tx, f.alice, req)
+				close(blocked)
+				<-commit
+				return err
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+		<-blocked
+		var second blocklist.BlockResult
+		var err error
+		wg.Go(func() { second, err = f.svc.Block(f.ctx, f.alice, req) })
+		time.Sleep(100 * time.Millisecond) // let the second Block read and reach its insert
+		close(commit)
+		wg.Wait()
+		if err != nil || !second.AlreadyBlocked || second.Entry.ID != first.Entry.ID {
+			t.Errorf("second Block = %+v, %v; want AlreadyBlocked with the first entry", second, err)
+		}
+	})
 }
