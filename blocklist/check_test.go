@@ -22,9 +22,12 @@ func TestCheck(t *testing.T) {
 		// verdict names the block that lasts.
 		f.block(blocklist.BlockRequest{Number: "50505050", ExpiresAt: expiry})
 		both := f.block(blocklist.BlockRequest{Number: "50505050", ProjectID: f.energy.ID}).Entry
+		// Blocked for ever in both scopes: the org-wide one is named.
+		tie := f.block(blocklist.BlockRequest{Number: "70707071"}).Entry
+		f.block(blocklist.BlockRequest{Number: "70707071", ProjectID: f.energy.ID})
 		f.suppress("+4560606060")
 
-		numbers := []string{"+45 20 12 34 56", "0045 31 23 45 67", "40 40 40 40", "50505050", "60 60 60 60", "70707070", "2012345x", "+4520123456"}
+		numbers := []string{"+45 20 12 34 56", "0045 31 23 45 67", "40 40 40 40", "50505050", "60 60 60 60", "70707070", "2012345x", "+4520123456", "70707071"}
 		mark := f.eventCount()
 		res, err := f.svc.Check(f.ctx, f.dialer, blocklist.CheckRequest{ProjectID: f.energy.ID, Numbers: numbers})
 		if err != nil {
@@ -39,6 +42,7 @@ func TestCheck(t *testing.T) {
 			{Number: "+4570707070", Outcome: blocklist.Allowed},
 			{Outcome: blocklist.Invalid},
 			{Number: "+4520123456", Outcome: blocklist.Blocked, Block: blocklist.BlockRef{ID: org.ID}},
+			{Number: "+4570707071", Outcome: blocklist.Blocked, Block: blocklist.BlockRef{ID: tie.ID}},
 		}
 		if len(res.Verdicts) != len(want) {
 			t.Fatalf("%d verdicts for %d numbers", len(res.Verdicts), len(want))
