@@ -1,6 +1,6 @@
 // Package blocklist is the do-not-call list as one service: block and
 // unblock numbers, org-wide or per project, with expiry and reason; show
-// an entry; sweep expired ones; and check numbers at dial time and lead
+// an entry; upload a list; sweep expired entries; and check numbers at dial time and lead
 // imports against blocks and forgotten-and-suppressed numbers.
 //
 // Without it a host wires every step from the storage primitives:
@@ -34,7 +34,7 @@
 //
 // Each call takes ctx, the acting lp.Actor and a request struct, and
 // returns a result struct. The permission is checked before a transaction
-// opens: lp.PermBlock for Block, Unblock, SetExpiry, Get and Sweep,
+// opens: lp.PermBlock for Block, Unblock, SetExpiry, Get, Upload and Sweep,
 // lp.PermImport for Check and CheckImport. A refusal is lp.ErrForbidden and
 // is recorded as access.denied by audit.Log.Authorize. Every change writes
 // its ChangeLog event in the transaction of the change (see the audit
@@ -54,6 +54,7 @@
 //	Block        block.created (not when the number is already actively blocked in the scope)
 //	Unblock      block.removed
 //	SetExpiry    block.expiry_changed (not when the expiry is unchanged)
+//	Upload       block.uploaded with counts and reason, one per transaction (per batch, or one under AllOrNothing)
 //	Sweep        block.expired, one per entry removed
 //	CheckImport  import.checked, one per import, with counts
 //	Get, Check   none: they read the do-not-call list, not lead data

@@ -47,6 +47,10 @@ func calls(blocked *lp.BlockEntry) []call {
 			_, err := f.svc.SetExpiry(f.ctx, a, blocklist.SetExpiryRequest{Target: blocklist.Target{ID: blocked.ID}, ExpiresAt: start.Add(time.Hour)})
 			return err
 		}, []lp.Action{audit.ActionBlockExpiryChanged}},
+		{"Upload", lp.PermBlock, func(f *fixture, a lp.Actor) error {
+			_, err := f.svc.Upload(f.ctx, a, blocklist.UploadRequest{File: strings.NewReader("40404041\n40404042\n20123456\n"), Reason: "dnc_list"})
+			return err
+		}, []lp.Action{audit.ActionBlocksUploaded}},
 		{"Get", lp.PermBlock, func(f *fixture, a lp.Actor) error {
 			_, err := f.svc.Get(f.ctx, a, blocklist.GetRequest{ID: blocked.ID})
 			return err
@@ -174,6 +178,10 @@ func TestCrossOrganisation(t *testing.T) {
 			},
 			"Unblock": func(id uuid.UUID) error {
 				_, err := f.svc.Unblock(f.ctx, f.alice, blocklist.UnblockRequest{Target: blocklist.Target{Number: "20123456", ProjectID: id}})
+				return err
+			},
+			"Upload": func(id uuid.UUID) error {
+				_, err := f.svc.Upload(f.ctx, f.alice, blocklist.UploadRequest{File: strings.NewReader("31234567\n"), ProjectID: id, Reason: "r"})
 				return err
 			},
 			"Check": func(id uuid.UUID) error {

@@ -2,8 +2,13 @@ package blocklist_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,7 +29,7 @@ const postgresEnv = "LEADPRIVACY_TEST_POSTGRES_DSN"
 
 // storeKinds are the adapters the service is tested on; open returns a
 // store on path (file-backed ones) that the caller closes. Every fixture
-// makes its own organisation, so tests can share a PostgreSQL database.
+// makes its own organisation, so tests can share a store.
 var storeKinds = []struct {
 	name string
 	open func(t testing.TB, path string) storage.Store
@@ -54,7 +59,11 @@ func openSQLite(t testing.TB, path string) storage.Store {
 	return s
 }
 
-func openPostgres(t testing.TB, _ string) storage.Store {
+// openPostgres opens a store in a schema of its own, named after path so
+// that two Stores opened with one path share it (as two on one SQLite
+// file do); the schema is dropped when the test ends. Other packages'
+// tests, migrating the same server at another version, cannot interfere.
+func openPostgres(t testing.TB, path string) storage.Store {
 	t.Helper()
 	dsn := os.Getenv(postgresEnv)
 	if dsn == "" {
@@ -63,11 +72,40 @@ func openPostgres(t testing.TB, _ string) storage.Store {
 		}
 		t.Skipf("PostgreSQL tests need %s", postgresEnv)
 	}
-	s, err := sqlstore.OpenPostgres(context.Background(), dsn, nil)
+	sum := sha256.Sum256([]byte(path))
+	schema := "lp_blocklist_" + hex.EncodeToString(sum[:8])
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec("CREATE SCHEMA IF NOT EXISTS " + schema); err != nil {
+		admin.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE"); err != nil {
+			t.Errorf("drop schema: %v", err)
+		}
+		admin.Close()
+	})
+	s, err := sqlstore.OpenPostgres(context.Background(), withSearchPath(dsn, schema), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// withSearchPath adds search_path to a keyword/value or URL DSN.
+func withSearchPath(dsn, schema string) string {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		if u, err := url.Parse(dsn); err == nil {
+			q := u.Query()
+			q.Set("search_path", schema)
+			u.RawQuery = q.Encode()
+			return u.String()
+		}
+	}
+	return dsn + " search_path=" + schema
 }
 
 // clock is a settable clock shared by the service and the ChangeLog.
