@@ -342,3 +342,71 @@ func TestTxForms(t *testing.T) {
 		}
 	})
 }
+
+func TestList(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		org := f.block(blocklist.BlockRequest{Number: "20123456"}).Entry
+		energy, err := f.svc.Block(f.ctx, f.blocker, blocklist.BlockRequest{Number: "31234567", ProjectID: f.energy.ID, Reason: "r"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		expired := f.block(blocklist.BlockRequest{Number: "40404040", ProjectID: f.insure.ID, ExpiresAt: start.Add(time.Minute)}).Entry
+		f.clock.set(start.Add(time.Minute))
+		g := newFixture(t, f.store) // another organisation
+		theirs := g.block(blocklist.BlockRequest{Number: "31234567", ProjectID: g.energy.ID}).Entry
+
+		ids := func(req blocklist.ListRequest, actor lp.Actor) []uuid.UUID {
+			t.Helper()
+			var out []uuid.UUID
+			for {
+				res, err := f.svc.List(f.ctx, actor, req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range res.Rows {
+					out = append(out, r.ID)
+				}
+				if res.Next == uuid.Nil {
+					slices.SortFunc(out, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
+					return out
+				}
+				req.Page.After = res.Next
+			}
+		}
+		sorted := func(ids ...uuid.UUID) []uuid.UUID {
+			slices.SortFunc(ids, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
+			return ids
+		}
+		mark := f.eventCount()
+		for _, c := range []struct {
+			name string
+			req  blocklist.ListRequest
+			want []uuid.UUID
+		}{
+			{"all, pages of 1", blocklist.ListRequest{Page: storage.Page{Limit: 1}}, sorted(org.ID, energy.Entry.ID, expired.ID)},
+			{"org-wide", blocklist.ListRequest{OrgWideOnly: true}, sorted(org.ID)},
+			{"Energy", blocklist.ListRequest{ProjectID: f.energy.ID}, sorted(energy.Entry.ID)},
+			{"active", blocklist.ListRequest{Status: blocklist.Active, Page: storage.Page{Limit: 2}}, sorted(org.ID, energy.Entry.ID)},
+			{"expired", blocklist.ListRequest{Status: blocklist.Expired}, sorted(expired.ID)},
+			{"unknown project", blocklist.ListRequest{ProjectID: uuid.New()}, nil},
+			{"another organisation's project", blocklist.ListRequest{ProjectID: theirs.ProjectID}, nil},
+		} {
+			if got := ids(c.req, f.alice); !slices.Equal(got, c.want) {
+				t.Errorf("%s: %v, want %v", c.name, got, c.want)
+			}
+		}
+		res, err := f.svc.List(f.ctx, f.blocker, blocklist.ListRequest{ProjectID: f.energy.ID})
+		if err != nil || len(res.Rows) != 1 {
+			t.Fatalf("List = %+v, %v", res, err)
+		}
+		if r := res.Rows[0]; r.Number != "+45••••4567" || !r.Masked || r.ProjectName != "Energy 2026" || r.BlockedByName != "Bent" || !r.Active {
+			t.Errorf("row = %+v", r)
+		}
+		if _, err := f.svc.List(f.ctx, f.alice, blocklist.ListRequest{OrgWideOnly: true, ProjectID: f.energy.ID}); !errors.Is(err, lp.ErrInvalidArgument) {
+			t.Errorf("OrgWideOnly with ProjectID: %v", err)
+		}
+		if f.eventCount() != mark {
+			t.Error("List recorded events")
+		}
+	})
+}

@@ -1,6 +1,6 @@
 // Package blocklist is the do-not-call list as one service: block and
 // unblock numbers, org-wide or per project, with expiry and reason; show
-// an entry; upload a list; sweep expired entries; and check numbers at dial time and lead
+// and list entries; upload a list; sweep expired entries; and check numbers at dial time and lead
 // imports against blocks and forgotten-and-suppressed numbers.
 //
 // Without it a host wires every step from the storage primitives:
@@ -34,11 +34,11 @@
 //
 // Each call takes ctx, the acting lp.Actor and a request struct, and
 // returns a result struct. The permission is checked before a transaction
-// opens: lp.PermBlock for Block, Unblock, SetExpiry, Get, Upload and Sweep,
-// lp.PermImport for Check and CheckImport. A refusal is lp.ErrForbidden and
-// is recorded as access.denied by audit.Log.Authorize. Every change writes
-// its ChangeLog event in the transaction of the change (see the audit
-// package's taxonomy). BlockTx, UnblockTx and SetExpiryTx take the host's
+// opens: lp.PermBlock for Block, Unblock, SetExpiry, Get, List, Upload and
+// Sweep, lp.PermImport for Check and CheckImport. A refusal is
+// lp.ErrForbidden and is recorded as access.denied by audit.Log.Authorize.
+// Every change writes its ChangeLog event in the transaction of the change
+// (see the audit // package's taxonomy). BlockTx, UnblockTx and SetExpiryTx take the host's
 // open storage.Tx instead, so the change commits with the host's own; their
 // refusals are recorded in that transaction.
 //
@@ -57,9 +57,10 @@
 //	Upload       block.uploaded with counts and reason, one per transaction (per batch, or one under AllOrNothing)
 //	Sweep        block.expired, one per entry removed
 //	CheckImport  import.checked, one per import, with counts
-//	Get, Check   none: they read the do-not-call list, not lead data
+//	Get, List    none: they read the do-not-call list, not lead data
+//	Check        none, for the same reason
 //
-// Get shows the number in E.164 to actors holding lp.PermSearch (who may
+// Get and List show the number in E.164 to actors holding lp.PermSearch (who may
 // look leads up by number anyway) and masked to the others.
 //
 // # Consistency

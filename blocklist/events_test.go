@@ -55,6 +55,10 @@ func calls(blocked *lp.BlockEntry) []call {
 			_, err := f.svc.Get(f.ctx, a, blocklist.GetRequest{ID: blocked.ID})
 			return err
 		}, nil},
+		{"List", lp.PermBlock, func(f *fixture, a lp.Actor) error {
+			_, err := f.svc.List(f.ctx, a, blocklist.ListRequest{})
+			return err
+		}, nil},
 		{"Sweep", lp.PermBlock, func(f *fixture, a lp.Actor) error {
 			_, err := f.svc.Sweep(f.ctx, a, blocklist.SweepRequest{})
 			return err
