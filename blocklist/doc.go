@@ -38,9 +38,9 @@
 // Sweep, lp.PermImport for Check and CheckImport. A refusal is
 // lp.ErrForbidden and is recorded as access.denied by audit.Log.Authorize.
 // Every change writes its ChangeLog event in the transaction of the change
-// (see the audit // package's taxonomy). BlockTx, UnblockTx and SetExpiryTx take the host's
-// open storage.Tx instead, so the change commits with the host's own; their
-// refusals are recorded in that transaction.
+// (see the audit package's taxonomy). BlockTx, UnblockTx and SetExpiryTx
+// take the host's open storage.Tx instead, so the change commits with the
+// host's own; their refusals are recorded in that transaction.
 //
 // Numbers come in as people type them ("0045 20 12 34 56", "20 12 34 56")
 // or in E.164, and are normalised with the organisation's DefaultRegion,
