@@ -71,4 +71,26 @@
 // (Store.View) that begins after. Expiry is exact: a block stops its number
 // until the instant ExpiresAt, not at it (lp.BlockEntry.ActiveAt); use
 // Options.Now to test it.
+//
+// # Performance
+//
+// Measured with
+//
+//	LEADPRIVACY_BENCH_ROWS=100000 go test -run '^$' -bench CheckOne -benchtime 1000x ./blocklist
+//
+// on a 2-core VM shared with other work (load average 4.7), one number
+// against 100,000 org-wide blocks, p50 / p99 in µs, side by side:
+//
+//	                 Check (service)   Blocks.FindByNumbers in View   bare indexed SELECT
+//	SQLite           18963 / 34673     23722 / 60857                  22.9 / 69.8
+//	PostgreSQL       566 / 3646        330 / 758                      55.6 / 291
+//
+// On SQLite the check is as slow as the storage primitive it calls:
+// FindByNumbers' query is planned as a scan of the organisation's
+// primary-key range (ORDER BY id) instead of the (org_id, number) index,
+// so its cost grows with the list (1.1 ms at 10,000 blocks, 15-19 ms at
+// 100,000). That is sqlstore's to fix; the service adds little to it. On
+// PostgreSQL the service runs up to four statements (project, region only
+// for national numbers, blocks, suppressions) in a read-only transaction
+// where the baseline runs one.
 package blocklist
