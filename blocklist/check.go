@@ -110,7 +110,8 @@ func (s *Service) Check(ctx context.Context, actor lp.Actor, req CheckRequest) (
 		verdicts := make([]Verdict, len(req.Numbers))
 		numbers := make([]phone.Number, 0, len(req.Numbers))
 		at := make([]int, 0, len(req.Numbers)) // index in verdicts of numbers[i]
-		reg := ""                              // read when a number is not in international form
+		// The region is read for the first number not in international form.
+		reg := ""
 		for i, raw := range req.Numbers {
 			n, err := phone.Parse(raw, "")
 			if err != nil || !strings.HasPrefix(strings.TrimSpace(raw), "+") {
