@@ -134,3 +134,41 @@ func ExampleService_CheckImport() {
 	// skip Dorte: duplicate
 	// {Checked:4 Accepted:1 RejectedBlocked:1 RejectedSuppressed:0 Invalid:1 Duplicate:1}
 }
+
+func ExampleService_Upload() {
+	ctx := context.Background()
+	ex := newExample()
+	if _, err := ex.blocks.Block(ctx, ex.alice, blocklist.BlockRequest{Number: "40 40 40 40", Reason: "customer_request"}); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	// A do-not-call list as Excel exports it: a typo, a duplicate, a
+	// number already blocked.
+	file := "+45 20 12 34 56\r\n2012345x\r\n'+4540404040\r\n0045 20 12 34 56\r\n31 23 45 67\r\n"
+	var rejected []csvimport.Rejection
+	res, err := ex.blocks.Upload(ctx, ex.alice, blocklist.UploadRequest{File: strings.NewReader(file), Reason: "dnc_list",
+		OnLine: func(l blocklist.UploadLine) error {
+			if l.Outcome == blocklist.LineInvalid {
+				rejected = append(rejected, csvimport.RejectionOf(l.Err))
+			} else {
+				fmt.Printf("line %d: %s\n", l.Line, l.Outcome)
+			}
+			return nil
+		}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%d rows: %d blocked, %d already blocked, %d duplicates, %d invalid\n", res.Rows, res.Blocked, res.AlreadyBlocked, res.Duplicates, res.Invalid)
+	for _, r := range rejected {
+		fmt.Printf("line %d, column %d, %s: %s\n", r.Line, r.Column, r.Value, r.Reason)
+	}
+	// Output:
+	// line 1: blocked
+	// line 3: already_blocked
+	// line 4: duplicate
+	// line 5: blocked
+	// 5 rows: 2 blocked, 1 already blocked, 1 duplicates, 1 invalid
+	// line 2, column 1, ••••••5•: invalid phone number: contains letters
+}
