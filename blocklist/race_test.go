@@ -11,11 +11,14 @@ import (
 
 	"github.com/leadprivacy/leadprivacy/audit"
 	"github.com/leadprivacy/leadprivacy/blocklist"
+	"github.com/leadprivacy/leadprivacy/csvimport"
+	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
 
 // TestBlockThenCheckNeverMisses proves the guarantee of Block: once it has
-// returned, no Check that starts later allows the number. One goroutine
+// returned, no Check or CheckImport (every tenth round) that starts later
+// allows the number. One goroutine
 // blocks numbers one by one through one Store while others check all of
 // them through a second Store on the same database (two Stores on one
 // SQLite file, two connection pools to PostgreSQL), and every number whose
@@ -44,7 +47,7 @@ func TestBlockThenCheckNeverMisses(t *testing.T) {
 				typed[i] = fmt.Sprintf("31 %06d", 100000+i)
 			}
 			var blocked atomic.Int64 // typed[:blocked] have been blocked
-			var checks, misses atomic.Int64
+			var checks, misses, rounds atomic.Int64
 			done := make(chan struct{})
 			var wg sync.WaitGroup
 			errs := make(chan error, checkers+1)
@@ -59,15 +62,15 @@ func TestBlockThenCheckNeverMisses(t *testing.T) {
 						default:
 						}
 						before := int(blocked.Load())
-						res, err := checkSvc.Check(f.ctx, f.dialer, blocklist.CheckRequest{ProjectID: f.energy.ID, Numbers: typed})
+						outcomes, err := check(checkSvc, f, typed, rounds.Add(1)%10 == 0)
 						if err != nil {
 							errs <- err
 							return
 						}
-						for i, v := range res.Verdicts[:before] {
-							if v.Outcome != blocklist.Blocked {
+						for i, o := range outcomes[:before] {
+							if o != blocklist.Blocked {
 								misses.Add(1)
-								t.Errorf("number %d was blocked before the check began, verdict %v", i, v.Outcome)
+								t.Errorf("number %d was blocked before the check began, verdict %v", i, o)
 							}
 						}
 						checks.Add(int64(len(typed)))
@@ -94,6 +97,29 @@ func TestBlockThenCheckNeverMisses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// check returns the outcome of each of numbers in the Energy project, from
+// Check or, with asImport, from CheckImport of one lead per number.
+func check(svc *blocklist.Service, f *fixture, numbers []string, asImport bool) ([]blocklist.Outcome, error) {
+	out := make([]blocklist.Outcome, 0, len(numbers))
+	if !asImport {
+		res, err := svc.Check(f.ctx, f.dialer, blocklist.CheckRequest{ProjectID: f.energy.ID, Numbers: numbers})
+		for _, v := range res.Verdicts {
+			out = append(out, v.Outcome)
+		}
+		return out, err
+	}
+	leads := func(yield func(csvimport.LeadDraft, error) bool) {
+		for _, n := range numbers {
+			if !yield(csvimport.LeadDraft{Phones: []phone.Number{phone.Number(n)}}, nil) {
+				return
+			}
+		}
+	}
+	_, err := svc.CheckImport(f.ctx, f.dialer, blocklist.CheckImportRequest{ProjectID: f.energy.ID, Leads: leads,
+		OnVerdict: func(v blocklist.LeadVerdict) error { out = append(out, v.Outcome); return nil }})
+	return out, err
 }
 
 // TestConcurrentBlocksOfOneNumber checks that goroutines blocking the same
