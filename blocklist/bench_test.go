@@ -16,6 +16,7 @@ import (
 
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/blocklist"
+	"github.com/leadprivacy/leadprivacy/csvimport"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
@@ -53,30 +54,8 @@ func BenchmarkCheckOne(b *testing.B) {
 			f := newFixture(b, s)
 			svc := blocklist.New(s, f.log, &blocklist.Options{Keys: f.keys})
 			n := benchBlocks(b)
-			for startAt := 0; startAt < n; startAt += 10_000 {
-				entries := make([]lp.BlockEntry, 0, 10_000)
-				for i := startAt; i < min(n, startAt+10_000); i++ {
-					entries = append(entries, lp.BlockEntry{OrgID: f.org.ID, ID: uuid.New(), Number: benchNumber(2 * i),
-						BlockedBy: f.alice.UserID, BlockedAt: start, Reason: "bench", Source: lp.SourceUpload})
-				}
-				f.tx(func(tx storage.Tx) error {
-					_, err := tx.Blocks().CreateMany(f.ctx, f.org.ID, entries)
-					return err
-				})
-			}
-			db := s.(*sqlstore.Store).DB()
-			// INDEXED BY: without it SQLite scans the organisation's
-			// primary-key range instead of the (org_id, number) index.
-			query := `SELECT project_id, expires_at FROM blocks INDEXED BY blocks_number WHERE org_id = ? AND number = ?`
-			org := any(f.org.ID[:])
-			if k.name == "postgres" {
-				query = `SELECT project_id, expires_at FROM blocks WHERE org_id = $1 AND number = $2`
-				org = f.org.ID.String()
-			}
-			stmt, err := db.PrepareContext(f.ctx, query)
-			if err != nil {
-				b.Fatal(err)
-			}
+			fillBlocks(f, n)
+			stmt, org := bareSelect(b, k.name, s, f)
 			defer stmt.Close()
 			rng := rand.New(rand.NewPCG(1, 2))
 
@@ -100,26 +79,141 @@ func BenchmarkCheckOne(b *testing.B) {
 				})
 			})
 			b.Run("bare-select", func(b *testing.B) {
-				latencies(b, func() {
-					rows, err := stmt.QueryContext(f.ctx, org, string(benchNumber(rng.IntN(2*n))))
-					if err != nil {
-						b.Fatal(err)
-					}
-					for rows.Next() {
-						var project any
-						var expires sql.NullInt64
-						if k.name == "postgres" {
-							var at sql.NullTime
-							err = rows.Scan(&project, &at)
-						} else {
-							err = rows.Scan(&project, &expires)
+				latencies(b, func() { selectBlocks(b, stmt, org, benchNumber(rng.IntN(2*n))) })
+			})
+		})
+	}
+}
+
+// fillBlocks stores n org-wide blocks of the even benchmark numbers.
+func fillBlocks(f *fixture, n int) {
+	for startAt := 0; startAt < n; startAt += 10_000 {
+		entries := make([]lp.BlockEntry, 0, 10_000)
+		for i := startAt; i < min(n, startAt+10_000); i++ {
+			entries = append(entries, lp.BlockEntry{OrgID: f.org.ID, ID: uuid.New(), Number: benchNumber(2 * i),
+				BlockedBy: f.alice.UserID, BlockedAt: start, Reason: "bench", Source: lp.SourceUpload})
+		}
+		f.tx(func(tx storage.Tx) error {
+			_, err := tx.Blocks().CreateMany(f.ctx, f.org.ID, entries)
+			return err
+		})
+	}
+}
+
+// bareSelect prepares the least a look-up of one number's blocks costs:
+// one statement on the (org_id, number) index, outside any transaction.
+// INDEXED BY: without it SQLite scans the organisation's primary-key range.
+func bareSelect(b *testing.B, kind string, s storage.Store, f *fixture) (*sql.Stmt, any) {
+	query := `SELECT project_id, expires_at FROM blocks INDEXED BY blocks_number WHERE org_id = ? AND number = ?`
+	org := any(f.org.ID[:])
+	if kind == "postgres" {
+		query = `SELECT project_id, expires_at FROM blocks WHERE org_id = $1 AND number = $2`
+		org = f.org.ID.String()
+	}
+	stmt, err := s.(*sqlstore.Store).DB().PrepareContext(f.ctx, query)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return stmt, org
+}
+
+// selectBlocks runs the bare select for n and reads its rows.
+func selectBlocks(b *testing.B, stmt *sql.Stmt, org any, n phone.Number) {
+	rows, err := stmt.Query(org, string(n))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for rows.Next() {
+		var project, expires any
+		if err := rows.Scan(&project, &expires); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := rows.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkCheckImport checks LEADPRIVACY_BENCH_LEADS leads (default
+// 10000, one number each, half of them blocked) against
+// LEADPRIVACY_BENCH_ROWS blocks, side by side: the service (batches of
+// DefaultBatchSize), the storage batch primitive alone
+// (Blocks.FindByNumbers and Suppressions.Find per batch, in a View), and
+// the naive dialler's one bare indexed SELECT per lead. It reports leads/s.
+//
+//	go test -run '^$' -bench CheckImport -benchtime 1x ./blocklist
+func BenchmarkCheckImport(b *testing.B) {
+	leads := 10_000
+	if v := os.Getenv("LEADPRIVACY_BENCH_LEADS"); v != "" {
+		var err error
+		if leads, err = strconv.Atoi(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, k := range storeKinds[1:] {
+		b.Run(k.name, func(b *testing.B) {
+			s := k.open(b, filepath.Join(b.TempDir(), "lp.db"))
+			b.Cleanup(func() { s.Close() })
+			f := newFixture(b, s)
+			svc := blocklist.New(s, f.log, &blocklist.Options{Keys: f.keys})
+			n := benchBlocks(b)
+			fillBlocks(f, n)
+			numbers := make([]phone.Number, leads)
+			for i := range numbers {
+				numbers[i] = benchNumber(i % (2 * n))
+			}
+			perSecond := func(b *testing.B, run func()) {
+				for b.Loop() {
+					run()
+				}
+				b.ReportMetric(float64(leads*b.N)/b.Elapsed().Seconds(), "leads/s")
+			}
+			b.Run("service", func(b *testing.B) {
+				perSecond(b, func() {
+					seq := func(yield func(csvimport.LeadDraft, error) bool) {
+						for _, n := range numbers {
+							if !yield(csvimport.LeadDraft{Phones: []phone.Number{n}}, nil) {
+								return
+							}
 						}
+					}
+					res, err := svc.CheckImport(f.ctx, f.dialer, blocklist.CheckImportRequest{ProjectID: f.energy.ID, Leads: seq})
+					if err != nil || res.Checked != leads {
+						b.Fatal(res, err)
+					}
+				})
+			})
+			fp, err := phone.NewFingerprinter(f.keys[f.org.ID])
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Run("store-batch-primitive", func(b *testing.B) {
+				perSecond(b, func() {
+					for lo := 0; lo < leads; lo += blocklist.DefaultBatchSize {
+						batch := numbers[lo:min(leads, lo+blocklist.DefaultBatchSize)]
+						fps := make([]phone.Fingerprint, len(batch))
+						for i, n := range batch {
+							fps[i] = fp.Fingerprint(n)
+						}
+						err := s.View(f.ctx, func(ctx context.Context, tx storage.Tx) error {
+							if _, err := tx.Blocks().FindByNumbers(ctx, f.org.ID, batch); err != nil {
+								return err
+							}
+							_, err := tx.Suppressions().Find(ctx, f.org.ID, fps)
+							return err
+						})
 						if err != nil {
 							b.Fatal(err)
 						}
 					}
-					if err := rows.Close(); err != nil {
-						b.Fatal(err)
+				})
+			})
+			stmt, org := bareSelect(b, k.name, s, f)
+			defer stmt.Close()
+			b.Run("select-per-lead", func(b *testing.B) {
+				perSecond(b, func() {
+					for _, n := range numbers {
+						selectBlocks(b, stmt, org, n)
 					}
 				})
 			})
