@@ -1,0 +1,226 @@
+package blocklist
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/phone"
+	"github.com/leadprivacy/leadprivacy/storage"
+)
+
+// Outcome says whether a number or a lead may be dialled or imported, and
+// if not, why.
+type Outcome uint8
+
+// Outcomes. When a lead has numbers with several outcomes, the first of
+// Blocked, Suppressed, Invalid, Duplicate in this order is the lead's.
+const (
+	Allowed    Outcome = iota // may be dialled or imported
+	Blocked                   // on the do-not-call list for the project (Verdict.Block says which entry)
+	Suppressed                // forgotten with suppression: never again (matched by keyed fingerprint)
+	Invalid                   // not a phone number (Verdict.Err says why), or a row the reader rejected
+	Duplicate                 // already in an earlier accepted lead of the same import
+)
+
+var outcomeNames = [...]string{Allowed: "allowed", Blocked: "blocked", Suppressed: "suppressed", Invalid: "invalid", Duplicate: "duplicate"}
+
+// String returns the outcome's code, such as "blocked".
+func (o Outcome) String() string {
+	if int(o) < len(outcomeNames) {
+		return outcomeNames[o]
+	}
+	return "outcome(" + strconv.Itoa(int(o)) + ")"
+}
+
+// BlockRef names the block entry that stops a number.
+type BlockRef struct {
+	ID        uuid.UUID
+	ProjectID uuid.UUID // zero: organisation-wide
+	ExpiresAt time.Time // zero: never
+}
+
+// OrgWide reports whether the block applies to every project.
+func (b BlockRef) OrgWide() bool { return b.ProjectID == uuid.Nil }
+
+// Verdict is the check of one number.
+type Verdict struct {
+	// Number is the number in E.164; "" when Outcome is Invalid.
+	Number  phone.Number
+	Outcome Outcome
+	// Block is the entry that blocks the number when Outcome is Blocked.
+	// If several apply (organisation-wide and project), it is the one that
+	// lasts longest.
+	Block BlockRef
+	// Err says why the number is Invalid: which input, masked, and the
+	// phone package's reason (errors.Is matches lp.ErrInvalidPhone).
+	Err error
+}
+
+// CheckRequest asks whether numbers may be dialled in a project.
+type CheckRequest struct {
+	// ProjectID is the project the numbers would be dialled in; it must be
+	// a project of the actor's organisation.
+	ProjectID uuid.UUID
+	// Numbers as typed or in E.164 (pass a phone.Number as string(n)).
+	Numbers []string
+}
+
+// CheckResult holds one verdict per number, in the order of the request.
+type CheckResult struct {
+	Verdicts []Verdict
+}
+
+// attemptCheck names Check in the access.denied event of a refused call:
+// Check records no event of its own to name it.
+const attemptCheck lp.Action = "blocklist.check"
+
+// Check is the dial-time check: for each number, whether it may be dialled
+// in the project now, or which block or suppression stops it. It needs
+// lp.PermImport. It reads in one read-only transaction (Store.View), so it
+// goes on during a long upload, with one round trip per BatchSize numbers
+// (the blocks of the batch, then its suppressions) after reading the
+// project, and the organisation's region only if a number is not written
+// in international form ("+45 …"): a dialler passing E.164 saves a query. A block stops a number until the exact
+// instant of its expiry (lp.BlockEntry.ActiveAt). Once Block has returned,
+// no Check that starts later allows the number.
+//
+// Check records no event: it reads the do-not-call list, not lead data,
+// and a dialler checks every call; the audit taxonomy has no action for it.
+func (s *Service) Check(ctx context.Context, actor lp.Actor, req CheckRequest) (CheckResult, error) {
+	if err := s.authorize(ctx, actor, lp.PermImport, attemptCheck); err != nil {
+		return CheckResult{}, wrap("Check", err)
+	}
+	if req.ProjectID == uuid.Nil {
+		return CheckResult{}, wrap("Check", invalid("CheckRequest.ProjectID", "must name the project the numbers are dialled in"))
+	}
+	c, err := s.checker(ctx, actor, req.ProjectID)
+	if err != nil {
+		return CheckResult{}, wrap("Check", err)
+	}
+	var res CheckResult
+	err = s.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+		if err := checkProject(ctx, tx, c.org, c.project, "CheckRequest.ProjectID"); err != nil {
+			return err
+		}
+		verdicts := make([]Verdict, len(req.Numbers))
+		numbers := make([]phone.Number, 0, len(req.Numbers))
+		at := make([]int, 0, len(req.Numbers)) // index in verdicts of numbers[i]
+		// The region is read for the first number not in international form.
+		reg := ""
+		for i, raw := range req.Numbers {
+			n, err := phone.Parse(raw, "")
+			if err != nil || !strings.HasPrefix(strings.TrimSpace(raw), "+") {
+				if reg == "" {
+					if reg, err = region(ctx, tx, c.org); err != nil {
+						return err
+					}
+				}
+				n, err = parseNumber(raw, reg, "CheckRequest.Numbers["+strconv.Itoa(i)+"]")
+			}
+			if err != nil {
+				verdicts[i] = Verdict{Outcome: Invalid, Err: err}
+				continue
+			}
+			numbers = append(numbers, n)
+			at = append(at, i)
+		}
+		for start := 0; start < len(numbers); start += s.batch {
+			end := min(start+s.batch, len(numbers))
+			batch, err := c.check(ctx, tx, numbers[start:end])
+			if err != nil {
+				return err
+			}
+			for j, v := range batch {
+				verdicts[at[start+j]] = v
+			}
+		}
+		res.Verdicts = verdicts
+		return nil
+	})
+	return res, wrap("Check", err)
+}
+
+// checker checks numbers against the blocks that apply to one project
+// and the organisation's suppressions.
+type checker struct {
+	org, project uuid.UUID
+	now          time.Time
+	fp           *phone.Fingerprinter
+}
+
+func (s *Service) checker(ctx context.Context, actor lp.Actor, project uuid.UUID) (*checker, error) {
+	fp, err := s.fingerprinter(ctx, actor.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	return &checker{org: actor.OrgID, project: project, now: s.clock(), fp: fp}, nil
+}
+
+// prepare checks that the project exists and returns the organisation's
+// region, read in tx.
+func (c *checker) prepare(ctx context.Context, tx storage.Tx, field string) (string, error) {
+	reg, err := region(ctx, tx, c.org)
+	if err != nil {
+		return "", err
+	}
+	return reg, checkProject(ctx, tx, c.org, c.project, field)
+}
+
+// check returns the verdict of each of numbers (Allowed, Blocked or
+// Suppressed), reading their blocks and suppressions in one call each.
+func (c *checker) check(ctx context.Context, tx storage.Tx, numbers []phone.Number) ([]Verdict, error) {
+	fps := make([]phone.Fingerprint, len(numbers))
+	for i, n := range numbers {
+		fps[i] = c.fp.Fingerprint(n)
+	}
+	blocks, err := tx.Blocks().FindByNumbers(ctx, c.org, numbers)
+	if err != nil {
+		return nil, err
+	}
+	sups, err := tx.Suppressions().Find(ctx, c.org, fps)
+	if err != nil {
+		return nil, err
+	}
+	applies := make(map[phone.Number]lp.BlockEntry, len(blocks))
+	for _, b := range blocks {
+		if !b.Applies(c.project, c.now) {
+			continue
+		}
+		if cur, ok := applies[b.Number]; !ok || outlasts(b, cur) {
+			applies[b.Number] = b
+		}
+	}
+	suppressed := make(map[phone.Fingerprint]bool, len(sups))
+	for _, sp := range sups {
+		suppressed[sp.Fingerprint] = true
+	}
+	out := make([]Verdict, len(numbers))
+	for i, n := range numbers {
+		out[i] = Verdict{Number: n}
+		if b, ok := applies[n]; ok {
+			out[i].Outcome, out[i].Block = Blocked, BlockRef{ID: b.ID, ProjectID: b.ProjectID, ExpiresAt: b.ExpiresAt}
+		} else if suppressed[fps[i]] {
+			out[i].Outcome = Suppressed
+		}
+	}
+	return out, nil
+}
+
+// outlasts reports whether block a keeps its number blocked longer than b,
+// preferring the organisation-wide one when they end together.
+func outlasts(a, b lp.BlockEntry) bool {
+	switch {
+	case a.ExpiresAt.Equal(b.ExpiresAt):
+		return a.OrgWide() && !b.OrgWide()
+	case a.ExpiresAt.IsZero():
+		return true
+	case b.ExpiresAt.IsZero():
+		return false
+	}
+	return a.ExpiresAt.After(b.ExpiresAt)
+}

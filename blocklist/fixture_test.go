@@ -1,0 +1,270 @@
+package blocklist_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/audit"
+	"github.com/leadprivacy/leadprivacy/blocklist"
+	"github.com/leadprivacy/leadprivacy/phone"
+	"github.com/leadprivacy/leadprivacy/storage"
+	"github.com/leadprivacy/leadprivacy/storage/memstore"
+	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
+)
+
+// postgresEnv names the variable holding the PostgreSQL test DSN.
+const postgresEnv = "LEADPRIVACY_TEST_POSTGRES_DSN"
+
+// storeKinds are the adapters the service is tested on; open returns a
+// store on path (file-backed ones) that the caller closes. Every fixture
+// makes its own organisation, so tests can share a store.
+var storeKinds = []struct {
+	name string
+	open func(t testing.TB, path string) storage.Store
+}{
+	{"memstore", func(testing.TB, string) storage.Store { return memstore.New() }},
+	{"sqlite", openSQLite},
+	{"postgres", openPostgres},
+}
+
+// forEachStore runs fn as a subtest on every adapter with a fresh fixture.
+func forEachStore(t *testing.T, fn func(t *testing.T, f *fixture)) {
+	for _, k := range storeKinds {
+		t.Run(k.name, func(t *testing.T) {
+			s := k.open(t, filepath.Join(t.TempDir(), "lp.db"))
+			t.Cleanup(func() { s.Close() })
+			fn(t, newFixture(t, s))
+		})
+	}
+}
+
+func openSQLite(t testing.TB, path string) storage.Store {
+	t.Helper()
+	s, err := sqlstore.OpenSQLite(context.Background(), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// openPostgres opens a store in a schema of its own, named after path so
+// that two Stores opened with one path share it (as two on one SQLite
+// file do); the schema is dropped when the test ends. Other packages'
+// tests, migrating the same server at another version, cannot interfere.
+func openPostgres(t testing.TB, path string) storage.Store {
+	t.Helper()
+	dsn := os.Getenv(postgresEnv)
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not set under CI=true", postgresEnv)
+		}
+		t.Skipf("PostgreSQL tests need %s", postgresEnv)
+	}
+	sum := sha256.Sum256([]byte(path))
+	schema := "lp_blocklist_" + hex.EncodeToString(sum[:8])
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec("CREATE SCHEMA IF NOT EXISTS " + schema); err != nil {
+		admin.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE"); err != nil {
+			t.Errorf("drop schema: %v", err)
+		}
+		admin.Close()
+	})
+	s, err := sqlstore.OpenPostgres(context.Background(), withSearchPath(dsn, schema), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// withSearchPath adds search_path to a keyword/value or URL DSN.
+func withSearchPath(dsn, schema string) string {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		if u, err := url.Parse(dsn); err == nil {
+			q := u.Query()
+			q.Set("search_path", schema)
+			u.RawQuery = q.Encode()
+			return u.String()
+		}
+	}
+	return dsn + " search_path=" + schema
+}
+
+// clock is a settable clock shared by the service and the ChangeLog.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+var start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+type fixture struct {
+	t       testing.TB
+	ctx     context.Context
+	store   storage.Store
+	keys    lp.StaticKeys
+	clock   *clock
+	log     *audit.Log
+	svc     *blocklist.Service
+	org     lp.Organisation
+	energy  lp.Project
+	insure  lp.Project
+	alice   lp.Actor // all permissions
+	blocker lp.Actor // block only: sees numbers masked
+	dialer  lp.Actor // import only
+	nobody  lp.Actor // no permission
+}
+
+// batchSize is small so that tests cross batch boundaries.
+const batchSize = 3
+
+// newFixture makes an organisation (region DK) with two projects and its
+// users in store, and the service on it.
+func newFixture(t testing.TB, store storage.Store) *fixture {
+	t.Helper()
+	f := &fixture{t: t, ctx: context.Background(), store: store, keys: lp.StaticKeys{}, clock: &clock{t: start}}
+	f.org = lp.Organisation{ID: uuid.New(), Name: "Nordic Sales ApS", DefaultRegion: "DK", CreatedAt: start}
+	f.keys[f.org.ID] = []byte("0123456789abcdef0123456789abcdef")
+	f.energy = lp.Project{OrgID: f.org.ID, ID: uuid.New(), Name: "Energy 2026", CreatedAt: start}
+	f.insure = lp.Project{OrgID: f.org.ID, ID: uuid.New(), Name: "Insurance Q4", CreatedAt: start}
+	f.alice = lp.Actor{OrgID: f.org.ID, UserID: uuid.New(), Permissions: lp.PermAll}
+	f.blocker = lp.Actor{OrgID: f.org.ID, UserID: uuid.New(), Permissions: lp.PermBlock}
+	f.dialer = lp.Actor{OrgID: f.org.ID, UserID: uuid.New(), Permissions: lp.PermImport}
+	f.nobody = lp.Actor{OrgID: f.org.ID, UserID: uuid.New()}
+	f.tx(func(tx storage.Tx) error {
+		if err := tx.Organisations().Create(f.ctx, f.org); err != nil {
+			return err
+		}
+		for _, p := range []lp.Project{f.energy, f.insure} {
+			if err := tx.Projects().Create(f.ctx, p); err != nil {
+				return err
+			}
+		}
+		for name, a := range map[string]lp.Actor{"Alice": f.alice, "Bent": f.blocker, "Dina": f.dialer, "Nils": f.nobody} {
+			if err := tx.Users().Create(f.ctx, lp.User{OrgID: f.org.ID, ID: a.UserID, Name: name, Role: lp.RoleAgent}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	f.log = audit.New(store, f.keys, nil, &audit.Options{Now: f.clock.Now})
+	f.svc = f.service(store)
+	return f
+}
+
+// service returns a Service on store with the fixture's clock and keys.
+func (f *fixture) service(store storage.Store) *blocklist.Service {
+	log := audit.New(store, f.keys, nil, &audit.Options{Now: f.clock.Now})
+	return blocklist.New(store, log, &blocklist.Options{Now: f.clock.Now, Keys: f.keys, BatchSize: batchSize})
+}
+
+// tx runs fn in a transaction and fails the test on error.
+func (f *fixture) tx(fn func(tx storage.Tx) error) {
+	f.t.Helper()
+	if err := f.store.WithTx(f.ctx, func(_ context.Context, tx storage.Tx) error { return fn(tx) }); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// eventCount is the organisation's number of ChangeLog events.
+func (f *fixture) eventCount() int64 {
+	f.t.Helper()
+	var n int64
+	f.tx(func(tx storage.Tx) error {
+		var err error
+		n, err = tx.Events().Count(f.ctx, f.org.ID)
+		return err
+	})
+	return n
+}
+
+// eventsSince returns the events recorded since the count mark.
+func (f *fixture) eventsSince(mark int64) []lp.Event {
+	f.t.Helper()
+	var evs []lp.Event
+	f.tx(func(tx storage.Tx) error {
+		n, err := tx.Events().Count(f.ctx, f.org.ID)
+		if err != nil {
+			return err
+		}
+		evs, err = tx.Events().Range(f.ctx, f.org.ID, mark, n)
+		return err
+	})
+	return evs
+}
+
+// actions returns the actions of evs in order.
+func actions(evs []lp.Event) []lp.Action {
+	out := make([]lp.Action, len(evs))
+	for i, e := range evs {
+		out[i] = e.Action
+	}
+	return out
+}
+
+// entries returns every block entry of the organisation.
+func (f *fixture) entries() []lp.BlockEntry {
+	f.t.Helper()
+	var out []lp.BlockEntry
+	f.tx(func(tx storage.Tx) error {
+		var err error
+		out, err = tx.Blocks().List(f.ctx, f.org.ID, storage.BlockFilter{}, storage.Page{Limit: storage.MaxLimit})
+		return err
+	})
+	return out
+}
+
+// block blocks number for alice and fails the test on error.
+func (f *fixture) block(req blocklist.BlockRequest) blocklist.BlockResult {
+	f.t.Helper()
+	if req.Reason == "" {
+		req.Reason = "customer_request"
+	}
+	res, err := f.svc.Block(f.ctx, f.alice, req)
+	if err != nil {
+		f.t.Fatalf("Block: %v", err)
+	}
+	return res
+}
+
+// suppress puts n on the suppression list by its fingerprint.
+func (f *fixture) suppress(n phone.Number) {
+	f.t.Helper()
+	fp, err := phone.NewFingerprinter(f.keys[f.org.ID])
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.tx(func(tx storage.Tx) error {
+		return tx.Suppressions().Add(f.ctx, lp.Suppression{OrgID: f.org.ID, Fingerprint: fp.Fingerprint(n), CreatedBy: f.alice.UserID, CreatedAt: start})
+	})
+}

@@ -1,0 +1,273 @@
+package blocklist
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+	"strconv"
+
+	"github.com/google/uuid"
+
+	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/audit"
+	"github.com/leadprivacy/leadprivacy/csvimport"
+	"github.com/leadprivacy/leadprivacy/phone"
+	"github.com/leadprivacy/leadprivacy/storage"
+)
+
+// CheckImportRequest asks for a verdict on every candidate lead of an
+// import into one project.
+type CheckImportRequest struct {
+	// ProjectID is the project the leads would be imported into; it must
+	// be a project of the actor's organisation.
+	ProjectID uuid.UUID
+	// Leads yields the candidates: a csvimport.LeadReader's All, or the
+	// host's own sequence. Phones may be in E.164 or as typed (read in the
+	// organisation's region). A *csvimport.LineError that is not Fatal is
+	// a rejected row (an Invalid verdict); any other error ends the check
+	// and is returned.
+	Leads iter.Seq2[csvimport.LeadDraft, error]
+	// KeepCallable accepts a lead that has blocked, suppressed, invalid or
+	// duplicate numbers if at least one of its numbers is callable, with
+	// only the callable ones (LeadVerdict.Phones). By default such a lead
+	// is rejected.
+	KeepCallable bool
+	// OnVerdict receives each lead's verdict, in input order, as soon as
+	// its batch is checked; an error it returns ends the check and is
+	// returned. Nil: only the counts are kept.
+	OnVerdict func(LeadVerdict) error
+}
+
+// LeadVerdict is the check of one candidate lead.
+type LeadVerdict struct {
+	// Lead is the candidate as the sequence yielded it (zero for a row
+	// the reader rejected).
+	Lead    csvimport.LeadDraft
+	Outcome Outcome
+	// Phones are the numbers to import, in E.164: all of the lead's when
+	// every one is callable, the callable ones under KeepCallable, nil
+	// when the lead is rejected.
+	Phones []phone.Number
+	// Numbers holds the verdict of each of the lead's numbers, in order.
+	Numbers []Verdict
+	// Err says why a row is Invalid as a whole: the reader's
+	// *csvimport.LineError, or a lead without numbers.
+	Err error
+}
+
+// CheckImportResult counts the leads by verdict. Checked is the sum of the
+// others.
+type CheckImportResult struct {
+	Checked, Accepted, RejectedBlocked, RejectedSuppressed, Invalid, Duplicate int
+}
+
+// CheckImport gives every candidate lead of an import a verdict: accepted,
+// or rejected as blocked, suppressed, invalid or duplicate (a number already
+// in an earlier accepted lead of the import). A lead is rejected if any of
+// its numbers is not callable, unless KeepCallable. It needs lp.PermImport.
+//
+// It streams: it reads BatchSize leads, checks their numbers in one
+// read-only transaction (one round trip for blocks and one for
+// suppressions), hands the verdicts to OnVerdict and goes on, so it never
+// holds more than one batch of leads. To recognise duplicates it keeps the
+// accepted numbers of the import, 8 bytes each plus map overhead.
+//
+// When the whole sequence was checked it records one import.checked event
+// with the counts (duplicates are the checked leads no other count
+// holds). A call that ends with an error records nothing: nothing was
+// changed, and the verdicts delivered stand.
+func (s *Service) CheckImport(ctx context.Context, actor lp.Actor, req CheckImportRequest) (CheckImportResult, error) {
+	if err := s.authorize(ctx, actor, lp.PermImport, audit.ActionImportChecked); err != nil {
+		return CheckImportResult{}, wrap("CheckImport", err)
+	}
+	res, err := s.checkImport(ctx, actor, req)
+	if err != nil {
+		return res, wrap("CheckImport", err)
+	}
+	err = s.store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+		_, err := s.changelog.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionImportChecked, ProjectID: req.ProjectID,
+			Details: []audit.Detail{audit.Count(audit.KeyChecked, res.Checked), audit.Count(audit.KeyAccepted, res.Accepted),
+				audit.Count(audit.KeyRejectedBlocked, res.RejectedBlocked), audit.Count(audit.KeyRejectedSuppressed, res.RejectedSuppressed),
+				audit.Count(audit.KeyInvalid, res.Invalid)}})
+		return err
+	})
+	return res, wrap("CheckImport", err)
+}
+
+func (s *Service) checkImport(ctx context.Context, actor lp.Actor, req CheckImportRequest) (CheckImportResult, error) {
+	if req.ProjectID == uuid.Nil {
+		return CheckImportResult{}, invalid("CheckImportRequest.ProjectID", "must name the project the leads are imported into")
+	}
+	if req.Leads == nil {
+		return CheckImportResult{}, invalid("CheckImportRequest.Leads", "must not be nil")
+	}
+	c, err := s.checker(ctx, actor, req.ProjectID)
+	if err != nil {
+		return CheckImportResult{}, err
+	}
+	im := &importer{checker: c, req: req, seen: map[uint64]struct{}{}, batch: make([]candidate, 0, s.batch)}
+	err = s.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+		im.region, err = c.prepare(ctx, tx, "CheckImportRequest.ProjectID")
+		return err
+	})
+	if err != nil {
+		return CheckImportResult{}, err
+	}
+	for d, err := range req.Leads {
+		im.index++
+		if err != nil {
+			var le *csvimport.LineError
+			if !errors.As(err, &le) || le.Fatal {
+				return im.res, errors.Join(fmt.Errorf("leads: %w", err), im.flush(ctx, s.store))
+			}
+		}
+		im.batch = append(im.batch, candidate{lead: d, err: err, index: im.index})
+		if len(im.batch) == cap(im.batch) {
+			if err := im.flush(ctx, s.store); err != nil {
+				return im.res, err
+			}
+		}
+	}
+	return im.res, im.flush(ctx, s.store)
+}
+
+// candidate is one lead or rejected row of the input, and its place in it.
+type candidate struct {
+	lead  csvimport.LeadDraft
+	err   error
+	index int // 1-based position in the sequence
+}
+
+// importer checks the candidates of one CheckImport call batch by batch.
+type importer struct {
+	*checker
+	req    CheckImportRequest
+	region string
+	index  int
+	batch  []candidate
+	seen   map[uint64]struct{} // keys of the accepted numbers
+	res    CheckImportResult
+}
+
+// flush checks the pending batch and delivers its verdicts.
+func (im *importer) flush(ctx context.Context, store storage.Store) error {
+	if len(im.batch) == 0 {
+		return nil
+	}
+	verdicts := make([]LeadVerdict, len(im.batch))
+	var numbers []phone.Number
+	for i, c := range im.batch {
+		v := &verdicts[i]
+		v.Lead, v.Err = c.lead, c.err
+		if c.err != nil {
+			continue
+		}
+		if len(c.lead.Phones) == 0 {
+			v.Err = &inputError{input: im.where(c), err: csvimport.ErrNoPhone}
+			continue
+		}
+		v.Numbers = make([]Verdict, len(c.lead.Phones))
+		for j, p := range c.lead.Phones {
+			n, err := parseNumber(string(p), im.region, im.where(c)+" phone "+strconv.Itoa(j+1))
+			if err != nil {
+				v.Numbers[j] = Verdict{Outcome: Invalid, Err: err}
+				continue
+			}
+			v.Numbers[j].Number = n
+			numbers = append(numbers, n)
+		}
+	}
+	var checked []Verdict
+	err := store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+		var err error
+		checked, err = im.check(ctx, tx, numbers)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i := range verdicts {
+		v := &verdicts[i]
+		for j := range v.Numbers {
+			if v.Numbers[j].Outcome != Invalid {
+				v.Numbers[j], checked = checked[0], checked[1:]
+			}
+		}
+		im.decide(v)
+		if im.req.OnVerdict != nil {
+			if err := im.req.OnVerdict(*v); err != nil {
+				return fmt.Errorf("OnVerdict: %w", err)
+			}
+		}
+	}
+	im.batch = im.batch[:0]
+	return nil
+}
+
+// where names a candidate in errors: its line if the reader gave one,
+// else its position in the sequence.
+func (im *importer) where(c candidate) string {
+	if c.lead.Line > 0 {
+		return "line " + strconv.Itoa(c.lead.Line)
+	}
+	return "lead " + strconv.Itoa(c.index)
+}
+
+// decide sets the lead's outcome and phones from its numbers' verdicts,
+// marking numbers of earlier accepted leads (or repeated in the lead) as
+// duplicates, and counts it.
+func (im *importer) decide(v *LeadVerdict) {
+	im.res.Checked++
+	if v.Err != nil {
+		v.Outcome = Invalid
+		im.res.Invalid++
+		return
+	}
+	var callable []phone.Number
+	worst := Allowed
+	for j := range v.Numbers {
+		n := &v.Numbers[j]
+		if n.Outcome == Allowed {
+			if _, dup := im.seen[key(n.Number)]; dup || slices.Contains(callable, n.Number) {
+				n.Outcome = Duplicate
+			} else {
+				callable = append(callable, n.Number)
+			}
+		}
+		if n.Outcome != Allowed && (worst == Allowed || n.Outcome < worst) {
+			worst = n.Outcome
+		}
+	}
+	if worst != Allowed && !(im.req.KeepCallable && len(callable) > 0) {
+		v.Outcome = worst
+		switch worst {
+		case Blocked:
+			im.res.RejectedBlocked++
+		case Suppressed:
+			im.res.RejectedSuppressed++
+		case Invalid:
+			im.res.Invalid++
+		case Duplicate:
+			im.res.Duplicate++
+		}
+		return
+	}
+	v.Outcome, v.Phones = Allowed, callable
+	im.res.Accepted++
+	for _, n := range callable {
+		im.seen[key(n)] = struct{}{}
+	}
+}
+
+// key packs an E.164 number into an integer: at most 15 digits after the
+// '+', and calling codes never start with 0, so distinct numbers have
+// distinct keys.
+func key(n phone.Number) uint64 {
+	var k uint64
+	for i := 1; i < len(n); i++ {
+		k = k*10 + uint64(n[i]-'0')
+	}
+	return k
+}

@@ -1,0 +1,201 @@
+package blocklist
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/audit"
+	"github.com/leadprivacy/leadprivacy/phone"
+	"github.com/leadprivacy/leadprivacy/storage"
+)
+
+// DefaultBatchSize is how many numbers or leads one store round trip
+// checks, and how many expired entries one Sweep transaction removes, when
+// Options.BatchSize is 0.
+const DefaultBatchSize = 1000
+
+// Options tunes a Service. A nil *Options means the defaults.
+type Options struct {
+	// Now returns the current time; nil means time.Now. Block times are
+	// truncated to microseconds in UTC, the precision every adapter keeps.
+	// Give the audit.Log the same clock, so events and entries agree.
+	Now func() time.Time
+	// Logger receives warnings; nil discards them. It never receives
+	// personal data.
+	Logger *slog.Logger
+	// Keys supplies the organisations' fingerprint keys, with which Check
+	// and CheckImport look up forgotten-and-suppressed numbers. It must be
+	// the KeyProvider the audit.Log was made with. Without it Check and
+	// CheckImport fail: they cannot tell a suppressed number from a
+	// callable one.
+	Keys lp.KeyProvider
+	// BatchSize bounds the numbers or leads checked per store round trip
+	// and the entries Sweep removes per transaction; 0 means
+	// DefaultBatchSize.
+	BatchSize int
+}
+
+// Service is the do-not-call list of one store: blocking, unblocking,
+// expiry, and the checks of numbers and lead imports against it. It holds
+// no data of its own beyond a cache of fingerprint keys, so one Service
+// serves every organisation and goroutine.
+type Service struct {
+	store     storage.Store
+	changelog *audit.Log
+	now       func() time.Time
+	logger    *slog.Logger
+	keys      lp.KeyProvider
+	batch     int
+
+	mu  sync.Mutex
+	fps map[uuid.UUID]*phone.Fingerprinter
+}
+
+// New returns the blocklist service of store, recording into changelog,
+// which must be the ChangeLog of the same store.
+func New(store storage.Store, changelog *audit.Log, opts *Options) *Service {
+	s := &Service{store: store, changelog: changelog, now: time.Now, logger: slog.New(slog.DiscardHandler),
+		batch: DefaultBatchSize, fps: map[uuid.UUID]*phone.Fingerprinter{}}
+	if opts != nil {
+		if opts.Now != nil {
+			s.now = opts.Now
+		}
+		if opts.Logger != nil {
+			s.logger = opts.Logger
+		}
+		if opts.BatchSize > 0 {
+			s.batch = opts.BatchSize
+		}
+		s.keys = opts.Keys
+	}
+	return s
+}
+
+// clock returns the current time as the store keeps it.
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// authorize checks the actor's permission before the call opens a
+// transaction; a refusal is recorded by the ChangeLog in a transaction of
+// its own.
+func (s *Service) authorize(ctx context.Context, actor lp.Actor, want lp.Permission, action lp.Action) error {
+	return s.changelog.Authorize(ctx, actor, want, action)
+}
+
+// authorizeTx checks the PermBlock of a ...Tx call. The host's
+// transaction is already open (on SQLite it holds the only writer, so a
+// transaction of our own would wait for it forever), so a refusal is
+// recorded in that transaction: it stays in the ChangeLog if the host
+// commits.
+func (s *Service) authorizeTx(ctx context.Context, tx storage.Tx, actor lp.Actor, action lp.Action) error {
+	denied := actor.Authorize(lp.PermBlock)
+	if denied == nil || actor.OrgID == uuid.Nil || actor.UserID == uuid.Nil {
+		return denied
+	}
+	_, err := s.changelog.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionAccessDenied, Details: []audit.Detail{
+		audit.Code(audit.KeyAttempted, string(action)),
+		audit.Code(audit.KeyPermission, "block"),
+	}})
+	return errors.Join(denied, err)
+}
+
+// region returns the default region of the actor's organisation, read in
+// tx, for normalising the numbers people type.
+func region(ctx context.Context, tx storage.Tx, org uuid.UUID) (string, error) {
+	o, err := tx.Organisations().Get(ctx, org)
+	if err != nil {
+		return "", fmt.Errorf("organisation: %w", err)
+	}
+	return o.DefaultRegion, nil
+}
+
+// checkProject returns ErrNotFound if project is set and not a project of
+// org; zero means organisation-wide and always passes.
+func checkProject(ctx context.Context, tx storage.Tx, org, project uuid.UUID, field string) error {
+	if project == uuid.Nil {
+		return nil
+	}
+	if _, err := tx.Projects().Get(ctx, org, project); err != nil {
+		return &inputError{input: field + " " + project.String(), err: err}
+	}
+	return nil
+}
+
+// parseNumber normalises a number as typed with the organisation's region.
+// The error names the input and shows it masked.
+func parseNumber(raw, region, field string) (phone.Number, error) {
+	n, err := phone.Parse(raw, region)
+	if err != nil {
+		return "", &inputError{input: field + " " + maskedInput(raw), err: err}
+	}
+	return n, nil
+}
+
+// maskedInput shows a typed value masked, quoted so an empty one is visible.
+func maskedInput(raw string) string { return `"` + phone.MaskInput(raw) + `"` }
+
+// fingerprinter returns the organisation's fingerprinter, fetching its key
+// once. Two goroutines may both fetch it on first use; the key is the same.
+func (s *Service) fingerprinter(ctx context.Context, org uuid.UUID) (*phone.Fingerprinter, error) {
+	s.mu.Lock()
+	fp, ok := s.fps[org]
+	s.mu.Unlock()
+	if ok {
+		return fp, nil
+	}
+	if s.keys == nil {
+		return nil, fmt.Errorf("%w: Options.Keys is nil, so suppressed numbers cannot be recognised", lp.ErrInvalidArgument)
+	}
+	key, err := s.keys.FingerprintKey(ctx, org)
+	if err != nil {
+		return nil, fmt.Errorf("fingerprint key: %w", err)
+	}
+	if fp, err = phone.NewFingerprinter(key); err != nil {
+		return nil, fmt.Errorf("fingerprint key: %w", err)
+	}
+	s.mu.Lock()
+	s.fps[org] = fp
+	s.mu.Unlock()
+	return fp, nil
+}
+
+// invalid reports a bad request field; it matches lp.ErrInvalidArgument.
+func invalid(field, reason string) error {
+	return &lp.FieldError{Field: field, Reason: reason}
+}
+
+// inputError says which input of a request an error is about, masked.
+type inputError struct {
+	input string // the request field and, for numbers, the masked value
+	err   error
+}
+
+func (e *inputError) Error() string { return "leadprivacy: " + e.input + ": " + trimPrefix(e.err) }
+func (e *inputError) Unwrap() error { return e.err }
+
+// opError is the error of a service call. Its message names the call and
+// carries the "leadprivacy:" prefix once, whatever its cause says.
+type opError struct {
+	op  string
+	err error
+}
+
+func (e *opError) Error() string { return "leadprivacy: blocklist: " + e.op + ": " + trimPrefix(e.err) }
+func (e *opError) Unwrap() error { return e.err }
+
+// wrap returns err as an error of call op, or nil.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &opError{op: op, err: err}
+}
+
+func trimPrefix(err error) string { return strings.TrimPrefix(err.Error(), "leadprivacy: ") }
