@@ -115,7 +115,7 @@ func (l *Log) Record(ctx context.Context, tx storage.Tx, actor lp.Actor, e Entry
 	}
 	ev := lp.Event{
 		OrgID:     actor.OrgID,
-		Time:      l.now().UTC().Truncate(time.Microsecond),
+		Time:      l.Now(),
 		ActorID:   actor.UserID,
 		Action:    e.Action,
 		LeadID:    e.LeadID,
@@ -233,6 +233,11 @@ func permissionName(p lp.Permission) string {
 // to check an import against Suppressions) share it, so each
 // organisation's key is fetched once per process.
 func (l *Log) Fingerprints() *lp.Fingerprints { return l.fps }
+
+// Now returns the Log's clock reading (Options.Now), in UTC and truncated
+// to the microsecond as event times are: services default to it, so their
+// objects and their events agree on the time.
+func (l *Log) Now() time.Time { return l.now().UTC().Truncate(time.Microsecond) }
 
 // storeHashReader reads tree hashes from the store for the tlog functions.
 func storeHashReader(ctx context.Context, events storage.Events, org uuid.UUID) tlog.HashReaderFunc {

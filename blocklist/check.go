@@ -154,7 +154,7 @@ type checker struct {
 }
 
 func (s *Service) checker(ctx context.Context, actor lp.Actor, project uuid.UUID) (*checker, error) {
-	fp, err := s.fingerprinter(ctx, actor.OrgID)
+	fp, err := s.changelog.Fingerprints().Fingerprinter(ctx, actor.OrgID)
 	if err != nil {
 		return nil, err
 	}

@@ -97,10 +97,6 @@ func TestCheckRejects(t *testing.T) {
 				t.Errorf("%s: %v, want %v", c.name, err, c.want)
 			}
 		}
-		noKeys := blocklist.New(f.store, f.log, nil)
-		if _, err := noKeys.Check(f.ctx, f.dialer, blocklist.CheckRequest{ProjectID: f.energy.ID, Numbers: []string{"20123456"}}); !errors.Is(err, lp.ErrInvalidArgument) {
-			t.Errorf("Check without Keys: %v, want ErrInvalidArgument (suppressions cannot be checked)", err)
-		}
 	})
 }
 

@@ -14,7 +14,7 @@
 // KeyProvider the ChangeLog was made with:
 //
 //	changelog := audit.New(store, keys, signer, nil)
-//	blocks := blocklist.New(store, changelog, &blocklist.Options{Keys: keys})
+//	blocks := blocklist.New(store, changelog, nil)
 //
 //	// Alice blocks a number as she typed it, for every project.
 //	res, err := blocks.Block(ctx, alice, blocklist.BlockRequest{Number: "20 12 34 56", Reason: "customer_request"})

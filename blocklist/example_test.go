@@ -38,14 +38,20 @@ func newExample() example {
 		if err := tx.Users().Create(ctx, lp.User{OrgID: org.ID, ID: alice.UserID, Name: "Alice", Role: lp.RoleAdmin}); err != nil {
 			return err
 		}
-		return tx.Projects().Create(ctx, energy)
+		if err := tx.Projects().Create(ctx, energy); err != nil {
+			return err
+		}
+		if err := tx.Users().Create(ctx, lp.User{OrgID: org.ID, ID: bob.UserID, Name: "Bob", Role: lp.RoleAgent}); err != nil {
+			return err
+		}
+		return tx.Users().AddMember(ctx, lp.ProjectMember{OrgID: org.ID, ProjectID: energy.ID, UserID: bob.UserID})
 	})
 	if err != nil {
 		panic(err)
 	}
 	keys := lp.StaticKeys{org.ID: []byte("a 32-byte secret from your vault")}
 	changelog := audit.New(store, keys, nil, nil)
-	return example{blocks: blocklist.New(store, changelog, &blocklist.Options{Keys: keys}), energy: energy, alice: alice, bob: bob}
+	return example{blocks: blocklist.New(store, changelog, nil), energy: energy, alice: alice, bob: bob}
 }
 
 func Example() {

@@ -2,13 +2,7 @@ package blocklist_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,14 +12,13 @@ import (
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/audit"
 	"github.com/leadprivacy/leadprivacy/blocklist"
+	"github.com/leadprivacy/leadprivacy/internal/pgtest"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 	"github.com/leadprivacy/leadprivacy/storage/memstore"
-	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
+	"github.com/leadprivacy/leadprivacy/storage/postgres"
+	"github.com/leadprivacy/leadprivacy/storage/sqlite"
 )
-
-// postgresEnv names the variable holding the PostgreSQL test DSN.
-const postgresEnv = "LEADPRIVACY_TEST_POSTGRES_DSN"
 
 // storeKinds are the adapters the service is tested on; open returns a
 // store on path (file-backed ones) that the caller closes. Every fixture
@@ -52,7 +45,7 @@ func forEachStore(t *testing.T, fn func(t *testing.T, f *fixture)) {
 
 func openSQLite(t testing.TB, path string) storage.Store {
 	t.Helper()
-	s, err := sqlstore.OpenSQLite(context.Background(), path, nil)
+	s, err := sqlite.Open(context.Background(), path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,51 +54,14 @@ func openSQLite(t testing.TB, path string) storage.Store {
 
 // openPostgres opens a store in a schema of its own, named after path so
 // that two Stores opened with one path share it (as two on one SQLite
-// file do); the schema is dropped when the test ends. Other packages'
-// tests, migrating the same server at another version, cannot interfere.
+// file do); the schema is dropped when the test ends.
 func openPostgres(t testing.TB, path string) storage.Store {
 	t.Helper()
-	dsn := os.Getenv(postgresEnv)
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set under CI=true", postgresEnv)
-		}
-		t.Skipf("PostgreSQL tests need %s", postgresEnv)
-	}
-	sum := sha256.Sum256([]byte(path))
-	schema := "lp_blocklist_" + hex.EncodeToString(sum[:8])
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec("CREATE SCHEMA IF NOT EXISTS " + schema); err != nil {
-		admin.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-		admin.Close()
-	})
-	s, err := sqlstore.OpenPostgres(context.Background(), withSearchPath(dsn, schema), nil)
+	s, err := postgres.Open(context.Background(), pgtest.SharedSchema(t, path), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
-}
-
-// withSearchPath adds search_path to a keyword/value or URL DSN.
-func withSearchPath(dsn, schema string) string {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		if u, err := url.Parse(dsn); err == nil {
-			q := u.Query()
-			q.Set("search_path", schema)
-			u.RawQuery = q.Encode()
-			return u.String()
-		}
-	}
-	return dsn + " search_path=" + schema
 }
 
 // clock is a settable clock shared by the service and the ChangeLog.
@@ -185,7 +141,7 @@ func newFixture(t testing.TB, store storage.Store) *fixture {
 // service returns a Service on store with the fixture's clock and keys.
 func (f *fixture) service(store storage.Store) *blocklist.Service {
 	log := audit.New(store, f.keys, nil, &audit.Options{Now: f.clock.Now})
-	return blocklist.New(store, log, &blocklist.Options{Now: f.clock.Now, Keys: f.keys, BatchSize: batchSize})
+	return blocklist.New(store, log, &blocklist.Options{Now: f.clock.Now, BatchSize: batchSize})
 }
 
 // tx runs fn in a transaction and fails the test on error.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -24,19 +23,13 @@ const DefaultBatchSize = 1000
 
 // Options tunes a Service. A nil *Options means the defaults.
 type Options struct {
-	// Now returns the current time; nil means time.Now. Block times are
+	// Now returns the current time; nil means the ChangeLog's clock
+	// (audit.Log.Now), so entries and their events agree. Block times are
 	// truncated to microseconds in UTC, the precision every adapter keeps.
-	// Give the audit.Log the same clock, so events and entries agree.
 	Now func() time.Time
 	// Logger receives warnings; nil discards them. It never receives
 	// personal data.
 	Logger *slog.Logger
-	// Keys supplies the organisations' fingerprint keys, with which Check
-	// and CheckImport look up forgotten-and-suppressed numbers. It must be
-	// the KeyProvider the audit.Log was made with. Without it Check and
-	// CheckImport fail: they cannot tell a suppressed number from a
-	// callable one.
-	Keys lp.KeyProvider
 	// BatchSize bounds the numbers or leads checked per store round trip
 	// and the entries Sweep removes per transaction; 0 means
 	// DefaultBatchSize.
@@ -45,25 +38,22 @@ type Options struct {
 
 // Service is the do-not-call list of one store: blocking, unblocking,
 // expiry, and the checks of numbers and lead imports against it. It holds
-// no data of its own beyond a cache of fingerprint keys, so one Service
+// no data of its own (fingerprint keys are cached by the ChangeLog's
+// lp.Fingerprints), so one Service
 // serves every organisation and goroutine.
 type Service struct {
 	store     storage.Store
 	changelog *audit.Log
 	now       func() time.Time
 	logger    *slog.Logger
-	keys      lp.KeyProvider
 	batch     int
-
-	mu  sync.Mutex
-	fps map[uuid.UUID]*phone.Fingerprinter
 }
 
 // New returns the blocklist service of store, recording into changelog,
 // which must be the ChangeLog of the same store.
 func New(store storage.Store, changelog *audit.Log, opts *Options) *Service {
-	s := &Service{store: store, changelog: changelog, now: time.Now, logger: slog.New(slog.DiscardHandler),
-		batch: DefaultBatchSize, fps: map[uuid.UUID]*phone.Fingerprinter{}}
+	s := &Service{store: store, changelog: changelog, now: changelog.Now, logger: slog.New(slog.DiscardHandler),
+		batch: DefaultBatchSize}
 	if opts != nil {
 		if opts.Now != nil {
 			s.now = opts.Now
@@ -74,7 +64,6 @@ func New(store storage.Store, changelog *audit.Log, opts *Options) *Service {
 		if opts.BatchSize > 0 {
 			s.batch = opts.BatchSize
 		}
-		s.keys = opts.Keys
 	}
 	return s
 }
@@ -140,31 +129,6 @@ func parseNumber(raw, region, field string) (phone.Number, error) {
 
 // maskedInput shows a typed value masked, quoted so an empty one is visible.
 func maskedInput(raw string) string { return `"` + phone.MaskInput(raw) + `"` }
-
-// fingerprinter returns the organisation's fingerprinter, fetching its key
-// once. Two goroutines may both fetch it on first use; the key is the same.
-func (s *Service) fingerprinter(ctx context.Context, org uuid.UUID) (*phone.Fingerprinter, error) {
-	s.mu.Lock()
-	fp, ok := s.fps[org]
-	s.mu.Unlock()
-	if ok {
-		return fp, nil
-	}
-	if s.keys == nil {
-		return nil, fmt.Errorf("%w: Options.Keys is nil, so suppressed numbers cannot be recognised", lp.ErrInvalidArgument)
-	}
-	key, err := s.keys.FingerprintKey(ctx, org)
-	if err != nil {
-		return nil, fmt.Errorf("fingerprint key: %w", err)
-	}
-	if fp, err = phone.NewFingerprinter(key); err != nil {
-		return nil, fmt.Errorf("fingerprint key: %w", err)
-	}
-	s.mu.Lock()
-	s.fps[org] = fp
-	s.mu.Unlock()
-	return fp, nil
-}
 
 // invalid reports a bad request field; it matches lp.ErrInvalidArgument.
 func invalid(field, reason string) error {

@@ -133,7 +133,7 @@ func TestUploadFailure(t *testing.T) {
 		for i := range total {
 			fmt.Fprintf(&file, "+45 3%07d\n", i)
 		}
-		svc := blocklist.New(f.store, f.log, &blocklist.Options{Now: f.clock.Now, Keys: f.keys, BatchSize: batch})
+		svc := blocklist.New(f.store, f.log, &blocklist.Options{Now: f.clock.Now, BatchSize: batch})
 		mark := f.eventCount()
 		_, err := svc.Upload(f.ctx, f.alice, blocklist.UploadRequest{File: &failingReader{data: file.String(), err: errRead},
 			Reason: "dnc_list", AllOrNothing: true})
@@ -158,7 +158,7 @@ func TestUploadFailure(t *testing.T) {
 
 		// A ctx cancelled after the first batch: that batch stays.
 		g := newFixture(t, f.store) // another organisation, without entries
-		svc = blocklist.New(g.store, g.log, &blocklist.Options{Now: g.clock.Now, Keys: g.keys, BatchSize: batch})
+		svc = blocklist.New(g.store, g.log, &blocklist.Options{Now: g.clock.Now, BatchSize: batch})
 		ctx, cancel := context.WithCancel(f.ctx)
 		defer cancel()
 		res, err = svc.Upload(ctx, g.alice, blocklist.UploadRequest{File: strings.NewReader(file.String()), Reason: "dnc_list",

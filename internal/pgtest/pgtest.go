@@ -5,6 +5,7 @@ package pgtest
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"fmt"
@@ -39,25 +40,38 @@ func DSN(t testing.TB) string {
 // Env is unset.
 func Schema(t testing.TB) string {
 	t.Helper()
+	b := make([]byte, 8)
+	rand.Read(b)
+	return schema(t, "lp_test_"+hex.EncodeToString(b))
+}
+
+// SharedSchema is Schema named after key: the tests that pass the same key
+// (two Stores meant to share one database, as two on one SQLite file do)
+// get the same schema, created by the first and dropped when t ends.
+func SharedSchema(t testing.TB, key string) string {
+	t.Helper()
+	sum := sha256.Sum256([]byte(key))
+	return schema(t, "lp_shared_"+hex.EncodeToString(sum[:8]))
+}
+
+func schema(t testing.TB, name string) string {
+	t.Helper()
 	dsn := DSN(t)
 	admin, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatalf("open admin connection: %v", err)
 	}
-	b := make([]byte, 8)
-	rand.Read(b)
-	schema := "lp_test_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+	if _, err := admin.Exec("CREATE SCHEMA IF NOT EXISTS " + name); err != nil {
 		admin.Close()
 		t.Fatalf("create schema: %v", err)
 	}
 	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
+		if _, err := admin.Exec("DROP SCHEMA IF EXISTS " + name + " CASCADE"); err != nil {
 			t.Errorf("drop schema: %v", err)
 		}
 		admin.Close()
 	})
-	return withSearchPath(dsn, schema)
+	return withSearchPath(dsn, name)
 }
 
 // withSearchPath adds search_path to a keyword/value or URL DSN.

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"slices"
@@ -397,9 +398,20 @@ func (v blocks) FindByNumbers(ctx context.Context, org uuid.UUID, numbers []phon
 		return nil, v.t.alive()
 	}
 	d := v.t.d
-	return list(ctx, v.t, "blocks.find_by_numbers", scanBlock,
-		`SELECT `+blockCols+` FROM blocks WHERE org_id = ? AND `+d.in("number", listText)+` ORDER BY id`,
+	found, err := list(ctx, v.t, "blocks.find_by_numbers", scanBlock, blocksByNumbersSQL[d],
 		d.id(org), d.textList(numberStrings(numbers)))
+	slices.SortFunc(found, func(a, b lp.BlockEntry) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+	return found, err
+}
+
+// blocksByNumbersSQL finds the entries of a batch of numbers on the
+// number index. SQLite, which has no statistics, otherwise walks the
+// organisation's primary key (every entry of the organisation, for every
+// check: 14 ms at 100k entries), hence INDEXED BY; and the rows are sorted
+// by id in Go, as ORDER BY id would tempt it back to the primary key.
+var blocksByNumbersSQL = map[Dialect]string{
+	SQLite:   `SELECT ` + blockCols + ` FROM blocks INDEXED BY blocks_number WHERE org_id = ? AND ` + SQLite.in("number", listText),
+	Postgres: `SELECT ` + blockCols + ` FROM blocks WHERE org_id = ? AND ` + Postgres.in("number", listText),
 }
 
 func (v blocks) List(ctx context.Context, org uuid.UUID, f storage.BlockFilter, page storage.Page) ([]lp.BlockEntry, error) {

@@ -1,8 +1,10 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -259,11 +261,22 @@ func (v leads) FindByNumbers(ctx context.Context, org uuid.UUID, numbers []phone
 		return nil, v.t.alive()
 	}
 	d := v.t.d
-	return list(ctx, v.t, "leads.find_by_numbers", scanLead,
-		`SELECT `+leadCols+` FROM leads WHERE org_id = ? AND id IN (
-		   SELECT lead_id FROM lead_phones WHERE org_id = ? AND `+d.in("number", listText)+`)
-		 ORDER BY id`,
+	found, err := list(ctx, v.t, "leads.find_by_numbers", scanLead, leadsByNumbersSQL[d],
 		d.id(org), d.id(org), d.textList(numberStrings(numbers)))
+	slices.SortFunc(found, func(a, b lp.Lead) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+	return found, err
+}
+
+// leadsByNumbersSQL finds the leads of a batch of numbers through the
+// phone index, sorted by id in Go for the reason blocksByNumbersSQL gives.
+var leadsByNumbersSQL = map[Dialect]string{
+	SQLite:   leadsByNumbers(SQLite),
+	Postgres: leadsByNumbers(Postgres),
+}
+
+func leadsByNumbers(d Dialect) string {
+	return `SELECT ` + leadCols + ` FROM leads WHERE org_id = ? AND id IN (
+	   SELECT lead_id FROM lead_phones WHERE org_id = ? AND ` + d.in("number", listText) + `)`
 }
 
 // basisTime is the SQL expression of a retention basis time. It matches
