@@ -21,7 +21,8 @@ import (
 // the primary key backwards for ORDER BY seq DESC LIMIT, filtering every
 // event of the organisation), WriteHashes' conflict guard and ReadHashes'
 // runs the primary key of event_hashes (else every call scans the
-// organisation's tree).
+// organisation's tree), and the number look-ups of checks and imports
+// their number indexes.
 func TestPlansSQLite(t *testing.T) {
 	ctx := context.Background()
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "plan.db")+"?_pragma=foreign_keys(ON)")
