@@ -1,6 +1,8 @@
 package leadprivacy
 
 import (
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -8,12 +10,19 @@ import (
 	"github.com/leadprivacy/leadprivacy/phone"
 )
 
-// BlockEntry puts a number on the do-not-call list, organisation-wide or for
-// one project, optionally until an expiry time.
+// BlockEntry puts a number, or a whole number range, on the do-not-call
+// list, organisation-wide or for one project, optionally until an expiry
+// time.
 type BlockEntry struct {
-	OrgID  uuid.UUID
-	ID     uuid.UUID
+	OrgID uuid.UUID
+	ID    uuid.UUID
+	// Number is the blocked number in E.164, or with Prefix set the
+	// E.164 prefix of the blocked range ("+4570", see ValidPrefix).
 	Number phone.Number
+	// Prefix makes the entry a prefix block: it stops every number that
+	// starts with Number (see Blocks). A number and a prefix of the same
+	// digits are different entries.
+	Prefix bool
 	// ProjectID scopes the block to one project; uuid.Nil blocks the number
 	// in every project of the organisation.
 	ProjectID uuid.UUID
@@ -52,12 +61,69 @@ func (b BlockEntry) Applies(project uuid.UUID, t time.Time) bool {
 	return b.ActiveAt(t) && (b.OrgWide() || b.ProjectID == project)
 }
 
+// Covers reports whether the entry's number or range covers n: n is the
+// number, or with Prefix set n starts with the prefix. Scope and expiry
+// are not considered (see Applies).
+func (b BlockEntry) Covers(n phone.Number) bool {
+	if b.Prefix {
+		return strings.HasPrefix(string(n), string(b.Number))
+	}
+	return n == b.Number
+}
+
+// MaxPrefixDigits is the most digits a block prefix holds: E.164's 15, so
+// a prefix may be as long as the numbers it stops.
+const MaxPrefixDigits = 15
+
+// ValidPrefix reports whether p is an E.164 prefix a block can hold, and
+// if not, returns a *FieldError for field saying why (without repeating
+// p): '+', a known country calling code, then up to MaxPrefixDigits
+// digits in all, nothing else. No wildcard is part of it: '*' is a
+// dialable character, so a prefix block is marked by BlockEntry.Prefix.
+func ValidPrefix(field string, p phone.Number) error {
+	s := string(p)
+	if len(s) < 2 || s[0] != '+' {
+		return invalid(field, "prefix must start with + and the country calling code, such as +4570")
+	}
+	if strings.IndexFunc(s[1:], func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
+		return invalid(field, "prefix must be + followed by digits only (no spaces, no wildcard)")
+	}
+	if len(s)-1 > MaxPrefixDigits {
+		return invalid(field, "prefix may hold at most "+strconv.Itoa(MaxPrefixDigits)+" digits")
+	}
+	if p.CountryCode() == 0 {
+		return invalid(field, "prefix must start with a known country calling code")
+	}
+	return nil
+}
+
+// PrefixesOf returns the prefixes a prefix block stopping n may hold, from
+// its country calling code alone to n itself, shortest first; nil if n has
+// no known calling code. Adapters look them up with n in one query
+// (storage.Blocks.FindByNumbers).
+func PrefixesOf(n phone.Number) []phone.Number {
+	cc := n.CountryCode()
+	if cc == 0 {
+		return nil
+	}
+	first := 1 + len(strconv.Itoa(cc))
+	out := make([]phone.Number, 0, len(n)-first+1)
+	for end := first; end <= len(n); end++ {
+		out = append(out, n[:end])
+	}
+	return out
+}
+
 // Validate reports whether b can be stored.
 func (b BlockEntry) Validate() error {
 	if err := validateKey("BlockEntry", b.OrgID, b.ID); err != nil {
 		return err
 	}
-	if p, err := phone.Parse(string(b.Number), ""); err != nil || p != b.Number {
+	if b.Prefix {
+		if err := ValidPrefix("BlockEntry.Number", b.Number); err != nil {
+			return err
+		}
+	} else if p, err := phone.Parse(string(b.Number), ""); err != nil || p != b.Number {
 		return invalid("BlockEntry.Number", "must be in E.164 form")
 	}
 	if b.BlockedAt.IsZero() {

@@ -21,7 +21,7 @@ func copyBlock(b lp.BlockEntry) lp.BlockEntry {
 	return b
 }
 
-func scopeOf(b lp.BlockEntry) blockScope { return blockScope{b.Number, b.ProjectID} }
+func scopeOf(b lp.BlockEntry) blockScope { return blockScope{b.Number, b.ProjectID, b.Prefix} }
 
 // checkBlockProject reports ErrNotFound if b is project-scoped to a project missing in d.
 func (d *orgData) checkBlockProject(b lp.BlockEntry) error {
@@ -134,7 +134,7 @@ func (v blocks) Update(ctx context.Context, b lp.BlockEntry) error {
 		return notFound("block entry", b.ID)
 	}
 	if scopeOf(old) != scopeOf(b) {
-		return &lp.FieldError{Field: "BlockEntry", Reason: "number and project scope of an entry cannot change"}
+		return &lp.FieldError{Field: "BlockEntry", Reason: "number, prefix flag and project scope of an entry cannot change"}
 	}
 	d.blocks.put(&v.tx.undo, b.ID, copyBlock(b))
 	return nil
@@ -160,7 +160,15 @@ func (v blocks) FindByNumbers(ctx context.Context, org uuid.UUID, numbers []phon
 		return nil, err
 	}
 	d := v.tx.org(org)
-	return findByNumbers(d.blocks, d.blocksByNum, numbers, ident), nil
+	exact := make(map[phone.Number]bool, len(numbers))
+	keys := make([]phone.Number, 0, 4*len(numbers))
+	for _, n := range numbers {
+		exact[n] = true
+		keys = append(append(keys, n), lp.PrefixesOf(n)...)
+	}
+	found := findByNumbers(d.blocks, d.blocksByNum, keys, ident)
+	// keys hold the numbers' prefixes: keep only prefix entries of them.
+	return slices.DeleteFunc(found, func(b lp.BlockEntry) bool { return !b.Prefix && !exact[b.Number] }), nil
 }
 
 func (v blocks) List(ctx context.Context, org uuid.UUID, f storage.BlockFilter, page storage.Page) ([]lp.BlockEntry, error) {

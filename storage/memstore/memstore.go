@@ -60,6 +60,7 @@ type orgData struct {
 type blockScope struct {
 	number  phone.Number
 	project uuid.UUID
+	prefix  bool
 }
 
 type ruleKey struct {

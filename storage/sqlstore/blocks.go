@@ -17,12 +17,12 @@ import (
 
 type blocks struct{ t *txn }
 
-const blockCols = `org_id, id, number, project_id, blocked_by, blocked_at, expires_at, reason, source`
+const blockCols = `org_id, id, number, project_id, blocked_by, blocked_at, expires_at, reason, source, is_prefix`
 
 func scanBlock(r scanner) (lp.BlockEntry, error) {
 	var b lp.BlockEntry
 	err := r.Scan(uuidCol{&b.OrgID}, uuidCol{&b.ID}, &b.Number, uuidCol{&b.ProjectID}, uuidCol{&b.BlockedBy},
-		timeCol{&b.BlockedAt}, timeCol{&b.ExpiresAt}, &b.Reason, &b.Source)
+		timeCol{&b.BlockedAt}, timeCol{&b.ExpiresAt}, &b.Reason, &b.Source, &b.Prefix)
 	return b, err
 }
 
@@ -30,11 +30,11 @@ func scanBlock(r scanner) (lp.BlockEntry, error) {
 // stored as the zero uuid, not NULL, so the unique index covers it.
 func blockArgs(d Dialect, b lp.BlockEntry) []any {
 	return []any{d.id(b.OrgID), d.id(b.ID), string(b.Number), d.id(b.ProjectID), d.id(b.BlockedBy),
-		d.time(b.BlockedAt), d.time(b.ExpiresAt), b.Reason, string(b.Source)}
+		d.time(b.BlockedAt), d.time(b.ExpiresAt), b.Reason, string(b.Source), b.Prefix}
 }
 
 var blocksTable = table{"blocks", blockCols,
-	[]string{"{{UUID}}", "{{UUID}}", "TEXT", "{{UUID}}", "{{UUID}}", "{{TIME}}", "{{TIME}}", "TEXT", "TEXT"}}
+	[]string{"{{UUID}}", "{{UUID}}", "TEXT", "{{UUID}}", "{{UUID}}", "{{TIME}}", "{{TIME}}", "TEXT", "TEXT", "BOOLEAN"}}
 
 func (v blocks) Create(ctx context.Context, b lp.BlockEntry) error {
 	if err := b.Validate(); err != nil {
@@ -46,7 +46,7 @@ func (v blocks) Create(ctx context.Context, b lp.BlockEntry) error {
 	// conflict are told apart without a failing statement.
 	n, err := v.t.affected(ctx, op, `INSERT INTO blocks (`+blockCols+`)
 		SELECT CAST(? AS {{UUID}}), CAST(? AS {{UUID}}), CAST(? AS TEXT), CAST(? AS {{UUID}}), CAST(? AS {{UUID}}),
-		       CAST(? AS {{TIME}}), CAST(? AS {{TIME}}), CAST(? AS TEXT), CAST(? AS TEXT)
+		       CAST(? AS {{TIME}}), CAST(? AS {{TIME}}), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BOOLEAN)
 		WHERE `+orgExists+` AND `+projectScopeExists+` ON CONFLICT DO NOTHING`,
 		append(blockArgs(d, b), d.id(b.OrgID), d.id(b.ProjectID), d.id(uuid.Nil), d.id(b.OrgID), d.id(b.ProjectID))...)
 	if err != nil || n > 0 {
@@ -74,8 +74,8 @@ func (v blocks) whyConflict(ctx context.Context, op string, b lp.BlockEntry) err
 		return conflict(op, object("block entry", b.ID)+" exists")
 	}
 	what := "number already blocked in this scope"
-	other, err := get(ctx, v.t, op, scanBlock, `SELECT `+blockCols+` FROM blocks WHERE org_id = ? AND number = ? AND project_id = ?`,
-		d.id(b.OrgID), string(b.Number), d.id(b.ProjectID))
+	other, err := get(ctx, v.t, op, scanBlock, `SELECT `+blockCols+` FROM blocks WHERE org_id = ? AND number = ? AND project_id = ? AND is_prefix = ?`,
+		d.id(b.OrgID), string(b.Number), d.id(b.ProjectID), b.Prefix)
 	switch {
 	case errors.Is(err, lp.ErrNotFound): // deleted meanwhile by another transaction
 		return conflict(op, what)
@@ -125,10 +125,11 @@ func (v blocks) projectsExist(ctx context.Context, op string, org uuid.UUID, ids
 	return nil
 }
 
-// scope is a block's (number, project) key.
+// scope is a block's (number, project, prefix) key.
 type scope struct {
 	number  phone.Number
 	project uuid.UUID
+	prefix  bool
 }
 
 func (v blocks) CreateMany(ctx context.Context, org uuid.UUID, entries []lp.BlockEntry) (int, error) {
@@ -150,7 +151,7 @@ func (v blocks) CreateMany(ctx context.Context, org uuid.UUID, entries []lp.Bloc
 		}
 		// Within the batch the first entry of a scope wins; the store's
 		// entries win through the scope index below.
-		k := scope{b.Number, b.ProjectID}
+		k := scope{b.Number, b.ProjectID, b.Prefix}
 		if seen[k] {
 			continue
 		}
@@ -177,7 +178,7 @@ func (v blocks) CreateMany(ctx context.Context, org uuid.UUID, entries []lp.Bloc
 	var n int64
 	err := v.t.savepoint(ctx, op, func() error {
 		var err error
-		n, err = v.t.insertRows(ctx, op, "INSERT", blocksTable, "ON CONFLICT (org_id, number, project_id) DO NOTHING", blockRows(v.t.d, kept))
+		n, err = v.t.insertRows(ctx, op, "INSERT", blocksTable, "ON CONFLICT (org_id, number, project_id, is_prefix) DO NOTHING", blockRows(v.t.d, kept))
 		return err
 	})
 	if err != nil {
@@ -253,21 +254,21 @@ var blockColumns = strings.Split(strings.ReplaceAll(blockCols, " ", ""), ",")
 type blockSource struct {
 	bs  []lp.BlockEntry
 	i   int
-	row [9]any
+	row [10]any
 }
 
 func (s *blockSource) Next() bool { s.i++; return s.i < len(s.bs) }
 func (s *blockSource) Err() error { return nil }
 func (s *blockSource) Values() ([]any, error) {
 	b := &s.bs[s.i]
-	s.row = [9]any{b.OrgID, b.ID, string(b.Number), b.ProjectID, b.BlockedBy,
-		Postgres.time(b.BlockedAt), Postgres.time(b.ExpiresAt), b.Reason, string(b.Source)}
+	s.row = [10]any{b.OrgID, b.ID, string(b.Number), b.ProjectID, b.BlockedBy,
+		Postgres.time(b.BlockedAt), Postgres.time(b.ExpiresAt), b.Reason, string(b.Source), b.Prefix}
 	return s.row[:], nil
 }
 
 // blockRows returns the values of blockCols for every entry of bs.
 func blockRows(d Dialect, bs []lp.BlockEntry) []any {
-	args := make([]any, 0, len(bs)*9)
+	args := make([]any, 0, len(bs)*len(blockColumns))
 	for _, b := range bs {
 		args = append(args, blockArgs(d, b)...)
 	}
@@ -344,8 +345,8 @@ func (v blocks) withoutTakenScopes(ctx context.Context, org uuid.UUID, bs []lp.B
 	d := v.t.d
 	stored, err := list(ctx, v.t, "blocks.create_many", func(r scanner) (scope, error) {
 		var s scope
-		return s, r.Scan(&s.number, uuidCol{&s.project})
-	}, `SELECT number, project_id FROM blocks WHERE org_id = ? AND `+d.in("number", listText), d.id(org), d.textList(numberStrings(numbers)))
+		return s, r.Scan(&s.number, uuidCol{&s.project}, &s.prefix)
+	}, `SELECT number, project_id, is_prefix FROM blocks WHERE org_id = ? AND `+d.in("number", listText), d.id(org), d.textList(numberStrings(numbers)))
 	if err != nil {
 		return nil, err
 	}
@@ -353,7 +354,7 @@ func (v blocks) withoutTakenScopes(ctx context.Context, org uuid.UUID, bs []lp.B
 	for _, s := range stored {
 		taken[s] = true
 	}
-	return slices.DeleteFunc(bs, func(b lp.BlockEntry) bool { return taken[scope{b.Number, b.ProjectID}] }), nil
+	return slices.DeleteFunc(bs, func(b lp.BlockEntry) bool { return taken[scope{b.Number, b.ProjectID, b.Prefix}] }), nil
 }
 
 func (v blocks) Get(ctx context.Context, org, id uuid.UUID) (lp.BlockEntry, error) {
@@ -372,9 +373,9 @@ func (v blocks) Update(ctx context.Context, b lp.BlockEntry) error {
 	// rewritten, and a b that names others is rejected.
 	n, err := v.t.affected(ctx, op,
 		`UPDATE blocks SET blocked_by = ?, blocked_at = ?, expires_at = ?, reason = ?, source = ?
-		 WHERE org_id = ? AND id = ? AND number = ? AND project_id = ?`,
+		 WHERE org_id = ? AND id = ? AND number = ? AND project_id = ? AND is_prefix = ?`,
 		d.id(b.BlockedBy), d.time(b.BlockedAt), d.time(b.ExpiresAt), b.Reason, string(b.Source),
-		d.id(b.OrgID), d.id(b.ID), string(b.Number), d.id(b.ProjectID))
+		d.id(b.OrgID), d.id(b.ID), string(b.Number), d.id(b.ProjectID), b.Prefix)
 	if err != nil || n > 0 {
 		return err
 	}
@@ -383,7 +384,7 @@ func (v blocks) Update(ctx context.Context, b lp.BlockEntry) error {
 	case err != nil:
 		return err
 	case found:
-		return &lp.FieldError{Field: "BlockEntry", Reason: "number and project scope of a block entry cannot change"}
+		return &lp.FieldError{Field: "BlockEntry", Reason: "number, prefix flag and project scope of a block entry cannot change"}
 	}
 	return notFound(op, object("block entry", b.ID))
 }
@@ -398,14 +399,42 @@ func (v blocks) FindByNumbers(ctx context.Context, org uuid.UUID, numbers []phon
 		return nil, v.t.alive()
 	}
 	d := v.t.d
+	keys, exact := lookupKeys(numbers)
 	found, err := list(ctx, v.t, "blocks.find_by_numbers", scanBlock, blocksByNumbersSQL[d],
-		d.id(org), d.textList(numberStrings(numbers)))
+		d.id(org), d.textList(keys))
+	// The IN list holds the numbers' prefixes too: an exact entry of a
+	// prefix that is itself a number (variable-length numbering) is not
+	// asked for.
+	found = slices.DeleteFunc(found, func(b lp.BlockEntry) bool { return !b.Prefix && !exact[b.Number] })
 	slices.SortFunc(found, func(a, b lp.BlockEntry) int { return bytes.Compare(a.ID[:], b.ID[:]) })
 	return found, err
 }
 
-// blocksByNumbersSQL finds the entries of a batch of numbers on the
-// number index. SQLite, which has no statistics, otherwise walks the
+// lookupKeys returns the distinct texts FindByNumbers looks up for numbers
+// (each number and every prefix a prefix block stopping it may hold, see
+// lp.PrefixesOf) and the set of the numbers themselves.
+func lookupKeys(numbers []phone.Number) ([]string, map[phone.Number]bool) {
+	exact := make(map[phone.Number]bool, len(numbers))
+	seen := make(map[phone.Number]bool, 4*len(numbers))
+	keys := make([]string, 0, 4*len(numbers))
+	add := func(k phone.Number) {
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, string(k))
+		}
+	}
+	for _, n := range numbers {
+		exact[n] = true
+		add(n)
+		for _, p := range lp.PrefixesOf(n) {
+			add(p)
+		}
+	}
+	return keys, exact
+}
+
+// blocksByNumbersSQL finds the entries of a batch of numbers and their
+// prefixes on the number index. SQLite, which has no statistics, otherwise walks the
 // organisation's primary key (every entry of the organisation, for every
 // check: 14 ms at 100k entries), hence INDEXED BY; and the rows are sorted
 // by id in Go, as ORDER BY id would tempt it back to the primary key.

@@ -118,6 +118,7 @@ var blockCases = []testCase{
 		})
 	}},
 	{"FindByNumbers", testBlocksFindByNumbers},
+	{"FindByNumbersPrefixes", testBlocksFindByNumbersPrefixes},
 	{"List", testBlocksList},
 }
 
@@ -275,6 +276,68 @@ func testBlocksFindByNumbers(h *harness) {
 			require.Equal(h.t, tc.want, nilIfEmpty(got), tc.name)
 		}
 	})
+}
+
+// testBlocksFindByNumbersPrefixes checks prefix entries: found for every
+// number they start, whatever their scope or expiry, and kept apart from
+// exact entries of the same digits.
+func testBlocksFindByNumbersPrefixes(h *harness) {
+	tn, other := h.tenant("A"), h.tenant("B")
+	prefix := func(p phone.Number, mods ...func(*lp.BlockEntry)) lp.BlockEntry {
+		return h.block(tn, append([]func(*lp.BlockEntry){func(b *lp.BlockEntry) { b.Number, b.Prefix = p, true }}, mods...)...)
+	}
+	const n = phone.Number("+4591234567")
+	country := prefix("+45")
+	short := prefix("+4591", func(b *lp.BlockEntry) { b.ProjectID = tn.P1.ID })
+	long := prefix("+459123", func(b *lp.BlockEntry) { b.BlockedAt, b.ExpiresAt = h.now.Add(-2*time.Hour), h.now.Add(-time.Hour) })
+	whole := prefix(n) // a prefix as long as the number stops it too
+	exact := h.block(tn, func(b *lp.BlockEntry) { b.Number = n })
+	elsewhere := prefix("+4592")
+	// Variable-length numbering: +4930123 is a number and a prefix of
+	// +4930123456; its exact entry must not stop the longer number.
+	shortNumber := h.block(tn, func(b *lp.BlockEntry) { b.Number = "+4930123" })
+	h.addBlocks(country, short, long, whole, exact, elsewhere, shortNumber)
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		h.is(tx.Blocks().Create(ctx, prefix("+459123")), lp.ErrConflict, "same prefix, same scope, expired")
+		h.is(tx.Blocks().Create(ctx, prefix("+4591", func(b *lp.BlockEntry) { b.ProjectID = tn.P1.ID })), lp.ErrConflict)
+		other := h.block(other, func(b *lp.BlockEntry) { b.Number, b.Prefix = "+4591", true })
+		h.noErr(tx.Blocks().Create(ctx, other), "another organisation")
+		for name, p := range map[string]phone.Number{
+			"wildcard": "+4591*", "no plus": "4591", "spaces": "+45 91", "unknown calling code": "+8",
+			"too long": "+4591234567890123", "plus alone": "+",
+		} {
+			h.is(tx.Blocks().Create(ctx, prefix(p)), lp.ErrInvalidArgument, name)
+		}
+		for _, tc := range []struct {
+			name    string
+			numbers []phone.Number
+			want    []lp.BlockEntry
+		}{
+			{"every prefix, scope and expiry, and the exact entry", []phone.Number{n}, []lp.BlockEntry{country, short, long, whole, exact}},
+			{"a sibling range", []phone.Number{"+4592000000"}, []lp.BlockEntry{country, elsewhere}},
+			{"batch", []phone.Number{"+4591000000", "+4930123456"}, []lp.BlockEntry{country, short}},
+			{"exact entry of a shorter number", []phone.Number{"+4930123456"}, nil},
+			{"the shorter number itself", []phone.Number{"+4930123"}, []lp.BlockEntry{shortNumber}},
+		} {
+			got, err := tx.Blocks().FindByNumbers(ctx, tn.Org.ID, tc.numbers)
+			h.noErr(err)
+			sortByID(tc.want, blockID)
+			require.Equal(h.t, tc.want, nilIfEmpty(got), tc.name)
+		}
+	})
+	// CreateMany keeps a prefix and a number of the same digits apart.
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		m := h.number()
+		created, err := tx.Blocks().CreateMany(ctx, tn.Org.ID, []lp.BlockEntry{
+			h.block(tn, func(b *lp.BlockEntry) { b.Number = m }), prefix(m), prefix(m), prefix("+459123"),
+		})
+		h.noErr(err)
+		require.Equal(h.t, 2, created, "the number and its prefix twin; the second twin and the taken prefix are skipped")
+		moved := whole
+		moved.Prefix = false
+		h.is(tx.Blocks().Update(ctx, moved), lp.ErrInvalidArgument, "a prefix entry cannot become exact")
+	})
+	require.Equal(h.t, whole, h.getBlock(tn.Org.ID, whole.ID))
 }
 
 func testBlocksList(h *harness) {
