@@ -250,10 +250,14 @@ type Contacts interface {
 }
 
 // Blocks stores the do-not-call list. A number is blocked at most once per
-// scope: (org, number, project) is unique, with uuid.Nil as org-wide scope.
+// scope: (org, number, project, prefix) is unique, with uuid.Nil as
+// org-wide scope. An entry with Prefix set blocks a range: every number
+// that starts with its Number, an E.164 prefix (lp.ValidPrefix); it and an
+// exact entry of the same digits are different entries.
 type Blocks interface {
-	// Create stores b. ErrConflict if b.ID exists or b's number is already
-	// blocked in b's scope (expired entries included: update them instead).
+	// Create stores b. ErrConflict if b.ID exists or b's number (or prefix)
+	// is already blocked in b's scope (expired entries included: update
+	// them instead).
 	// ErrNotFound if b.ProjectID is set and the project does not exist in
 	// b.OrgID.
 	Create(ctx context.Context, b lp.BlockEntry) error
@@ -268,15 +272,19 @@ type Blocks interface {
 	CreateMany(ctx context.Context, org uuid.UUID, entries []lp.BlockEntry) (int, error)
 	// Get returns the entry. ErrNotFound if absent.
 	Get(ctx context.Context, org, id uuid.UUID) (lp.BlockEntry, error)
-	// Update replaces the entry (expiry, reason) with b; the number and
-	// scope of an entry cannot change. ErrNotFound if absent;
-	// ErrInvalidArgument if b's number or ProjectID differs from the stored
-	// entry's.
+	// Update replaces the entry (expiry, reason) with b; the number, prefix
+	// flag and scope of an entry cannot change. ErrNotFound if absent;
+	// ErrInvalidArgument if b's Number, Prefix or ProjectID differs from
+	// the stored entry's.
 	Update(ctx context.Context, b lp.BlockEntry) error
 	// Delete removes the entry. ErrNotFound if absent.
 	Delete(ctx context.Context, org, id uuid.UUID) error
-	// FindByNumbers returns every entry, any scope, expired or not, for any
-	// of numbers, ordered by id. One call serves a whole batch.
+	// FindByNumbers returns every entry, any scope, expired or not, that
+	// covers any of numbers (lp.BlockEntry.Covers): the exact entries of
+	// the numbers and the prefix entries whose prefix starts one of them,
+	// ordered by id. One call, one round trip, serves a whole batch: SQL
+	// adapters look the numbers and their prefixes (lp.PrefixesOf) up in
+	// one IN list on the number index.
 	FindByNumbers(ctx context.Context, org uuid.UUID, numbers []phone.Number) ([]lp.BlockEntry, error)
 	// List returns one page of the entries selected by f.
 	List(ctx context.Context, org uuid.UUID, f BlockFilter, page Page) ([]lp.BlockEntry, error)
