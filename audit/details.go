@@ -111,6 +111,7 @@ const (
 const (
 	KeySuppressed FlagKey = "suppressed" // a forget also suppressed the number
 	KeyDryRun     FlagKey = "dry_run"    // the call only planned, nothing changed
+	KeyPrefix     FlagKey = "prefix"     // the event's number is a prefix block's range (set by Record, see Entry.Prefix)
 )
 
 // knownKeys maps every detail key to its kind; Record rejects other keys.
@@ -133,7 +134,7 @@ var knownKeys = func() map[string]kind {
 	for _, k := range []DurationKey{KeyKeepFor, KeyPreviousKeepFor} {
 		m[string(k)] = kindDuration
 	}
-	for _, k := range []FlagKey{KeySuppressed, KeyDryRun} {
+	for _, k := range []FlagKey{KeySuppressed, KeyDryRun, KeyPrefix} {
 		m[string(k)] = kindFlag
 	}
 	return m

@@ -69,7 +69,13 @@ type Entry struct {
 	// Number is the number concerned, in E.164. It is never stored: the
 	// event keeps phone.Mask of it and its keyed fingerprint, so queries by
 	// number still find the event.
-	Number  phone.Number
+	Number phone.Number
+	// Prefix says that Number is the E.164 prefix of a prefix block
+	// (lp.BlockEntry.Prefix, held to lp.ValidPrefix), not a number. It is
+	// masked and fingerprinted the same way, and the event gets the
+	// detail KeyPrefix, so a query by the prefix finds the event and a
+	// reader tells it from a number's.
+	Prefix  bool
 	Details []Detail
 }
 
@@ -123,10 +129,23 @@ func (l *Log) Record(ctx context.Context, tx storage.Tx, actor lp.Actor, e Entry
 		ObjectID:  e.ObjectID,
 		Details:   details,
 	}
-	if e.Number != "" {
+	switch _, flagged := details[string(KeyPrefix)]; {
+	case flagged:
+		return lp.Event{}, invalid("Entry.Details", "the prefix detail is Record's: set Entry.Prefix")
+	case e.Prefix:
+		if err := lp.ValidPrefix("Entry.Number", e.Number); err != nil {
+			return lp.Event{}, err
+		}
+		if ev.Details == nil {
+			ev.Details = map[string]string{}
+		}
+		ev.Details[string(KeyPrefix)] = "true"
+	case e.Number != "":
 		if n, err := phone.Parse(string(e.Number), ""); err != nil || n != e.Number {
 			return lp.Event{}, invalid("Entry.Number", "must be in E.164 form")
 		}
+	}
+	if e.Number != "" {
 		fp, err := l.fps.Fingerprint(ctx, actor.OrgID, e.Number)
 		if err != nil {
 			return lp.Event{}, err
