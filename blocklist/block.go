@@ -3,6 +3,7 @@ package blocklist
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -13,11 +14,18 @@ import (
 	"github.com/leadprivacy/leadprivacy/storage"
 )
 
-// BlockRequest puts one number on the do-not-call list.
+// BlockRequest puts one number, or a whole number range, on the
+// do-not-call list. Give Number or Prefix, not both.
 type BlockRequest struct {
 	// Number as typed ("0045 20 12 34 56", "20 12 34 56") or in E.164;
 	// national numbers are read in the organisation's default region.
 	Number string
+	// Prefix blocks every number that starts with it, such as "+45 70"
+	// for all of +4570…: written internationally, '+' and the country
+	// calling code first, blanks, dashes, dots and parentheses allowed
+	// (see ParsePrefix). It is a field of its own, not a wildcard in
+	// Number, because '*' is a dialable character.
+	Prefix string
 	// ProjectID scopes the block to one project of the actor's
 	// organisation; zero blocks the number in every project.
 	ProjectID uuid.UUID
@@ -86,21 +94,17 @@ func (s *Service) block(ctx context.Context, tx storage.Tx, actor lp.Actor, req 
 	default:
 		return BlockResult{}, invalid("BlockRequest.Source", "must be manual, upload or api")
 	}
-	reg, err := region(ctx, tx, actor.OrgID)
-	if err != nil {
-		return BlockResult{}, err
-	}
-	n, err := parseNumber(req.Number, reg, "BlockRequest.Number")
+	n, prefix, err := numberOrPrefix(ctx, tx, actor.OrgID, req.Number, req.Prefix, "BlockRequest")
 	if err != nil {
 		return BlockResult{}, err
 	}
 	if err := checkProject(ctx, tx, actor.OrgID, req.ProjectID, "BlockRequest.ProjectID"); err != nil {
 		return BlockResult{}, err
 	}
-	entry := lp.BlockEntry{OrgID: actor.OrgID, ID: uuid.New(), Number: n, ProjectID: req.ProjectID, BlockedBy: actor.UserID,
+	entry := lp.BlockEntry{OrgID: actor.OrgID, ID: uuid.New(), Number: n, Prefix: prefix, ProjectID: req.ProjectID, BlockedBy: actor.UserID,
 		BlockedAt: now, ExpiresAt: req.ExpiresAt.UTC().Truncate(time.Microsecond), Reason: req.Reason, Source: source}
 	for retried := false; ; retried = true {
-		old, found, err := inScope(ctx, tx, actor.OrgID, n, req.ProjectID)
+		old, found, err := inScope(ctx, tx, actor.OrgID, n, prefix, req.ProjectID)
 		if err != nil {
 			return BlockResult{}, err
 		}
@@ -120,7 +124,7 @@ func (s *Service) block(ctx context.Context, tx storage.Tx, actor lp.Actor, req 
 			return BlockResult{}, err
 		}
 		_, err = s.changelog.Record(ctx, tx, actor, audit.Entry{
-			Action: audit.ActionBlockCreated, ObjectID: entry.ID, ProjectID: entry.ProjectID, Number: n,
+			Action: audit.ActionBlockCreated, ObjectID: entry.ID, ProjectID: entry.ProjectID, Number: n, Prefix: prefix,
 			Details: []audit.Detail{audit.Code(audit.KeyReason, entry.Reason), audit.Code(audit.KeySource, string(source)),
 				audit.At(audit.KeyExpiresAt, entry.ExpiresAt)},
 		})
@@ -131,27 +135,75 @@ func (s *Service) block(ctx context.Context, tx storage.Tx, actor lp.Actor, req 
 	}
 }
 
-// inScope returns the entry, active or expired, that blocks n in exactly
-// the scope project (zero: organisation-wide).
-func inScope(ctx context.Context, tx storage.Tx, org uuid.UUID, n phone.Number, project uuid.UUID) (lp.BlockEntry, bool, error) {
+// numberOrPrefix reads the number or the prefix of a request (fields
+// field+".Number" and field+".Prefix"), exactly one of which must be set,
+// and reports which it is.
+func numberOrPrefix(ctx context.Context, tx storage.Tx, org uuid.UUID, number, prefix, field string) (phone.Number, bool, error) {
+	switch {
+	case number != "" && prefix != "":
+		return "", false, invalid(field, "give Number or Prefix, not both")
+	case prefix != "":
+		p, err := ParsePrefix(prefix)
+		if err != nil {
+			return "", false, &inputError{input: field + ".Prefix " + maskedInput(prefix), err: err}
+		}
+		return p, true, nil
+	}
+	reg, err := region(ctx, tx, org)
+	if err != nil {
+		return "", false, err
+	}
+	n, err := parseNumber(number, reg, field+".Number")
+	return n, false, err
+}
+
+// ParsePrefix reads a number range's prefix as people write it: '+', the
+// country calling code and more digits, with blanks, dashes, dots and
+// parentheses between them ("+45 70", "+44 (20) 7946"). Only the
+// international form is accepted: a national prefix ("070") would need
+// the trunk prefix stripped, which for a few digits is guesswork, and a
+// '*' is refused rather than read as a wildcard, as it is a dialable
+// character. The result is an E.164 prefix ("+4570", see lp.ValidPrefix).
+// Errors match lp.ErrInvalidArgument and never repeat raw.
+func ParsePrefix(raw string) (phone.Number, error) {
+	p := strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\t', '\u00a0', '-', '.', '(', ')':
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(raw))
+	if strings.HasPrefix(p, "00") {
+		return "", invalid("prefix", "must start with + (write +45 70, not 0045 70)")
+	}
+	if err := lp.ValidPrefix("prefix", phone.Number(p)); err != nil {
+		return "", err
+	}
+	return phone.Number(p), nil
+}
+
+// inScope returns the entry, active or expired, that blocks n (a prefix
+// if prefix is set) in exactly the scope project (zero: organisation-wide).
+func inScope(ctx context.Context, tx storage.Tx, org uuid.UUID, n phone.Number, prefix bool, project uuid.UUID) (lp.BlockEntry, bool, error) {
 	entries, err := tx.Blocks().FindByNumbers(ctx, org, []phone.Number{n})
 	if err != nil {
 		return lp.BlockEntry{}, false, err
 	}
 	for _, b := range entries {
-		if b.Number == n && b.ProjectID == project {
+		if b.Number == n && b.Prefix == prefix && b.ProjectID == project {
 			return b, true, nil
 		}
 	}
 	return lp.BlockEntry{}, false, nil
 }
 
-// Target names one block entry: by ID, or by Number and the scope
-// ProjectID (zero: the organisation-wide entry). Give ID or Number, not
-// both.
+// Target names one block entry: by ID, or by Number (or Prefix, for a
+// prefix block) and the scope ProjectID (zero: the organisation-wide
+// entry). Give one of ID, Number and Prefix.
 type Target struct {
 	ID        uuid.UUID
 	Number    string // as typed or in E.164, like BlockRequest.Number
+	Prefix    string // a prefix block's range, like BlockRequest.Prefix
 	ProjectID uuid.UUID
 }
 
@@ -159,31 +211,31 @@ type Target struct {
 // organisation, or a number not blocked in the scope, is ErrNotFound.
 func (t Target) find(ctx context.Context, tx storage.Tx, org uuid.UUID, field string) (lp.BlockEntry, error) {
 	switch {
-	case t.ID != uuid.Nil && t.Number != "":
-		return lp.BlockEntry{}, invalid(field, "give ID or Number, not both")
+	case t.ID != uuid.Nil && (t.Number != "" || t.Prefix != ""):
+		return lp.BlockEntry{}, invalid(field, "give ID, Number or Prefix, only one")
 	case t.ID != uuid.Nil:
 		b, err := tx.Blocks().Get(ctx, org, t.ID)
 		if err != nil {
 			return lp.BlockEntry{}, &inputError{input: field + ".ID " + t.ID.String(), err: err}
 		}
 		return b, nil
-	case t.Number == "":
-		return lp.BlockEntry{}, invalid(field, "give the entry's ID or its Number")
+	case t.Number == "" && t.Prefix == "":
+		return lp.BlockEntry{}, invalid(field, "give the entry's ID, its Number or its Prefix")
 	}
-	reg, err := region(ctx, tx, org)
+	n, prefix, err := numberOrPrefix(ctx, tx, org, t.Number, t.Prefix, field)
 	if err != nil {
 		return lp.BlockEntry{}, err
 	}
-	n, err := parseNumber(t.Number, reg, field+".Number")
-	if err != nil {
-		return lp.BlockEntry{}, err
-	}
-	b, found, err := inScope(ctx, tx, org, n, t.ProjectID)
+	b, found, err := inScope(ctx, tx, org, n, prefix, t.ProjectID)
 	if err != nil {
 		return lp.BlockEntry{}, err
 	}
 	if !found {
-		return lp.BlockEntry{}, &inputError{input: field + ".Number " + phone.Mask(n), err: errNotBlocked}
+		input := field + ".Number " + phone.Mask(n)
+		if prefix {
+			input = field + ".Prefix " + phone.Mask(n)
+		}
+		return lp.BlockEntry{}, &inputError{input: input, err: errNotBlocked}
 	}
 	return b, nil
 }
@@ -241,7 +293,7 @@ func (s *Service) unblock(ctx context.Context, tx storage.Tx, actor lp.Actor, re
 		return UnblockResult{}, err
 	}
 	_, err = s.changelog.Record(ctx, tx, actor, audit.Entry{
-		Action: audit.ActionBlockRemoved, ObjectID: b.ID, ProjectID: b.ProjectID, Number: b.Number,
+		Action: audit.ActionBlockRemoved, ObjectID: b.ID, ProjectID: b.ProjectID, Number: b.Number, Prefix: b.Prefix,
 		Details: reasonDetail(b),
 	})
 	if err != nil {
@@ -319,7 +371,7 @@ func (s *Service) setExpiry(ctx context.Context, tx storage.Tx, actor lp.Actor, 
 		return SetExpiryResult{}, err
 	}
 	_, err = s.changelog.Record(ctx, tx, actor, audit.Entry{
-		Action: audit.ActionBlockExpiryChanged, ObjectID: b.ID, ProjectID: b.ProjectID, Number: b.Number,
+		Action: audit.ActionBlockExpiryChanged, ObjectID: b.ID, ProjectID: b.ProjectID, Number: b.Number, Prefix: b.Prefix,
 		Details: []audit.Detail{audit.At(audit.KeyExpiresAt, expires), audit.At(audit.KeyPreviousExpiresAt, previous)},
 	})
 	if err != nil {

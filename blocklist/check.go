@@ -42,10 +42,47 @@ type BlockRef struct {
 	ID        uuid.UUID
 	ProjectID uuid.UUID // zero: organisation-wide
 	ExpiresAt time.Time // zero: never
+	// Prefix is the range's E.164 prefix ("+4570") when the entry is a
+	// prefix block, "" when it blocks the number itself. It is shown in
+	// full: it is a part of Verdict.Number, which the verdict shows too.
+	Prefix phone.Number
 }
 
 // OrgWide reports whether the block applies to every project.
 func (b BlockRef) OrgWide() bool { return b.ProjectID == uuid.Nil }
+
+// String describes the block for logs and screens, such as
+// "prefix block +4570 (org-wide, id …, never expires)"; it holds no
+// number, only a prefix.
+func (b BlockRef) String() string {
+	var sb strings.Builder
+	if b.Prefix != "" {
+		sb.WriteString("prefix block " + string(b.Prefix) + " (")
+	} else {
+		sb.WriteString("block (")
+	}
+	if b.OrgWide() {
+		sb.WriteString("org-wide")
+	} else {
+		sb.WriteString("project " + b.ProjectID.String())
+	}
+	sb.WriteString(", id " + b.ID.String() + ", ")
+	if b.ExpiresAt.IsZero() {
+		sb.WriteString("never expires)")
+	} else {
+		sb.WriteString("expires " + b.ExpiresAt.UTC().Format(time.RFC3339Nano) + ")")
+	}
+	return sb.String()
+}
+
+// refOf returns the reference to entry b.
+func refOf(b lp.BlockEntry) BlockRef {
+	r := BlockRef{ID: b.ID, ProjectID: b.ProjectID, ExpiresAt: b.ExpiresAt}
+	if b.Prefix {
+		r.Prefix = b.Number
+	}
+	return r
+}
 
 // Verdict is the check of one number.
 type Verdict struct {
@@ -53,8 +90,10 @@ type Verdict struct {
 	Number  phone.Number
 	Outcome Outcome
 	// Block is the entry that blocks the number when Outcome is Blocked.
-	// If several apply (organisation-wide and project), it is the one that
-	// lasts longest.
+	// If several apply, it is the most specific: the number's own entry
+	// before any prefix block, a longer prefix before a shorter one; and
+	// among equally specific ones (organisation-wide and project) the
+	// one that lasts longest.
 	Block BlockRef
 	// Err says why the number is Invalid: which input, masked, and the
 	// phone package's reason (errors.Is matches lp.ErrInvalidPhone).
@@ -186,14 +225,21 @@ func (c *checker) check(ctx context.Context, tx storage.Tx, numbers []phone.Numb
 	if err != nil {
 		return nil, err
 	}
-	applies := make(map[phone.Number]lp.BlockEntry, len(blocks))
+	// Exact entries are keyed by their number, prefix entries by their
+	// prefix: a number's candidates are its own key and its prefixes'.
+	applies := make(map[blockKey]lp.BlockEntry, len(blocks))
 	for _, b := range blocks {
 		if !b.Applies(c.project, c.now) {
 			continue
 		}
-		if cur, ok := applies[b.Number]; !ok || outlasts(b, cur) {
-			applies[b.Number] = b
+		k := blockKey{b.Number, b.Prefix}
+		if cur, ok := applies[k]; !ok || outlasts(b, cur) {
+			applies[k] = b
 		}
+	}
+	var anyPrefix bool
+	for k := range applies {
+		anyPrefix = anyPrefix || k.prefix
 	}
 	suppressed := make(map[phone.Fingerprint]bool, len(sups))
 	for _, sp := range sups {
@@ -202,13 +248,35 @@ func (c *checker) check(ctx context.Context, tx storage.Tx, numbers []phone.Numb
 	out := make([]Verdict, len(numbers))
 	for i, n := range numbers {
 		out[i] = Verdict{Number: n}
-		if b, ok := applies[n]; ok {
-			out[i].Outcome, out[i].Block = Blocked, BlockRef{ID: b.ID, ProjectID: b.ProjectID, ExpiresAt: b.ExpiresAt}
+		if b, ok := mostSpecific(applies, n, anyPrefix); ok {
+			out[i].Outcome, out[i].Block = Blocked, refOf(b)
 		} else if suppressed[fps[i]] {
 			out[i].Outcome = Suppressed
 		}
 	}
 	return out, nil
+}
+
+// blockKey is what a block entry matches on: a number, or a prefix.
+type blockKey struct {
+	number phone.Number
+	prefix bool
+}
+
+// mostSpecific returns the entry of applies that stops n: its own entry,
+// else the one of its longest prefix. anyPrefix says whether applies
+// holds prefix entries at all, so that a list without them costs one look-up.
+func mostSpecific(applies map[blockKey]lp.BlockEntry, n phone.Number, anyPrefix bool) (lp.BlockEntry, bool) {
+	if b, ok := applies[blockKey{n, false}]; ok || !anyPrefix {
+		return b, ok
+	}
+	prefixes := lp.PrefixesOf(n)
+	for i := len(prefixes) - 1; i >= 0; i-- {
+		if b, ok := applies[blockKey{prefixes[i], true}]; ok {
+			return b, true
+		}
+	}
+	return lp.BlockEntry{}, false
 }
 
 // outlasts reports whether block a keeps its number blocked longer than b,

@@ -27,11 +27,16 @@ type GetRequest struct {
 // Row is a block entry as the "Block Phone Numbers" table shows it.
 type Row struct {
 	ID uuid.UUID
-	// Number is the blocked number: in E.164 if the actor holds
-	// lp.PermSearch (who may look leads up by number may see numbers),
-	// masked with phone.Mask otherwise (Masked set).
+	// Number is the blocked number, or with Prefix set the blocked
+	// range's prefix ("+4570"): in E.164 if the actor holds lp.PermSearch
+	// (who may look leads up by number may see numbers), masked with
+	// phone.Mask otherwise (Masked set). Prefixes are masked by the same
+	// rule: a long prefix narrows a range down to a few numbers.
 	Number string
 	Masked bool
+	// Prefix marks a prefix block: it stops every number starting with
+	// Number.
+	Prefix bool
 	// ProjectID and ProjectName are the scope; zero and "" for an
 	// organisation-wide block.
 	ProjectID   uuid.UUID
@@ -88,7 +93,7 @@ func newNames() *names {
 
 // row fills in the names of b's scope and blocker.
 func (nm *names) row(ctx context.Context, tx storage.Tx, actor lp.Actor, b lp.BlockEntry, now time.Time) (Row, error) {
-	r := Row{ID: b.ID, Number: string(b.Number), ProjectID: b.ProjectID, BlockedBy: b.BlockedBy,
+	r := Row{ID: b.ID, Number: string(b.Number), Prefix: b.Prefix, ProjectID: b.ProjectID, BlockedBy: b.BlockedBy,
 		BlockedAt: b.BlockedAt, ExpiresAt: b.ExpiresAt, Active: b.ActiveAt(now), Reason: b.Reason, Source: b.Source}
 	if !actor.Permissions.Has(lp.PermSearch) {
 		r.Number, r.Masked = phone.Mask(b.Number), true

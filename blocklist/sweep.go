@@ -41,7 +41,7 @@ func (s *Service) Sweep(ctx context.Context, actor lp.Actor, _ SweepRequest) (Sw
 					return err
 				}
 				_, err := s.changelog.Record(ctx, tx, actor, audit.Entry{
-					Action: audit.ActionBlockExpired, ObjectID: b.ID, ProjectID: b.ProjectID, Number: b.Number,
+					Action: audit.ActionBlockExpired, ObjectID: b.ID, ProjectID: b.ProjectID, Number: b.Number, Prefix: b.Prefix,
 				})
 				if err != nil {
 					return err

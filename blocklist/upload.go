@@ -252,7 +252,7 @@ func (u *uploader) apply(ctx context.Context, tx storage.Tx, lines []UploadLine)
 	}
 	inScope := make(map[phone.Number]lp.BlockEntry, len(found))
 	for _, b := range found {
-		if b.ProjectID == u.req.ProjectID {
+		if b.ProjectID == u.req.ProjectID && !b.Prefix { // a file holds numbers, not prefixes
 			inScope[b.Number] = b
 		}
 	}
