@@ -3,6 +3,7 @@ package leadprivacy_test
 import (
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,14 @@ func TestValidate(t *testing.T) {
 		{"block ok", validBlock, ""},
 		{"block national number", func() lp.BlockEntry { b := validBlock; b.Number = "20123456"; return b }(), "BlockEntry.Number"},
 		{"block expiry before start", func() lp.BlockEntry { b := validBlock; b.ExpiresAt = t0; return b }(), "BlockEntry.ExpiresAt"},
+		{"block prefix", func() lp.BlockEntry { b := validBlock; b.Number, b.Prefix = "+4570", true; return b }(), ""},
+		{"block prefix of a calling code only", func() lp.BlockEntry { b := validBlock; b.Number, b.Prefix = "+45", true; return b }(), ""},
+		{"block prefix as long as a number", func() lp.BlockEntry { b := validBlock; b.Prefix = true; return b }(), ""},
+		{"block prefix with wildcard", func() lp.BlockEntry { b := validBlock; b.Number, b.Prefix = "+4570*", true; return b }(), "BlockEntry.Number"},
+		{"block prefix national", func() lp.BlockEntry { b := validBlock; b.Number, b.Prefix = "70", true; return b }(), "BlockEntry.Number"},
+		{"block prefix unknown calling code", func() lp.BlockEntry { b := validBlock; b.Number, b.Prefix = "+8", true; return b }(), "BlockEntry.Number"},
+		{"block prefix of 16 digits", func() lp.BlockEntry { b := validBlock; b.Number, b.Prefix = "+4570123456789012", true; return b }(), "BlockEntry.Number"},
+		{"block prefix not flagged", func() lp.BlockEntry { b := validBlock; b.Number = "+4570"; return b }(), "BlockEntry.Number"},
 		{"suppression zero fingerprint", lp.Suppression{OrgID: org, CreatedAt: t0}, "Suppression.Fingerprint"},
 		{"rule ok", validRule, ""},
 		{"rule zero keep", func() lp.RetentionRule { r := validRule; r.KeepFor = 0; return r }(), "RetentionRule.KeepFor"},
@@ -241,5 +250,31 @@ func TestStaticKeys(t *testing.T) {
 	}
 	if _, err := keys.FingerprintKey(t.Context(), id); !errors.Is(err, lp.ErrNotFound) {
 		t.Fatalf("unknown organisation: %v, want ErrNotFound", err)
+	}
+}
+
+func TestBlockPrefixes(t *testing.T) {
+	if got := lp.PrefixesOf("+4520123456"); !slices.Equal(got, []phone.Number{"+45", "+452", "+4520", "+45201", "+452012", "+4520123", "+45201234", "+452012345", "+4520123456"}) {
+		t.Errorf("PrefixesOf(+4520123456) = %v", got)
+	}
+	if got := lp.PrefixesOf("+12015550123"); got[0] != "+1" || len(got) != 11 {
+		t.Errorf("PrefixesOf(+12015550123) = %v", got)
+	}
+	if got := lp.PrefixesOf("20123456"); got != nil {
+		t.Errorf("PrefixesOf of a national number = %v", got)
+	}
+	prefix := lp.BlockEntry{Number: "+4520", Prefix: true}
+	exact := lp.BlockEntry{Number: "+4520123456"}
+	for _, c := range []struct {
+		b    lp.BlockEntry
+		n    phone.Number
+		want bool
+	}{
+		{prefix, "+4520123456", true}, {prefix, "+4521123456", false}, {prefix, "+4520", true},
+		{exact, "+4520123456", true}, {exact, "+45201234567", false},
+	} {
+		if got := c.b.Covers(c.n); got != c.want {
+			t.Errorf("%+v.Covers(%s) = %v", c.b, c.n, got)
+		}
 	}
 }

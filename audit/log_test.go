@@ -50,6 +50,18 @@ func TestRecordStoresMaskedFingerprintedEvent(t *testing.T) {
 	})
 }
 
+// TestRecordPrefix records a prefix block's range: masked and
+// fingerprinted like a number, with the prefix detail.
+func TestRecordPrefix(t *testing.T) {
+	f := newMemFixture(t)
+	ev := f.mustRecord(f.admin, audit.Entry{Action: audit.ActionBlockCreated, Number: "+4570", Prefix: true,
+		Details: []audit.Detail{audit.Code(audit.KeyReason, "customer_request")}})
+	if ev.MaskedNumber != "+45•0" || ev.Fingerprint != f.keys.fingerprint(t, f.org.ID, "+4570") ||
+		!maps.Equal(ev.Details, map[string]string{"reason": "customer_request", "prefix": "true"}) {
+		t.Errorf("event = %+v", ev)
+	}
+}
+
 // eventsEqual compares events field by field; times must be equal
 // instants, both in UTC.
 func eventsEqual(a, b lp.Event) bool {
@@ -82,6 +94,10 @@ func TestRecordRejects(t *testing.T) {
 		{"zero id", f.admin, audit.Entry{Action: audit.ActionPurgeRun, Details: []audit.Detail{audit.ID(audit.KeyRun, uuid.Nil)}}, lp.ErrInvalidArgument},
 		{"negative duration", f.admin, audit.Entry{Action: audit.ActionRetentionRuleCreated, Details: []audit.Detail{audit.Duration(audit.KeyKeepFor, -time.Hour)}}, lp.ErrInvalidArgument},
 		{"zero detail", f.admin, audit.Entry{Action: audit.ActionBlockCreated, Details: []audit.Detail{{}}}, lp.ErrInvalidArgument},
+		{"prefix with wildcard", f.admin, audit.Entry{Action: audit.ActionBlockCreated, Number: "+4570*", Prefix: true}, lp.ErrInvalidArgument},
+		{"prefix without prefix", f.admin, audit.Entry{Action: audit.ActionBlockCreated, Prefix: true}, lp.ErrInvalidArgument},
+		{"prefix not flagged", f.admin, audit.Entry{Action: audit.ActionBlockCreated, Number: "+4570"}, lp.ErrInvalidArgument},
+		{"prefix detail by hand", f.admin, audit.Entry{Action: audit.ActionBlockCreated, Number: "+4520123499", Details: []audit.Detail{audit.Flag(audit.KeyPrefix, true)}}, lp.ErrInvalidArgument},
 		{"duplicate key", f.admin, audit.Entry{Action: audit.ActionBlocksUploaded, Details: []audit.Detail{audit.Count(audit.KeyRows, 1), audit.Count(audit.KeyRows, 2)}}, lp.ErrInvalidArgument},
 	}
 	for _, c := range cases {

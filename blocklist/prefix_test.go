@@ -192,3 +192,25 @@ func TestPrefixBlock(t *testing.T) {
 		}
 	})
 }
+
+// TestPrefixUpload checks that an upload, which holds numbers, blocks a
+// number even where a prefix block of the same digits exists: that entry
+// is a range, not the number's own.
+func TestPrefixUpload(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		f.block(blocklist.BlockRequest{Prefix: "+4520123456"})
+		res, err := f.svc.Upload(f.ctx, f.blocker, blocklist.UploadRequest{File: strings.NewReader("+4520123456\n"), Reason: "dnc_list"})
+		if err != nil || res.Blocked != 1 || res.AlreadyBlocked != 0 {
+			t.Fatalf("Upload = %+v, %v", res, err)
+		}
+		var exact int
+		for _, b := range f.entries() {
+			if !b.Prefix && b.Number == "+4520123456" {
+				exact++
+			}
+		}
+		if exact != 1 {
+			t.Errorf("%d exact entries of the uploaded number, want 1", exact)
+		}
+	})
+}

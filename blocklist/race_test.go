@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -19,7 +20,8 @@ import (
 // TestBlockThenCheckNeverMisses proves the guarantee of Block: once it has
 // returned, no Check or CheckImport (every tenth round) that starts later
 // allows the number. One goroutine
-// blocks numbers one by one through one Store while others check all of
+// blocks numbers one by one (every other one by a prefix block of its
+// range) through one Store while others check all of
 // them through a second Store on the same database (two Stores on one
 // SQLite file, two connection pools to PostgreSQL), and every number whose
 // Block had returned before a Check started must come back Blocked.
@@ -78,7 +80,11 @@ func TestBlockThenCheckNeverMisses(t *testing.T) {
 				})
 			}
 			for i, n := range typed {
-				if _, err := f.svc.Block(f.ctx, f.alice, blocklist.BlockRequest{Number: n, Reason: "race"}); err != nil {
+				req := blocklist.BlockRequest{Number: n, Reason: "race"}
+				if i%2 == 1 { // blocked by a prefix block of its range of ten numbers
+					req = blocklist.BlockRequest{Prefix: "+45" + strings.ReplaceAll(n, " ", "")[:7], Reason: "race"}
+				}
+				if _, err := f.svc.Block(f.ctx, f.alice, req); err != nil {
 					t.Errorf("Block %d: %v", i, err)
 					break
 				}
