@@ -184,6 +184,61 @@ func insertBlocks(b *testing.B, s *sqlstore.Store, w world, entries []lp.BlockEn
 	}
 }
 
+// BenchmarkBlocksFindByNumbersPrefixes looks up batches of benchOps
+// numbers (half of them blocked) among n exact entries and 1000 prefix
+// entries, side by side: FindByNumbers, whose IN list holds every
+// number's prefixes too (lp.PrefixesOf: 9 more keys for a Danish number),
+// and the same statement with the numbers alone (FindExactBlocks), what
+// a look-up cost before prefix blocks. It reports numbers/s.
+func BenchmarkBlocksFindByNumbersPrefixes(b *testing.B) {
+	n := benchRows(b)
+	dialects(b, func(b *testing.B, open func() *sqlstore.Store) {
+		s := open()
+		w := newWorld(b, s)
+		entries := make([]lp.BlockEntry, 0, n+1000)
+		for i := range n {
+			entries = append(entries, w.block(number(2*i)))
+		}
+		for i := range 1000 { // ranges of 1000 numbers, outside the blocked ones
+			p := w.block(phone.Number(fmt.Sprintf("+459%04d", i)))
+			p.Prefix = true
+			entries = append(entries, p)
+		}
+		insertBlocks(b, s, w, entries, len(entries))
+		analyze(b, s)
+		ctx := context.Background()
+		batch := make([]phone.Number, benchOps)
+		for i := range batch {
+			batch[i] = number(i)
+		}
+		for _, find := range []struct {
+			name string
+			fn   func(ctx context.Context, tx storage.Tx, org uuid.UUID, numbers []phone.Number) ([]lp.BlockEntry, error)
+		}{
+			{"FindByNumbers", func(ctx context.Context, tx storage.Tx, org uuid.UUID, numbers []phone.Number) ([]lp.BlockEntry, error) {
+				return tx.Blocks().FindByNumbers(ctx, org, numbers)
+			}},
+			{"exact-only", sqlstore.FindExactBlocks},
+		} {
+			b.Run(find.name, func(b *testing.B) {
+				for b.Loop() {
+					err := s.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+						got, err := find.fn(ctx, tx, w.org, batch)
+						if err == nil && len(got) != benchOps/2 {
+							err = fmt.Errorf("found %d entries", len(got))
+						}
+						return err
+					})
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.N*benchOps)/b.Elapsed().Seconds(), "numbers/s")
+			})
+		}
+	})
+}
+
 func BenchmarkLeadsFindByNumber(b *testing.B) {
 	n := benchRows(b)
 	dialects(b, func(b *testing.B, open func() *sqlstore.Store) {
