@@ -30,6 +30,27 @@
 //		OnVerdict: func(v blocklist.LeadVerdict) error { /* import v.Lead with v.Phones if Allowed */ return nil },
 //	})
 //
+// # Prefix blocks
+//
+// A prefix block stops a whole number range: BlockRequest.Prefix "+45 70"
+// blocks every number starting with +4570, organisation-wide or in one
+// project, with expiry and reason like a number's block. The prefix has
+// a field of its own instead of a wildcard in Number, as '*' is a
+// dialable character, and is written internationally only ('+', the
+// calling code, more digits; see ParsePrefix). Unblock and SetExpiry name
+// it by Target.Prefix; Get and List show it as a row with Prefix set,
+// masked like a number for actors without lp.PermSearch. A number and a
+// prefix of the same digits are two entries.
+//
+// When several blocks apply to a number, Check and CheckImport name the
+// most specific (Verdict.Block): the number's own entry before any
+// prefix block, a longer prefix before a shorter one (Block.Prefix says
+// which); Upload, which blocks numbers, counts a number as already
+// blocked only by its own entry. A prefix block's events carry the prefix
+// masked and fingerprinted like a number, with the detail "prefix" (see
+// audit.Entry.Prefix), so the ChangeLog finds them by the prefix and holds
+// no range in plain text.
+//
 // # Shape of every call
 //
 // Each call takes ctx, the acting lp.Actor and a request struct, and

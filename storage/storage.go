@@ -283,8 +283,10 @@ type Blocks interface {
 	// covers any of numbers (lp.BlockEntry.Covers): the exact entries of
 	// the numbers and the prefix entries whose prefix starts one of them,
 	// ordered by id. One call, one round trip, serves a whole batch: SQL
-	// adapters look the numbers and their prefixes (lp.PrefixesOf) up in
-	// one IN list on the number index.
+	// adapters run one statement that looks the numbers up on the number
+	// index and their shorter prefixes (lp.PrefixesOf), only of the
+	// lengths the organisation's prefix entries have, on an index of the
+	// prefix entries.
 	FindByNumbers(ctx context.Context, org uuid.UUID, numbers []phone.Number) ([]lp.BlockEntry, error)
 	// List returns one page of the entries selected by f.
 	List(ctx context.Context, org uuid.UUID, f BlockFilter, page Page) ([]lp.BlockEntry, error)
