@@ -10,8 +10,8 @@
 //
 // # Use
 //
-// Make one Service per store, with the store's ChangeLog and the same
-// KeyProvider the ChangeLog was made with:
+// Make one Service per store, with the store's ChangeLog (whose
+// fingerprint keys and clock it uses):
 //
 //	changelog := audit.New(store, keys, signer, nil)
 //	blocks := blocklist.New(store, changelog, nil)
