@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -221,6 +222,65 @@ func TestImportDeniedWritesNothing(t *testing.T) {
 		}
 		if n := len(f.leads(uuid.Nil)); n != 0 {
 			t.Errorf("stored %d leads", n)
+		}
+	})
+}
+
+// TestImportChecksInItsWriteTransaction blocks a number in a host
+// transaction that stays open while an Import of it starts. Where writers
+// wait for each other (memstore, SQLite), the Import's batch can only
+// begin once the Block has committed, and must see it: a check read
+// before the write transaction would let the number in. On PostgreSQL the
+// Import does not wait, and an Import that ends first is serialised
+// before the Block.
+func TestImportChecksInItsWriteTransaction(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		blocked, commit := make(chan struct{}), make(chan struct{})
+		hostDone := make(chan error, 1)
+		go func() {
+			hostDone <- f.store.WithTx(f.ctx, func(ctx context.Context, tx storage.Tx) error {
+				_, err := f.svc.BlockTx(ctx, tx, f.alice, blocklist.BlockRequest{Number: "31 99 99 99", ProjectID: f.energy.ID, Reason: "race"})
+				select {
+				case <-blocked: // a retry: already announced
+				default:
+					close(blocked)
+				}
+				<-commit
+				return err
+			})
+		}()
+		<-blocked
+		var outcome blocklist.Outcome
+		imported := make(chan error, 1)
+		go func() {
+			leads := withNilErrors(slices.Values([]csvimport.LeadDraft{{Phones: []phone.Number{"31999999"}}}))
+			_, err := f.svc.Import(f.ctx, f.dialer, blocklist.ImportRequest{ProjectID: f.energy.ID, TemplateID: f.tmpl.ID, Leads: leads,
+				OnVerdict: func(v blocklist.LeadVerdict) error { outcome = v.Outcome; return nil }})
+			imported <- err
+		}()
+		var before bool // the Import ended before the Block committed
+		select {
+		case err := <-imported:
+			before = true
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(200 * time.Millisecond):
+		}
+		close(commit)
+		if err := <-hostDone; err != nil {
+			t.Fatal(err)
+		}
+		if !before {
+			if err := <-imported; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !strings.HasSuffix(t.Name(), "/postgres") && (before || outcome != blocklist.Blocked) {
+			t.Errorf("Import ended before the Block committed: %v, outcome %v; want it to wait and see the block", before, outcome)
+		}
+		if stored := len(f.leads(f.energy.ID)); (outcome == blocklist.Allowed) != (stored == 1) {
+			t.Errorf("outcome %v, %d leads stored", outcome, stored)
 		}
 	})
 }
