@@ -95,7 +95,7 @@ type fixture struct {
 	org     lp.Organisation
 	energy  lp.Project
 	insure  lp.Project
-	tmpl    lp.CampaignTemplate // leadsTemplate, for Import
+	tmpl    lp.CampaignTemplate
 	alice   lp.Actor // all permissions
 	blocker lp.Actor // block only: sees numbers masked
 	dialer  lp.Actor // import only
@@ -105,8 +105,8 @@ type fixture struct {
 // batchSize is small so that tests cross batch boundaries.
 const batchSize = 3
 
-// newFixture makes an organisation (region DK) with two projects and its
-// users in store, and the service on it.
+// newFixture makes an organisation (region DK) with two projects, the
+// template leadsTemplate and its users in store, and the service on it.
 func newFixture(t testing.TB, store storage.Store) *fixture {
 	t.Helper()
 	f := &fixture{t: t, ctx: context.Background(), store: store, keys: lp.StaticKeys{}, clock: &clock{t: start}}
