@@ -389,13 +389,14 @@ func denyBlock(ctx context.Context, w *world) error {
 // askChangeLog is step 6: who blocked a number, who was refused, a signed
 // checkpoint, and its verification.
 func askChangeLog(ctx context.Context, w *world) error {
+	// The auditor types the number as she knows it.
 	page, err := w.changelog.Query(ctx, w.alice, audit.Query{Number: "20 12 34 56", Actions: []lp.Action{audit.ActionBlockCreated}})
 	if err != nil {
 		return err
 	}
 	for _, e := range page.Events {
-		fmt.Fprintf(w.out, "   who blocked 20 12 34 56? %s, on %s (the log holds only %s and a keyed fingerprint)\n",
-			w.names[e.ActorID], e.Time.Format(time.DateOnly), e.MaskedNumber)
+		fmt.Fprintf(w.out, "   who blocked %s? %s, on %s (the log holds only the masked number and a keyed fingerprint)\n",
+			e.MaskedNumber, w.names[e.ActorID], e.Time.Format(time.DateOnly))
 	}
 	denied, err := w.changelog.Query(ctx, w.alice, audit.Query{Actions: []lp.Action{audit.ActionAccessDenied}})
 	if err != nil {

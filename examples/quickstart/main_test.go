@@ -36,7 +36,7 @@ func TestQuickstart(t *testing.T) {
 		"Insurance Q4, dial +45••••3456? blocked org-wide",
 		// 7 and 6: the denial and the ChangeLog.
 		"Bob's Block: leadprivacy: blocklist: Block: forbidden",
-		"who blocked 20 12 34 56? Alice",
+		"who blocked +45••••3456? Alice",
 		"refused: Bob tried block.created without the block permission",
 		"signed checkpoint over 6 events; Verify: the ChangeLog is intact",
 	} {
