@@ -43,8 +43,8 @@ type ImportRequest struct {
 // LastLine the line of the last of them.
 type ImportResult struct {
 	CheckImportResult
-	// ImportID links the lead.imported events of the call (their run
-	// detail).
+	// ImportID is the ObjectID of the call's lead.imported events, as
+	// UploadResult.UploadID is of an upload's.
 	ImportID uuid.UUID
 	// LastLine is the file line of the last candidate whose batch
 	// committed; 0 when the sequence gives no lines.
@@ -125,8 +125,8 @@ func (s *Service) importLeads(ctx context.Context, actor lp.Actor, req ImportReq
 				return err
 			}
 		}
-		_, err := s.changelog.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionLeadsImported, ProjectID: req.ProjectID,
-			Details: []audit.Detail{audit.ID(audit.KeyRun, res.ImportID), audit.Count(audit.KeyChecked, counts.Checked),
+		_, err := s.changelog.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionLeadsImported, ObjectID: res.ImportID, ProjectID: req.ProjectID,
+			Details: []audit.Detail{audit.Count(audit.KeyChecked, counts.Checked),
 				audit.Count(audit.KeyImported, counts.Accepted), audit.Count(audit.KeyRejectedBlocked, counts.RejectedBlocked),
 				audit.Count(audit.KeyRejectedSuppressed, counts.RejectedSuppressed), audit.Count(audit.KeyInvalid, counts.Invalid)}})
 		return err

@@ -89,12 +89,12 @@ func TestImport(t *testing.T) {
 		evs := f.eventsSince(mark)
 		sum := map[string]int{}
 		for _, e := range evs {
-			if e.Action != audit.ActionLeadsImported || e.ProjectID != f.energy.ID || e.ActorID != f.dialer.UserID || e.Details["run"] != res.ImportID.String() {
+			if e.Action != audit.ActionLeadsImported || e.ProjectID != f.energy.ID || e.ActorID != f.dialer.UserID || e.ObjectID != res.ImportID {
 				t.Errorf("event %+v", e)
 			}
 			for k, v := range e.Details {
 				var n int
-				if _, err := fmt.Sscan(v, &n); err == nil && k != "run" {
+				if _, err := fmt.Sscan(v, &n); err == nil {
 					sum[k] += n
 				}
 			}
