@@ -385,3 +385,56 @@ func BenchmarkImport(b *testing.B) {
 		})
 	}
 }
+
+// retryingStore runs every write transaction twice, rolling the first
+// attempt back, as WithTx does after a serialization failure.
+type retryingStore struct{ storage.Store }
+
+var errRetry = errors.New("retry")
+
+func (s retryingStore) WithTx(ctx context.Context, fn func(context.Context, storage.Tx) error) error {
+	err := s.Store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+		if err := fn(ctx, tx); err != nil {
+			return err
+		}
+		return errRetry
+	})
+	if !errors.Is(err, errRetry) {
+		return err
+	}
+	return s.Store.WithTx(ctx, fn)
+}
+
+// TestImportRetriedBatch checks that a batch whose transaction runs again
+// is decided afresh: the first attempt's accepted numbers are not taken
+// for duplicates, nor counted twice, and the verdicts name the leads the
+// second attempt stored.
+func TestImportRetriedBatch(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		importFixture(f)
+		svc := f.service(retryingStore{f.store})
+		mark := f.eventCount()
+		ids := map[uuid.UUID]bool{}
+		res, err := svc.Import(f.ctx, f.dialer, blocklist.ImportRequest{ProjectID: f.energy.ID, TemplateID: f.tmpl.ID, Leads: leadReader(t),
+			OnVerdict: func(v blocklist.LeadVerdict) error {
+				if v.LeadID != uuid.Nil {
+					ids[v.LeadID] = true
+				}
+				return nil
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := blocklist.CheckImportResult{Checked: 8, Accepted: 2, RejectedBlocked: 2, RejectedSuppressed: 1, Invalid: 2, Duplicate: 1}
+		if res.CheckImportResult != want {
+			t.Errorf("counts %+v, want %+v", res.CheckImportResult, want)
+		}
+		stored := f.leads(f.energy.ID)
+		if len(stored) != 2 || !ids[stored[0].ID] || !ids[stored[1].ID] {
+			t.Errorf("stored %d leads, verdict ids %v", len(stored), ids)
+		}
+		if n := len(f.eventsSince(mark)); n != 3 {
+			t.Errorf("%d events, want 3", n)
+		}
+	})
+}
