@@ -380,7 +380,7 @@ func checkNumbers(ctx context.Context, w *world) error {
 func denyBlock(ctx context.Context, w *world) error {
 	_, err := w.blocks.Block(ctx, w.bob, blocklist.BlockRequest{Number: "70 70 70 70", Reason: "customer_request"})
 	if !errors.Is(err, lp.ErrForbidden) {
-		return fmt.Errorf("Bob's Block: %v, want ErrForbidden", err)
+		return fmt.Errorf("block by Bob: %v, want ErrForbidden", err)
 	}
 	fmt.Fprintf(w.out, "   Bob's Block: %v (errors.Is ErrForbidden)\n", err)
 	return nil
