@@ -143,13 +143,7 @@ func selectBlocks(b *testing.B, stmt *sql.Stmt, org any, n phone.Number) {
 //
 //	go test -run '^$' -bench CheckImport -benchtime 1x ./blocklist
 func BenchmarkCheckImport(b *testing.B) {
-	leads := 10_000
-	if v := os.Getenv("LEADPRIVACY_BENCH_LEADS"); v != "" {
-		var err error
-		if leads, err = strconv.Atoi(v); err != nil {
-			b.Fatal(err)
-		}
-	}
+	leads := benchLeads(b)
 	for _, k := range storeKinds[1:] {
 		b.Run(k.name, func(b *testing.B) {
 			s := k.open(b, filepath.Join(b.TempDir(), "lp.db"))
@@ -219,6 +213,19 @@ func BenchmarkCheckImport(b *testing.B) {
 			})
 		})
 	}
+}
+
+// benchLeads is how many leads the import benchmarks read:
+// LEADPRIVACY_BENCH_LEADS, default 10000.
+func benchLeads(b *testing.B) int {
+	leads := 10_000
+	if v := os.Getenv("LEADPRIVACY_BENCH_LEADS"); v != "" {
+		var err error
+		if leads, err = strconv.Atoi(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return leads
 }
 
 // latencies runs op b.N times and reports its p50 and p99 latency.
