@@ -413,8 +413,8 @@ func (v blocks) FindByNumbers(ctx context.Context, org uuid.UUID, numbers []phon
 // looking up all nine or so prefixes of every number made a batch 3.8
 // times as slow on SQLite (BenchmarkBlocksFindByNumbersPrefixes), as each
 // is one more element of the IN list. Its arguments: org, numbers, org,
-// org, numbers. The numbers are passed twice rather than through a common
-// table expression, which SQLite would materialise on every call.
+// org, numbers (passed twice: through a common table expression the
+// look-up measured 1.4x as slow on SQLite without prefix entries).
 //
 // SQLite, which has no statistics, otherwise walks the organisation's
 // primary key (every entry of the organisation, for every check: 14 ms
