@@ -71,7 +71,9 @@
 //	                                                    skipped_legal_hold, failed, dry_run
 //	access.denied           as the refused call         attempted, permission
 //
-// (* zero for an organisation-wide block.) The detail keys and their kinds
+// (* zero for an organisation-wide block.) The four block.* events of a
+// prefix block (Entry.Prefix) carry the prefix as their Number, masked and
+// fingerprinted, and the detail prefix=true. The detail keys and their kinds
 // are the Key constants: counts (CountKey), codes (CodeKey), ids (IDKey),
 // times (TimeKey), durations (DurationKey) and flags (FlagKey).
 //
