@@ -228,18 +228,16 @@ func (c *checker) check(ctx context.Context, tx storage.Tx, numbers []phone.Numb
 	// Exact entries are keyed by their number, prefix entries by their
 	// prefix: a number's candidates are its own key and its prefixes'.
 	applies := make(map[blockKey]lp.BlockEntry, len(blocks))
+	anyPrefix := false
 	for _, b := range blocks {
 		if !b.Applies(c.project, c.now) {
 			continue
 		}
+		anyPrefix = anyPrefix || b.Prefix
 		k := blockKey{b.Number, b.Prefix}
 		if cur, ok := applies[k]; !ok || outlasts(b, cur) {
 			applies[k] = b
 		}
-	}
-	var anyPrefix bool
-	for k := range applies {
-		anyPrefix = anyPrefix || k.prefix
 	}
 	suppressed := make(map[phone.Fingerprint]bool, len(sups))
 	for _, sp := range sups {
