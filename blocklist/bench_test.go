@@ -1,6 +1,7 @@
 package blocklist_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -254,3 +255,84 @@ func latencies(b *testing.B, op func()) {
 	b.ReportMetric(float64(took[len(took)/2].Nanoseconds())/1e3, "p50-µs")
 	b.ReportMetric(float64(took[len(took)*99/100].Nanoseconds())/1e3, "p99-µs")
 }
+
+// BenchmarkUpload uploads LEADPRIVACY_BENCH_UPLOAD numbers (default 10000,
+// one a line, org-wide) side by side with Blocks.CreateMany alone in
+// transactions of DefaultBatchSize entries, as the service commits them:
+// "new" numbers nobody blocked yet, then "already" the same numbers again,
+// all already blocked. It reports rows/s.
+//
+//	go test -run '^$' -bench Upload -benchtime 1x ./blocklist
+func BenchmarkUpload(b *testing.B) {
+	rows := benchSize(b, "LEADPRIVACY_BENCH_UPLOAD", 10_000)
+	for _, k := range storeKinds[1:] {
+		b.Run(k.name, func(b *testing.B) {
+			s := k.open(b, filepath.Join(b.TempDir(), "lp.db"))
+			b.Cleanup(func() { s.Close() })
+			f := newFixture(b, s)
+			svc := blocklist.New(s, f.log, nil)
+			next := 0 // first number of the next fresh range
+			fresh := func() int { next += rows; return next - rows }
+			perSecond := func(b *testing.B, from func() int, run func(from int)) {
+				for b.Loop() {
+					b.StopTimer()
+					lo := from()
+					b.StartTimer()
+					run(lo)
+				}
+				b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
+			}
+			var last int // the range the service uploaded last
+			upload := func(want func(blocklist.UploadResult) bool) func(int) {
+				return func(lo int) {
+					b.StopTimer()
+					var file bytes.Buffer
+					for i := lo; i < lo+rows; i++ {
+						file.WriteString(string(uploadNumber(i)) + "\n")
+					}
+					b.StartTimer()
+					res, err := svc.Upload(f.ctx, f.alice, blocklist.UploadRequest{File: &file, Reason: "dnc_list"})
+					if err != nil || res.Rows != rows || !want(res) {
+						b.Fatal(res, err)
+					}
+					last = lo
+				}
+			}
+			createMany := func(want func(inserted, of int) bool) func(int) {
+				return func(lo int) {
+					for at := lo; at < lo+rows; at += blocklist.DefaultBatchSize {
+						entries := make([]lp.BlockEntry, 0, blocklist.DefaultBatchSize)
+						for i := at; i < min(lo+rows, at+blocklist.DefaultBatchSize); i++ {
+							entries = append(entries, lp.BlockEntry{OrgID: f.org.ID, ID: uuid.New(), Number: uploadNumber(i),
+								BlockedBy: f.alice.UserID, BlockedAt: start, Reason: "dnc_list", Source: lp.SourceUpload})
+						}
+						f.tx(func(tx storage.Tx) error {
+							n, err := tx.Blocks().CreateMany(f.ctx, f.org.ID, entries)
+							if err == nil && !want(n, len(entries)) {
+								b.Fatalf("CreateMany inserted %d of %d", n, len(entries))
+							}
+							return err
+						})
+					}
+				}
+			}
+			again := func() int { return last }
+			b.Run("new/service", func(b *testing.B) {
+				perSecond(b, fresh, upload(func(r blocklist.UploadResult) bool { return r.Blocked == rows }))
+			})
+			b.Run("new/store-CreateMany", func(b *testing.B) {
+				perSecond(b, fresh, createMany(func(n, of int) bool { return n == of }))
+			})
+			b.Run("already/service", func(b *testing.B) {
+				perSecond(b, again, upload(func(r blocklist.UploadResult) bool { return r.AlreadyBlocked == rows }))
+			})
+			b.Run("already/store-CreateMany", func(b *testing.B) {
+				perSecond(b, again, createMany(func(n, _ int) bool { return n == 0 }))
+			})
+		})
+	}
+}
+
+// uploadNumber is the i-th number of the upload benchmark, +4540000000 + i:
+// apart from the numbers of the other benchmarks.
+func uploadNumber(i int) phone.Number { return phone.Number("+45" + strconv.Itoa(40_000_000+i)) }
