@@ -176,21 +176,6 @@ func BenchmarkCheckImport(b *testing.B) {
 				}
 				b.ReportMetric(float64(leads*b.N)/b.Elapsed().Seconds(), "leads/s")
 			}
-			b.Run("service", func(b *testing.B) {
-				perSecond(b, func() {
-					seq := func(yield func(csvimport.LeadDraft, error) bool) {
-						for _, n := range numbers {
-							if !yield(csvimport.LeadDraft{Phones: []phone.Number{n}}, nil) {
-								return
-							}
-						}
-					}
-					res, err := svc.CheckImport(f.ctx, f.dialer, blocklist.CheckImportRequest{ProjectID: f.energy.ID, Leads: seq})
-					if err != nil || res.Checked != leads {
-						b.Fatal(res, err)
-					}
-				})
-			})
 			fp, err := phone.NewFingerprinter(f.keys[f.org.ID])
 			if err != nil {
 				b.Fatal(err)
@@ -227,6 +212,22 @@ func BenchmarkCheckImport(b *testing.B) {
 					}
 				}
 			}
+			primitive(false)() // warm every reader's cache: the first sub-benchmark pays no more than the others
+			b.Run("service", func(b *testing.B) {
+				perSecond(b, func() {
+					seq := func(yield func(csvimport.LeadDraft, error) bool) {
+						for _, n := range numbers {
+							if !yield(csvimport.LeadDraft{Phones: []phone.Number{n}}, nil) {
+								return
+							}
+						}
+					}
+					res, err := svc.CheckImport(f.ctx, f.dialer, blocklist.CheckImportRequest{ProjectID: f.energy.ID, Leads: seq})
+					if err != nil || res.Checked != leads {
+						b.Fatal(res, err)
+					}
+				})
+			})
 			b.Run("store-batch-primitive", func(b *testing.B) { perSecond(b, primitive(false)) })
 			b.Run("store-batch-primitive+event", func(b *testing.B) { perSecond(b, primitive(true)) })
 			stmt, org := bareSelect(b, k.name, s, f)
