@@ -269,7 +269,7 @@ func (u *uploader) apply(ctx context.Context, tx storage.Tx, lines []UploadLine)
 			continue
 		}
 		entry := u.template
-		entry.ID, entry.Number = uuid.New(), l.Number
+		entry.Number = l.Number
 		old, ok := inScope[l.Number]
 		switch {
 		case ok && old.ActiveAt(entry.BlockedAt):
@@ -282,6 +282,7 @@ func (u *uploader) apply(ctx context.Context, tx storage.Tx, lines []UploadLine)
 				return UploadResult{}, err
 			}
 		default:
+			entry.ID = uuid.New()
 			fresh = append(fresh, entry)
 		}
 		l.Outcome = LineBlocked
