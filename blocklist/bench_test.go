@@ -304,7 +304,7 @@ func BenchmarkUpload(b *testing.B) {
 					for at := lo; at < lo+rows; at += blocklist.DefaultBatchSize {
 						entries := make([]lp.BlockEntry, 0, blocklist.DefaultBatchSize)
 						for i := at; i < min(lo+rows, at+blocklist.DefaultBatchSize); i++ {
-							entries = append(entries, lp.BlockEntry{OrgID: f.org.ID, ID: uuid.New(), Number: uploadNumber(i),
+							entries = append(entries, lp.BlockEntry{OrgID: f.org.ID, ID: uuid.Must(uuid.NewV7()), Number: uploadNumber(i),
 								BlockedBy: f.alice.UserID, BlockedAt: start, Reason: "dnc_list", Source: lp.SourceUpload})
 						}
 						f.tx(func(tx storage.Tx) error {
