@@ -80,7 +80,8 @@
 // 1.1x (SQLite) and 1.6x (PostgreSQL) of the bare batch primitive it
 // calls; what separates them is the closing import.checked event, a write
 // that on SQLite also drops every reader's page cache. A Check is one
-// read-only transaction of two or three statements (project, blocks,
-// suppressions of the numbers no block stops), and an Upload checks and
-// writes a batch in one transaction with its event.
+// read-only transaction of two to four statements (project, region only
+// for numbers not in international form, blocks, suppressions of the
+// numbers no block stops), and an Upload looks up and writes each batch
+// in one transaction with its event.
 package blocklist
