@@ -157,7 +157,7 @@ func selectBlocks(b *testing.B, stmt *sql.Stmt, org any, n phone.Number) {
 //
 //	go test -run '^$' -bench CheckImport -benchtime 1x ./blocklist
 func BenchmarkCheckImport(b *testing.B) {
-	leads := benchSize(b, "LEADPRIVACY_BENCH_LEADS", 10_000)
+	leads := benchLeads(b)
 	for _, k := range storeKinds[1:] {
 		b.Run(k.name, func(b *testing.B) {
 			s := k.open(b, filepath.Join(b.TempDir(), "lp.db"))
@@ -242,6 +242,10 @@ func BenchmarkCheckImport(b *testing.B) {
 		})
 	}
 }
+
+// benchLeads is how many leads the import benchmarks read:
+// LEADPRIVACY_BENCH_LEADS, default 10000.
+func benchLeads(b *testing.B) int { return benchSize(b, "LEADPRIVACY_BENCH_LEADS", 10_000) }
 
 // latencies runs op b.N times and reports its p50 and p99 latency.
 func latencies(b *testing.B, op func()) {

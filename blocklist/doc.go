@@ -10,8 +10,8 @@
 //
 // # Use
 //
-// Make one Service per store, with the store's ChangeLog and the same
-// KeyProvider the ChangeLog was made with:
+// Make one Service per store, with the store's ChangeLog (whose
+// fingerprint keys and clock it uses):
 //
 //	changelog := audit.New(store, keys, signer, nil)
 //	blocks := blocklist.New(store, changelog, nil)
@@ -30,12 +30,15 @@
 //		OnVerdict: func(v blocklist.LeadVerdict) error { /* import v.Lead with v.Phones if Allowed */ return nil },
 //	})
 //
+//	// Or the SDK stores the leads that pass, each batch checked in its write transaction.
+//	res, err := blocks.Import(ctx, bob, blocklist.ImportRequest{ProjectID: energy, TemplateID: template.ID, Leads: reader.All()})
+//
 // # Shape of every call
 //
 // Each call takes ctx, the acting lp.Actor and a request struct, and
 // returns a result struct. The permission is checked before a transaction
 // opens: lp.PermBlock for Block, Unblock, SetExpiry, Get, List, Upload and
-// Sweep, lp.PermImport for Check and CheckImport. A refusal is
+// Sweep, lp.PermImport for Check, CheckImport and Import. A refusal is
 // lp.ErrForbidden and is recorded as access.denied by audit.Log.Authorize.
 // Every change writes its ChangeLog event in the transaction of the change
 // (see the audit package's taxonomy). BlockTx, UnblockTx and SetExpiryTx
@@ -57,6 +60,7 @@
 //	Upload       block.uploaded with counts and reason, one per transaction (per batch, or one under AllOrNothing)
 //	Sweep        block.expired, one per entry removed
 //	CheckImport  import.checked, one per import, with counts
+//	Import       lead.imported, one per batch, with counts (no import.checked)
 //	Get, List    none: they read the do-not-call list, not lead data
 //	Check        none, for the same reason
 //
@@ -65,10 +69,12 @@
 //
 // # Consistency
 //
-// Once Block has returned, no Check or CheckImport that starts later
-// accepts the number, across goroutines and across Stores on one database:
-// Block commits before it returns, and checks read in a transaction
-// (Store.View) that begins after. Expiry is exact: a block stops its number
+// Once Block has returned, no Check, CheckImport or Import that starts
+// later accepts the number, across goroutines and across Stores on one
+// database: Block commits before it returns, and checks read in a
+// transaction (Store.View) that begins after. Import checks each batch in
+// the write transaction that stores it, so a Block committing meanwhile is
+// either seen or serialised after the batch. Expiry is exact: a block stops its number
 // until the instant ExpiresAt, not at it (lp.BlockEntry.ActiveAt); use
 // Options.Now to test it.
 //

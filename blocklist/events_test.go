@@ -72,6 +72,11 @@ func calls(blocked *lp.BlockEntry) []call {
 			_, err := f.svc.CheckImport(f.ctx, a, blocklist.CheckImportRequest{ProjectID: f.energy.ID, Leads: withNilErrors(leads)})
 			return err
 		}, []lp.Action{audit.ActionImportChecked}},
+		{"Import", lp.PermImport, func(f *fixture, a lp.Actor) error {
+			leads := slices.Values([]csvimport.LeadDraft{{Phones: []phone.Number{"+4520123456"}}, {Phones: []phone.Number{"+4540404040"}}})
+			_, err := f.svc.Import(f.ctx, a, blocklist.ImportRequest{ProjectID: f.energy.ID, TemplateID: f.tmpl.ID, Leads: withNilErrors(leads)})
+			return err
+		}, []lp.Action{audit.ActionLeadsImported}},
 		{"Unblock", lp.PermBlock, func(f *fixture, a lp.Actor) error {
 			_, err := f.svc.Unblock(f.ctx, a, blocklist.UnblockRequest{Target: blocklist.Target{ID: blocked.ID}})
 			return err
@@ -197,13 +202,25 @@ func TestCrossOrganisation(t *testing.T) {
 				_, err := f.svc.CheckImport(f.ctx, f.alice, blocklist.CheckImportRequest{ProjectID: id, Leads: leads})
 				return err
 			},
+			"Import": func(id uuid.UUID) error {
+				leads := withNilErrors(slices.Values([]csvimport.LeadDraft{{Phones: []phone.Number{"+4540404040"}}}))
+				_, err := f.svc.Import(f.ctx, f.alice, blocklist.ImportRequest{ProjectID: id, TemplateID: f.tmpl.ID, Leads: leads})
+				return err
+			},
+		}
+		byTemplate := map[string]func(id uuid.UUID) error{
+			"Import": func(id uuid.UUID) error {
+				leads := withNilErrors(slices.Values([]csvimport.LeadDraft{{Phones: []phone.Number{"+4540404040"}}}))
+				_, err := f.svc.Import(f.ctx, f.alice, blocklist.ImportRequest{ProjectID: f.energy.ID, TemplateID: id, Leads: leads})
+				return err
+			},
 		}
 		mark, theirMark := f.eventCount(), g.eventCount()
 		for _, ids := range []struct {
 			kind  string
 			calls map[string]func(uuid.UUID) error
 			other uuid.UUID
-		}{{"entry", byEntry, theirs.ID}, {"project", byProject, g.energy.ID}} {
+		}{{"entry", byEntry, theirs.ID}, {"project", byProject, g.energy.ID}, {"template", byTemplate, g.tmpl.ID}} {
 			for name, fn := range ids.calls {
 				errOther, errGhost := fn(ids.other), fn(ghost)
 				if !errors.Is(errOther, lp.ErrNotFound) || !errors.Is(errGhost, lp.ErrNotFound) {

@@ -17,10 +17,11 @@ import (
 )
 
 // example is the cast of the examples: Nordic Sales ApS (region DK) with
-// its Energy project on a memstore, admin Alice and agent Bob.
+// its Energy project and template on a memstore, admin Alice and agent Bob.
 type example struct {
 	blocks     *blocklist.Service
 	energy     lp.Project
+	template   lp.CampaignTemplate
 	alice, bob lp.Actor
 }
 
@@ -31,8 +32,12 @@ func newExample() example {
 	energy := lp.Project{OrgID: org.ID, ID: uuid.New(), Name: "Energy 2026", CreatedAt: time.Now()}
 	alice := lp.Actor{OrgID: org.ID, UserID: uuid.New(), Permissions: lp.PermAll}
 	bob := lp.Actor{OrgID: org.ID, UserID: uuid.New(), Permissions: lp.PermImport}
+	tmpl := lp.CampaignTemplate{OrgID: org.ID, ID: uuid.New(), Name: "Energy", Fields: []lp.TemplateField{{Key: "first_name", Label: "First name", Personal: true}}}
 	err := store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 		if err := tx.Organisations().Create(ctx, org); err != nil {
+			return err
+		}
+		if err := tx.Templates().Create(ctx, tmpl); err != nil {
 			return err
 		}
 		if err := tx.Users().Create(ctx, lp.User{OrgID: org.ID, ID: alice.UserID, Name: "Alice", Role: lp.RoleAdmin}); err != nil {
@@ -51,7 +56,7 @@ func newExample() example {
 	}
 	keys := lp.StaticKeys{org.ID: []byte("a 32-byte secret from your vault")}
 	changelog := audit.New(store, keys, nil, nil)
-	return example{blocks: blocklist.New(store, changelog, nil), energy: energy, alice: alice, bob: bob}
+	return example{blocks: blocklist.New(store, changelog, nil), energy: energy, template: tmpl, alice: alice, bob: bob}
 }
 
 func Example() {
@@ -177,4 +182,46 @@ func ExampleService_Upload() {
 	// line 5: blocked
 	// 5 rows: 2 blocked, 1 already blocked, 1 duplicates, 1 invalid
 	// line 2, column 1, ••••••5•: invalid phone number: contains letters
+}
+
+func ExampleService_Import() {
+	ctx := context.Background()
+	ex := newExample()
+	if _, err := ex.blocks.Block(ctx, ex.alice, blocklist.BlockRequest{Number: "20 12 34 56", Reason: "customer_request"}); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	file := "First name;Phone\nAnna;+45 20 12 34 99\nBo;20 12 34 56\nCarl;7x 70 70 71\n"
+	reader, err := csvimport.NewLeadReader(strings.NewReader(file), ex.template, csvimport.LeadOptions{Options: csvimport.Options{Region: "DK"}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	res, err := ex.blocks.Import(ctx, ex.bob, blocklist.ImportRequest{
+		ProjectID:  ex.energy.ID,
+		TemplateID: ex.template.ID,
+		Leads:      reader.All(),
+		OnVerdict: func(v blocklist.LeadVerdict) error {
+			switch v.Outcome {
+			case blocklist.Allowed:
+				fmt.Printf("imported %s (lead id set: %v)\n", v.Lead.Fields["first_name"], v.LeadID != uuid.Nil)
+			case blocklist.Invalid:
+				fmt.Printf("skipped: %v\n", v.Err)
+			default:
+				fmt.Printf("skipped %s: %s\n", v.Lead.Fields["first_name"], v.Outcome)
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("imported %d of %d, last line %d\n", res.Accepted, res.Checked, res.LastLine)
+	// Output:
+	// imported Anna (lead id set: true)
+	// skipped Bo: blocked
+	// skipped: leadprivacy: line 4, column 2 (value "•••••••• 71"): invalid phone number: contains letters
+	// imported 1 of 3, last line 4
 }

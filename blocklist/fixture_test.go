@@ -95,6 +95,7 @@ type fixture struct {
 	org     lp.Organisation
 	energy  lp.Project
 	insure  lp.Project
+	tmpl    lp.CampaignTemplate
 	alice   lp.Actor // all permissions
 	blocker lp.Actor // block only: sees numbers masked
 	dialer  lp.Actor // import only
@@ -104,8 +105,8 @@ type fixture struct {
 // batchSize is small so that tests cross batch boundaries.
 const batchSize = 3
 
-// newFixture makes an organisation (region DK) with two projects and its
-// users in store, and the service on it.
+// newFixture makes an organisation (region DK) with two projects, the
+// template leadsTemplate and its users in store, and the service on it.
 func newFixture(t testing.TB, store storage.Store) *fixture {
 	t.Helper()
 	f := &fixture{t: t, ctx: context.Background(), store: store, keys: lp.StaticKeys{}, clock: &clock{t: start}}
@@ -113,6 +114,8 @@ func newFixture(t testing.TB, store storage.Store) *fixture {
 	f.keys[f.org.ID] = []byte("0123456789abcdef0123456789abcdef")
 	f.energy = lp.Project{OrgID: f.org.ID, ID: uuid.New(), Name: "Energy 2026", CreatedAt: start}
 	f.insure = lp.Project{OrgID: f.org.ID, ID: uuid.New(), Name: "Insurance Q4", CreatedAt: start}
+	f.tmpl = leadsTemplate
+	f.tmpl.OrgID, f.tmpl.ID = f.org.ID, uuid.New()
 	f.alice = lp.Actor{OrgID: f.org.ID, UserID: uuid.New(), Permissions: lp.PermAll}
 	f.blocker = lp.Actor{OrgID: f.org.ID, UserID: uuid.New(), Permissions: lp.PermBlock}
 	f.dialer = lp.Actor{OrgID: f.org.ID, UserID: uuid.New(), Permissions: lp.PermImport}
@@ -125,6 +128,9 @@ func newFixture(t testing.TB, store storage.Store) *fixture {
 			if err := tx.Projects().Create(f.ctx, p); err != nil {
 				return err
 			}
+		}
+		if err := tx.Templates().Create(f.ctx, f.tmpl); err != nil {
+			return err
 		}
 		for name, a := range map[string]lp.Actor{"Alice": f.alice, "Bent": f.blocker, "Dina": f.dialer, "Nils": f.nobody} {
 			if err := tx.Users().Create(f.ctx, lp.User{OrgID: f.org.ID, ID: a.UserID, Name: name, Role: lp.RoleAgent}); err != nil {

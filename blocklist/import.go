@@ -53,8 +53,12 @@ type LeadVerdict struct {
 	// Numbers holds the verdict of each of the lead's numbers, in order.
 	Numbers []Verdict
 	// Err says why a row is Invalid as a whole: the reader's
-	// *csvimport.LineError, or a lead without numbers.
+	// *csvimport.LineError, a lead without numbers, or (Import) a field
+	// the template lacks or a value too long to store.
 	Err error
+	// LeadID is the id of the lead Import stored; zero for CheckImport
+	// and for rejected leads.
+	LeadID uuid.UUID
 }
 
 // CheckImportResult counts the leads by verdict. Checked is the sum of the
@@ -103,34 +107,32 @@ func (s *Service) checkImport(ctx context.Context, actor lp.Actor, req CheckImpo
 	if req.Leads == nil {
 		return CheckImportResult{}, invalid("CheckImportRequest.Leads", "must not be nil")
 	}
-	c, err := s.checker(ctx, actor, req.ProjectID)
+	im, err := s.importer(ctx, actor, req, "CheckImportRequest.ProjectID", nil)
 	if err != nil {
 		return CheckImportResult{}, err
+	}
+	im.run = s.store.View
+	err = im.all(ctx)
+	return im.res, err
+}
+
+// importer returns the importer of one CheckImport or Import call, with
+// the organisation's region read and the project checked; prepare, if
+// set, reads more in that transaction (Import's template).
+func (s *Service) importer(ctx context.Context, actor lp.Actor, req CheckImportRequest, field string,
+	prepare func(context.Context, storage.Tx) error) (*importer, error) {
+	c, err := s.checker(ctx, actor, req.ProjectID)
+	if err != nil {
+		return nil, err
 	}
 	im := &importer{checker: c, req: req, seen: map[uint64]struct{}{}, batch: make([]candidate, 0, s.batch)}
 	err = s.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
-		im.region, err = c.prepare(ctx, tx, "CheckImportRequest.ProjectID")
-		return err
+		if im.region, err = c.prepare(ctx, tx, field); err != nil || prepare == nil {
+			return err
+		}
+		return prepare(ctx, tx)
 	})
-	if err != nil {
-		return CheckImportResult{}, err
-	}
-	for d, err := range req.Leads {
-		im.index++
-		if err != nil {
-			var le *csvimport.LineError
-			if !errors.As(err, &le) || le.Fatal {
-				return im.res, errors.Join(fmt.Errorf("leads: %w", err), im.flush(ctx, s.store))
-			}
-		}
-		im.batch = append(im.batch, candidate{lead: d, err: err, index: im.index})
-		if len(im.batch) == cap(im.batch) {
-			if err := im.flush(ctx, s.store); err != nil {
-				return im.res, err
-			}
-		}
-	}
-	return im.res, im.flush(ctx, s.store)
+	return im, err
 }
 
 // candidate is one lead or rejected row of the input, and its place in it.
@@ -140,7 +142,8 @@ type candidate struct {
 	index int // 1-based position in the sequence
 }
 
-// importer checks the candidates of one CheckImport call batch by batch.
+// importer checks the candidates of one CheckImport or Import call batch
+// by batch.
 type importer struct {
 	*checker
 	req    CheckImportRequest
@@ -149,12 +152,49 @@ type importer struct {
 	batch  []candidate
 	seen   map[uint64]struct{} // keys of the accepted numbers
 	res    CheckImportResult
+	// run runs a batch's transaction: Store.View for CheckImport,
+	// Store.WithTx for Import, which may run it more than once.
+	run func(context.Context, func(context.Context, storage.Tx) error) error
+	// validate, if set, rejects a lead as Invalid before its numbers are
+	// checked (Import: fields the template lacks).
+	validate func(candidate) error
+	// save, if set, stores the batch's accepted leads in the transaction
+	// that checked them; counts are the batch's.
+	save func(ctx context.Context, tx storage.Tx, verdicts []LeadVerdict, counts CheckImportResult) error
+	// committed, if set, hears of each batch once its transaction has
+	// committed, before its verdicts are delivered.
+	committed func(batch []candidate)
 }
 
-// flush checks the pending batch and delivers its verdicts.
-func (im *importer) flush(ctx context.Context, store storage.Store) error {
+// all reads the candidates and checks them batch by batch. A fatal
+// reader error ends it after the candidates read before it were checked.
+func (im *importer) all(ctx context.Context) error {
+	for d, err := range im.req.Leads {
+		im.index++
+		if err != nil {
+			var le *csvimport.LineError
+			if !errors.As(err, &le) || le.Fatal {
+				return errors.Join(fmt.Errorf("leads: %w", err), im.flush(ctx))
+			}
+		}
+		im.batch = append(im.batch, candidate{lead: d, err: err, index: im.index})
+		if len(im.batch) == cap(im.batch) {
+			if err := im.flush(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return im.flush(ctx)
+}
+
+// flush checks the pending batch in one transaction, in which save stores
+// what it accepted, and delivers its verdicts once that has committed.
+func (im *importer) flush(ctx context.Context) error {
 	if len(im.batch) == 0 {
 		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	verdicts := make([]LeadVerdict, len(im.batch))
 	var numbers []phone.Number
@@ -168,6 +208,11 @@ func (im *importer) flush(ctx context.Context, store storage.Store) error {
 			v.Err = &inputError{input: im.where(c), err: csvimport.ErrNoPhone}
 			continue
 		}
+		if im.validate != nil {
+			if v.Err = im.validate(c); v.Err != nil {
+				continue
+			}
+		}
 		v.Numbers = make([]Verdict, len(c.lead.Phones))
 		for j, p := range c.lead.Phones {
 			// Not parseNumber: the field's name is built only for an error.
@@ -180,31 +225,74 @@ func (im *importer) flush(ctx context.Context, store storage.Store) error {
 			numbers = append(numbers, n)
 		}
 	}
-	var checked []Verdict
-	err := store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
-		var err error
-		checked, err = im.check(ctx, tx, numbers)
-		return err
+	var t tally
+	err := im.run(ctx, func(ctx context.Context, tx storage.Tx) error {
+		checked, err := im.check(ctx, tx, numbers)
+		if err != nil {
+			return err
+		}
+		t = tally{accepted: map[uint64]struct{}{}}
+		for i := range verdicts {
+			v := &verdicts[i]
+			for j := range v.Numbers {
+				if v.Numbers[j].Outcome != Invalid {
+					v.Numbers[j], checked = checked[0], checked[1:]
+				}
+			}
+			im.decide(v, &t)
+		}
+		if im.save == nil {
+			return nil
+		}
+		return im.save(ctx, tx, verdicts, t.res)
 	})
 	if err != nil {
 		return err
 	}
-	for i := range verdicts {
-		v := &verdicts[i]
-		for j := range v.Numbers {
-			if v.Numbers[j].Outcome != Invalid {
-				v.Numbers[j], checked = checked[0], checked[1:]
-			}
-		}
-		im.decide(v)
+	im.res.add(t.res)
+	for k := range t.accepted {
+		im.seen[k] = struct{}{}
+	}
+	if im.committed != nil {
+		im.committed(im.batch)
+	}
+	for _, v := range verdicts {
 		if im.req.OnVerdict != nil {
-			if err := im.req.OnVerdict(*v); err != nil {
+			if err := im.req.OnVerdict(v); err != nil {
 				return fmt.Errorf("OnVerdict: %w", err)
 			}
 		}
 	}
 	im.batch = im.batch[:0]
 	return nil
+}
+
+// tally is what one batch adds to the import: its counts and its
+// accepted numbers. It is merged once the batch's transaction has
+// committed, so a transaction run again starts from the same state.
+type tally struct {
+	res      CheckImportResult
+	accepted map[uint64]struct{}
+}
+
+// add adds the counts of b to r.
+func (r *CheckImportResult) add(b CheckImportResult) {
+	r.Checked += b.Checked
+	r.Accepted += b.Accepted
+	r.RejectedBlocked += b.RejectedBlocked
+	r.RejectedSuppressed += b.RejectedSuppressed
+	r.Invalid += b.Invalid
+	r.Duplicate += b.Duplicate
+}
+
+// line is the file line of a candidate, from the reader's draft or its
+// error; 0 if the sequence gives none.
+func (c candidate) line() int {
+	var le *csvimport.LineError
+	if c.err != nil && errors.As(c.err, &le) {
+		return le.Line
+	}
+	return c.lead.Line
 }
 
 // where names a candidate in errors: its line if the reader gave one,
@@ -218,12 +306,14 @@ func (im *importer) where(c candidate) string {
 
 // decide sets the lead's outcome and phones from its numbers' verdicts,
 // marking numbers of earlier accepted leads (or repeated in the lead) as
-// duplicates, and counts it.
-func (im *importer) decide(v *LeadVerdict) {
-	im.res.Checked++
+// duplicates, and counts it in the batch's tally.
+func (im *importer) decide(v *LeadVerdict, t *tally) {
+	res := &t.res
+	res.Checked++
+	v.Phones, v.LeadID = nil, uuid.Nil // a transaction run again decides afresh
 	if v.Err != nil {
 		v.Outcome = Invalid
-		im.res.Invalid++
+		res.Invalid++
 		return
 	}
 	var callable []phone.Number
@@ -231,7 +321,8 @@ func (im *importer) decide(v *LeadVerdict) {
 	for j := range v.Numbers {
 		n := &v.Numbers[j]
 		if n.Outcome == Allowed {
-			if _, dup := im.seen[key(n.Number)]; dup || slices.Contains(callable, n.Number) {
+			_, before := im.seen[key(n.Number)]
+			if _, now := t.accepted[key(n.Number)]; before || now || slices.Contains(callable, n.Number) {
 				n.Outcome = Duplicate
 			} else {
 				callable = append(callable, n.Number)
@@ -245,20 +336,20 @@ func (im *importer) decide(v *LeadVerdict) {
 		v.Outcome = worst
 		switch worst {
 		case Blocked:
-			im.res.RejectedBlocked++
+			res.RejectedBlocked++
 		case Suppressed:
-			im.res.RejectedSuppressed++
+			res.RejectedSuppressed++
 		case Invalid:
-			im.res.Invalid++
+			res.Invalid++
 		case Duplicate:
-			im.res.Duplicate++
+			res.Duplicate++
 		}
 		return
 	}
 	v.Outcome, v.Phones = Allowed, callable
-	im.res.Accepted++
+	res.Accepted++
 	for _, n := range callable {
-		im.seen[key(n)] = struct{}{}
+		t.accepted[key(n)] = struct{}{}
 	}
 }
 

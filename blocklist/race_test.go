@@ -17,8 +17,8 @@ import (
 )
 
 // TestBlockThenCheckNeverMisses proves the guarantee of Block: once it has
-// returned, no Check or CheckImport (every tenth round) that starts later
-// allows the number. One goroutine
+// returned, no Check, CheckImport or Import (each every tenth round) that
+// starts later allows the number. One goroutine
 // blocks numbers one by one through one Store while others check all of
 // them through a second Store on the same database (two Stores on one
 // SQLite file, two connection pools to PostgreSQL), and every number whose
@@ -62,7 +62,7 @@ func TestBlockThenCheckNeverMisses(t *testing.T) {
 						default:
 						}
 						before := int(blocked.Load())
-						outcomes, err := check(checkSvc, f, typed, rounds.Add(1)%10 == 0)
+						outcomes, err := check(checkSvc, f, typed, int(rounds.Add(1)%10))
 						if err != nil {
 							errs <- err
 							return
@@ -105,10 +105,11 @@ func TestBlockThenCheckNeverMisses(t *testing.T) {
 }
 
 // check returns the outcome of each of numbers in the Energy project, from
-// Check or, with asImport, from CheckImport of one lead per number.
-func check(svc *blocklist.Service, f *fixture, numbers []string, asImport bool) ([]blocklist.Outcome, error) {
+// Check, or from CheckImport (round 0) or Import (round 5) of one lead per
+// number.
+func check(svc *blocklist.Service, f *fixture, numbers []string, round int) ([]blocklist.Outcome, error) {
 	out := make([]blocklist.Outcome, 0, len(numbers))
-	if !asImport {
+	if round != 0 && round != 5 {
 		res, err := svc.Check(f.ctx, f.dialer, blocklist.CheckRequest{ProjectID: f.energy.ID, Numbers: numbers})
 		for _, v := range res.Verdicts {
 			out = append(out, v.Outcome)
@@ -122,8 +123,12 @@ func check(svc *blocklist.Service, f *fixture, numbers []string, asImport bool) 
 			}
 		}
 	}
-	_, err := svc.CheckImport(f.ctx, f.dialer, blocklist.CheckImportRequest{ProjectID: f.energy.ID, Leads: leads,
-		OnVerdict: func(v blocklist.LeadVerdict) error { out = append(out, v.Outcome); return nil }})
+	onVerdict := func(v blocklist.LeadVerdict) error { out = append(out, v.Outcome); return nil }
+	if round == 5 {
+		_, err := svc.Import(f.ctx, f.dialer, blocklist.ImportRequest{ProjectID: f.energy.ID, TemplateID: f.tmpl.ID, Leads: leads, OnVerdict: onVerdict})
+		return out, err
+	}
+	_, err := svc.CheckImport(f.ctx, f.dialer, blocklist.CheckImportRequest{ProjectID: f.energy.ID, Leads: leads, OnVerdict: onVerdict})
 	return out, err
 }
 

@@ -1,18 +1,20 @@
 // Command quickstart walks through the leadprivacy journeys on the embedded
 // default store, a SQLite file: Nordic Sales ApS blocks numbers, uploads a
-// do-not-call list exported from Excel, checks a lead import against it, and
-// asks its tamper-evident ChangeLog who blocked a number.
+// do-not-call list exported from Excel, imports leads checked against it,
+// checks numbers at dial time, refuses an agent's block, and asks its
+// tamper-evident ChangeLog who blocked a number and who was refused.
 //
 //	go run ./examples/quickstart            # temporary database, removed at exit
 //	go run ./examples/quickstart -db lp.db  # keep the database file
 //
-// Each step is wired from the SDK's packages (phone, csvimport, storage,
-// audit), so the source shows what a host calls.
+// Each step is one or two calls of the blocklist service and the audit
+// ChangeLog, so the source shows what a host calls.
 package main
 
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -27,6 +29,7 @@ import (
 
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/audit"
+	"github.com/leadprivacy/leadprivacy/blocklist"
 	"github.com/leadprivacy/leadprivacy/csvimport"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
@@ -45,6 +48,12 @@ Carl;Lund;carl@example.com;70 70 70 70;31 23 45 67;medium;flex
 Dorte;Berg;dorte@example.com;7x 70 70 71;;small;flex
 `
 
+// insuranceLeadsCSV is Carol's lead file for Insurance: Carl again, with
+// the mobile number that is blocked only for Energy.
+const insuranceLeadsCSV = `Name;Date of birth;Policy number;Phone;Mobile;Product
+Carl Lund;1980-04-01;P-20417;70 70 70 70;31 23 45 67;home
+`
+
 func main() {
 	dbPath := flag.String("db", "", "SQLite database file (default: a temporary file removed at exit)")
 	flag.Parse()
@@ -56,16 +65,17 @@ func main() {
 // world is the cast of the scenarios: one organisation, its projects,
 // templates and users.
 type world struct {
-	org               lp.Organisation
-	energy, insurance lp.Project
-	energyTmpl        lp.CampaignTemplate
-	alice, bob        lp.Actor
-	store             storage.Store
-	changelog         *audit.Log
-	verifier          note.Verifier
-	names             map[uuid.UUID]string // user names for display
-	now               time.Time
-	out               io.Writer
+	org                   lp.Organisation
+	energy, insurance     lp.Project
+	energyTmpl, insurTmpl lp.CampaignTemplate
+	alice, bob, carol     lp.Actor
+	store                 storage.Store
+	changelog             *audit.Log
+	blocks                *blocklist.Service
+	verifier              note.Verifier
+	names                 map[uuid.UUID]string // user names for display
+	now                   time.Time
+	out                   io.Writer
 }
 
 func run(ctx context.Context, out io.Writer, dbPath string) error {
@@ -89,7 +99,7 @@ func run(ctx context.Context, out io.Writer, dbPath string) error {
 	}
 	w.out = out
 	fmt.Fprintf(out, "leadprivacy quickstart: %s (default region %s), SQLite at %s\n", w.org.Name, w.org.DefaultRegion, dbPath)
-	fmt.Fprintf(out, "Alice is its admin; Bob an agent on the project %s (there is also %s).\n", w.energy.Name, w.insurance.Name)
+	fmt.Fprintf(out, "Alice is its admin; Bob an agent on the project %s, Carol on %s.\n", w.energy.Name, w.insurance.Name)
 
 	steps := []struct {
 		title string
@@ -98,10 +108,13 @@ func run(ctx context.Context, out io.Writer, dbPath string) error {
 		{"1. Numbers as people type them, normalised to E.164 (shown masked, as everywhere below)", showNumbers},
 		{"2. Alice blocks a number org-wide and one for " + w.energy.Name + " for 30 days, then uploads\n" +
 			"   dnc.csv, a do-not-call list exported from Excel: 5 numbers, one twice, one with a typo", blockNumbers},
-		{"3. Bob imports energy-leads.csv into " + w.energy.Name + ": 4 leads, each checked against\n" +
-			"   the blocks that apply to " + w.energy.Name + " before it is stored", importLeads},
-		{"4. An auditor asks the ChangeLog who blocked a number, and checks that no event\n" +
-			"   was changed since a signed checkpoint", askChangeLog},
+		{"3. Bob imports energy-leads.csv into " + w.energy.Name + ": 4 leads, each batch checked against\n" +
+			"   the blocks that apply to " + w.energy.Name + " in the transaction that stores it;\n" +
+			"   Carol imports Carl into " + w.insurance.Name + ", where his mobile is not blocked", importLeads},
+		{"4. The dialler checks numbers just before it dials them", checkNumbers},
+		{"5. Bob, an agent, tries to block a number", denyBlock},
+		{"6. An auditor asks the ChangeLog who blocked a number and who was refused, and\n" +
+			"   checks that no event was changed since a signed checkpoint", askChangeLog},
 	}
 	for _, s := range steps {
 		fmt.Fprintf(out, "\n%s\n", s.title)
@@ -113,7 +126,8 @@ func run(ctx context.Context, out io.Writer, dbPath string) error {
 }
 
 // setUp creates the cast: Nordic Sales ApS with the Energy and Insurance
-// projects, the Energy template and the users Alice and Bob.
+// projects and templates, the users Alice, Bob and Carol, and the
+// blocklist service.
 func setUp(ctx context.Context, store storage.Store) (*world, error) {
 	orgID := newID()
 	fpKey := make([]byte, 32)
@@ -143,6 +157,12 @@ func setUp(ctx context.Context, store storage.Store) (*world, error) {
 			{Key: "meter_size", Label: "Meter size"},
 			{Key: "tariff", Label: "Tariff"},
 		}},
+		insurTmpl: lp.CampaignTemplate{OrgID: orgID, ID: newID(), Name: "Insurance", Fields: []lp.TemplateField{
+			{Key: "name", Label: "Name", Personal: true},
+			{Key: "date_of_birth", Label: "Date of birth", Personal: true},
+			{Key: "policy_number", Label: "Policy number", Personal: true},
+			{Key: "product", Label: "Product"},
+		}},
 		alice:     lp.Actor{OrgID: orgID, UserID: newID(), Permissions: lp.PermAll},
 		store:     store,
 		changelog: audit.New(store, lp.StaticKeys{orgID: fpKey}, signer, nil),
@@ -150,7 +170,9 @@ func setUp(ctx context.Context, store storage.Store) (*world, error) {
 		now:       now,
 	}
 	w.bob = lp.Actor{OrgID: orgID, UserID: newID(), Permissions: lp.PermImport | lp.PermSearch}
-	w.names = map[uuid.UUID]string{w.alice.UserID: "Alice", w.bob.UserID: "Bob"}
+	w.carol = lp.Actor{OrgID: orgID, UserID: newID(), Permissions: lp.PermImport | lp.PermSearch}
+	w.names = map[uuid.UUID]string{w.alice.UserID: "Alice", w.bob.UserID: "Bob", w.carol.UserID: "Carol"}
+	w.blocks = blocklist.New(store, w.changelog, nil)
 
 	return w, store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 		if err := tx.Organisations().Create(ctx, w.org); err != nil {
@@ -161,27 +183,49 @@ func setUp(ctx context.Context, store storage.Store) (*world, error) {
 				return err
 			}
 		}
-		if err := tx.Templates().Create(ctx, w.energyTmpl); err != nil {
-			return err
+		for _, t := range []lp.CampaignTemplate{w.energyTmpl, w.insurTmpl} {
+			if err := tx.Templates().Create(ctx, t); err != nil {
+				return err
+			}
 		}
 		for _, u := range []lp.User{
 			{OrgID: orgID, ID: w.alice.UserID, Name: "Alice", Role: lp.RoleAdmin},
 			{OrgID: orgID, ID: w.bob.UserID, Name: "Bob", Role: lp.RoleAgent},
+			{OrgID: orgID, ID: w.carol.UserID, Name: "Carol", Role: lp.RoleAgent},
 		} {
 			if err := tx.Users().Create(ctx, u); err != nil {
 				return err
 			}
 		}
-		return tx.Users().AddMember(ctx, lp.ProjectMember{OrgID: orgID, ProjectID: w.energy.ID, UserID: w.bob.UserID})
+		for _, m := range []lp.ProjectMember{
+			{OrgID: orgID, ProjectID: w.energy.ID, UserID: w.bob.UserID},
+			{OrgID: orgID, ProjectID: w.insurance.ID, UserID: w.carol.UserID},
+		} {
+			if err := tx.Users().AddMember(ctx, m); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
 // scope names a block's scope for display: "org-wide" or its project.
-func (w *world) scope(b lp.BlockEntry) string {
-	if b.OrgWide() {
+func (w *world) scope(project uuid.UUID) string {
+	switch project {
+	case uuid.Nil:
 		return "org-wide"
+	case w.energy.ID:
+		return "for " + w.energy.Name
 	}
-	return "for " + w.energy.Name
+	return "for " + w.insurance.Name
+}
+
+// expiry shows a block's expiry as a date, or "never".
+func expiry(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.Format(time.DateOnly)
 }
 
 // newID returns a time-ordered id (UUIDv7), so keyset pages list objects in
@@ -200,161 +244,167 @@ func showNumbers(_ context.Context, w *world) error {
 	return nil
 }
 
-// blockNumbers is step 2: two blocks typed in, then a bulk upload.
+// blockNumbers is step 2: two blocks typed in, an upload with its report,
+// and the blocklist as the "Block Phone Numbers" table shows it.
 func blockNumbers(ctx context.Context, w *world) error {
-	typed := []struct {
-		number  string
-		project lp.Project
-		expires time.Time
-	}{
-		{"+45 20 12 34 56", lp.Project{}, time.Time{}},
-		{"31 23 45 67", w.energy, w.now.Add(30 * 24 * time.Hour)},
-	}
-	for _, b := range typed {
-		n, err := phone.Parse(b.number, w.org.DefaultRegion)
+	for _, req := range []blocklist.BlockRequest{
+		{Number: "+45 20 12 34 56", Reason: "customer_request"},
+		{Number: "31 23 45 67", ProjectID: w.energy.ID, Reason: "customer_request", ExpiresAt: w.now.Add(30 * 24 * time.Hour)},
+	} {
+		res, err := w.blocks.Block(ctx, w.alice, req)
 		if err != nil {
 			return err
 		}
-		entry := lp.BlockEntry{OrgID: w.org.ID, ID: newID(), Number: n, ProjectID: b.project.ID,
-			BlockedBy: w.alice.UserID, BlockedAt: w.now, ExpiresAt: b.expires, Reason: "customer_request", Source: lp.SourceManual}
-		err = w.store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
-			if err := tx.Blocks().Create(ctx, entry); err != nil {
-				return err
+		fmt.Fprintf(w.out, "   blocked %s %s, expires %s\n", phone.Mask(res.Entry.Number), w.scope(res.Entry.ProjectID), expiry(res.Entry.ExpiresAt))
+	}
+
+	var report []string
+	up, err := w.blocks.Upload(ctx, w.alice, blocklist.UploadRequest{File: strings.NewReader(dncCSV), Reason: "dnc_list",
+		OnLine: func(l blocklist.UploadLine) error {
+			switch l.Outcome {
+			case blocklist.LineInvalid:
+				report = append(report, fmt.Sprintf("line %d: invalid, %v", l.Line, l.Err))
+			case blocklist.LineDuplicate:
+				report = append(report, fmt.Sprintf("line %d: %s, on an earlier line", l.Line, phone.Mask(l.Number)))
+			default:
+				report = append(report, fmt.Sprintf("line %d: %s, %s", l.Line, phone.Mask(l.Number), strings.ReplaceAll(l.Outcome.String(), "_", " ")))
 			}
-			_, err := w.changelog.Record(ctx, tx, w.alice, audit.Entry{
-				Action: audit.ActionBlockCreated, ObjectID: entry.ID, ProjectID: entry.ProjectID, Number: n,
-				Details: []audit.Detail{audit.Code(audit.KeyReason, entry.Reason), audit.Code(audit.KeySource, string(entry.Source))},
-			})
-			return err
-		})
-		if err != nil {
-			return err
-		}
-	}
-
-	reader, err := csvimport.NewNumberReader(strings.NewReader(dncCSV), csvimport.NumberOptions{Options: csvimport.Options{Region: w.org.DefaultRegion}})
-	if err != nil {
-		return err
-	}
-	var entries []lp.BlockEntry
-	var rows, duplicates int
-	var rejected []error
-	for row, err := range reader.All() {
-		rows++
-		switch {
-		case err != nil:
-			rejected = append(rejected, err)
-		case row.Duplicate:
-			duplicates++
-		default:
-			entries = append(entries, lp.BlockEntry{OrgID: w.org.ID, ID: newID(), Number: row.Number,
-				BlockedBy: w.alice.UserID, BlockedAt: w.now, Reason: "dnc_list", Source: lp.SourceUpload})
-		}
-	}
-	var inserted, alreadyBlocked int
-	err = w.store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
-		var err error
-		if inserted, err = tx.Blocks().CreateMany(ctx, w.org.ID, entries); err != nil {
-			return err
-		}
-		alreadyBlocked = len(entries) - inserted + duplicates
-		_, err = w.changelog.Record(ctx, tx, w.alice, audit.Entry{Action: audit.ActionBlocksUploaded, Details: []audit.Detail{
-			audit.Count(audit.KeyRows, rows), audit.Count(audit.KeyBlocked, inserted),
-			audit.Count(audit.KeyAlreadyBlocked, alreadyBlocked), audit.Count(audit.KeyInvalid, len(rejected)),
+			return nil
 		}})
-		return err
-	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w.out, "   dnc.csv: %d rows, %d blocked, %d already blocked (%d twice in the file), %d invalid\n",
-		rows, inserted, alreadyBlocked, duplicates, len(rejected))
-	for _, err := range rejected {
-		fmt.Fprintf(w.out, "   rejected %v\n", err)
+	fmt.Fprintf(w.out, "   dnc.csv: %d rows, %d blocked, %d already blocked, %d twice in the file, %d invalid\n",
+		up.Rows, up.Blocked, up.AlreadyBlocked, up.Duplicates, up.Invalid)
+	for _, r := range report {
+		fmt.Fprintf(w.out, "     %s\n", r)
 	}
 
-	var list []lp.BlockEntry
-	err = w.store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
-		list, err = tx.Blocks().List(ctx, w.org.ID, storage.BlockFilter{ActiveAt: w.now}, storage.Page{})
-		return err
-	})
+	list, err := w.blocks.List(ctx, w.alice, blocklist.ListRequest{})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(w.out, "   the blocklist:")
-	for _, b := range list {
-		expiry := "never"
-		if !b.ExpiresAt.IsZero() {
-			expiry = b.ExpiresAt.Format(time.DateOnly)
+	for _, r := range list.Rows {
+		number := r.Number
+		if !r.Masked { // Alice may see numbers; the quickstart prints none
+			number = phone.Mask(phone.Number(r.Number))
 		}
-		fmt.Fprintf(w.out, "   %-14s %-16s by %-5s on %s, expires %s (%s)\n", phone.Mask(b.Number), w.scope(b), w.names[b.BlockedBy], b.BlockedAt.Format(time.DateOnly), expiry, b.Source)
+		scope := "org-wide"
+		if !r.OrgWide() {
+			scope = "for " + r.ProjectName
+		}
+		fmt.Fprintf(w.out, "   %-14s %-16s by %-5s on %s, expires %s (%s, %s)\n", number, scope, r.BlockedByName,
+			r.BlockedAt.Format(time.DateOnly), expiry(r.ExpiresAt), r.Reason, r.Source)
 	}
 	return nil
 }
 
-// importLeads is step 3: every lead of the file is checked against the
-// blocks that apply to Energy before it is imported, in one transaction with
-// its ChangeLog entry.
+// importLeads is step 3: Import checks each batch of leads against the
+// blocks that apply to the project and stores the accepted ones in the same
+// transaction; every rejection says which block or why the line is invalid.
 func importLeads(ctx context.Context, w *world) error {
-	reader, err := csvimport.NewLeadReader(strings.NewReader(energyLeadsCSV), w.energyTmpl, csvimport.LeadOptions{Options: csvimport.Options{Region: w.org.DefaultRegion}})
-	if err != nil {
-		return err
-	}
-	var drafts []csvimport.LeadDraft
-	var numbers []phone.Number
-	for draft, err := range reader.All() {
-		if err != nil {
-			fmt.Fprintf(w.out, "   rejected %v\n", err)
-			continue
-		}
-		drafts = append(drafts, draft)
-		numbers = append(numbers, draft.Phones...)
-	}
-	return w.store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
-		blocks, err := tx.Blocks().FindByNumbers(ctx, w.org.ID, numbers)
+	for _, imp := range []struct {
+		file, csv string
+		actor     lp.Actor
+		project   lp.Project
+		tmpl      lp.CampaignTemplate
+	}{
+		{"energy-leads.csv", energyLeadsCSV, w.bob, w.energy, w.energyTmpl},
+		{"insurance-leads.csv", insuranceLeadsCSV, w.carol, w.insurance, w.insurTmpl},
+	} {
+		reader, err := csvimport.NewLeadReader(strings.NewReader(imp.csv), imp.tmpl, csvimport.LeadOptions{Options: csvimport.Options{Region: w.org.DefaultRegion}})
 		if err != nil {
 			return err
 		}
-		blockedBy := make(map[phone.Number]lp.BlockEntry)
-		for _, b := range blocks {
-			if b.Applies(w.energy.ID, w.now) {
-				blockedBy[b.Number] = b
-			}
-		}
-		var leads []lp.Lead
-	drafts:
-		for _, d := range drafts {
-			for _, n := range d.Phones {
-				if b, ok := blockedBy[n]; ok {
-					fmt.Fprintf(w.out, "   line %d: not imported, %s is blocked %s (by %s, %s)\n", d.Line, phone.Mask(n), w.scope(b), w.names[b.BlockedBy], b.Reason)
-					continue drafts
-				}
-			}
-			leads = append(leads, lp.Lead{OrgID: w.org.ID, ID: newID(), ProjectID: w.energy.ID, TemplateID: w.energyTmpl.ID,
-				Phones: d.Phones, Fields: d.Fields, CreatedAt: w.now})
-		}
-		if err := tx.Leads().CreateMany(ctx, w.org.ID, leads); err != nil {
+		fmt.Fprintf(w.out, "   %s, imported by %s into %s:\n", imp.file, w.names[imp.actor.UserID], imp.project.Name)
+		res, err := w.blocks.Import(ctx, imp.actor, blocklist.ImportRequest{ProjectID: imp.project.ID, TemplateID: imp.tmpl.ID, Leads: reader.All(),
+			OnVerdict: func(v blocklist.LeadVerdict) error {
+				w.verdict(v)
+				return nil
+			}})
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w.out, "   imported %d of %d valid leads into %s\n", len(leads), len(drafts), w.energy.Name)
-		_, err = w.changelog.Record(ctx, tx, w.bob, audit.Entry{Action: audit.ActionLeadsImported, ProjectID: w.energy.ID, Details: []audit.Detail{
-			audit.Count(audit.KeyChecked, len(drafts)), audit.Count(audit.KeyImported, len(leads)),
-			audit.Count(audit.KeyRejectedBlocked, len(drafts)-len(leads)),
-		}})
-		return err
-	})
+		fmt.Fprintf(w.out, "   %s: imported %d of %d leads into %s\n", imp.file, res.Accepted, res.Checked, imp.project.Name)
+	}
+	return nil
 }
 
-// askChangeLog is step 4: who blocked a number, a signed checkpoint, and
-// its verification.
+// verdict prints why a lead was or was not imported.
+func (w *world) verdict(v blocklist.LeadVerdict) {
+	line := v.Lead.Line
+	if v.Err != nil {
+		var le *csvimport.LineError
+		if errors.As(v.Err, &le) {
+			line = le.Line
+		}
+		fmt.Fprintf(w.out, "     line %d: not imported, invalid: %v\n", line, v.Err)
+		return
+	}
+	for _, n := range v.Numbers {
+		switch {
+		case v.Outcome == blocklist.Allowed:
+		case n.Outcome == blocklist.Blocked:
+			fmt.Fprintf(w.out, "     line %d: not imported, %s is blocked %s (expires %s)\n", line, phone.Mask(n.Number), w.scope(n.Block.ProjectID), expiry(n.Block.ExpiresAt))
+			return
+		case n.Outcome != blocklist.Allowed:
+			fmt.Fprintf(w.out, "     line %d: not imported, %v\n", line, n.Err)
+			return
+		}
+	}
+	fmt.Fprintf(w.out, "     line %d: imported with %d number(s)\n", line, len(v.Phones))
+}
+
+// checkNumbers is step 4: the dial-time check, one call for a batch.
+func checkNumbers(ctx context.Context, w *world) error {
+	for _, p := range []lp.Project{w.energy, w.insurance} {
+		numbers := []string{"+4520123499", "+4520123456", "+4531234567"}
+		res, err := w.blocks.Check(ctx, w.bob, blocklist.CheckRequest{ProjectID: p.ID, Numbers: numbers})
+		if err != nil {
+			return err
+		}
+		for _, v := range res.Verdicts {
+			why := ""
+			if v.Outcome == blocklist.Blocked {
+				why = " " + w.scope(v.Block.ProjectID)
+			}
+			fmt.Fprintf(w.out, "   %s, dial %s? %s%s\n", p.Name, phone.Mask(v.Number), v.Outcome, why)
+		}
+	}
+	return nil
+}
+
+// denyBlock is step 5: Bob lacks lp.PermBlock, so Block refuses him and the
+// ChangeLog records the attempt.
+func denyBlock(ctx context.Context, w *world) error {
+	_, err := w.blocks.Block(ctx, w.bob, blocklist.BlockRequest{Number: "70 70 70 70", Reason: "customer_request"})
+	if !errors.Is(err, lp.ErrForbidden) {
+		return fmt.Errorf("block by Bob: %v, want ErrForbidden", err)
+	}
+	fmt.Fprintf(w.out, "   Bob's Block: %v (errors.Is ErrForbidden)\n", err)
+	return nil
+}
+
+// askChangeLog is step 6: who blocked a number, who was refused, a signed
+// checkpoint, and its verification.
 func askChangeLog(ctx context.Context, w *world) error {
+	// The auditor types the number as she knows it.
 	page, err := w.changelog.Query(ctx, w.alice, audit.Query{Number: "20 12 34 56", Actions: []lp.Action{audit.ActionBlockCreated}})
 	if err != nil {
 		return err
 	}
 	for _, e := range page.Events {
-		fmt.Fprintf(w.out, "   who blocked 20 12 34 56? %s, on %s (the log holds only %s and a keyed fingerprint)\n",
-			w.names[e.ActorID], e.Time.Format(time.DateOnly), e.MaskedNumber)
+		fmt.Fprintf(w.out, "   who blocked %s? %s, on %s (the log holds only the masked number and a keyed fingerprint)\n",
+			e.MaskedNumber, w.names[e.ActorID], e.Time.Format(time.DateOnly))
+	}
+	denied, err := w.changelog.Query(ctx, w.alice, audit.Query{Actions: []lp.Action{audit.ActionAccessDenied}})
+	if err != nil {
+		return err
+	}
+	for _, e := range denied.Events {
+		fmt.Fprintf(w.out, "   refused: %s tried %s without the %s permission, on %s\n",
+			w.names[e.ActorID], e.Details["attempted"], e.Details["permission"], e.Time.Format(time.DateOnly))
 	}
 	checkpoint, err := w.changelog.Checkpoint(ctx, w.alice)
 	if err != nil {

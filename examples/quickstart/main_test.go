@@ -14,19 +14,37 @@ func TestQuickstart(t *testing.T) {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
 	for _, want := range []string{
-		"dnc.csv: 5 rows, 2 blocked, 2 already blocked (1 twice in the file), 1 invalid",
-		"line 3, column 1",
+		// 1: Block and Upload with its report, and the table.
+		"blocked +45••••3456 org-wide, expires never",
+		"blocked +45••••4567 for Energy 2026, expires 20",
+		"dnc.csv: 5 rows, 2 blocked, 1 already blocked, 1 twice in the file, 1 invalid",
+		"line 1: +45••••3456, already blocked",
+		"line 3: invalid, leadprivacy: line 3, column 1",
+		"line 5: +45••••4040, on an earlier line",
+		"+45••••4567    for Energy 2026  by Alice on ",
+		"+45••••5050    org-wide         by Alice on ",
+		// 2: Import, rejections naming the block or the invalid line.
+		"line 2: imported with 1 number(s)",
 		"line 3: not imported, +45••••3456 is blocked org-wide",
 		"line 4: not imported, +45••••4567 is blocked for Energy 2026",
-		"imported 1 of 3 valid leads into Energy 2026",
-		"who blocked 20 12 34 56? Alice",
-		"Verify: the ChangeLog is intact",
+		"line 5: not imported, invalid: leadprivacy: line 5, column 4",
+		"energy-leads.csv: imported 1 of 4 leads into Energy 2026",
+		"insurance-leads.csv: imported 1 of 1 leads into Insurance Q4",
+		// Check at dial time.
+		"Energy 2026, dial +45••••4567? blocked for Energy 2026",
+		"Insurance Q4, dial +45••••4567? allowed",
+		"Insurance Q4, dial +45••••3456? blocked org-wide",
+		// 7 and 6: the denial and the ChangeLog.
+		"Bob's Block: leadprivacy: blocklist: Block: forbidden",
+		"who blocked +45••••3456? Alice",
+		"refused: Bob tried block.created without the block permission",
+		"signed checkpoint over 6 events; Verify: the ChangeLog is intact",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
-	for _, secret := range []string{"20123456", "anna@example.com", "Jensen"} {
+	for _, secret := range []string{"20123456", "31234567", "20123499", "anna@example.com", "Jensen", "Lund", "P-20417", "1980-04-01"} {
 		if strings.Contains(out.String(), secret) {
 			t.Errorf("output shows personal data %q", secret)
 		}

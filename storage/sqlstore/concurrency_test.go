@@ -163,15 +163,7 @@ func TestNoOrphanContactsPostgres(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t, s)
 	const leads, addersPerLead = 40, 3
-	all := make([]lp.Lead, leads)
-	for i := range all {
-		all[i] = w.lead(number(i))
-	}
-	if err := s.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
-		return tx.Leads().CreateMany(ctx, w.org, all)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	all := w.storeLeads(t, s, leads)
 	var wg sync.WaitGroup
 	for _, l := range all {
 		for range addersPerLead {

@@ -76,6 +76,21 @@ func (w world) lead(numbers ...phone.Number) lp.Lead {
 		CreatedAt: w.now, LastContactAt: w.now}
 }
 
+// storeLeads stores n leads of w's project, lead i with number(i).
+func (w world) storeLeads(t testing.TB, s storage.Store, n int) []lp.Lead {
+	t.Helper()
+	all := make([]lp.Lead, n)
+	for i := range all {
+		all[i] = w.lead(number(i))
+	}
+	if err := s.WithTx(context.Background(), func(ctx context.Context, tx storage.Tx) error {
+		return tx.Leads().CreateMany(ctx, w.org, all)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return all
+}
+
 // block returns an org-wide block entry of n.
 func (w world) block(n phone.Number) lp.BlockEntry {
 	return lp.BlockEntry{OrgID: w.org, ID: newID(), Number: n, BlockedBy: w.admin, BlockedAt: w.now,

@@ -166,15 +166,7 @@ func TestSameOrgAppendersFinish(t *testing.T) {
 	ctx := t.Context()
 	w := newWorld(t, s)
 	const writers, perWriter = 8, 15
-	all := make([]lp.Lead, writers*perWriter)
-	for i := range all {
-		all[i] = w.lead(number(i))
-	}
-	if err := s.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
-		return tx.Leads().CreateMany(ctx, w.org, all)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	all := w.storeLeads(t, s, writers*perWriter)
 	var wg sync.WaitGroup
 	errs := make(chan error, len(all))
 	for g := range writers {
