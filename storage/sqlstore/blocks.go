@@ -415,25 +415,35 @@ var blocksByNumbersSQL = map[Dialect]string{
 }
 
 func (v blocks) List(ctx context.Context, org uuid.UUID, f storage.BlockFilter, page storage.Page) ([]lp.BlockEntry, error) {
-	d := v.t.d
-	from, where, args, err := blockWhere(d, org, f)
+	q, args, err := blockListQuery(v.t.d, org, f, page)
 	if err != nil {
 		return nil, err
 	}
-	return list(ctx, v.t, "blocks.list", scanBlock,
-		`SELECT `+blockCols+from+where+` AND id > ? ORDER BY id LIMIT ?`, append(args, d.id(page.After), page.Size())...)
+	return list(ctx, v.t, "blocks.list", scanBlock, q, args...)
 }
 
 func (v blocks) Count(ctx context.Context, org uuid.UUID, f storage.BlockFilter) (int, error) {
-	from, where, args, err := blockWhere(v.t.d, org, f)
+	q, args, err := blockCountQuery(v.t.d, org, f)
 	if err != nil {
 		return 0, err
 	}
 	var n int
-	if err := v.t.row(ctx, `SELECT COUNT(*)`+from+where, args...).Scan(&n); err != nil {
+	if err := v.t.row(ctx, q, args...).Scan(&n); err != nil {
 		return 0, v.t.fail(ctx, "blocks.count", err)
 	}
 	return n, nil
+}
+
+// blockListQuery is the statement of Blocks.List and its arguments.
+func blockListQuery(d Dialect, org uuid.UUID, f storage.BlockFilter, page storage.Page) (string, []any, error) {
+	from, args, err := blockWhere(d, org, f)
+	return `SELECT ` + blockCols + from + ` AND id > ? ORDER BY id LIMIT ?`, append(args, d.id(page.After), page.Size()), err
+}
+
+// blockCountQuery is the statement of Blocks.Count and its arguments.
+func blockCountQuery(d Dialect, org uuid.UUID, f storage.BlockFilter) (string, []any, error) {
+	from, args, err := blockWhere(d, org, f)
+	return `SELECT COUNT(*)` + from, args, err
 }
 
 func (v blocks) DeleteMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID) (int, error) {
@@ -446,15 +456,15 @@ func (v blocks) DeleteMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID) 
 }
 
 // blockWhere returns the FROM and WHERE clauses, with their arguments, of
-// the entries of org that f selects. A number prefix is a range of the
+// the entries of org that f selects, or f's validation error. A number prefix is a range of the
 // number index, which SQLite, having no statistics, is told to use (else it
 // walks the organisation's primary key for ORDER BY id): the cost of a
 // prefix then grows with the entries it matches, not with the list.
-func blockWhere(d Dialect, org uuid.UUID, f storage.BlockFilter) (from, where string, args []any, err error) {
+func blockWhere(d Dialect, org uuid.UUID, f storage.BlockFilter) (fromWhere string, args []any, err error) {
 	if err := f.Validate(); err != nil {
-		return "", "", nil, err
+		return "", nil, err
 	}
-	from = ` FROM blocks`
+	from := ` FROM blocks`
 	conds := []string{"org_id = ?"}
 	args = []any{d.id(org)}
 	add := func(cond string, arg any) {
@@ -489,7 +499,7 @@ func blockWhere(d Dialect, org uuid.UUID, f storage.BlockFilter) (from, where st
 	if !f.ExpiresBefore.IsZero() {
 		add("expires_at < ?", d.time(f.ExpiresBefore))
 	}
-	return from, ` WHERE ` + strings.Join(conds, " AND "), args, nil
+	return from + ` WHERE ` + strings.Join(conds, " AND "), args, nil
 }
 
 // prefixRange returns the range [lo, hi) of the numbers starting with
