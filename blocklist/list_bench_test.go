@@ -34,6 +34,7 @@ func BenchmarkList(b *testing.B) {
 			svc := blocklist.New(s, f.log, nil)
 			n := benchBlocks(b)
 			fillBlocks(f, n)
+			analyze(b, k.name, s)
 			for _, c := range []struct {
 				name  string
 				req   blocklist.ListRequest
@@ -123,6 +124,7 @@ func BenchmarkSweep(b *testing.B) {
 					_, err := tx.Blocks().CreateMany(f.ctx, f.org.ID, entries)
 					return err
 				})
+				analyze(b, k.name, s)
 			}
 			perSecond := func(b *testing.B, sweep func(b *testing.B)) {
 				for b.Loop() {
@@ -154,13 +156,17 @@ func BenchmarkSweep(b *testing.B) {
 					}
 				}
 			}
-			b.Run("service", func(b *testing.B) {
-				perSecond(b, func(b *testing.B) {
-					if res, err := svc.Sweep(f.ctx, f.alice, blocklist.SweepRequest{}); err != nil || res.Removed != n {
-						b.Fatal(res, err)
-					}
-				})
-			})
+			// The first 10,000 events of a fresh PostgreSQL schema record
+			// about 4x slower than the next (seen at 270 against 1000
+			// entries/s): one untimed sweep first, so that no side pays it.
+			sweep := func(b *testing.B) {
+				if res, err := svc.Sweep(f.ctx, f.alice, blocklist.SweepRequest{}); err != nil || res.Removed != n {
+					b.Fatal(res, err)
+				}
+			}
+			expire(b)
+			sweep(b)
+			b.Run("service", func(b *testing.B) { perSecond(b, sweep) })
 			b.Run("before-DeleteMany", func(b *testing.B) {
 				perSecond(b, func(b *testing.B) {
 					batches(b, false, func(ctx context.Context, tx storage.Tx, batch []lp.BlockEntry) error {
@@ -189,5 +195,17 @@ func BenchmarkSweep(b *testing.B) {
 				})
 			})
 		})
+	}
+}
+
+// analyze has PostgreSQL gather the statistics that autovacuum keeps on a
+// live database, so that the plans measured are those of a live one.
+// SQLite is left without statistics, as sqlstore runs it.
+func analyze(b *testing.B, kind string, s storage.Store) {
+	if kind != "postgres" {
+		return
+	}
+	if _, err := s.(*sqlstore.Store).DB().Exec("ANALYZE"); err != nil {
+		b.Fatal(err)
 	}
 }
