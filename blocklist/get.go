@@ -166,9 +166,9 @@ type ListResult struct {
 // numbers as Get does, and records nothing. A project or user of another
 // organisation lists nothing.
 //
-// The total is counted in the page's transaction, by the store's index
-// where the filter has one (a number prefix, an expiry) and over the
-// organisation's entries otherwise.
+// The total is counted in the page's transaction. Its cost grows with the
+// entries the count passes: those of a number prefix (on the number
+// index), all of the organisation's otherwise; see BenchmarkList.
 func (s *Service) List(ctx context.Context, actor lp.Actor, req ListRequest) (ListResult, error) {
 	if err := s.authorize(ctx, actor, lp.PermBlock, attemptList); err != nil {
 		return ListResult{}, wrap("List", err)
