@@ -456,10 +456,16 @@ func (v blocks) DeleteMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID) 
 }
 
 // blockWhere returns the FROM and WHERE clauses, with their arguments, of
-// the entries of org that f selects, or f's validation error. A number prefix is a range of the
-// number index, which SQLite, having no statistics, is told to use (else it
-// walks the organisation's primary key for ORDER BY id): the cost of a
-// prefix then grows with the entries it matches, not with the list.
+// the entries of org that f selects, or f's validation error.
+//
+// A number prefix is read as a range of the number index, so that its cost
+// grows with the entries it matches (which Count reads anyway), not with
+// the list. Left to themselves, both databases walk the organisation's
+// primary key for ORDER BY id LIMIT instead, filtering every number:
+// SQLite, having no statistics, and PostgreSQL in the generic plan of a
+// prepared statement (400 ms a page at 100k entries, against 2 ms). So
+// SQLite is told INDEXED BY, and PostgreSQL reads the range in a subquery
+// that OFFSET 0 keeps from being merged into the ordered query.
 func blockWhere(d Dialect, org uuid.UUID, f storage.BlockFilter) (fromWhere string, args []any, err error) {
 	if err := f.Validate(); err != nil {
 		return "", nil, err
@@ -471,6 +477,26 @@ func blockWhere(d Dialect, org uuid.UUID, f storage.BlockFilter) (fromWhere stri
 		conds = append(conds, cond)
 		args = append(args, arg)
 	}
+	if f.NumberPrefix != "" {
+		lo, hi := prefixRange(f.NumberPrefix)
+		if d == Postgres {
+			// The subquery's placeholders come first, then the outer org_id.
+			inner := `SELECT ` + blockCols + ` FROM blocks WHERE org_id = ? AND number >= ?`
+			args = []any{d.id(org), lo}
+			if hi != "" {
+				inner += ` AND number < ?`
+				args = append(args, hi)
+			}
+			from = ` FROM (` + inner + ` OFFSET 0) AS blocks`
+			args = append(args, d.id(org))
+		} else {
+			from += ` INDEXED BY blocks_number`
+			add("number >= ?", lo)
+			if hi != "" {
+				add("number < ?", hi)
+			}
+		}
+	}
 	if f.OrgWideOnly {
 		add("project_id = ?", d.id(uuid.Nil))
 	}
@@ -479,16 +505,6 @@ func blockWhere(d Dialect, org uuid.UUID, f storage.BlockFilter) (fromWhere stri
 	}
 	if f.BlockedBy != uuid.Nil {
 		add("blocked_by = ?", d.id(f.BlockedBy))
-	}
-	if f.NumberPrefix != "" {
-		if d == SQLite {
-			from += ` INDEXED BY blocks_number`
-		}
-		lo, hi := prefixRange(f.NumberPrefix)
-		add("number >= ?", lo)
-		if hi != "" {
-			add("number < ?", hi)
-		}
 	}
 	if !f.ActiveAt.IsZero() {
 		add("(expires_at IS NULL OR expires_at > ?)", d.time(f.ActiveAt))
