@@ -266,9 +266,13 @@ func TestSweep(t *testing.T) {
 
 		f.clock.set(start.Add(7 * time.Minute)) // the last one expires at this exact instant
 		mark := f.eventCount()
-		res, err := f.svc.Sweep(f.ctx, f.alice, blocklist.SweepRequest{})
+		counted := &deleteCounter{Store: f.store}
+		res, err := f.service(counted).Sweep(f.ctx, f.alice, blocklist.SweepRequest{})
 		if err != nil || res.Removed != 7 {
 			t.Fatalf("Sweep = %+v, %v, want 7 removed", res, err)
+		}
+		if counted.deletes != 0 || !slices.Equal(counted.batches, []int{3, 3, 1}) {
+			t.Errorf("Sweep deleted %d entries one by one and batches of %v, want batches of [3 3 1] only", counted.deletes, counted.batches)
 		}
 		left := f.entries()
 		if len(left) != 2 || !slices.ContainsFunc(left, func(b lp.BlockEntry) bool { return b.ID == keep.ID }) ||
@@ -295,6 +299,41 @@ func TestSweep(t *testing.T) {
 			t.Errorf("second Sweep = %+v, %v", res, err)
 		}
 	})
+}
+
+// deleteCounter is a Store that counts the block deletes of its write
+// transactions: entries deleted one by one, and the size of each
+// DeleteMany. Sweep runs one transaction at a time, so it needs no lock.
+type deleteCounter struct {
+	storage.Store
+	deletes int
+	batches []int
+}
+
+func (c *deleteCounter) WithTx(ctx context.Context, fn func(context.Context, storage.Tx) error) error {
+	return c.Store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error { return fn(ctx, countingTx{tx, c}) })
+}
+
+type countingTx struct {
+	storage.Tx
+	c *deleteCounter
+}
+
+func (tx countingTx) Blocks() storage.Blocks { return countingBlocks{tx.Tx.Blocks(), tx.c} }
+
+type countingBlocks struct {
+	storage.Blocks
+	c *deleteCounter
+}
+
+func (b countingBlocks) Delete(ctx context.Context, org, id uuid.UUID) error {
+	b.c.deletes++
+	return b.Blocks.Delete(ctx, org, id)
+}
+
+func (b countingBlocks) DeleteMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID) (int, error) {
+	b.c.batches = append(b.c.batches, len(ids))
+	return b.Blocks.DeleteMany(ctx, org, ids)
 }
 
 // TestTxForms runs the ...Tx calls in the host's transaction: they commit
@@ -351,22 +390,32 @@ func TestList(t *testing.T) {
 			t.Fatal(err)
 		}
 		expired := f.block(blocklist.BlockRequest{Number: "40404040", ProjectID: f.insure.ID, ExpiresAt: start.Add(time.Minute)}).Entry
+		expiring := f.block(blocklist.BlockRequest{Number: "20129999", ProjectID: f.insure.ID, ExpiresAt: start.Add(time.Hour)}).Entry
 		f.clock.set(start.Add(time.Minute))
 		g := newFixture(t, f.store) // another organisation
 		theirs := g.block(blocklist.BlockRequest{Number: "31234567", ProjectID: g.energy.ID}).Entry
 
-		ids := func(req blocklist.ListRequest, actor lp.Actor) []uuid.UUID {
+		// ids lists every page and checks that each has the filter's total
+		// and that the last one is the last full or partial page, never
+		// an empty page after it.
+		ids := func(name string, req blocklist.ListRequest, actor lp.Actor, total int) []uuid.UUID {
 			t.Helper()
 			var out []uuid.UUID
-			for {
+			for pages := 1; ; pages++ {
 				res, err := f.svc.List(f.ctx, actor, req)
 				if err != nil {
 					t.Fatal(err)
+				}
+				if res.Total != total {
+					t.Errorf("%s: page %d: Total %d, want %d", name, pages, res.Total, total)
 				}
 				for _, r := range res.Rows {
 					out = append(out, r.ID)
 				}
 				if res.Next == uuid.Nil {
+					if want := max(1, (total+req.Page.Size()-1)/req.Page.Size()); pages != want {
+						t.Errorf("%s: %d pages, want %d", name, pages, want)
+					}
 					slices.SortFunc(out, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
 					return out
 				}
@@ -383,15 +432,25 @@ func TestList(t *testing.T) {
 			req  blocklist.ListRequest
 			want []uuid.UUID
 		}{
-			{"all, pages of 1", blocklist.ListRequest{Page: storage.Page{Limit: 1}}, sorted(org.ID, energy.Entry.ID, expired.ID)},
+			{"all, pages of 1", blocklist.ListRequest{Page: storage.Page{Limit: 1}}, sorted(org.ID, energy.Entry.ID, expired.ID, expiring.ID)},
+			{"all, pages of 2", blocklist.ListRequest{Page: storage.Page{Limit: 2}}, sorted(org.ID, energy.Entry.ID, expired.ID, expiring.ID)},
+			{"all, pages of 3", blocklist.ListRequest{Page: storage.Page{Limit: 3}}, sorted(org.ID, energy.Entry.ID, expired.ID, expiring.ID)},
 			{"org-wide", blocklist.ListRequest{OrgWideOnly: true}, sorted(org.ID)},
 			{"Energy", blocklist.ListRequest{ProjectID: f.energy.ID}, sorted(energy.Entry.ID)},
-			{"active", blocklist.ListRequest{Status: blocklist.Active, Page: storage.Page{Limit: 2}}, sorted(org.ID, energy.Entry.ID)},
+			{"active", blocklist.ListRequest{Status: blocklist.Active, Page: storage.Page{Limit: 2}}, sorted(org.ID, energy.Entry.ID, expiring.ID)},
 			{"expired", blocklist.ListRequest{Status: blocklist.Expired}, sorted(expired.ID)},
 			{"unknown project", blocklist.ListRequest{ProjectID: uuid.New()}, nil},
 			{"another organisation's project", blocklist.ListRequest{ProjectID: theirs.ProjectID}, nil},
+			{"blocked by Bent", blocklist.ListRequest{BlockedBy: f.blocker.UserID}, sorted(energy.Entry.ID)},
+			{"blocked by another organisation's user", blocklist.ListRequest{BlockedBy: g.alice.UserID}, nil},
+			{"number prefix", blocklist.ListRequest{NumberPrefix: "+452012", Page: storage.Page{Limit: 1}}, sorted(org.ID, expiring.ID)},
+			{"number prefix, active in Insurance", blocklist.ListRequest{NumberPrefix: "+452012", ProjectID: f.insure.ID, Status: blocklist.Active}, sorted(expiring.ID)},
+			{"number prefix, nothing", blocklist.ListRequest{NumberPrefix: "+46"}, nil},
+			{"expiring before", blocklist.ListRequest{ExpiringBefore: start.Add(2 * time.Hour)}, sorted(expired.ID, expiring.ID)},
+			{"active, expiring before", blocklist.ListRequest{Status: blocklist.Active, ExpiringBefore: start.Add(2 * time.Hour)}, sorted(expiring.ID)},
+			{"active, expiring before its expiry", blocklist.ListRequest{Status: blocklist.Active, ExpiringBefore: start.Add(time.Hour)}, nil},
 		} {
-			if got := ids(c.req, f.alice); !slices.Equal(got, c.want) {
+			if got := ids(c.name, c.req, f.alice, len(c.want)); !slices.Equal(got, c.want) {
 				t.Errorf("%s: %v, want %v", c.name, got, c.want)
 			}
 		}
@@ -402,8 +461,21 @@ func TestList(t *testing.T) {
 		if r := res.Rows[0]; r.Number != "+45••••4567" || !r.Masked || r.ProjectName != "Energy 2026" || r.BlockedByName != "Bent" || !r.Active {
 			t.Errorf("row = %+v", r)
 		}
-		if _, err := f.svc.List(f.ctx, f.alice, blocklist.ListRequest{OrgWideOnly: true, ProjectID: f.energy.ID}); !errors.Is(err, lp.ErrInvalidArgument) {
-			t.Errorf("OrgWideOnly with ProjectID: %v", err)
+		for _, c := range []struct {
+			req   blocklist.ListRequest
+			field string
+		}{
+			{blocklist.ListRequest{OrgWideOnly: true, ProjectID: f.energy.ID}, "ListRequest.OrgWideOnly"},
+			{blocklist.ListRequest{Status: 7}, "ListRequest.Status"},
+			{blocklist.ListRequest{NumberPrefix: "452012"}, "ListRequest.NumberPrefix"},
+			{blocklist.ListRequest{NumberPrefix: "+45 2012"}, "ListRequest.NumberPrefix"},
+			{blocklist.ListRequest{NumberPrefix: "+4520123456789012"}, "ListRequest.NumberPrefix"},
+			{blocklist.ListRequest{ExpiringBefore: lp.MaxTime.Add(time.Second)}, "ListRequest.ExpiringBefore"},
+		} {
+			_, err := f.svc.List(f.ctx, f.alice, c.req)
+			if !errors.Is(err, lp.ErrInvalidArgument) || !strings.Contains(err.Error(), c.field) || strings.Contains(err.Error(), "2012") {
+				t.Errorf("List %+v: %v, want ErrInvalidArgument about %s without the prefix", c.req, err, c.field)
+			}
 		}
 		if f.eventCount() != mark {
 			t.Error("List recorded events")

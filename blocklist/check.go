@@ -211,17 +211,11 @@ func (c *checker) prepare(ctx context.Context, tx storage.Tx, field string) (str
 }
 
 // check returns the verdict of each of numbers (Allowed, Blocked or
-// Suppressed), reading their blocks and suppressions in one call each.
+// Suppressed), reading their blocks and then the suppressions of the
+// numbers no block stops (a block outranks a suppression), in one call
+// each.
 func (c *checker) check(ctx context.Context, tx storage.Tx, numbers []phone.Number) ([]Verdict, error) {
-	fps := make([]phone.Fingerprint, len(numbers))
-	for i, n := range numbers {
-		fps[i] = c.fp.Fingerprint(n)
-	}
 	blocks, err := tx.Blocks().FindByNumbers(ctx, c.org, numbers)
-	if err != nil {
-		return nil, err
-	}
-	sups, err := tx.Suppressions().Find(ctx, c.org, fps)
 	if err != nil {
 		return nil, err
 	}
@@ -239,17 +233,32 @@ func (c *checker) check(ctx context.Context, tx storage.Tx, numbers []phone.Numb
 			applies[k] = b
 		}
 	}
-	suppressed := make(map[phone.Fingerprint]bool, len(sups))
-	for _, sp := range sups {
-		suppressed[sp.Fingerprint] = true
-	}
 	out := make([]Verdict, len(numbers))
+	var fps []phone.Fingerprint
+	var open []int // index in out of fps[i]
 	for i, n := range numbers {
 		out[i] = Verdict{Number: n}
 		if b, ok := mostSpecific(applies, n, anyPrefix); ok {
 			out[i].Outcome, out[i].Block = Blocked, refOf(b)
-		} else if suppressed[fps[i]] {
-			out[i].Outcome = Suppressed
+			continue
+		}
+		fps = append(fps, c.fp.Fingerprint(n))
+		open = append(open, i)
+	}
+	if len(fps) == 0 {
+		return out, nil
+	}
+	sups, err := tx.Suppressions().Find(ctx, c.org, fps)
+	if err != nil {
+		return nil, err
+	}
+	suppressed := make(map[phone.Fingerprint]bool, len(sups))
+	for _, sp := range sups {
+		suppressed[sp.Fingerprint] = true
+	}
+	for j, fp := range fps {
+		if suppressed[fp] {
+			out[open[j]].Outcome = Suppressed
 		}
 	}
 	return out, nil

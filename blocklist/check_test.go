@@ -26,6 +26,8 @@ func TestCheck(t *testing.T) {
 		tie := f.block(blocklist.BlockRequest{Number: "70707071"}).Entry
 		f.block(blocklist.BlockRequest{Number: "70707071", ProjectID: f.energy.ID})
 		f.suppress("+4560606060")
+		// Blocked and suppressed: the block outranks the suppression.
+		f.suppress("+4520123456")
 
 		numbers := []string{"+45 20 12 34 56", "0045 31 23 45 67", "40 40 40 40", "50505050", "60 60 60 60", "70707070", "2012345x", "+4520123456", "70707071"}
 		mark := f.eventCount()

@@ -135,13 +135,23 @@ const (
 	Expired                 // expired, not yet swept
 )
 
-// ListRequest selects one page of the blocklist.
+// ListRequest selects one page of the blocklist. Set fields are combined
+// with AND.
 type ListRequest struct {
 	// ProjectID keeps the entries scoped to this project; OrgWideOnly keeps
 	// the organisation-wide ones. Neither: every scope.
 	ProjectID   uuid.UUID
 	OrgWideOnly bool
-	Status      Status
+	// BlockedBy keeps the entries this user blocked.
+	BlockedBy uuid.UUID
+	// NumberPrefix keeps the entries whose number starts with this E.164
+	// prefix: "+" and 1 to 15 digits, such as "+4520".
+	NumberPrefix string
+	Status       Status
+	// ExpiringBefore keeps the entries with an expiry before this time
+	// (with Status Active: those still in force that will expire by then);
+	// entries that never expire do not match.
+	ExpiringBefore time.Time
 	// Page is the keyset page: entries ordered by id, after Page.After.
 	Page storage.Page
 }
@@ -149,36 +159,48 @@ type ListRequest struct {
 // ListResult is one page of rows.
 type ListResult struct {
 	Rows []Row
+	// Total is how many entries the request selects over every page.
+	Total int
 	// Next is the Page.After of the next page; zero after the last page.
 	Next uuid.UUID
 }
 
 // List returns one page of the blocklist as the "Block Phone Numbers"
-// table shows it, with the names of scopes and blockers, in a read-only
-// transaction. It needs lp.PermBlock, shows numbers as Get does, and records
-// nothing. A project of another organisation lists nothing.
+// table shows it, with the names of scopes and blockers and the total of
+// the filter, in a read-only transaction. It needs lp.PermBlock, shows
+// numbers as Get does, and records nothing. A project or user of another
+// organisation lists nothing.
+//
+// The total is counted in the page's transaction. Its cost grows with the
+// entries the count passes: those of a number prefix (on the number
+// index), all of the organisation's otherwise; see BenchmarkList.
 func (s *Service) List(ctx context.Context, actor lp.Actor, req ListRequest) (ListResult, error) {
 	if err := s.authorize(ctx, actor, lp.PermBlock, attemptList); err != nil {
 		return ListResult{}, wrap("List", err)
 	}
-	if req.ProjectID != uuid.Nil && req.OrgWideOnly {
-		return ListResult{}, wrap("List", invalid("ListRequest.OrgWideOnly", "cannot be combined with ProjectID"))
-	}
 	now := s.clock()
-	f := storage.BlockFilter{ProjectID: req.ProjectID, OrgWideOnly: req.OrgWideOnly}
-	switch req.Status {
-	case AnyStatus:
-	case Active:
-		f.ActiveAt = now
-	case Expired:
-		f.ExpiredAt = now
-	default:
-		return ListResult{}, wrap("List", invalid("ListRequest.Status", "must be AnyStatus, Active or Expired"))
+	f, err := listFilter(req, now)
+	if err != nil {
+		return ListResult{}, wrap("List", err)
 	}
 	var res ListResult
-	err := s.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
-		entries, err := tx.Blocks().List(ctx, actor.OrgID, f, req.Page)
+	err = s.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+		// One entry past the page tells whether another page follows, so
+		// the last page has Next zero even when it is full; at MaxLimit
+		// the store caps the look-ahead, and a full page keeps a Next.
+		size := req.Page.Size()
+		entries, err := tx.Blocks().List(ctx, actor.OrgID, f, storage.Page{After: req.Page.After, Limit: size + 1})
 		if err != nil {
+			return err
+		}
+		switch {
+		case len(entries) > size:
+			entries = entries[:size]
+			res.Next = entries[size-1].ID
+		case len(entries) == storage.MaxLimit: // the look-ahead was capped
+			res.Next = entries[size-1].ID
+		}
+		if res.Total, err = tx.Blocks().Count(ctx, actor.OrgID, f); err != nil {
 			return err
 		}
 		nm := newNames()
@@ -188,11 +210,33 @@ func (s *Service) List(ctx context.Context, actor lp.Actor, req ListRequest) (Li
 				return err
 			}
 		}
-		res.Next = uuid.Nil
-		if len(entries) == req.Page.Size() {
-			res.Next = entries[len(entries)-1].ID
-		}
 		return nil
 	})
 	return res, wrap("List", err)
+}
+
+// listFilter translates req to the store's filter at now, or says which
+// field of req is invalid.
+func listFilter(req ListRequest, now time.Time) (storage.BlockFilter, error) {
+	f := storage.BlockFilter{ProjectID: req.ProjectID, OrgWideOnly: req.OrgWideOnly, BlockedBy: req.BlockedBy,
+		NumberPrefix: req.NumberPrefix, ExpiresBefore: req.ExpiringBefore}
+	if req.ProjectID != uuid.Nil && req.OrgWideOnly {
+		return f, invalid("ListRequest.OrgWideOnly", "cannot be combined with ProjectID")
+	}
+	switch req.Status {
+	case AnyStatus:
+	case Active:
+		f.ActiveAt = now
+	case Expired:
+		f.ExpiredAt = now
+	default:
+		return f, invalid("ListRequest.Status", "must be AnyStatus, Active or Expired")
+	}
+	if (storage.BlockFilter{NumberPrefix: f.NumberPrefix}).Validate() != nil {
+		return f, invalid("ListRequest.NumberPrefix", `must be "+" and 1 to 15 digits, such as "+4520"`)
+	}
+	if err := lp.ValidTime("ListRequest.ExpiringBefore", f.ExpiresBefore); err != nil {
+		return f, err
+	}
+	return f, f.Validate() // the clock's time, as ActiveAt or ExpiredAt
 }

@@ -215,9 +215,10 @@ func (im *importer) flush(ctx context.Context) error {
 		}
 		v.Numbers = make([]Verdict, len(c.lead.Phones))
 		for j, p := range c.lead.Phones {
-			n, err := parseNumber(string(p), im.region, im.where(c)+" phone "+strconv.Itoa(j+1))
+			// Not parseNumber: the field's name is built only for an error.
+			n, err := phone.Parse(string(p), im.region)
 			if err != nil {
-				v.Numbers[j] = Verdict{Outcome: Invalid, Err: err}
+				v.Numbers[j] = Verdict{Outcome: Invalid, Err: numberError(im.where(c)+" phone "+strconv.Itoa(j+1), string(p), err)}
 				continue
 			}
 			v.Numbers[j].Number = n

@@ -122,9 +122,14 @@ func checkProject(ctx context.Context, tx storage.Tx, org, project uuid.UUID, fi
 func parseNumber(raw, region, field string) (phone.Number, error) {
 	n, err := phone.Parse(raw, region)
 	if err != nil {
-		return "", &inputError{input: field + " " + maskedInput(raw), err: err}
+		return "", numberError(field, raw, err)
 	}
 	return n, nil
+}
+
+// numberError is the error of the number raw typed in field, shown masked.
+func numberError(field, raw string, err error) error {
+	return &inputError{input: field + " " + maskedInput(raw), err: err}
 }
 
 // maskedInput shows a typed value masked, quoted so an empty one is visible.

@@ -197,3 +197,31 @@ func atoi(t *testing.T, s string) int {
 	}
 	return n
 }
+
+// TestUploadIDsFollowTheFile checks that new entries get ids in upload
+// order (time-ordered, uuid v7): a batch's rows then land on the last
+// pages of the primary key instead of a random page each.
+func TestUploadIDsFollowTheFile(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		var file strings.Builder
+		var want []phone.Number
+		for i := range 7 { // three batches of batchSize
+			n := phone.Number("+452000000" + strconv.Itoa(i))
+			file.WriteString(string(n) + "\n")
+			want = append(want, n)
+		}
+		if _, err := f.svc.Upload(f.ctx, f.blocker, blocklist.UploadRequest{File: strings.NewReader(file.String()), Reason: "dnc_list"}); err != nil {
+			t.Fatal(err)
+		}
+		var got []phone.Number
+		for _, e := range f.entries() { // in id order
+			got = append(got, e.Number)
+			if e.ID.Version() != 7 {
+				t.Errorf("entry id %s is uuid version %d, want 7", e.ID, e.ID.Version())
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("numbers in id order = %v, want the file's order %v", got, want)
+		}
+	})
+}

@@ -45,8 +45,8 @@
 //     (years 1 to 9999, see lp.ValidTime), and every such time, truncated
 //     to the microsecond, comes back exactly. Filters compare their time
 //     bounds truncated to the microsecond (an event at T is not before
-//     T+500ns). Query times (EventQuery Since and Until, LeadFilter.Before)
-//     outside that range are ErrInvalidArgument.
+//     T+500ns). Query times (EventQuery Since and Until, LeadFilter.Before,
+//     the times of BlockFilter) outside that range are ErrInvalidArgument.
 //   - Texts (names, labels, field keys and values, notes, codes, detail
 //     values) come back byte-exact. Validate refuses what a backend could
 //     not store so: invalid UTF-8, NUL, and texts over their limit (see

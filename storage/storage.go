@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -288,8 +289,16 @@ type Blocks interface {
 	// lengths the organisation's prefix entries have, on an index of the
 	// prefix entries.
 	FindByNumbers(ctx context.Context, org uuid.UUID, numbers []phone.Number) ([]lp.BlockEntry, error)
-	// List returns one page of the entries selected by f.
+	// List returns one page of the entries selected by f. ErrInvalidArgument
+	// if f is invalid (BlockFilter.Validate).
 	List(ctx context.Context, org uuid.UUID, f BlockFilter, page Page) ([]lp.BlockEntry, error)
+	// Count returns how many entries f selects, over every page.
+	// ErrInvalidArgument if f is invalid (BlockFilter.Validate).
+	Count(ctx context.Context, org uuid.UUID, f BlockFilter) (int, error)
+	// DeleteMany removes the entries with the given ids like Delete, in one
+	// set-based operation, and returns how many existed (an id listed twice
+	// counts once). Unknown ids are skipped.
+	DeleteMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID) (int, error)
 }
 
 // BlockFilter selects block entries. Zero fields select everything; set
@@ -299,10 +308,39 @@ type BlockFilter struct {
 	// organisation-wide ones.
 	ProjectID   uuid.UUID
 	OrgWideOnly bool
+	// BlockedBy keeps entries blocked by this user.
+	BlockedBy uuid.UUID
+	// NumberPrefix keeps entries whose number starts with this E.164
+	// prefix: "+" and 1 to 15 digits, such as "+4520".
+	NumberPrefix string
 	// ActiveAt keeps entries in force at this time (not expired).
 	ActiveAt time.Time
 	// ExpiredAt keeps entries that expired at or before this time.
 	ExpiredAt time.Time
+	// ExpiresBefore keeps entries with an expiry before this time, in the
+	// past or the future; entries that never expire do not match.
+	ExpiresBefore time.Time
+}
+
+// Validate reports a *lp.FieldError (ErrInvalidArgument) if NumberPrefix is
+// not "+" and 1 to 15 digits or a time is outside what lp.ValidTime
+// accepts. The prefix is not quoted: it may be most of a number.
+func (f BlockFilter) Validate() error {
+	if p := f.NumberPrefix; p != "" {
+		digits := strings.TrimPrefix(p, "+")
+		if len(digits) == len(p) || len(digits) == 0 || len(digits) > 15 || strings.Trim(digits, "0123456789") != "" {
+			return &lp.FieldError{Field: "BlockFilter.NumberPrefix", Reason: `must be "+" and 1 to 15 digits`}
+		}
+	}
+	for _, t := range []struct {
+		field string
+		t     time.Time
+	}{{"BlockFilter.ActiveAt", f.ActiveAt}, {"BlockFilter.ExpiredAt", f.ExpiredAt}, {"BlockFilter.ExpiresBefore", f.ExpiresBefore}} {
+		if err := lp.ValidTime(t.field, t.t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Suppressions stores the fingerprints of forgotten numbers that must never

@@ -144,15 +144,36 @@ func (v blocks) Delete(ctx context.Context, org, id uuid.UUID) error {
 	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
-	d := v.tx.writeOrg(org)
-	b, ok := d.blocks.get(id)
-	if !ok {
+	if !v.tx.deleteBlock(v.tx.writeOrg(org), id) {
 		return notFound("block entry", id)
 	}
-	d.blocks.del(&v.tx.undo, id)
-	d.blocksByNum.remove(&v.tx.undo, b.Number, id)
-	del(&v.tx.undo, d.blockScopes, scopeOf(b))
 	return nil
+}
+
+func (v blocks) DeleteMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID) (int, error) {
+	if err := v.tx.beginWrite(ctx); err != nil {
+		return 0, err
+	}
+	d := v.tx.writeOrg(org)
+	n := 0
+	for _, id := range ids {
+		if v.tx.deleteBlock(d, id) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// deleteBlock removes the entry and its index keys, reporting whether it existed.
+func (tx *txn) deleteBlock(d *orgData, id uuid.UUID) bool {
+	b, ok := d.blocks.get(id)
+	if !ok {
+		return false
+	}
+	d.blocks.del(&tx.undo, id)
+	d.blocksByNum.remove(&tx.undo, b.Number, id)
+	del(&tx.undo, d.blockScopes, scopeOf(b))
+	return true
 }
 
 func (v blocks) FindByNumbers(ctx context.Context, org uuid.UUID, numbers []phone.Number) ([]lp.BlockEntry, error) {
@@ -175,17 +196,50 @@ func (v blocks) List(ctx context.Context, org uuid.UUID, f storage.BlockFilter, 
 	if err := v.tx.begin(ctx); err != nil {
 		return nil, err
 	}
-	keep := func(b lp.BlockEntry) bool {
+	keep, err := blockMatcher(f)
+	if err != nil {
+		return nil, err
+	}
+	return pageOf(v.tx.org(org).blocks, page, keep, ident), nil
+}
+
+func (v blocks) Count(ctx context.Context, org uuid.UUID, f storage.BlockFilter) (int, error) {
+	if err := v.tx.begin(ctx); err != nil {
+		return 0, err
+	}
+	keep, err := blockMatcher(f)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, b := range v.tx.org(org).blocks.rows {
+		if keep(b) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// blockMatcher returns whether an entry is one f selects.
+func blockMatcher(f storage.BlockFilter) (func(lp.BlockEntry) bool, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	// Bounds are compared as stored, to the microsecond, as on a database.
+	activeAt, expiredAt, expiresBefore := utc(f.ActiveAt), utc(f.ExpiredAt), utc(f.ExpiresBefore)
+	return func(b lp.BlockEntry) bool {
 		switch {
 		case f.ProjectID != uuid.Nil && b.ProjectID != f.ProjectID,
 			f.OrgWideOnly && !b.OrgWide(),
-			!f.ActiveAt.IsZero() && !b.ActiveAt(f.ActiveAt),
-			!f.ExpiredAt.IsZero() && (b.ExpiresAt.IsZero() || b.ExpiresAt.After(f.ExpiredAt)):
+			f.BlockedBy != uuid.Nil && b.BlockedBy != f.BlockedBy,
+			!strings.HasPrefix(string(b.Number), f.NumberPrefix),
+			!activeAt.IsZero() && !b.ActiveAt(activeAt),
+			!expiredAt.IsZero() && (b.ExpiresAt.IsZero() || b.ExpiresAt.After(expiredAt)),
+			!expiresBefore.IsZero() && (b.ExpiresAt.IsZero() || !b.ExpiresAt.Before(expiresBefore)):
 			return false
 		}
 		return true
-	}
-	return pageOf(v.tx.org(org).blocks, page, keep, ident), nil
+	}, nil
 }
 
 type suppressions struct{ tx *txn }

@@ -436,26 +436,121 @@ var blocksByNumbersSQL = map[Dialect]string{
 }
 
 func (v blocks) List(ctx context.Context, org uuid.UUID, f storage.BlockFilter, page storage.Page) ([]lp.BlockEntry, error) {
+	q, args, err := blockListQuery(v.t.d, org, f, page)
+	if err != nil {
+		return nil, err
+	}
+	return list(ctx, v.t, "blocks.list", scanBlock, q, args...)
+}
+
+func (v blocks) Count(ctx context.Context, org uuid.UUID, f storage.BlockFilter) (int, error) {
+	q, args, err := blockCountQuery(v.t.d, org, f)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if err := v.t.row(ctx, q, args...).Scan(&n); err != nil {
+		return 0, v.t.fail(ctx, "blocks.count", err)
+	}
+	return n, nil
+}
+
+// blockListQuery is the statement of Blocks.List and its arguments.
+func blockListQuery(d Dialect, org uuid.UUID, f storage.BlockFilter, page storage.Page) (string, []any, error) {
+	from, args, err := blockWhere(d, org, f)
+	return `SELECT ` + blockCols + from + ` AND id > ? ORDER BY id LIMIT ?`, append(args, d.id(page.After), page.Size()), err
+}
+
+// blockCountQuery is the statement of Blocks.Count and its arguments.
+func blockCountQuery(d Dialect, org uuid.UUID, f storage.BlockFilter) (string, []any, error) {
+	from, args, err := blockWhere(d, org, f)
+	return `SELECT COUNT(*)` + from, args, err
+}
+
+func (v blocks) DeleteMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID) (int, error) {
+	if len(ids) == 0 {
+		return 0, v.t.alive()
+	}
 	d := v.t.d
-	where := []string{"org_id = ?", "id > ?"}
-	args := []any{d.id(org), d.id(page.After)}
+	n, err := v.t.affected(ctx, "blocks.delete_many", `DELETE FROM blocks WHERE org_id = ? AND `+d.in("id", listUUID), d.id(org), d.uuidList(ids))
+	return int(n), err
+}
+
+// blockWhere returns the FROM and WHERE clauses, with their arguments, of
+// the entries of org that f selects, or f's validation error.
+//
+// A number prefix is read as a range of the number index, so that its cost
+// grows with the entries it matches (which Count reads anyway), not with
+// the list. Left to themselves, both databases walk the organisation's
+// primary key for ORDER BY id LIMIT instead, filtering every number:
+// SQLite, having no statistics, and PostgreSQL in the generic plan of a
+// prepared statement (400 ms a page at 100k entries, against 2 ms). So
+// SQLite is told INDEXED BY, and PostgreSQL reads the range in a subquery
+// that OFFSET 0 keeps from being merged into the ordered query.
+func blockWhere(d Dialect, org uuid.UUID, f storage.BlockFilter) (fromWhere string, args []any, err error) {
+	if err := f.Validate(); err != nil {
+		return "", nil, err
+	}
+	from := ` FROM blocks`
+	conds := []string{"org_id = ?"}
+	args = []any{d.id(org)}
+	add := func(cond string, arg any) {
+		conds = append(conds, cond)
+		args = append(args, arg)
+	}
+	if f.NumberPrefix != "" {
+		lo, hi := prefixRange(f.NumberPrefix)
+		if d == Postgres {
+			// The subquery's placeholders come first, then the outer org_id.
+			inner := `SELECT ` + blockCols + ` FROM blocks WHERE org_id = ? AND number >= ?`
+			args = []any{d.id(org), lo}
+			if hi != "" {
+				inner += ` AND number < ?`
+				args = append(args, hi)
+			}
+			from = ` FROM (` + inner + ` OFFSET 0) AS blocks`
+			args = append(args, d.id(org))
+		} else {
+			from += ` INDEXED BY blocks_number`
+			add("number >= ?", lo)
+			if hi != "" {
+				add("number < ?", hi)
+			}
+		}
+	}
 	if f.OrgWideOnly {
-		where = append(where, "project_id = ?")
-		args = append(args, d.id(uuid.Nil))
+		add("project_id = ?", d.id(uuid.Nil))
 	}
 	if f.ProjectID != uuid.Nil {
-		where = append(where, "project_id = ?")
-		args = append(args, d.id(f.ProjectID))
+		add("project_id = ?", d.id(f.ProjectID))
+	}
+	if f.BlockedBy != uuid.Nil {
+		add("blocked_by = ?", d.id(f.BlockedBy))
 	}
 	if !f.ActiveAt.IsZero() {
-		where = append(where, "(expires_at IS NULL OR expires_at > ?)")
-		args = append(args, d.time(f.ActiveAt))
+		add("(expires_at IS NULL OR expires_at > ?)", d.time(f.ActiveAt))
 	}
 	if !f.ExpiredAt.IsZero() {
-		where = append(where, "expires_at <= ?")
-		args = append(args, d.time(f.ExpiredAt))
+		add("expires_at <= ?", d.time(f.ExpiredAt))
 	}
-	args = append(args, page.Size())
-	return list(ctx, v.t, "blocks.list", scanBlock,
-		`SELECT `+blockCols+` FROM blocks WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, args...)
+	if !f.ExpiresBefore.IsZero() {
+		add("expires_at < ?", d.time(f.ExpiresBefore))
+	}
+	return from + ` WHERE ` + strings.Join(conds, " AND "), args, nil
+}
+
+// prefixRange returns the range [lo, hi) of the numbers starting with
+// prefix ("+" and digits; hi "" is unbounded): hi is the prefix with its
+// last digit that is not 9 raised by one and the 9s after it dropped
+// ("+4520" to "+4521", "+4599" to "+46", "+99" to ""). Stored numbers are
+// "+" and digits, which every collation (a PostgreSQL database's default
+// too) orders like bytes; a bound of prefix+"\x7f", or LIKE, would need the
+// C collation to stay on the number index.
+func prefixRange(prefix string) (lo, hi string) {
+	digits := strings.TrimRight(prefix, "9")
+	if digits == "+" {
+		return prefix, ""
+	}
+	last := len(digits) - 1
+	return prefix, digits[:last] + string(digits[last]+1)
 }

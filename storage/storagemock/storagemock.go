@@ -824,6 +824,21 @@ func (m *MockBlocks) EXPECT() *MockBlocksMockRecorder {
 	return m.recorder
 }
 
+// Count mocks base method.
+func (m *MockBlocks) Count(ctx context.Context, org uuid.UUID, f storage.BlockFilter) (int, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Count", ctx, org, f)
+	ret0, _ := ret[0].(int)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Count indicates an expected call of Count.
+func (mr *MockBlocksMockRecorder) Count(ctx, org, f any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Count", reflect.TypeOf((*MockBlocks)(nil).Count), ctx, org, f)
+}
+
 // Create mocks base method.
 func (m *MockBlocks) Create(ctx context.Context, b leadprivacy.BlockEntry) error {
 	m.ctrl.T.Helper()
@@ -865,6 +880,21 @@ func (m *MockBlocks) Delete(ctx context.Context, org, id uuid.UUID) error {
 func (mr *MockBlocksMockRecorder) Delete(ctx, org, id any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Delete", reflect.TypeOf((*MockBlocks)(nil).Delete), ctx, org, id)
+}
+
+// DeleteMany mocks base method.
+func (m *MockBlocks) DeleteMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID) (int, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "DeleteMany", ctx, org, ids)
+	ret0, _ := ret[0].(int)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// DeleteMany indicates an expected call of DeleteMany.
+func (mr *MockBlocksMockRecorder) DeleteMany(ctx, org, ids any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeleteMany", reflect.TypeOf((*MockBlocks)(nil).DeleteMany), ctx, org, ids)
 }
 
 // FindByNumbers mocks base method.

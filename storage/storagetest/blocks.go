@@ -2,6 +2,8 @@ package storagetest
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -120,6 +122,7 @@ var blockCases = []testCase{
 	{"FindByNumbers", testBlocksFindByNumbers},
 	{"FindByNumbersPrefixes", testBlocksFindByNumbersPrefixes},
 	{"List", testBlocksList},
+	{"DeleteMany", testBlocksDeleteMany},
 }
 
 func (h *harness) getBlock(org, id uuid.UUID) lp.BlockEntry {
@@ -347,39 +350,110 @@ func testBlocksList(h *harness) {
 	p1 := h.block(tn, func(b *lp.BlockEntry) { b.ProjectID = tn.P1.ID })
 	p2Expiring := h.block(tn, func(b *lp.BlockEntry) { b.ProjectID, b.ExpiresAt = tn.P2.ID, now.Add(time.Hour) })
 	expired := h.block(tn, func(b *lp.BlockEntry) { b.BlockedAt, b.ExpiresAt = now.Add(-2*time.Hour), now.Add(-time.Hour) })
+	// The numbers of h.number all start with "+4520"; these three test the
+	// prefix bounds: "+4529" ends where "+453" starts, "+9" has no end.
+	nines := h.block(tn, func(b *lp.BlockEntry) { b.Number, b.BlockedBy = "+4529999999", tn.Agent1.ID })
+	next := h.block(tn, func(b *lp.BlockEntry) {
+		b.Number, b.BlockedBy, b.ProjectID, b.ExpiresAt = "+4530123456", tn.Agent1.ID, tn.P2.ID, now.Add(3*time.Hour)
+	})
+	india := h.block(tn, func(b *lp.BlockEntry) { b.Number = "+919876543210" })
 	var many []lp.BlockEntry
 	for range 9 {
 		many = append(many, h.block(tn, func(b *lp.BlockEntry) { b.ProjectID = tn.P1.ID }))
 	}
-	h.addBlocks(orgWide, p1, p2Expiring, expired)
+	h.addBlocks(orgWide, p1, p2Expiring, expired, nines, next, india)
 	h.tx(func(ctx context.Context, tx storage.Tx) {
 		n, err := tx.Blocks().CreateMany(ctx, tn.Org.ID, many)
 		h.noErr(err)
 		require.Equal(h.t, len(many), n)
 	})
 	p1s := append([]lp.BlockEntry{p1}, many...)
+	plus := func(bs ...lp.BlockEntry) []lp.BlockEntry { return append(slices.Clone(p1s), bs...) }
 	for _, tc := range []struct {
 		name string
 		f    storage.BlockFilter
 		want []lp.BlockEntry
 	}{
-		{"zero", storage.BlockFilter{}, append([]lp.BlockEntry{orgWide, p2Expiring, expired}, p1s...)},
+		{"zero", storage.BlockFilter{}, plus(orgWide, p2Expiring, expired, nines, next, india)},
 		{"project", storage.BlockFilter{ProjectID: tn.P1.ID}, p1s},
-		{"org-wide", storage.BlockFilter{OrgWideOnly: true}, []lp.BlockEntry{orgWide, expired}},
-		{"active", storage.BlockFilter{ActiveAt: now}, append([]lp.BlockEntry{orgWide, p2Expiring}, p1s...)},
-		{"active at expiry", storage.BlockFilter{ActiveAt: now.Add(time.Hour)}, append([]lp.BlockEntry{orgWide}, p1s...)},
+		{"org-wide", storage.BlockFilter{OrgWideOnly: true}, []lp.BlockEntry{orgWide, expired, nines, india}},
+		{"active", storage.BlockFilter{ActiveAt: now}, plus(orgWide, p2Expiring, nines, next, india)},
+		{"active at expiry", storage.BlockFilter{ActiveAt: now.Add(time.Hour)}, plus(orgWide, nines, next, india)},
 		{"expired", storage.BlockFilter{ExpiredAt: now}, []lp.BlockEntry{expired}},
 		{"expired at expiry", storage.BlockFilter{ExpiredAt: now.Add(time.Hour)}, []lp.BlockEntry{p2Expiring, expired}},
-		{"org-wide active", storage.BlockFilter{OrgWideOnly: true, ActiveAt: now}, []lp.BlockEntry{orgWide}},
+		{"org-wide active", storage.BlockFilter{OrgWideOnly: true, ActiveAt: now}, []lp.BlockEntry{orgWide, nines, india}},
 		{"project and expired", storage.BlockFilter{ProjectID: tn.P2.ID, ExpiredAt: now.Add(2 * time.Hour)}, []lp.BlockEntry{p2Expiring}},
 		{"contradiction", storage.BlockFilter{ProjectID: tn.P1.ID, OrgWideOnly: true}, nil},
+		{"blocked by", storage.BlockFilter{BlockedBy: tn.Agent1.ID}, []lp.BlockEntry{nines, next}},
+		{"blocked by nobody's blocker", storage.BlockFilter{BlockedBy: tn.Agent2.ID}, nil},
+		{"prefix", storage.BlockFilter{NumberPrefix: "+452"}, plus(orgWide, p2Expiring, expired, nines)},
+		{"prefix of nines ends at the next digit", storage.BlockFilter{NumberPrefix: "+4529"}, []lp.BlockEntry{nines}},
+		{"prefix starting at that bound", storage.BlockFilter{NumberPrefix: "+453"}, []lp.BlockEntry{next}},
+		{"prefix without an end", storage.BlockFilter{NumberPrefix: "+9"}, []lp.BlockEntry{india}},
+		{"prefix of the whole number", storage.BlockFilter{NumberPrefix: string(nines.Number)}, []lp.BlockEntry{nines}},
+		{"country prefix", storage.BlockFilter{NumberPrefix: "+4"}, plus(orgWide, p2Expiring, expired, nines, next)},
+		{"prefix matching nothing", storage.BlockFilter{NumberPrefix: "+1"}, nil},
+		{"expires before", storage.BlockFilter{ExpiresBefore: now.Add(time.Hour)}, []lp.BlockEntry{expired}},
+		{"expires before, past the expiry", storage.BlockFilter{ExpiresBefore: now.Add(time.Hour + time.Microsecond)}, []lp.BlockEntry{expired, p2Expiring}},
+		{"expires before, to the microsecond", storage.BlockFilter{ExpiresBefore: now.Add(time.Hour + 500*time.Nanosecond)}, []lp.BlockEntry{expired}},
+		{"active, expiring before", storage.BlockFilter{ActiveAt: now, ExpiresBefore: now.Add(4 * time.Hour)}, []lp.BlockEntry{p2Expiring, next}},
+		{"everything at once", storage.BlockFilter{OrgWideOnly: true, BlockedBy: tn.Agent1.ID, NumberPrefix: "+45", ActiveAt: now}, []lp.BlockEntry{nines}},
 	} {
 		h.tx(func(ctx context.Context, tx storage.Tx) {
 			got := listAll(h, func(p storage.Page) ([]lp.BlockEntry, error) { return tx.Blocks().List(ctx, tn.Org.ID, tc.f, p) }, blockID)
 			sortByID(tc.want, blockID)
 			require.Equal(h.t, tc.want, nilIfEmpty(got), tc.name)
+			n, err := tx.Blocks().Count(ctx, tn.Org.ID, tc.f)
+			h.noErr(err, tc.name)
+			require.Equal(h.t, len(tc.want), n, "Count of %s", tc.name)
 		})
 	}
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		for _, f := range []storage.BlockFilter{
+			{NumberPrefix: "4520"}, {NumberPrefix: "+"}, {NumberPrefix: "+45 20"}, {NumberPrefix: "+45a"},
+			{NumberPrefix: "+4520+"}, {NumberPrefix: "+" + strings.Repeat("4", 16)}, {NumberPrefix: "++45"},
+			{ExpiresBefore: lp.MaxTime.Add(time.Microsecond)}, {ActiveAt: lp.MaxTime.Add(time.Microsecond)},
+			{ExpiredAt: time.Date(0, 12, 31, 0, 0, 0, 0, time.UTC)},
+		} {
+			_, err := tx.Blocks().List(ctx, tn.Org.ID, f, storage.Page{})
+			h.is(err, lp.ErrInvalidArgument, "List %+v", f)
+			if digits := strings.Trim(f.NumberPrefix, "+"); digits != "" {
+				require.NotContains(h.t, err.Error(), digits, "the prefix may be most of a number")
+			}
+			_, err = tx.Blocks().Count(ctx, tn.Org.ID, f)
+			h.is(err, lp.ErrInvalidArgument, "Count %+v", f)
+		}
+		n, err := tx.Blocks().Count(ctx, tn.Org.ID, storage.BlockFilter{NumberPrefix: "+" + strings.Repeat("4", 15)})
+		h.noErr(err, "15 digits is a prefix; the transaction is still usable")
+		require.Zero(h.t, n)
+	})
+}
+
+func testBlocksDeleteMany(h *harness) {
+	tn := h.tenant("A")
+	a, b, c := h.block(tn), h.block(tn, func(x *lp.BlockEntry) { x.ProjectID = tn.P1.ID }), h.block(tn)
+	h.addBlocks(a, b, c)
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		n, err := tx.Blocks().DeleteMany(ctx, tn.Org.ID, []uuid.UUID{a.ID, uuid.New(), b.ID, a.ID})
+		h.noErr(err)
+		require.Equal(h.t, 2, n, "an id listed twice counts once; unknown ids are skipped")
+		n, err = tx.Blocks().DeleteMany(ctx, tn.Org.ID, []uuid.UUID{a.ID, b.ID})
+		h.noErr(err)
+		require.Zero(h.t, n)
+		n, err = tx.Blocks().DeleteMany(ctx, tn.Org.ID, nil)
+		h.noErr(err)
+		require.Zero(h.t, n)
+	})
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		all, err := tx.Blocks().List(ctx, tn.Org.ID, storage.BlockFilter{}, storage.Page{})
+		h.noErr(err)
+		require.Equal(h.t, []lp.BlockEntry{c}, all)
+		found, err := tx.Blocks().FindByNumbers(ctx, tn.Org.ID, []phone.Number{a.Number, b.Number})
+		h.noErr(err)
+		require.Empty(h.t, found)
+		h.noErr(tx.Blocks().Create(ctx, h.block(tn, func(x *lp.BlockEntry) { x.Number, x.ProjectID = b.Number, b.ProjectID })),
+			"the scope is free again after DeleteMany")
+	})
 }
 
 var suppressionCases = []testCase{

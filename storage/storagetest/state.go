@@ -215,8 +215,12 @@ func (h *harness) changeEverything(ctx context.Context, tx storage.Tx, w world) 
 	h.noErr(err)
 
 	h.noErr(tx.Blocks().Create(ctx, h.block(w.tenant)))
-	_, err = tx.Blocks().CreateMany(ctx, org, []lp.BlockEntry{h.block(w.tenant), h.block(w.tenant)})
+	created := []lp.BlockEntry{h.block(w.tenant), h.block(w.tenant)}
+	_, err = tx.Blocks().CreateMany(ctx, org, created)
 	h.noErr(err)
+	n, err = tx.Blocks().DeleteMany(ctx, org, []uuid.UUID{created[0].ID})
+	h.noErr(err)
+	h.check(n == 1, "Blocks.DeleteMany removed %d entries, want 1", n)
 	b := w.Blocks[1]
 	b.ExpiresAt, b.Reason = time.Time{}, "changed"
 	h.noErr(tx.Blocks().Update(ctx, b))

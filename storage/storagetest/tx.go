@@ -43,7 +43,7 @@ func testCommitVisible(h *harness) {
 	require.Len(h.t, after.Templates, len(before.Templates)+1)
 	require.Len(h.t, after.Users, len(before.Users)+1)
 	require.Len(h.t, after.Leads, len(before.Leads)-2+4)
-	require.Len(h.t, after.Blocks, len(before.Blocks)-1+3)
+	require.Len(h.t, after.Blocks, len(before.Blocks)-2+3)
 	require.Len(h.t, after.Suppressions, len(before.Suppressions))
 	require.NotContains(h.t, after.Suppressions, w.FPs[0])
 	require.Len(h.t, after.Rules, 1)
@@ -186,6 +186,12 @@ func (h *harness) calls(w world) []call {
 		}},
 		{"Blocks.List", func(ctx context.Context, tx storage.Tx) error {
 			return errOf(tx.Blocks().List(ctx, org, storage.BlockFilter{}, storage.Page{}))
+		}},
+		{"Blocks.Count", func(ctx context.Context, tx storage.Tx) error {
+			return errOf(tx.Blocks().Count(ctx, org, storage.BlockFilter{}))
+		}},
+		{"Blocks.DeleteMany", func(ctx context.Context, tx storage.Tx) error {
+			return errOf(tx.Blocks().DeleteMany(ctx, org, []uuid.UUID{w.Blocks[1].ID}))
 		}},
 		{"Suppressions.Add", func(ctx context.Context, tx storage.Tx) error {
 			return tx.Suppressions().Add(ctx, lp.Suppression{OrgID: org, Fingerprint: w.FPs[2], CreatedAt: h.now})
