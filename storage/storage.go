@@ -336,7 +336,10 @@ type RetentionRules interface {
 type Events interface {
 	// Append assigns e.Seq (the organisation's event count before the
 	// append: 0, 1, 2, ... without gaps, in commit order) and stores e. It
-	// returns the assigned sequence number.
+	// returns the assigned sequence number. e.Fingerprints are stored with
+	// it, set-based (SQL adapters keep them in a table of their own, not as
+	// one value per row of events), and every read returns them in the same
+	// ascending order.
 	Append(ctx context.Context, e lp.Event) (int64, error)
 	// Count returns the number of events of the organisation.
 	Count(ctx context.Context, org uuid.UUID) (int64, error)
@@ -364,6 +367,8 @@ type EventQuery struct {
 	LeadID      uuid.UUID
 	ProjectID   uuid.UUID
 	ObjectID    uuid.UUID
+	// Fingerprint selects the events whose Fingerprint or any of whose
+	// Fingerprints equals it, by index on every SQL adapter.
 	Fingerprint phone.Fingerprint
 	Since       time.Time // Time >= Since
 	Until       time.Time // Time < Until
