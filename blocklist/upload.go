@@ -92,9 +92,13 @@ type UploadResult struct {
 // BatchSize numbers per set-based write (Blocks.CreateMany), with
 // source "upload". It needs lp.PermBlock. Numbers already actively blocked
 // in the scope stay as they are; expired ones are renewed like Block does.
-// Each transaction records one block.uploaded event (ObjectID UploadID) with
-// the counts of the lines it applied: one per batch, or one per upload
-// under AllOrNothing. The events hold counts only, not the numbers.
+// Each batch records one block.uploaded event (ObjectID UploadID) with the
+// counts of its lines and the keyed fingerprints of the numbers it blocked
+// (audit.Entry.Numbers: no number is stored, not even masked), so
+// audit.Log.Query by number answers who blocked each number of the file,
+// and when. Under AllOrNothing the batches' events are written in the one
+// transaction (an empty file still gets one), so no event grows with the
+// file.
 //
 // A binary or UTF-16 file is read as csvimport reads it: UTF-16 with a BOM
 // is accepted, binary data fails with csvimport.ErrBinary before anything
@@ -143,7 +147,7 @@ func (s *Service) upload(ctx context.Context, actor lp.Actor, req UploadRequest)
 				if batch, err = u.apply(ctx, tx, lines); err != nil {
 					return err
 				}
-				return u.record(ctx, tx, batch)
+				return u.record(ctx, tx, batch, lines)
 			})
 			if err == nil {
 				u.add(batch)
@@ -160,14 +164,17 @@ func (s *Service) upload(ctx context.Context, actor lp.Actor, req UploadRequest)
 		err := u.read(reader, func(lines []UploadLine) error {
 			batch, err := u.apply(ctx, tx, lines)
 			if err == nil {
+				err = u.record(ctx, tx, batch, lines)
+			}
+			if err == nil {
 				u.add(batch)
 			}
 			return err
 		})
-		if err != nil {
+		if err != nil || u.res.Rows > 0 {
 			return err
 		}
-		return u.record(ctx, tx, u.res)
+		return u.record(ctx, tx, u.res, nil) // an empty file: still one event
 	})
 	if err != nil {
 		return UploadResult{UploadID: u.res.UploadID}, err
@@ -185,10 +192,11 @@ type uploader struct {
 }
 
 // read turns the file's rows into lines and hands them to apply in
-// batches of BatchSize numbers.
+// batches of BatchSize numbers, at most lp.MaxEventFingerprints, the most
+// one block.uploaded event can name.
 func (u *uploader) read(reader *csvimport.NumberReader, apply func([]UploadLine) error) error {
 	var lines []UploadLine
-	numbers := 0
+	numbers, size := 0, min(u.svc.batch, lp.MaxEventFingerprints)
 	for row, err := range reader.All() {
 		line := UploadLine{Line: row.Line, Column: row.Column, Number: row.Number}
 		switch {
@@ -204,7 +212,7 @@ func (u *uploader) read(reader *csvimport.NumberReader, apply func([]UploadLine)
 			numbers++
 		}
 		lines = append(lines, line)
-		if numbers == u.svc.batch {
+		if numbers == size {
 			if err := u.flush(lines, apply); err != nil {
 				return err
 			}
@@ -307,11 +315,20 @@ func (u *uploader) add(batch UploadResult) {
 	u.res.LastLine = batch.LastLine
 }
 
-// record writes the block.uploaded event with the counts of c and the
-// upload's reason; lines that repeat a number count as already blocked.
-func (u *uploader) record(ctx context.Context, tx storage.Tx, c UploadResult) error {
+// record writes the block.uploaded event of a batch: the counts of c, the
+// upload's reason, and the numbers its lines blocked, which the event
+// keeps as keyed fingerprints so that a ChangeLog query by any of them
+// answers who blocked it and when. Lines that repeat a number count as
+// already blocked.
+func (u *uploader) record(ctx context.Context, tx storage.Tx, c UploadResult, lines []UploadLine) error {
+	var blocked []phone.Number
+	for _, l := range lines {
+		if l.Outcome == LineBlocked {
+			blocked = append(blocked, l.Number)
+		}
+	}
 	_, err := u.svc.changelog.Record(ctx, tx, u.actor, audit.Entry{
-		Action: audit.ActionBlocksUploaded, ObjectID: u.res.UploadID, ProjectID: u.req.ProjectID,
+		Action: audit.ActionBlocksUploaded, ObjectID: u.res.UploadID, ProjectID: u.req.ProjectID, Numbers: blocked,
 		Details: []audit.Detail{audit.Count(audit.KeyRows, c.Rows), audit.Count(audit.KeyBlocked, c.Blocked),
 			audit.Count(audit.KeyAlreadyBlocked, c.AlreadyBlocked+c.Duplicates), audit.Count(audit.KeyInvalid, c.Invalid),
 			audit.Code(audit.KeyReason, u.req.Reason)},
