@@ -360,15 +360,15 @@ type Events interface {
 }
 
 // EventQuery selects ChangeLog events. Zero fields select everything; set
-// fields are combined with AND. Results are newest first.
+// fields are combined with AND. Results are newest first. Fingerprint
+// selects the events whose Fingerprint or any of whose Fingerprints equals
+// it; every SQL adapter finds both by index.
 type EventQuery struct {
 	ActorID     uuid.UUID
 	Actions     []lp.Action // any of these
 	LeadID      uuid.UUID
 	ProjectID   uuid.UUID
 	ObjectID    uuid.UUID
-	// Fingerprint selects the events whose Fingerprint or any of whose
-	// Fingerprints equals it, by index on every SQL adapter.
 	Fingerprint phone.Fingerprint
 	Since       time.Time // Time >= Since
 	Until       time.Time // Time < Until

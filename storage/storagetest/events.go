@@ -274,9 +274,9 @@ func testEventsFingerprintSet(h *harness) {
 	es := []lp.Event{
 		h.event(tn, func(e *lp.Event) { e.Action, e.Fingerprints = "block.uploaded", []phone.Fingerprint{a, b} }), // 0
 		h.event(tn, func(e *lp.Event) { e.Action, e.Fingerprint = "block.created", b }),                           // 1
-		h.event(tn),                                                                                               // 2
-		h.event(tn, func(e *lp.Event) { e.Fingerprint, e.Fingerprints = b, []phone.Fingerprint{b, c} }),           // 3: b twice
-		h.event(tn, func(e *lp.Event) { e.Action, e.Fingerprints = "block.uploaded", big }),                       // 4
+		h.event(tn), // 2
+		h.event(tn, func(e *lp.Event) { e.Fingerprint, e.Fingerprints = b, []phone.Fingerprint{b, c} }), // 3: b twice
+		h.event(tn, func(e *lp.Event) { e.Action, e.Fingerprints = "block.uploaded", big }),             // 4
 	}
 	h.appendEvents(es...)
 	h.appendEvents(h.event(other, func(e *lp.Event) { e.Fingerprints = []phone.Fingerprint{a} }))
