@@ -266,6 +266,7 @@ func (u *uploader) apply(ctx context.Context, tx storage.Tx, lines []UploadLine)
 	}
 	batch := UploadResult{Rows: len(lines), LastLine: lines[len(lines)-1].Line}
 	fresh := make([]lp.BlockEntry, 0, len(numbers))
+	freshLines := make([]*UploadLine, 0, len(numbers)) // the line of each fresh entry
 	for i := range lines {
 		l := &lines[i]
 		switch {
@@ -291,18 +292,45 @@ func (u *uploader) apply(ctx context.Context, tx storage.Tx, lines []UploadLine)
 			}
 		default:
 			fresh = append(fresh, entry)
+			freshLines = append(freshLines, l)
 		}
 		l.Outcome = LineBlocked
 		batch.Blocked++
 	}
 	inserted, err := tx.Blocks().CreateMany(ctx, u.actor.OrgID, fresh)
-	if err != nil {
-		return UploadResult{}, err
+	if err != nil || inserted == len(fresh) {
+		return batch, err
 	}
-	// Entries another transaction made since the look-up were skipped.
-	batch.Blocked -= len(fresh) - inserted
-	batch.AlreadyBlocked += len(fresh) - inserted
-	return batch, nil
+	// Entries another transaction made since the look-up were skipped:
+	// their lines are already blocked, and the batch's event must not
+	// name them as blocked by this upload.
+	return batch, u.skipped(ctx, tx, fresh, freshLines, &batch)
+}
+
+// skipped marks the lines of the fresh entries that CreateMany skipped
+// (their numbers were blocked in the scope meanwhile) as already blocked,
+// telling them by id from the entries it stored.
+func (u *uploader) skipped(ctx context.Context, tx storage.Tx, fresh []lp.BlockEntry, lines []*UploadLine, batch *UploadResult) error {
+	numbers := make([]phone.Number, len(fresh))
+	for i, e := range fresh {
+		numbers[i] = e.Number
+	}
+	found, err := tx.Blocks().FindByNumbers(ctx, u.actor.OrgID, numbers)
+	if err != nil {
+		return err
+	}
+	stored := make(map[uuid.UUID]bool, len(found))
+	for _, b := range found {
+		stored[b.ID] = true
+	}
+	for i, e := range fresh {
+		if !stored[e.ID] {
+			lines[i].Outcome = LineAlreadyBlocked
+			batch.Blocked--
+			batch.AlreadyBlocked++
+		}
+	}
+	return nil
 }
 
 // add counts a batch that was applied.

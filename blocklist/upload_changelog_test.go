@@ -1,13 +1,19 @@
 package blocklist_test
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/audit"
 	"github.com/leadprivacy/leadprivacy/blocklist"
+	"github.com/leadprivacy/leadprivacy/phone"
+	"github.com/leadprivacy/leadprivacy/storage"
 )
 
 // TestUploadChangeLogAnswersWhoBlocked uploads dncFile in batches and all
@@ -82,4 +88,59 @@ func (f *fixture) changelogOf(typed string) []lp.Event {
 		f.t.Fatalf("Query(%q): %v", typed, err)
 	}
 	return page.Events
+}
+
+// lateStore stands for another transaction blocking a number between an
+// upload batch's look-up and its insert: the first FindByNumbers of each
+// of its transactions finds nothing.
+type lateStore struct{ storage.Store }
+
+func (s lateStore) WithTx(ctx context.Context, fn func(context.Context, storage.Tx) error) error {
+	return s.Store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error { return fn(ctx, &lateTx{Tx: tx}) })
+}
+
+type lateTx struct {
+	storage.Tx
+	looked bool
+}
+
+func (t *lateTx) Blocks() storage.Blocks { return lateBlocks{t.Tx.Blocks(), t} }
+
+type lateBlocks struct {
+	storage.Blocks
+	tx *lateTx
+}
+
+func (b lateBlocks) FindByNumbers(ctx context.Context, org uuid.UUID, numbers []phone.Number) ([]lp.BlockEntry, error) {
+	if !b.tx.looked {
+		b.tx.looked = true
+		return nil, nil
+	}
+	return b.Blocks.FindByNumbers(ctx, org, numbers)
+}
+
+// TestUploadRaceNotNamed blocks a number behind an upload batch's look-up:
+// the insert skips it, and the upload reports it as already blocked and
+// does not name it in its event, so the ChangeLog keeps answering that
+// the other blocker blocked it.
+func TestUploadRaceNotNamed(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		f.block(blocklist.BlockRequest{Number: "20123456", ProjectID: f.energy.ID})
+		svc := blocklist.New(lateStore{f.store}, f.log, &blocklist.Options{Now: f.clock.Now, BatchSize: batchSize})
+		var outcomes []blocklist.LineOutcome
+		res, err := svc.Upload(f.ctx, f.blocker, blocklist.UploadRequest{File: strings.NewReader("20123456\n30303030\n"),
+			ProjectID: f.energy.ID, Reason: "dnc_list",
+			OnLine: func(l blocklist.UploadLine) error { outcomes = append(outcomes, l.Outcome); return nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Blocked != 1 || res.AlreadyBlocked != 1 || !slices.Equal(outcomes, []blocklist.LineOutcome{blocklist.LineAlreadyBlocked, blocklist.LineBlocked}) {
+			t.Errorf("result %+v, outcomes %v: want the raced number already blocked", res, outcomes)
+		}
+		for typed, want := range map[string]lp.Action{"20123456": audit.ActionBlockCreated, "30303030": audit.ActionBlocksUploaded} {
+			if evs := f.changelogOf(typed); len(evs) != 1 || evs[0].Action != want {
+				t.Errorf("%s: events %v, want only %s", typed, actions(evs), want)
+			}
+		}
+	})
 }
