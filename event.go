@@ -1,6 +1,8 @@
 package leadprivacy
 
 import (
+	"bytes"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -32,12 +34,22 @@ type Event struct {
 
 	MaskedNumber string            // phone.Mask of the number concerned, if any
 	Fingerprint  phone.Fingerprint // keyed fingerprint of that number, if any
+	// Fingerprints are the keyed fingerprints of a set of numbers the event
+	// concerns beside Fingerprint, such as a batch of an upload, in
+	// ascending byte order without repeats, at most MaxEventFingerprints.
+	// They have no masked form: a set is found by number, never shown.
+	Fingerprints []phone.Fingerprint
 
 	// Details holds non-personal facts such as counts and reason codes:
 	// keys are codes (see ValidCode), values texts of at most MaxNameLen
 	// bytes.
 	Details map[string]string
 }
+
+// MaxEventFingerprints bounds Event.Fingerprints, so one event (which the
+// ChangeLog reads, hashes and exports whole) stays small: 10,000
+// fingerprints are 320 KB.
+const MaxEventFingerprints = 10_000
 
 // Validate reports whether e can be appended to the ChangeLog.
 func (e Event) Validate() error {
@@ -53,6 +65,9 @@ func (e Event) Validate() error {
 	if e.ActorID == uuid.Nil {
 		return invalid("Event.ActorID", "must not be zero")
 	}
+	if err := validFingerprintSet(e.Fingerprints); err != nil {
+		return err
+	}
 	for k := range e.Details {
 		if err := ValidCode("Event.Details", k); err != nil {
 			return err
@@ -64,4 +79,22 @@ func (e Event) Validate() error {
 		ValidText("Event.MaskedNumber", e.MaskedNumber, MaxNameLen),
 		validTexts("Event.Details", e.Details, MaxNameLen),
 	)
+}
+
+// validFingerprintSet checks the rules of Event.Fingerprints: sorted and
+// unique, so every store keeps and returns the set alike and its hash
+// does not depend on the order it was given in.
+func validFingerprintSet(fps []phone.Fingerprint) error {
+	if len(fps) > MaxEventFingerprints {
+		return invalid("Event.Fingerprints", "must hold at most "+strconv.Itoa(MaxEventFingerprints)+" fingerprints")
+	}
+	for i, fp := range fps {
+		if fp.IsZero() {
+			return invalid("Event.Fingerprints", "must not hold a zero fingerprint")
+		}
+		if i > 0 && bytes.Compare(fps[i-1][:], fp[:]) >= 0 {
+			return invalid("Event.Fingerprints", "must be in ascending byte order without repeats")
+		}
+	}
+	return nil
 }

@@ -19,8 +19,9 @@ const (
 	ActionBlockRemoved lp.Action = "block.removed"
 	// ActionBlockExpiryChanged: a block entry's expiry was set, moved or cleared.
 	ActionBlockExpiryChanged lp.Action = "block.expiry_changed"
-	// ActionBlocksUploaded: a CSV of numbers was uploaded to the do-not-call
-	// list. One event per upload with counts only; the numbers are not listed.
+	// ActionBlocksUploaded: a batch of a CSV of numbers was uploaded to the
+	// do-not-call list. One event per batch with counts and the fingerprints
+	// of the numbers it blocked (Entry.Numbers); no number in any other form.
 	ActionBlocksUploaded lp.Action = "block.uploaded"
 	// ActionBlockExpired: a block entry ran past its expiry and was removed by
 	// the expiry sweep.

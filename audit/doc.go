@@ -46,13 +46,15 @@
 // # Taxonomy
 //
 // One event per call; "Number" means Entry.Number is set (masked and
-// fingerprinted), ids are the Entry fields.
+// fingerprinted), "Numbers" that Entry.Numbers is (fingerprinted only, as
+// the event's set: a query by any of them finds the event), ids are the
+// Entry fields.
 //
 //	action                  ids                         details
 //	block.created           ObjectID=block, ProjectID*  reason, source, expires_at    Number
 //	block.removed           ObjectID=block, ProjectID*  reason                        Number
 //	block.expiry_changed    ObjectID=block, ProjectID*  expires_at, previous_expires_at  Number
-//	block.uploaded          ObjectID=upload, ProjectID* rows, blocked, already_blocked, invalid
+//	block.uploaded          ObjectID=upload, ProjectID* rows, blocked, already_blocked, invalid, reason  Numbers
 //	block.expired           ObjectID=block, ProjectID*                                Number
 //	number.searched                                     matched                       Number
 //	lead.viewed             LeadID, ProjectID

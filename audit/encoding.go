@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/phone"
 )
 
 // EncodingVersion is the version of the canonical event encoding, its
@@ -34,9 +36,13 @@ const EncodingVersion = 1
 //	Fingerprint  32 bytes
 //	Details   uvarint count, then per key in ascending byte order:
 //	          uvarint length, key bytes, uvarint length, value bytes
+//	Fingerprints  only if not empty: uvarint count, then 32 bytes each in
+//	          ascending byte order
 //
 // A zero id or fingerprint is encoded as zero bytes; nil and empty Details
-// encode alike.
+// encode alike. An event without Fingerprints encodes as before they
+// existed, so the leaves of existing logs are unchanged, and one with them
+// cannot encode like one without, as every field before is delimited.
 func AppendCanonical(dst []byte, e lp.Event) []byte {
 	dst = append(dst, EncodingVersion)
 	dst = append(dst, e.OrgID[:]...)
@@ -55,8 +61,21 @@ func AppendCanonical(dst []byte, e lp.Event) []byte {
 		dst = appendString(dst, k)
 		dst = appendString(dst, e.Details[k])
 	}
+	if len(e.Fingerprints) == 0 {
+		return dst
+	}
+	fps := e.Fingerprints
+	if !slices.IsSortedFunc(fps, compareFingerprints) { // stores return them sorted; a hand-made event may not be
+		fps = slices.SortedFunc(slices.Values(fps), compareFingerprints)
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(fps)))
+	for _, fp := range fps {
+		dst = append(dst, fp[:]...)
+	}
 	return dst
 }
+
+func compareFingerprints(a, b phone.Fingerprint) int { return bytes.Compare(a[:], b[:]) }
 
 // RecordHash returns the Merkle tree leaf hash of e: the tlog.RecordHash of
 // its canonical encoding.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -75,7 +77,14 @@ type Entry struct {
 	// masked and fingerprinted the same way, and the event gets the
 	// detail KeyPrefix, so a query by the prefix finds the event and a
 	// reader tells it from a number's.
-	Prefix  bool
+	Prefix bool
+	// Numbers are the numbers of a set the event concerns, such as a batch
+	// of an upload, in E.164, at most lp.MaxEventFingerprints distinct
+	// ones. They are never stored, not even masked: the event keeps their
+	// keyed fingerprints (lp.Event.Fingerprints, sorted, repeats dropped),
+	// so a query by any of them finds the event, and the event's tree
+	// leaf covers them.
+	Numbers []phone.Number
 	Details []Detail
 }
 
@@ -91,8 +100,9 @@ type Entry struct {
 // The actor needs no permission (a denial is recorded too) but must be a
 // user of the organisation: a zero OrgID or UserID, or a user the store
 // does not hold in that organisation, fails closed with ErrForbidden. An
-// unknown action, a number not in E.164 form or a detail that breaks the
-// rules of Detail fail with ErrInvalidArgument, and a ProjectID that is not
+// unknown action, a number (Number or one of Numbers) not in E.164 form,
+// more than lp.MaxEventFingerprints distinct Numbers or a detail that
+// breaks the rules of Detail fail with ErrInvalidArgument, and a ProjectID that is not
 // a project of the organisation with ErrNotFound, before anything is
 // written. LeadID and ObjectID are not looked up: the event of a lead's
 // deletion (a retention purge) is recorded with the deletion, and runs
@@ -155,6 +165,9 @@ func (l *Log) Record(ctx context.Context, tx storage.Tx, actor lp.Actor, e Entry
 		ev.MaskedNumber = phone.Mask(e.Number)
 		ev.Fingerprint = fp.Fingerprint(e.Number)
 	}
+	if ev.Fingerprints, err = l.fingerprintSet(ctx, actor.OrgID, e.Numbers); err != nil {
+		return lp.Event{}, err
+	}
 	events := tx.Events()
 	seq, err := events.Append(ctx, ev)
 	if err != nil {
@@ -168,6 +181,33 @@ func (l *Log) Record(ctx context.Context, tx storage.Tx, actor lp.Actor, e Entry
 		return lp.Event{}, err
 	}
 	return ev, nil
+}
+
+// fingerprintSet returns org's fingerprints of numbers as an event keeps
+// them: sorted, without repeats.
+func (l *Log) fingerprintSet(ctx context.Context, org uuid.UUID, numbers []phone.Number) ([]phone.Fingerprint, error) {
+	if len(numbers) == 0 {
+		return nil, nil
+	}
+	for i, n := range numbers {
+		if p, err := phone.Parse(string(n), ""); err != nil || p != n {
+			return nil, invalid("Entry.Numbers["+strconv.Itoa(i)+"]", "must be in E.164 form")
+		}
+	}
+	fpr, err := l.fps.Fingerprinter(ctx, org)
+	if err != nil {
+		return nil, err
+	}
+	fps := make([]phone.Fingerprint, len(numbers))
+	for i, n := range numbers {
+		fps[i] = fpr.Fingerprint(n)
+	}
+	slices.SortFunc(fps, compareFingerprints)
+	fps = slices.Compact(fps)
+	if len(fps) > lp.MaxEventFingerprints {
+		return nil, invalid("Entry.Numbers", "must hold at most "+strconv.Itoa(lp.MaxEventFingerprints)+" distinct numbers")
+	}
+	return fps, nil
 }
 
 // Authorize checks that actor holds want before a call of action. If not,

@@ -78,7 +78,7 @@
 //	Block        block.created (not when the number is already actively blocked in the scope)
 //	Unblock      block.removed
 //	SetExpiry    block.expiry_changed (not when the expiry is unchanged)
-//	Upload       block.uploaded with counts and reason, one per transaction (per batch, or one under AllOrNothing)
+//	Upload       block.uploaded with counts, reason and the blocked numbers' fingerprints, one per batch (AllOrNothing: one for an empty file)
 //	Sweep        block.expired, one per entry removed
 //	CheckImport  import.checked, one per import, with counts
 //	Import       lead.imported, one per batch, with counts (no import.checked)

@@ -92,9 +92,13 @@ type UploadResult struct {
 // BatchSize numbers per set-based write (Blocks.CreateMany), with
 // source "upload". It needs lp.PermBlock. Numbers already actively blocked
 // in the scope stay as they are; expired ones are renewed like Block does.
-// Each transaction records one block.uploaded event (ObjectID UploadID) with
-// the counts of the lines it applied: one per batch, or one per upload
-// under AllOrNothing. The events hold counts only, not the numbers.
+// Each batch records one block.uploaded event (ObjectID UploadID) with the
+// counts of its lines and the keyed fingerprints of the numbers it blocked
+// (audit.Entry.Numbers: no number is stored, not even masked), so
+// audit.Log.Query by number answers who blocked each number of the file,
+// and when. Under AllOrNothing the batches' events are written in the one
+// transaction (an empty file still gets one), so no event grows with the
+// file.
 //
 // A binary or UTF-16 file is read as csvimport reads it: UTF-16 with a BOM
 // is accepted, binary data fails with csvimport.ErrBinary before anything
@@ -143,7 +147,7 @@ func (s *Service) upload(ctx context.Context, actor lp.Actor, req UploadRequest)
 				if batch, err = u.apply(ctx, tx, lines); err != nil {
 					return err
 				}
-				return u.record(ctx, tx, batch)
+				return u.record(ctx, tx, batch, lines)
 			})
 			if err == nil {
 				u.add(batch)
@@ -160,14 +164,17 @@ func (s *Service) upload(ctx context.Context, actor lp.Actor, req UploadRequest)
 		err := u.read(reader, func(lines []UploadLine) error {
 			batch, err := u.apply(ctx, tx, lines)
 			if err == nil {
+				err = u.record(ctx, tx, batch, lines)
+			}
+			if err == nil {
 				u.add(batch)
 			}
 			return err
 		})
-		if err != nil {
+		if err != nil || u.res.Rows > 0 {
 			return err
 		}
-		return u.record(ctx, tx, u.res)
+		return u.record(ctx, tx, u.res, nil) // an empty file: still one event
 	})
 	if err != nil {
 		return UploadResult{UploadID: u.res.UploadID}, err
@@ -185,10 +192,11 @@ type uploader struct {
 }
 
 // read turns the file's rows into lines and hands them to apply in
-// batches of BatchSize numbers.
+// batches of BatchSize numbers, at most lp.MaxEventFingerprints, the most
+// one block.uploaded event can name.
 func (u *uploader) read(reader *csvimport.NumberReader, apply func([]UploadLine) error) error {
 	var lines []UploadLine
-	numbers := 0
+	numbers, size := 0, min(u.svc.batch, lp.MaxEventFingerprints)
 	for row, err := range reader.All() {
 		line := UploadLine{Line: row.Line, Column: row.Column, Number: row.Number}
 		switch {
@@ -204,7 +212,7 @@ func (u *uploader) read(reader *csvimport.NumberReader, apply func([]UploadLine)
 			numbers++
 		}
 		lines = append(lines, line)
-		if numbers == u.svc.batch {
+		if numbers == size {
 			if err := u.flush(lines, apply); err != nil {
 				return err
 			}
@@ -258,6 +266,7 @@ func (u *uploader) apply(ctx context.Context, tx storage.Tx, lines []UploadLine)
 	}
 	batch := UploadResult{Rows: len(lines), LastLine: lines[len(lines)-1].Line}
 	fresh := make([]lp.BlockEntry, 0, len(numbers))
+	freshLines := make([]*UploadLine, 0, len(numbers)) // the line of each fresh entry
 	for i := range lines {
 		l := &lines[i]
 		switch {
@@ -290,18 +299,45 @@ func (u *uploader) apply(ctx context.Context, tx storage.Tx, lines []UploadLine)
 				return UploadResult{}, fmt.Errorf("block entry id: %w", err)
 			}
 			fresh = append(fresh, entry)
+			freshLines = append(freshLines, l)
 		}
 		l.Outcome = LineBlocked
 		batch.Blocked++
 	}
 	inserted, err := tx.Blocks().CreateMany(ctx, u.actor.OrgID, fresh)
-	if err != nil {
-		return UploadResult{}, err
+	if err != nil || inserted == len(fresh) {
+		return batch, err
 	}
-	// Entries another transaction made since the look-up were skipped.
-	batch.Blocked -= len(fresh) - inserted
-	batch.AlreadyBlocked += len(fresh) - inserted
-	return batch, nil
+	// Entries another transaction made since the look-up were skipped:
+	// their lines are already blocked, and the batch's event must not
+	// name them as blocked by this upload.
+	return batch, u.skipped(ctx, tx, fresh, freshLines, &batch)
+}
+
+// skipped marks the lines of the fresh entries that CreateMany skipped
+// (their numbers were blocked in the scope meanwhile) as already blocked,
+// telling them by id from the entries it stored.
+func (u *uploader) skipped(ctx context.Context, tx storage.Tx, fresh []lp.BlockEntry, lines []*UploadLine, batch *UploadResult) error {
+	numbers := make([]phone.Number, len(fresh))
+	for i, e := range fresh {
+		numbers[i] = e.Number
+	}
+	found, err := tx.Blocks().FindByNumbers(ctx, u.actor.OrgID, numbers)
+	if err != nil {
+		return err
+	}
+	stored := make(map[uuid.UUID]bool, len(found))
+	for _, b := range found {
+		stored[b.ID] = true
+	}
+	for i, e := range fresh {
+		if !stored[e.ID] {
+			lines[i].Outcome = LineAlreadyBlocked
+			batch.Blocked--
+			batch.AlreadyBlocked++
+		}
+	}
+	return nil
 }
 
 // add counts a batch that was applied.
@@ -314,11 +350,20 @@ func (u *uploader) add(batch UploadResult) {
 	u.res.LastLine = batch.LastLine
 }
 
-// record writes the block.uploaded event with the counts of c and the
-// upload's reason; lines that repeat a number count as already blocked.
-func (u *uploader) record(ctx context.Context, tx storage.Tx, c UploadResult) error {
+// record writes the block.uploaded event of a batch: the counts of c, the
+// upload's reason, and the numbers its lines blocked, which the event
+// keeps as keyed fingerprints so that a ChangeLog query by any of them
+// answers who blocked it and when. Lines that repeat a number count as
+// already blocked.
+func (u *uploader) record(ctx context.Context, tx storage.Tx, c UploadResult, lines []UploadLine) error {
+	var blocked []phone.Number
+	for _, l := range lines {
+		if l.Outcome == LineBlocked {
+			blocked = append(blocked, l.Number)
+		}
+	}
 	_, err := u.svc.changelog.Record(ctx, tx, u.actor, audit.Entry{
-		Action: audit.ActionBlocksUploaded, ObjectID: u.res.UploadID, ProjectID: u.req.ProjectID,
+		Action: audit.ActionBlocksUploaded, ObjectID: u.res.UploadID, ProjectID: u.req.ProjectID, Numbers: blocked,
 		Details: []audit.Detail{audit.Count(audit.KeyRows, c.Rows), audit.Count(audit.KeyBlocked, c.Blocked),
 			audit.Count(audit.KeyAlreadyBlocked, c.AlreadyBlocked+c.Duplicates), audit.Count(audit.KeyInvalid, c.Invalid),
 			audit.Code(audit.KeyReason, u.req.Reason)},

@@ -384,7 +384,10 @@ type RetentionRules interface {
 type Events interface {
 	// Append assigns e.Seq (the organisation's event count before the
 	// append: 0, 1, 2, ... without gaps, in commit order) and stores e. It
-	// returns the assigned sequence number.
+	// returns the assigned sequence number. e.Fingerprints are stored with
+	// it, set-based (SQL adapters keep them in a table of their own, not as
+	// one value per row of events), and every read returns them in the same
+	// ascending order.
 	Append(ctx context.Context, e lp.Event) (int64, error)
 	// Count returns the number of events of the organisation.
 	Count(ctx context.Context, org uuid.UUID) (int64, error)
@@ -405,7 +408,9 @@ type Events interface {
 }
 
 // EventQuery selects ChangeLog events. Zero fields select everything; set
-// fields are combined with AND. Results are newest first.
+// fields are combined with AND. Results are newest first. Fingerprint
+// selects the events whose Fingerprint or any of whose Fingerprints equals
+// it; every SQL adapter finds both by index.
 type EventQuery struct {
 	ActorID     uuid.UUID
 	Actions     []lp.Action // any of these

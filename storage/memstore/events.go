@@ -1,6 +1,7 @@
 package memstore
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
 
@@ -91,12 +93,18 @@ func eventMatches(e lp.Event, q storage.EventQuery) bool {
 		q.LeadID != uuid.Nil && e.LeadID != q.LeadID,
 		q.ProjectID != uuid.Nil && e.ProjectID != q.ProjectID,
 		q.ObjectID != uuid.Nil && e.ObjectID != q.ObjectID,
-		!q.Fingerprint.IsZero() && e.Fingerprint != q.Fingerprint,
+		!q.Fingerprint.IsZero() && e.Fingerprint != q.Fingerprint && !hasFingerprint(e.Fingerprints, q.Fingerprint),
 		!q.Since.IsZero() && e.Time.Before(q.Since),
 		!q.Until.IsZero() && !e.Time.Before(q.Until):
 		return false
 	}
 	return true
+}
+
+// hasFingerprint reports whether the sorted set fps holds fp.
+func hasFingerprint(fps []phone.Fingerprint, fp phone.Fingerprint) bool {
+	_, ok := slices.BinarySearchFunc(fps, fp, func(a, b phone.Fingerprint) int { return bytes.Compare(a[:], b[:]) })
+	return ok
 }
 
 func (v events) WriteHashes(ctx context.Context, org uuid.UUID, indexes []int64, hashes [][32]byte) error {

@@ -278,6 +278,7 @@ func copyTemplate(t lp.CampaignTemplate) lp.CampaignTemplate {
 
 func copyEvent(e lp.Event) lp.Event {
 	e.Details = maps.Clone(e.Details)
+	e.Fingerprints = slices.Clone(e.Fingerprints)
 	e.Time = utc(e.Time)
 	return e
 }

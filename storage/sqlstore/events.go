@@ -3,12 +3,14 @@ package sqlstore
 import (
 	"context"
 	"encoding/hex"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
 
 	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
 
@@ -54,13 +56,82 @@ func (v events) Append(ctx context.Context, e lp.Event) (int64, error) {
 			SELECT CAST(? AS uuid), c.seq, CAST(? AS timestamptz), CAST(? AS uuid), CAST(? AS text), CAST(? AS uuid),
 			       CAST(? AS uuid), CAST(? AS uuid), CAST(? AS text), CAST(? AS bytea), CAST(? AS text) FROM c
 			RETURNING seq`, append([]any{d.id(e.OrgID), d.id(e.OrgID)}, row...)...).Scan(&seq)
-		return seq, v.t.fail(ctx, op, err)
+		if err != nil {
+			return 0, v.t.fail(ctx, op, err)
+		}
+		return seq, v.appendSet(ctx, op, e.OrgID, seq, e.Fingerprints)
 	}
 	if err := v.t.queryOne(ctx, eventCounterSQL, []any{d.id(e.OrgID), d.id(e.OrgID)}, &seq); err != nil {
 		return 0, v.t.fail(ctx, op, err)
 	}
-	_, err := v.t.exec(ctx, op, eventInsertSQL, append(append(row[:1:1], seq), row[1:]...)...)
-	return seq, err
+	if _, err := v.t.exec(ctx, op, eventInsertSQL, append(append(row[:1:1], seq), row[1:]...)...); err != nil {
+		return 0, err
+	}
+	return seq, v.appendSet(ctx, op, e.OrgID, seq, e.Fingerprints)
+}
+
+// appendSet stores the fingerprint set of the event at seq in one
+// statement, whatever its size.
+func (v events) appendSet(ctx context.Context, op string, org uuid.UUID, seq int64, fps []phone.Fingerprint) error {
+	if len(fps) == 0 {
+		return nil
+	}
+	d := v.t.d
+	_, err := v.t.exec(ctx, op, eventSetInsertSQL[d], d.id(org), seq, d.bytesList(fingerprintBytes(fps)))
+	return err
+}
+
+// eventSetInsertSQL stores a fingerprint set, per dialect: the set is one
+// list parameter, as in Dialect.in.
+var eventSetInsertSQL = map[Dialect]string{
+	SQLite: `INSERT INTO event_fingerprints (org_id, fingerprint, seq)
+		SELECT ?, unhex(value), ? FROM json_each(?)`,
+	Postgres: `INSERT INTO event_fingerprints (org_id, fingerprint, seq)
+		SELECT CAST(? AS uuid), f, CAST(? AS bigint) FROM unnest(CAST(? AS bytea[])) AS f`,
+}
+
+func fingerprintBytes(fps []phone.Fingerprint) [][]byte {
+	out := make([][]byte, len(fps))
+	for i := range fps {
+		out[i] = fps[i][:]
+	}
+	return out
+}
+
+// eventSetsSQL reads the fingerprint sets of a list of events, per dialect.
+var eventSetsSQL = map[Dialect]string{
+	SQLite:   `SELECT seq, fingerprint FROM event_fingerprints WHERE org_id = ? AND ` + SQLite.in("seq", listInt) + ` ORDER BY seq, fingerprint`,
+	Postgres: `SELECT seq, fingerprint FROM event_fingerprints WHERE org_id = ? AND ` + Postgres.in("seq", listInt) + ` ORDER BY seq, fingerprint`,
+}
+
+// withSets reads the fingerprint sets of evs, events of org, into them:
+// one more query per page of events, whatever their sets' sizes.
+func (v events) withSets(ctx context.Context, op string, org uuid.UUID, evs []lp.Event, err error) ([]lp.Event, error) {
+	if err != nil || len(evs) == 0 {
+		return evs, err
+	}
+	at := make(map[int64]int, len(evs))
+	seqs := make([]int64, len(evs))
+	for i, e := range evs {
+		at[e.Seq], seqs[i] = i, e.Seq
+	}
+	d := v.t.d
+	rows, done, err := v.t.queryRows(ctx, eventSetsSQL[d], d.id(org), d.intList(seqs))
+	defer done()
+	if err != nil {
+		return nil, v.t.fail(ctx, op, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seq int64
+		var fp phone.Fingerprint
+		if err := rows.Scan(&seq, fpCol{&fp}); err != nil {
+			return nil, v.t.fail(ctx, op, err)
+		}
+		e := &evs[at[seq]]
+		e.Fingerprints = append(e.Fingerprints, fp)
+	}
+	return evs, v.t.fail(ctx, op, rows.Err())
 }
 
 // eventCounterSQL takes the next sequence number of an organisation. The
@@ -91,7 +162,9 @@ func (v events) Count(ctx context.Context, org uuid.UUID) (int64, error) {
 const maxRangeCap = 16384
 
 func (v events) Range(ctx context.Context, org uuid.UUID, from, to int64) ([]lp.Event, error) {
-	return listCap(ctx, v.t, "events.range", scanEvent(org), int(min(max(to-from, 0), maxRangeCap)), eventRangeSQL, v.t.d.id(org), from, to)
+	const op = "events.range"
+	evs, err := listCap(ctx, v.t, op, scanEvent(org), int(min(max(to-from, 0), maxRangeCap)), eventRangeSQL, v.t.d.id(org), from, to)
+	return v.withSets(ctx, op, org, evs, err)
 }
 
 func (v events) Query(ctx context.Context, org uuid.UUID, q storage.EventQuery) ([]lp.Event, error) {
@@ -103,53 +176,75 @@ func (v events) Query(ctx context.Context, org uuid.UUID, q storage.EventQuery) 
 	if err := lp.ValidTime("EventQuery.Until", q.Until); err != nil {
 		return nil, err
 	}
+	const op = "events.query"
 	stmt, args := eventQuery(v.t.d, org, q)
-	return list(ctx, v.t, "events.query", scanEvent(org), stmt, args...)
+	evs, err := list(ctx, v.t, op, scanEvent(org), stmt, args...)
+	return v.withSets(ctx, op, org, evs, err)
 }
 
 // eventQuery returns Query's statement and arguments.
 func eventQuery(d Dialect, org uuid.UUID, q storage.EventQuery) (string, []any) {
-	where := []string{"org_id = ?"}
+	// Conditions name columns as {t}col, so the union below can qualify
+	// them where event_fingerprints has columns of the same names.
+	where := []string{"{t}org_id = ?"}
 	args := []any{d.id(org)}
 	add := func(cond string, arg any) {
 		where = append(where, cond)
 		args = append(args, arg)
 	}
 	if q.ActorID != uuid.Nil {
-		add("actor_id = ?", d.id(q.ActorID))
+		add("{t}actor_id = ?", d.id(q.ActorID))
 	}
 	if len(q.Actions) > 0 {
 		actions := make([]string, len(q.Actions))
 		for i, a := range q.Actions {
 			actions[i] = string(a)
 		}
-		add(d.in("action", listText), d.textList(actions))
+		add(d.in("{t}action", listText), d.textList(actions))
 	}
 	if q.LeadID != uuid.Nil {
-		add("lead_id = ?", d.id(q.LeadID))
+		add("{t}lead_id = ?", d.id(q.LeadID))
 	}
 	if q.ProjectID != uuid.Nil {
-		add("project_id = ?", d.id(q.ProjectID))
+		add("{t}project_id = ?", d.id(q.ProjectID))
 	}
 	if q.ObjectID != uuid.Nil {
-		add("object_id = ?", d.id(q.ObjectID))
-	}
-	if !q.Fingerprint.IsZero() {
-		add("fingerprint = ?", q.Fingerprint[:])
+		add("{t}object_id = ?", d.id(q.ObjectID))
 	}
 	if !q.Since.IsZero() {
-		add("occurred_at >= ?", d.time(q.Since))
+		add("{t}occurred_at >= ?", d.time(q.Since))
 	}
 	if !q.Until.IsZero() {
-		add("occurred_at < ?", d.time(q.Until))
+		add("{t}occurred_at < ?", d.time(q.Until))
 	}
 	if q.BeforeSeq > 0 {
-		add("seq < ?", q.BeforeSeq)
+		add("{t}seq < ?", q.BeforeSeq)
 	}
-	args = append(args, storage.Page{Limit: q.Limit}.Size())
-	return `SELECT ` + eventReadCols + ` FROM events` + eventIndex(d, q) + ` WHERE ` + strings.Join(where, " AND ") +
-		` ORDER BY seq DESC LIMIT ?`, args
+	cond := func(table string) string { return strings.ReplaceAll(strings.Join(where, " AND "), "{t}", table) }
+	limit := storage.Page{Limit: q.Limit}.Size()
+	if q.Fingerprint.IsZero() {
+		return `SELECT ` + eventReadCols + ` FROM events` + eventIndex(d, q) + ` WHERE ` + cond("") +
+			` ORDER BY seq DESC LIMIT ?`, append(args, limit)
+	}
+	// The events of a number: those with it as their Fingerprint, by
+	// events_fingerprint, and those with it in their set, by the primary
+	// key of event_fingerprints and then of events (CROSS JOIN keeps that
+	// order on SQLite). An OR of the two would keep PostgreSQL from using
+	// either index; the union of the two look-ups is small (the events of
+	// one number), so sorting it costs little.
+	fp := q.Fingerprint[:]
+	return `SELECT ` + eventReadCols + ` FROM (
+		SELECT ` + eventReadCols + ` FROM events` + eventIndex(d, q) + ` WHERE fingerprint = ? AND ` + cond("") + `
+		UNION
+		SELECT ` + eventSetReadCols + ` FROM event_fingerprints f CROSS JOIN events e
+		WHERE f.org_id = ? AND f.fingerprint = ? AND e.org_id = f.org_id AND e.seq = f.seq AND ` + cond("e.") + `
+		) AS matched ORDER BY seq DESC LIMIT ?`,
+		slices.Concat([]any{fp}, args, []any{d.id(org), fp}, args, []any{limit})
 }
+
+// eventSetReadCols are eventReadCols of events e joined to
+// event_fingerprints.
+var eventSetReadCols = "e." + strings.ReplaceAll(eventReadCols, ", ", ", e.")
 
 // eventIndex names the index SQLite must use for q: the one on
 // (org_id, X, seq) of the most selective equality filter set, in the

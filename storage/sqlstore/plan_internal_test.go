@@ -51,6 +51,7 @@ func TestPlansSQLite(t *testing.T) {
 		{name: "read hash run", stmt: readRunSQL, args: []any{org[:], 4, 8},
 			want: "SEARCH event_hashes USING PRIMARY KEY (org_id=? AND idx>? AND idx<?)"},
 	}
+	var fpCases []planCase
 	cases[0].stmt, cases[0].args = query(storage.EventQuery{})
 	// The number look-ups of every check and import: the number index, not
 	// the organisation's whole primary key range (ORDER BY id tempted SQLite
@@ -85,39 +86,56 @@ func TestPlansSQLite(t *testing.T) {
 			planCase{name: "blocks list " + f.NumberPrefix, stmt: list, args: listArgs, want: want, sorts: true})
 	}
 	for name, q := range map[string]storage.EventQuery{
+		"lead":   {LeadID: id, BeforeSeq: 10},
+		"object": {ObjectID: id},
+		"actor":  {ActorID: id, Until: time.Unix(2e9, 0)},
+	} {
+		stmt, args := query(q)
+		cases = append(cases, planCase{name: name, stmt: stmt, args: args, want: "SEARCH events USING INDEX events_" + name + " (org_id=? AND " + name + "_id=?"})
+	}
+	// The events of a number: both legs of the union on their indexes,
+	// then a sort of what they found (the events of one number) only.
+	for name, q := range map[string]storage.EventQuery{
 		"fingerprint":           {Fingerprint: fp, Since: time.Unix(1e9, 0)},
-		"lead":                  {LeadID: id, BeforeSeq: 10},
-		"object":                {ObjectID: id},
-		"actor":                 {ActorID: id, Until: time.Unix(2e9, 0)},
 		"fingerprint and actor": {Fingerprint: fp, ActorID: id},
 	} {
 		stmt, args := query(q)
-		index := strings.Fields(name)[0]
-		if index != "fingerprint" {
-			index += "_id"
-		}
-		cases = append(cases, planCase{name: name, stmt: stmt, args: args, want: "SEARCH events USING INDEX events_" + strings.TrimSuffix(index, "_id") + " (org_id=? AND " + index + "=?"})
+		fpCases = append(fpCases, planCase{name: name, stmt: stmt, args: args})
 	}
-	for _, c := range cases {
+	// Reading the sets of a page of events: by event_fingerprints_seq.
+	cases = append(cases, planCase{name: "fingerprint sets", stmt: eventSetsSQL[SQLite], args: []any{org[:], SQLite.intList([]int64{1, 2})},
+		want: "SEARCH event_fingerprints USING COVERING INDEX event_fingerprints_seq (org_id=? AND seq=?)"})
+	plan := func(c planCase) string {
 		rows, err := s.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+SQLite.sql(c.stmt), c.args...)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		var plan []string
+		var lines []string
 		for rows.Next() {
 			var id, parent, unused int
 			var detail string
 			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
 				t.Fatal(err)
 			}
-			plan = append(plan, detail)
+			lines = append(lines, detail)
 		}
 		if err := rows.Close(); err != nil {
 			t.Fatal(err)
 		}
-		got := strings.Join(plan, "; ")
-		if !strings.Contains(got, c.want) || strings.Contains(got, "TEMP B-TREE") != c.sorts {
+		return strings.Join(lines, "; ")
+	}
+	for _, c := range cases {
+		if got := plan(c); !strings.Contains(got, c.want) || strings.Contains(got, "TEMP B-TREE") != c.sorts {
 			t.Errorf("%s: plan %q, want %q, sorting %v", c.name, got, c.want, c.sorts)
+		}
+	}
+	for _, c := range fpCases {
+		got := plan(c)
+		for _, want := range []string{"SEARCH events USING INDEX events_fingerprint (org_id=? AND fingerprint=?",
+			"SEARCH f USING PRIMARY KEY (org_id=? AND fingerprint=?)", "SEARCH e USING PRIMARY KEY (org_id=? AND seq=?)"} {
+			if !strings.Contains(got, want) || strings.Contains(got, "SCAN events") {
+				t.Errorf("%s: plan %q, want %q and no scan of events", c.name, got, want)
+			}
 		}
 	}
 }

@@ -125,6 +125,7 @@ var eventCases = []testCase{
 	{"Range", testEventsRange},
 	{"Query", testEventsQuery},
 	{"QueryPaging", testEventsQueryPaging},
+	{"FingerprintSet", testEventsFingerprintSet},
 	{"Hashes", testEventsHashes},
 }
 
@@ -257,6 +258,72 @@ func testEventsQuery(h *harness) {
 			require.Equal(h.t, tc.want, seqs, tc.name)
 		})
 	}
+}
+
+// testEventsFingerprintSet stores events with a set of fingerprints
+// (such as an upload batch's), reads the sets back in order with Range and
+// Query, finds the events by any fingerprint of their sets, and refuses
+// sets that break the rules of lp.Event.Fingerprints.
+func testEventsFingerprintSet(h *harness) {
+	tn, other := h.tenant("A"), h.tenant("B")
+	a, b, c, d := phone.Fingerprint{0x10}, phone.Fingerprint{0x20}, phone.Fingerprint{0x30}, phone.Fingerprint{0x40}
+	big := make([]phone.Fingerprint, 1000) // an upload batch
+	for i := range big {
+		big[i] = phone.Fingerprint{0x50, byte(i >> 8), byte(i)}
+	}
+	es := []lp.Event{
+		h.event(tn, func(e *lp.Event) { e.Action, e.Fingerprints = "block.uploaded", []phone.Fingerprint{a, b} }), // 0
+		h.event(tn, func(e *lp.Event) { e.Action, e.Fingerprint = "block.created", b }),                           // 1
+		h.event(tn), // 2
+		h.event(tn, func(e *lp.Event) { e.Fingerprint, e.Fingerprints = b, []phone.Fingerprint{b, c} }), // 3: b twice
+		h.event(tn, func(e *lp.Event) { e.Action, e.Fingerprints = "block.uploaded", big }),             // 4
+	}
+	h.appendEvents(es...)
+	h.appendEvents(h.event(other, func(e *lp.Event) { e.Fingerprints = []phone.Fingerprint{a} }))
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		got, err := tx.Events().Range(ctx, tn.Org.ID, 0, 5)
+		h.noErr(err)
+		require.Len(h.t, got, 5)
+		for i, e := range got {
+			require.Equal(h.t, es[i].Fingerprints, e.Fingerprints, "Range: the set of event %d", i)
+		}
+		got[0].Fingerprints[0] = d // aliasing: the store keeps its copy
+		for _, tc := range []struct {
+			name string
+			q    storage.EventQuery
+			want []int64
+		}{
+			{"in a set", storage.EventQuery{Fingerprint: a}, []int64{0}},
+			{"single or in a set, once each", storage.EventQuery{Fingerprint: b}, []int64{3, 1, 0}},
+			{"in a set of 1000", storage.EventQuery{Fingerprint: big[777]}, []int64{4}},
+			{"with another filter", storage.EventQuery{Fingerprint: b, Actions: []lp.Action{"block.uploaded"}}, []int64{0}},
+			{"paged", storage.EventQuery{Fingerprint: b, BeforeSeq: 3, Limit: 1}, []int64{1}},
+			{"limit", storage.EventQuery{Fingerprint: b, Limit: 2}, []int64{3, 1}},
+			{"no match", storage.EventQuery{Fingerprint: d}, nil},
+		} {
+			got, err := tx.Events().Query(ctx, tn.Org.ID, tc.q)
+			h.noErr(err)
+			var seqs []int64
+			for _, e := range got {
+				seqs = append(seqs, e.Seq)
+				require.Equal(h.t, es[e.Seq].Fingerprints, e.Fingerprints, "%s: the set of event %d", tc.name, e.Seq)
+			}
+			require.Equal(h.t, tc.want, seqs, tc.name)
+		}
+		tooMany := make([]phone.Fingerprint, lp.MaxEventFingerprints+1)
+		for i := range tooMany {
+			tooMany[i] = phone.Fingerprint{0x60, byte(i >> 8), byte(i)}
+		}
+		for name, set := range map[string][]phone.Fingerprint{
+			"unsorted":  {b, a},
+			"repeated":  {a, a},
+			"zero":      {{}, a},
+			"too large": tooMany,
+		} {
+			_, err := tx.Events().Append(ctx, h.event(tn, func(e *lp.Event) { e.Fingerprints = set }))
+			h.is(err, lp.ErrInvalidArgument, name)
+		}
+	})
 }
 
 // testEventsQueryPaging pages backwards through more than DefaultLimit
