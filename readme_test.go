@@ -18,6 +18,7 @@ import (
 // snippetImports are the packages the README snippet may use, by name.
 var snippetImports = map[string]string{
 	"audit":       "github.com/leadprivacy/leadprivacy/audit",
+	"blocklist":   "github.com/leadprivacy/leadprivacy/blocklist",
 	"context":     "context",
 	"errors":      "errors",
 	"filepath":    "path/filepath",
