@@ -3,7 +3,8 @@
 // phone numbers; store organisations, leads, contact attempts, do-not-call
 // entries, suppressions and retention rules behind one storage contract (in
 // memory, SQLite or PostgreSQL), in transactions; read number lists and lead
-// files from CSV; and keep a tamper-evident ChangeLog of every change and
+// files from CSV; keep a do-not-call list that every import and dial is
+// checked against; and keep a tamper-evident ChangeLog of every change and
 // every look at lead data that holds no personal data itself.
 //
 // This root package holds the domain model shared by every other package —
@@ -27,6 +28,10 @@
 //     number?" by fingerprint), CSV/JSON export and Merkle-tree verification.
 //   - csvimport: streaming readers for number lists and lead files with
 //     line-exact errors.
+//   - blocklist: the do-not-call list as one service — Block (numbers and
+//     prefix ranges), Unblock, SetExpiry, Get, List, Upload, Sweep, the
+//     dial-time Check, and CheckImport and Import of leads against blocks
+//     and forgotten-and-suppressed numbers.
 //
 // # Conventions
 //
