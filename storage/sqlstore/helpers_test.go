@@ -59,3 +59,24 @@ func openHostSQLite(t testing.TB) (*sql.DB, *sqlstore.Store) {
 	}
 	return db, s
 }
+
+// onHostDatabases runs test on a Store made by New on a host's own *sql.DB,
+// as a migration meets the database: a SQLite file and a PostgreSQL schema.
+func onHostDatabases(t *testing.T, test func(t *testing.T, s *sqlstore.Store)) {
+	t.Run("sqlite", func(t *testing.T) {
+		_, s := openHostSQLite(t)
+		test(t, s)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		db, err := sql.Open("pgx", pgtest.Schema(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		s, err := sqlstore.New(db, sqlstore.Postgres, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		test(t, s)
+	})
+}

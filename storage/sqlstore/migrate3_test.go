@@ -2,14 +2,12 @@ package sqlstore_test
 
 import (
 	"context"
-	"database/sql"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	lp "github.com/leadprivacy/leadprivacy"
-	"github.com/leadprivacy/leadprivacy/internal/pgtest"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
@@ -56,16 +54,4 @@ func testMigration3(t *testing.T, s *sqlstore.Store) {
 	}
 }
 
-func TestMigration3SQLite(t *testing.T) {
-	_, s := openHostSQLite(t)
-	testMigration3(t, s)
-}
-
-func TestMigration3Postgres(t *testing.T) {
-	db, err := sql.Open("pgx", pgtest.Schema(t))
-	require.NoError(t, err)
-	defer db.Close()
-	s, err := sqlstore.New(db, sqlstore.Postgres, nil)
-	require.NoError(t, err)
-	testMigration3(t, s)
-}
+func TestMigration3(t *testing.T) { onHostDatabases(t, testMigration3) }

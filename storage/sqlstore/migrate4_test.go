@@ -3,8 +3,6 @@ package sqlstore_test
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,7 +12,6 @@ import (
 
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/audit"
-	"github.com/leadprivacy/leadprivacy/internal/pgtest"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
@@ -134,23 +131,4 @@ func placeholders(s *sqlstore.Store, q string) string {
 	return b.String()
 }
 
-func TestMigration4SQLite(t *testing.T) {
-	// Deferred transactions: View cannot begin an immediate (writing)
-	// transaction on a host's connection it made query_only.
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "host.db")+"?_pragma=foreign_keys(ON)")
-	require.NoError(t, err)
-	defer db.Close()
-	db.SetMaxOpenConns(1)
-	s, err := sqlstore.New(db, sqlstore.SQLite, nil)
-	require.NoError(t, err)
-	testMigration4(t, s)
-}
-
-func TestMigration4Postgres(t *testing.T) {
-	db, err := sql.Open("pgx", pgtest.Schema(t))
-	require.NoError(t, err)
-	defer db.Close()
-	s, err := sqlstore.New(db, sqlstore.Postgres, nil)
-	require.NoError(t, err)
-	testMigration4(t, s)
-}
+func TestMigration4(t *testing.T) { onHostDatabases(t, testMigration4) }

@@ -2,15 +2,12 @@ package sqlstore_test
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	lp "github.com/leadprivacy/leadprivacy"
-	"github.com/leadprivacy/leadprivacy/internal/pgtest"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
@@ -64,21 +61,4 @@ func testMigration5(t *testing.T, s *sqlstore.Store) {
 	}))
 }
 
-func TestMigration5SQLite(t *testing.T) {
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "host.db")+"?_pragma=foreign_keys(ON)")
-	require.NoError(t, err)
-	defer db.Close()
-	db.SetMaxOpenConns(1)
-	s, err := sqlstore.New(db, sqlstore.SQLite, nil)
-	require.NoError(t, err)
-	testMigration5(t, s)
-}
-
-func TestMigration5Postgres(t *testing.T) {
-	db, err := sql.Open("pgx", pgtest.Schema(t))
-	require.NoError(t, err)
-	defer db.Close()
-	s, err := sqlstore.New(db, sqlstore.Postgres, nil)
-	require.NoError(t, err)
-	testMigration5(t, s)
-}
+func TestMigration5(t *testing.T) { onHostDatabases(t, testMigration5) }

@@ -3,8 +3,6 @@ package sqlstore_test
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -12,7 +10,6 @@ import (
 
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/audit"
-	"github.com/leadprivacy/leadprivacy/internal/pgtest"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
@@ -64,21 +61,4 @@ func testMigration6(t *testing.T, s *sqlstore.Store) {
 	require.NoError(t, err, "a log with a set verifies")
 }
 
-func TestMigration6SQLite(t *testing.T) {
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "host.db")+"?_pragma=foreign_keys(ON)")
-	require.NoError(t, err)
-	defer db.Close()
-	db.SetMaxOpenConns(1)
-	s, err := sqlstore.New(db, sqlstore.SQLite, nil)
-	require.NoError(t, err)
-	testMigration6(t, s)
-}
-
-func TestMigration6Postgres(t *testing.T) {
-	db, err := sql.Open("pgx", pgtest.Schema(t))
-	require.NoError(t, err)
-	defer db.Close()
-	s, err := sqlstore.New(db, sqlstore.Postgres, nil)
-	require.NoError(t, err)
-	testMigration6(t, s)
-}
+func TestMigration6(t *testing.T) { onHostDatabases(t, testMigration6) }
