@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/internal/lperr"
 )
 
 // Format is an export file format.
@@ -93,7 +93,7 @@ func exportErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("leadprivacy: audit: export: %w", err)
+	return lperr.Wrap("audit: export", err)
 }
 
 type encoder interface {

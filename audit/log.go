@@ -14,6 +14,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/internal/lperr"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
@@ -122,11 +123,11 @@ func (l *Log) Record(ctx context.Context, tx storage.Tx, actor lp.Actor, e Entry
 	case errors.Is(err, lp.ErrNotFound):
 		return lp.Event{}, fmt.Errorf("%w: audit: actor %s is not a user of organisation %s", lp.ErrForbidden, actor.UserID, actor.OrgID)
 	case err != nil:
-		return lp.Event{}, fmt.Errorf("leadprivacy: audit: record: actor: %w", err)
+		return lp.Event{}, lperr.Wrap("audit: record: actor", err)
 	}
 	if e.ProjectID != uuid.Nil {
 		if _, err := tx.Projects().Get(ctx, actor.OrgID, e.ProjectID); err != nil {
-			return lp.Event{}, fmt.Errorf("leadprivacy: audit: record: Entry.ProjectID %s: %w", e.ProjectID, err)
+			return lp.Event{}, lperr.Wrap("audit: record: Entry.ProjectID "+e.ProjectID.String(), err)
 		}
 	}
 	ev := lp.Event{
@@ -171,7 +172,7 @@ func (l *Log) Record(ctx context.Context, tx storage.Tx, actor lp.Actor, e Entry
 	events := tx.Events()
 	seq, err := events.Append(ctx, ev)
 	if err != nil {
-		return lp.Event{}, fmt.Errorf("leadprivacy: audit: append event: %w", err)
+		return lp.Event{}, lperr.Wrap("audit: append event", err)
 	}
 	ev.Seq = seq
 	if err := completeTree(ctx, events, ev.OrgID, seq); err != nil {

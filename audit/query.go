@@ -2,13 +2,13 @@ package audit
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
 	"github.com/google/uuid"
 
 	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/internal/lperr"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
@@ -103,11 +103,11 @@ func (l *Log) storageQuery(ctx context.Context, tx storage.Tx, org uuid.UUID, q 
 	}
 	o, err := tx.Organisations().Get(ctx, org)
 	if err != nil {
-		return sq, fmt.Errorf("leadprivacy: audit: organisation: %w", err)
+		return sq, lperr.Wrap("audit: organisation", err)
 	}
 	n, err := phone.Parse(q.Number, o.DefaultRegion)
 	if err != nil {
-		return sq, fmt.Errorf("leadprivacy: audit: query number %s: %w", phone.MaskInput(q.Number), err)
+		return sq, lperr.Wrap("audit: query number "+phone.MaskInput(q.Number), err)
 	}
 	sq.Fingerprint, err = l.fps.Fingerprint(ctx, org, n)
 	return sq, err
@@ -117,7 +117,7 @@ func (l *Log) storageQuery(ctx context.Context, tx storage.Tx, org uuid.UUID, q 
 func queryPage(ctx context.Context, tx storage.Tx, org uuid.UUID, sq storage.EventQuery) (Page, error) {
 	evs, err := tx.Events().Query(ctx, org, sq)
 	if err != nil {
-		return Page{}, fmt.Errorf("leadprivacy: audit: query: %w", err)
+		return Page{}, lperr.Wrap("audit: query", err)
 	}
 	p := Page{Events: evs}
 	if len(evs) == sq.Limit {

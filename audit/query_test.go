@@ -3,6 +3,7 @@ package audit_test
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,6 +128,22 @@ func TestQueryInvalidNumber(t *testing.T) {
 	if !errors.Is(err, lp.ErrInvalidPhone) {
 		t.Fatalf("Query = %v, want ErrInvalidPhone", err)
 	}
+}
+
+// TestErrorsCarryOnePrefix checks that an error the ChangeLog wraps around
+// a store's or a parser's says "leadprivacy:" once, as every SDK error does.
+func TestErrorsCarryOnePrefix(t *testing.T) {
+	forEachStore(t, func(t *testing.T, open func(testing.TB) storage.Store) {
+		f := newFixture(t, open(t))
+		_, err := f.log.Query(f.ctx, f.admin, audit.Query{Number: "call me 2012"})
+		if err == nil || strings.Count(err.Error(), "leadprivacy:") != 1 {
+			t.Errorf("Query of a bad number: %v, want one leadprivacy: prefix", err)
+		}
+		_, err = f.log.Prove(f.ctx, f.admin, 0, 1) // an empty log: no tree of size 1
+		if err == nil || strings.Count(err.Error(), "leadprivacy:") != 1 {
+			t.Errorf("Prove past the log: %v, want one leadprivacy: prefix", err)
+		}
+	})
 }
 
 func TestAccessSummary(t *testing.T) {

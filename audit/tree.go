@@ -9,6 +9,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/internal/lperr"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
 
@@ -38,7 +39,7 @@ func completeTree(ctx context.Context, events storage.Events, org uuid.UUID, n i
 			return false, nil
 		}
 		if err != nil {
-			return false, fmt.Errorf("leadprivacy: audit: complete tree: %w", err)
+			return false, lperr.Wrap("audit: complete tree", err)
 		}
 		return true, nil
 	}
@@ -63,7 +64,7 @@ func completeTree(ctx context.Context, events storage.Events, org uuid.UUID, n i
 		to := min(from+verifyPageSize, n)
 		evs, err := events.Range(ctx, org, from, to)
 		if err != nil {
-			return fmt.Errorf("leadprivacy: audit: complete tree: %w", err)
+			return lperr.Wrap("audit: complete tree", err)
 		}
 		if int64(len(evs)) != to-from {
 			return fmt.Errorf("leadprivacy: audit: complete tree: the store returned %d events of %d to %d", len(evs), from, to)
@@ -108,7 +109,7 @@ func extendTree(ctx context.Context, events storage.Events, org uuid.UUID, evs [
 		}
 		hs, err := tlog.StoredHashesForRecordHash(e.Seq, RecordHash(e), reader)
 		if err != nil {
-			return fmt.Errorf("leadprivacy: audit: extend tree: %w", err)
+			return lperr.Wrap("audit: extend tree", err)
 		}
 		computed = append(computed, hs...)
 	}
@@ -119,7 +120,7 @@ func extendTree(ctx context.Context, events storage.Events, org uuid.UUID, evs [
 		raw[i] = h
 	}
 	if err := events.WriteHashes(ctx, org, indexes, raw); err != nil {
-		return fmt.Errorf("leadprivacy: audit: write tree hashes: %w", err)
+		return lperr.Wrap("audit: write tree hashes", err)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/internal/lperr"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
 
@@ -84,11 +85,11 @@ func (l *Log) Checkpoint(ctx context.Context, actor lp.Actor) ([]byte, error) {
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("leadprivacy: audit: checkpoint: %w", err)
+		return nil, lperr.Wrap("audit: checkpoint", err)
 	}
 	msg, err := note.Sign(&note.Note{Text: checkpointText(actor.OrgID, tree)}, l.signer)
 	if err != nil {
-		return nil, fmt.Errorf("leadprivacy: audit: sign checkpoint: %w", err)
+		return nil, lperr.Wrap("audit: sign checkpoint", err)
 	}
 	return msg, nil
 }
@@ -156,7 +157,7 @@ func Verify(ctx context.Context, store storage.Store, org uuid.UUID, checkpoint 
 		return err
 	})
 	if err != nil {
-		return tlog.Tree{}, fmt.Errorf("leadprivacy: audit: verify: %w", err)
+		return tlog.Tree{}, lperr.Wrap("audit: verify", err)
 	}
 	var fr frontier
 	if tree.N == 0 {
@@ -204,7 +205,7 @@ func Verify(ctx context.Context, store storage.Store, org uuid.UUID, checkpoint 
 	}
 	head, err := tlog.TreeHash(size, &fr)
 	if err != nil {
-		return tlog.Tree{}, fmt.Errorf("leadprivacy: audit: verify: %w", err)
+		return tlog.Tree{}, lperr.Wrap("audit: verify", err)
 	}
 	return tlog.Tree{N: size, Hash: head}, nil
 }
@@ -315,7 +316,7 @@ func readVerifyPage(ctx context.Context, store storage.Store, org uuid.UUID, p *
 		return te
 	}
 	if err != nil {
-		return fmt.Errorf("leadprivacy: audit: verify: %w", err)
+		return lperr.Wrap("audit: verify", err)
 	}
 	return nil
 }
@@ -376,7 +377,7 @@ func (f *frontier) add(org uuid.UUID, seq int64, e lp.Event, stored [][32]byte) 
 func (f *frontier) checkRoot(n int64, root tlog.Hash) error {
 	th, err := tlog.TreeHash(n, f)
 	if err != nil {
-		return fmt.Errorf("leadprivacy: audit: verify: %w", err)
+		return lperr.Wrap("audit: verify", err)
 	}
 	if th != root {
 		return &TamperError{Index: -1, Reason: "the first " + strconv.FormatInt(n, 10) + " events do not hash to the checkpoint's root"}
@@ -438,7 +439,7 @@ func (l *Log) Prove(ctx context.Context, actor lp.Actor, seq, treeSize int64) (P
 		return err
 	})
 	if err != nil {
-		return Proof{}, fmt.Errorf("leadprivacy: audit: prove: %w", err)
+		return Proof{}, lperr.Wrap("audit: prove", err)
 	}
 	return p, nil
 }
@@ -495,7 +496,7 @@ func (l *Log) ProveConsistency(ctx context.Context, actor lp.Actor, oldSize, new
 		return err
 	})
 	if err != nil {
-		return ConsistencyProof{}, fmt.Errorf("leadprivacy: audit: prove consistency: %w", err)
+		return ConsistencyProof{}, lperr.Wrap("audit: prove consistency", err)
 	}
 	return p, nil
 }

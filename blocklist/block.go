@@ -10,6 +10,7 @@ import (
 
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/audit"
+	"github.com/leadprivacy/leadprivacy/internal/lperr"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
@@ -145,7 +146,7 @@ func numberOrPrefix(ctx context.Context, tx storage.Tx, org uuid.UUID, number, p
 	case prefix != "":
 		p, err := ParsePrefix(prefix)
 		if err != nil {
-			return "", false, &inputError{input: field + ".Prefix " + maskedInput(prefix), err: err}
+			return "", false, lperr.Wrap(field+".Prefix "+maskedInput(prefix), err)
 		}
 		return p, true, nil
 	}
@@ -216,7 +217,7 @@ func (t Target) find(ctx context.Context, tx storage.Tx, org uuid.UUID, field st
 	case t.ID != uuid.Nil:
 		b, err := tx.Blocks().Get(ctx, org, t.ID)
 		if err != nil {
-			return lp.BlockEntry{}, &inputError{input: field + ".ID " + t.ID.String(), err: err}
+			return lp.BlockEntry{}, lperr.Wrap(field+".ID "+t.ID.String(), err)
 		}
 		return b, nil
 	case t.Number == "" && t.Prefix == "":
@@ -235,7 +236,7 @@ func (t Target) find(ctx context.Context, tx storage.Tx, org uuid.UUID, field st
 		if prefix {
 			input = field + ".Prefix " + phone.Mask(n)
 		}
-		return lp.BlockEntry{}, &inputError{input: input, err: errNotBlocked}
+		return lp.BlockEntry{}, lperr.Wrap(input, errNotBlocked)
 	}
 	return b, nil
 }

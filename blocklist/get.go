@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/internal/lperr"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
@@ -74,7 +75,7 @@ func (s *Service) Get(ctx context.Context, actor lp.Actor, req GetRequest) (GetR
 	err := s.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
 		b, err := tx.Blocks().Get(ctx, actor.OrgID, req.ID)
 		if err != nil {
-			return &inputError{input: "GetRequest.ID " + req.ID.String(), err: err}
+			return lperr.Wrap("GetRequest.ID "+req.ID.String(), err)
 		}
 		res.Row, err = newNames().row(ctx, tx, actor, b, now)
 		return err

@@ -13,6 +13,7 @@ import (
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/audit"
 	"github.com/leadprivacy/leadprivacy/csvimport"
+	"github.com/leadprivacy/leadprivacy/internal/lperr"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
@@ -205,7 +206,7 @@ func (im *importer) flush(ctx context.Context) error {
 			continue
 		}
 		if len(c.lead.Phones) == 0 {
-			v.Err = &inputError{input: im.where(c), err: csvimport.ErrNoPhone}
+			v.Err = lperr.Wrap(im.where(c), csvimport.ErrNoPhone)
 			continue
 		}
 		if im.validate != nil {

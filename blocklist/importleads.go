@@ -10,6 +10,7 @@ import (
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/audit"
 	"github.com/leadprivacy/leadprivacy/csvimport"
+	"github.com/leadprivacy/leadprivacy/internal/lperr"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
 
@@ -88,7 +89,7 @@ func (s *Service) importLeads(ctx context.Context, actor lp.Actor, req ImportReq
 		"ImportRequest.ProjectID", func(ctx context.Context, tx storage.Tx) error {
 			var err error
 			if tmpl, err = tx.Templates().Get(ctx, actor.OrgID, req.TemplateID); err != nil {
-				return &inputError{input: "ImportRequest.TemplateID " + req.TemplateID.String(), err: err}
+				return lperr.Wrap("ImportRequest.TemplateID "+req.TemplateID.String(), err)
 			}
 			return nil
 		})

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/audit"
+	"github.com/leadprivacy/leadprivacy/internal/lperr"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
@@ -112,7 +112,7 @@ func checkProject(ctx context.Context, tx storage.Tx, org, project uuid.UUID, fi
 		return nil
 	}
 	if _, err := tx.Projects().Get(ctx, org, project); err != nil {
-		return &inputError{input: field + " " + project.String(), err: err}
+		return lperr.Wrap(field+" "+project.String(), err)
 	}
 	return nil
 }
@@ -129,7 +129,7 @@ func parseNumber(raw, region, field string) (phone.Number, error) {
 
 // numberError is the error of the number raw typed in field, shown masked.
 func numberError(field, raw string, err error) error {
-	return &inputError{input: field + " " + maskedInput(raw), err: err}
+	return lperr.Wrap(field+" "+maskedInput(raw), err)
 }
 
 // maskedInput shows a typed value masked, quoted so an empty one is visible.
@@ -140,31 +140,5 @@ func invalid(field, reason string) error {
 	return &lp.FieldError{Field: field, Reason: reason}
 }
 
-// inputError says which input of a request an error is about, masked.
-type inputError struct {
-	input string // the request field and, for numbers, the masked value
-	err   error
-}
-
-func (e *inputError) Error() string { return "leadprivacy: " + e.input + ": " + trimPrefix(e.err) }
-func (e *inputError) Unwrap() error { return e.err }
-
-// opError is the error of a service call. Its message names the call and
-// carries the "leadprivacy:" prefix once, whatever its cause says.
-type opError struct {
-	op  string
-	err error
-}
-
-func (e *opError) Error() string { return "leadprivacy: blocklist: " + e.op + ": " + trimPrefix(e.err) }
-func (e *opError) Unwrap() error { return e.err }
-
 // wrap returns err as an error of call op, or nil.
-func wrap(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return &opError{op: op, err: err}
-}
-
-func trimPrefix(err error) string { return strings.TrimPrefix(err.Error(), "leadprivacy: ") }
+func wrap(op string, err error) error { return lperr.Wrap("blocklist: "+op, err) }
