@@ -243,12 +243,8 @@ func (l *Log) Authorize(ctx context.Context, actor lp.Actor, want lp.Permission,
 	if !record {
 		return denied
 	}
-	entry := Entry{Action: ActionAccessDenied, Details: []Detail{
-		Code(KeyAttempted, string(action)),
-		Code(KeyPermission, permissionName(want)),
-	}}
 	err := l.store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
-		_, err := l.Record(ctx, tx, actor, entry)
+		_, err := l.Record(ctx, tx, actor, deniedEntry(want, action))
 		return err
 	})
 	if err != nil {
@@ -256,6 +252,27 @@ func (l *Log) Authorize(ctx context.Context, actor lp.Actor, want lp.Permission,
 		return errors.Join(denied, err)
 	}
 	return denied
+}
+
+// AuthorizeTx is Authorize for a ...Tx call of a service, which runs in
+// the host's open transaction tx: the refusal is recorded in tx, so it
+// stays in the ChangeLog only if the host commits tx. A host that must
+// keep every refusal calls Authorize before it begins its transaction.
+func (l *Log) AuthorizeTx(ctx context.Context, tx storage.Tx, actor lp.Actor, want lp.Permission, action lp.Action) error {
+	denied := actor.Authorize(want)
+	if denied == nil || actor.OrgID == uuid.Nil || actor.UserID == uuid.Nil {
+		return denied
+	}
+	_, err := l.Record(ctx, tx, actor, deniedEntry(want, action))
+	return errors.Join(denied, err)
+}
+
+// deniedEntry is the ActionAccessDenied event of a refused call of action.
+func deniedEntry(want lp.Permission, action lp.Action) Entry {
+	return Entry{Action: ActionAccessDenied, Details: []Detail{
+		Code(KeyAttempted, string(action)),
+		Code(KeyPermission, permissionName(want)),
+	}}
 }
 
 // warnUnrecorded logs that a denied call of action could not be recorded.

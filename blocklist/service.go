@@ -2,7 +2,6 @@ package blocklist
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -84,15 +83,7 @@ func (s *Service) authorize(ctx context.Context, actor lp.Actor, want lp.Permiss
 // recorded in that transaction: it stays in the ChangeLog if the host
 // commits.
 func (s *Service) authorizeTx(ctx context.Context, tx storage.Tx, actor lp.Actor, action lp.Action) error {
-	denied := actor.Authorize(lp.PermBlock)
-	if denied == nil || actor.OrgID == uuid.Nil || actor.UserID == uuid.Nil {
-		return denied
-	}
-	_, err := s.changelog.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionAccessDenied, Details: []audit.Detail{
-		audit.Code(audit.KeyAttempted, string(action)),
-		audit.Code(audit.KeyPermission, "block"),
-	}})
-	return errors.Join(denied, err)
+	return s.changelog.AuthorizeTx(ctx, tx, actor, lp.PermBlock, action)
 }
 
 // region returns the default region of the actor's organisation, read in
