@@ -61,6 +61,29 @@ const (
 	// and run, ObjectID the rule, with the counts of that rule.
 	ActionPurgeRun lp.Action = "purge.run"
 
+	// ActionLeadExported: a user exported everything the organisation holds
+	// about a number (a GDPR Art. 15 subject-access export): a look at
+	// lead data. Number is the number exported.
+	ActionLeadExported lp.Action = "lead.exported"
+	// ActionLegalHoldSet: a lead was put under legal hold: neither Forget
+	// nor retention erases it until the hold is lifted.
+	ActionLegalHoldSet lp.Action = "lead.hold_set"
+	// ActionLegalHoldLifted: a lead's legal hold was lifted.
+	ActionLegalHoldLifted lp.Action = "lead.hold_lifted"
+	// ActionErasureCompleted: a host's external eraser confirmed that it
+	// erased what a forgotten lead referenced outside the database (its
+	// recordings, its CRM record); the pending erasure was deleted.
+	// ObjectID is the pending erasure.
+	ActionErasureCompleted lp.Action = "erasure.completed"
+	// ActionRegistryLoaded: a national do-not-call registry was loaded
+	// whole from the provider's file, as a new version. ObjectID is the
+	// registry. Counts and the content hash, never numbers.
+	ActionRegistryLoaded lp.Action = "registry.loaded"
+	// ActionRegistryDeltaApplied: a provider's additions and removals made
+	// the next version of a registry.
+	ActionRegistryDeltaApplied lp.Action = "registry.delta_applied"
+	// ActionRegistryDropped: a registry and every version of it were removed.
+	ActionRegistryDropped lp.Action = "registry.dropped"
 	// ActionAccessDenied: an actor was refused a call for lack of
 	// permission. Details name the attempted action and the permission.
 	ActionAccessDenied lp.Action = "access.denied"
@@ -73,6 +96,8 @@ var actions = []lp.Action{
 	ActionLeadForgotten, ActionNumberSuppressed, ActionNumberUnsuppressed,
 	ActionImportChecked, ActionLeadsImported, ActionLeadChanged,
 	ActionRetentionRuleCreated, ActionRetentionRuleUpdated, ActionRetentionRuleDeleted, ActionPurgeRun,
+	ActionLeadExported, ActionLegalHoldSet, ActionLegalHoldLifted, ActionErasureCompleted,
+	ActionRegistryLoaded, ActionRegistryDeltaApplied, ActionRegistryDropped,
 	ActionAccessDenied,
 }
 
@@ -85,4 +110,4 @@ func Actions() []lp.Action { return slices.Clone(actions) }
 func Known(a lp.Action) bool { return slices.Contains(actions, a) }
 
 // leadAdminActions are the looks at lead data that AccessSummary counts.
-var leadAdminActions = []lp.Action{ActionNumberSearched, ActionLeadViewed}
+var leadAdminActions = []lp.Action{ActionNumberSearched, ActionLeadViewed, ActionLeadExported}

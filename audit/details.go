@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"time"
@@ -12,7 +13,7 @@ import (
 
 // A Detail is one non-personal fact of an event, such as a count or a
 // reason code. Details can only be made with the typed constructors (Count,
-// Code, ID, At, Duration, Flag), each taking a key of its own kind, and Record
+// Code, ID, At, Duration, Flag, Hash), each taking a key of its own kind, and Record
 // checks both the key (it must be one of the keys below) and the value
 // (see Code for the rule that keeps free text out). So a detail can hold a
 // number, an id, a time or a short code, but never a name, a phone number,
@@ -33,6 +34,7 @@ const (
 	kindTime
 	kindDuration
 	kindFlag
+	kindHash
 )
 
 // CountKey names a detail holding a non-negative count.
@@ -52,6 +54,9 @@ type DurationKey string
 
 // FlagKey names a detail holding a yes/no fact.
 type FlagKey string
+
+// HashKey names a detail holding a SHA-256 digest of non-personal content.
+type HashKey string
 
 // Count keys.
 const (
@@ -75,6 +80,11 @@ const (
 	KeyDeleted            CountKey = "deleted"             // leads deleted
 	KeySkippedLegalHold   CountKey = "skipped_legal_hold"  // leads skipped for legal hold
 	KeyFailed             CountKey = "failed"              // items that failed
+	KeyVersion            CountKey = "version"             // a registry's version after the change
+	KeyAdded              CountKey = "added"               // numbers a registry version added
+	KeyRemoved            CountKey = "removed"             // numbers a registry version removed
+	KeyLeads              CountKey = "leads"               // leads concerned
+	KeyAttempts           CountKey = "attempts"            // tries an external erasure took
 )
 
 // Code keys.
@@ -86,6 +96,8 @@ const (
 	KeyBasis      CodeKey = "basis"      // retention basis: last_contact, created, closed
 	KeyAttempted  CodeKey = "attempted"  // the action an actor was refused
 	KeyPermission CodeKey = "permission" // the permission that was missing
+	KeyRegistry   CodeKey = "registry"   // a do-not-call registry's name, such as tps
+	KeyEraser     CodeKey = "eraser"     // the name a host registered an external eraser under
 )
 
 // ID keys.
@@ -107,6 +119,11 @@ const (
 	KeyPreviousKeepFor DurationKey = "previous_keep_for" // a retention rule's period before the change
 )
 
+// Hash keys.
+const (
+	KeyContentHash HashKey = "content_hash" // SHA-256 of a registry version's snapshot
+)
+
 // Flag keys.
 const (
 	KeySuppressed FlagKey = "suppressed" // a forget also suppressed the number
@@ -119,10 +136,12 @@ var knownKeys = func() map[string]kind {
 	m := map[string]kind{}
 	for _, k := range []CountKey{KeyRows, KeyNumbers, KeyBlocked, KeyAlreadyBlocked, KeyInvalid, KeyChecked,
 		KeyAccepted, KeyRejectedBlocked, KeyRejectedSuppressed, KeyImported, KeyMatched, KeyFields, KeyPhones,
-		KeyContacts, KeyRecordings, KeyDue, KeyForgotten, KeyDeleted, KeySkippedLegalHold, KeyFailed} {
+		KeyContacts, KeyRecordings, KeyDue, KeyForgotten, KeyDeleted, KeySkippedLegalHold, KeyFailed,
+		KeyVersion, KeyAdded, KeyRemoved, KeyLeads, KeyAttempts} {
 		m[string(k)] = kindCount
 	}
-	for _, k := range []CodeKey{KeyReason, KeySource, KeyOutcome, KeyRuleAction, KeyBasis, KeyAttempted, KeyPermission} {
+	for _, k := range []CodeKey{KeyReason, KeySource, KeyOutcome, KeyRuleAction, KeyBasis, KeyAttempted, KeyPermission,
+		KeyRegistry, KeyEraser} {
 		m[string(k)] = kindCode
 	}
 	for _, k := range []IDKey{KeyRun, KeyReceipt, KeyRule} {
@@ -137,6 +156,7 @@ var knownKeys = func() map[string]kind {
 	for _, k := range []FlagKey{KeySuppressed, KeyDryRun, KeyPrefix} {
 		m[string(k)] = kindFlag
 	}
+	m[string(KeyContentHash)] = kindHash
 	return m
 }()
 
@@ -186,6 +206,14 @@ func Flag(k FlagKey, v bool) Detail {
 	return Detail{key: string(k), kind: kindFlag, value: strconv.FormatBool(v)}
 }
 
+// Hash makes a digest detail, stored as 64 lower-case hex digits. It is
+// for digests of content that holds no personal data (a registry
+// snapshot): a digest of a phone number could be reversed by trying every
+// number.
+func Hash(k HashKey, sum [32]byte) Detail {
+	return Detail{key: string(k), kind: kindHash, value: hex.EncodeToString(sum[:])}
+}
+
 // noTime is how At stores the zero time.
 const noTime = "none"
 
@@ -212,7 +240,7 @@ func detailsMap(details []Detail) (map[string]string, error) {
 		field := fmt.Sprintf("Entry.Details[%d]", i)
 		switch k, ok := knownKeys[d.key]; {
 		case d.kind == 0:
-			return nil, invalid(field, "zero Detail: use Count, Code, ID, At, Duration or Flag")
+			return nil, invalid(field, "zero Detail: use Count, Code, ID, At, Duration, Flag or Hash")
 		case !ok:
 			return nil, invalid(field, "unknown detail key (see package audit for the list)")
 		case k != d.kind:

@@ -71,13 +71,22 @@
 //	retention_rule.deleted  ObjectID=rule, ProjectID    outcome
 //	purge.run               ObjectID=rule, ProjectID    run, due, forgotten, deleted,
 //	                                                    skipped_legal_hold, failed, dry_run
+//	lead.exported                                       leads                         Number
+//	lead.hold_set           LeadID, ProjectID           reason
+//	lead.hold_lifted        LeadID, ProjectID           reason
+//	erasure.completed       LeadID, ObjectID=erasure    eraser, recordings, attempts
+//	registry.loaded         ObjectID=registry           registry, version, numbers, invalid, content_hash
+//	registry.delta_applied  ObjectID=registry           registry, version, numbers, added, removed,
+//	                                                    invalid, content_hash
+//	registry.dropped        ObjectID=registry           registry, version, numbers
 //	access.denied           as the refused call         attempted, permission
 //
 // (* zero for an organisation-wide block.) The four block.* events of a
 // prefix block (Entry.Prefix) carry the prefix as their Number, masked and
 // fingerprinted, and the detail prefix=true. The detail keys and their kinds
 // are the Key constants: counts (CountKey), codes (CodeKey), ids (IDKey),
-// times (TimeKey), durations (DurationKey) and flags (FlagKey).
+// times (TimeKey), durations (DurationKey), flags (FlagKey) and digests of
+// non-personal content (HashKey).
 //
 // # Reading
 //

@@ -152,6 +152,12 @@ func TestExportRoundTrip(t *testing.T) {
 			}
 		}
 		f.recordAll(f.admin, entries)
+		viewed := int64(0)
+		for _, e := range entries {
+			if e.Action == audit.ActionLeadViewed {
+				viewed++
+			}
+		}
 		want := f.events()
 		for i, j := 0, len(want)-1; i < j; i, j = i+1, j-1 {
 			want[i], want[j] = want[j], want[i]
@@ -179,7 +185,7 @@ func TestExportRoundTrip(t *testing.T) {
 		}
 		// A query narrows the export, and an agent may not export.
 		var buf bytes.Buffer
-		if got, err := f.log.Export(f.ctx, f.admin, audit.Query{Actions: []lp.Action{audit.ActionLeadViewed}}, &buf, audit.JSONLines); err != nil || got != int64(n+2)/3 {
+		if got, err := f.log.Export(f.ctx, f.admin, audit.Query{Actions: []lp.Action{audit.ActionLeadViewed}}, &buf, audit.JSONLines); err != nil || got != viewed {
 			t.Errorf("filtered export: %d events, %v", got, err)
 		}
 		if _, err := f.log.Export(f.ctx, f.agent, audit.Query{}, io.Discard, audit.CSV); err == nil {

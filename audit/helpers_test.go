@@ -3,6 +3,7 @@ package audit_test
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"slices"
 	"sync"
@@ -242,6 +243,7 @@ func varied(i int) audit.Entry {
 			audit.Count(audit.KeyRows, i),
 			audit.Code(audit.KeyReason, "customer_request"),
 			audit.Flag(audit.KeySuppressed, i%2 == 0),
+			audit.Hash(audit.KeyContentHash, sha256.Sum256([]byte{byte(i)})),
 		},
 	}
 	return e

@@ -12,7 +12,7 @@ import (
 	"github.com/leadprivacy/leadprivacy/phone"
 )
 
-//go:generate go tool mockgen -write_package_comment=false -destination=storagemock/storagemock.go -package=storagemock . Store,Tx,Organisations,Projects,Templates,Users,Leads,Contacts,Blocks,Suppressions,RetentionRules,Events
+//go:generate go tool mockgen -write_package_comment=false -destination=storagemock/storagemock.go -package=storagemock . Store,Tx,Organisations,Projects,Templates,Users,Leads,Contacts,Blocks,Suppressions,RetentionRules,Events,Registries,Erasures
 
 // Store is a database holding the SDK's data. Every read and write goes
 // through a transaction, so a service's change and its ChangeLog event commit
@@ -101,6 +101,8 @@ type Tx interface {
 	Suppressions() Suppressions
 	RetentionRules() RetentionRules
 	Events() Events
+	Registries() Registries
+	Erasures() Erasures
 }
 
 // Page selects one page of a list ordered by id ascending (keyset paging):
@@ -374,6 +376,69 @@ type RetentionRules interface {
 	// List returns the organisation's rules, of one project if project is
 	// not zero, ordered by project, outcome.
 	List(ctx context.Context, org, project uuid.UUID) ([]lp.RetentionRule, error)
+}
+
+// Registries stores national do-not-call registries (lp.Registry): each
+// one's current version, and the compiled snapshot of each version kept,
+// split into chunks. (org, name) is unique. A new version is written in
+// one transaction with WriteSnapshot and Update, so readers see the old
+// version or the new one, never a mix.
+type Registries interface {
+	// Create stores r. ErrConflict if r.ID exists or r.OrgID has a
+	// registry named r.Name. ErrNotFound if a project of r.ProjectIDs does
+	// not exist in r.OrgID.
+	Create(ctx context.Context, r lp.Registry) error
+	// Get returns the organisation's registry named name. ErrNotFound if
+	// absent.
+	Get(ctx context.Context, org uuid.UUID, name string) (lp.Registry, error)
+	// List returns the organisation's registries ordered by name: one
+	// query, cheap enough to run once per checked batch.
+	List(ctx context.Context, org uuid.UUID) ([]lp.Registry, error)
+	// Update replaces the stored registry with id r.ID by r (version,
+	// count, hash, size, loader, scope). ErrNotFound if absent or if a
+	// project of r.ProjectIDs does not exist in r.OrgID;
+	// ErrInvalidArgument if r.Name differs from the stored name.
+	Update(ctx context.Context, r lp.Registry) error
+	// Delete removes the registry and every snapshot of it. ErrNotFound
+	// if absent.
+	Delete(ctx context.Context, org, id uuid.UUID) error
+	// WriteSnapshot stores data as the snapshot of version of registry
+	// id, in chunks of at most SnapshotChunkSize bytes (a row each in SQL
+	// adapters). ErrNotFound if the registry does not exist in org;
+	// ErrConflict if that version has a snapshot; ErrInvalidArgument if
+	// version < 1.
+	WriteSnapshot(ctx context.Context, org, id uuid.UUID, version int64, data []byte) error
+	// ReadSnapshot returns the bytes of a version's snapshot, its chunks
+	// concatenated in order. ErrNotFound if there is none.
+	ReadSnapshot(ctx context.Context, org, id uuid.UUID, version int64) ([]byte, error)
+	// DeleteSnapshots removes the snapshots of the registry's versions
+	// below before and returns how many versions it removed.
+	DeleteSnapshots(ctx context.Context, org, id uuid.UUID, before int64) (int, error)
+}
+
+// SnapshotChunkSize is the most bytes of a registry snapshot one stored
+// chunk holds: small enough for any database's row and packet limits,
+// large enough that a 20 MB snapshot is 20 rows.
+const SnapshotChunkSize = 1 << 20
+
+// Erasures stores the external erasures still owed after a Forget
+// (lp.PendingErasure): the record is written in the forget's transaction
+// and deleted once the host's eraser succeeded.
+type Erasures interface {
+	// Add stores e. ErrConflict if e.ID exists.
+	Add(ctx context.Context, e lp.PendingErasure) error
+	// Get returns the pending erasure. ErrNotFound if absent.
+	Get(ctx context.Context, org, id uuid.UUID) (lp.PendingErasure, error)
+	// List returns one page of the organisation's pending erasures; a
+	// non-zero dueAt keeps those whose NextAttemptAt is not after it (a
+	// zero NextAttemptAt is due at once).
+	List(ctx context.Context, org uuid.UUID, dueAt time.Time, page Page) ([]lp.PendingErasure, error)
+	// Update replaces Attempts, LastError and NextAttemptAt of the stored
+	// erasure with e's. ErrNotFound if absent; ErrInvalidArgument if e's
+	// LeadID, Eraser, RecordingRefs or CreatedAt differ from the stored ones.
+	Update(ctx context.Context, e lp.PendingErasure) error
+	// Delete removes the pending erasure. ErrNotFound if absent.
+	Delete(ctx context.Context, org, id uuid.UUID) error
 }
 
 // Events stores the ChangeLog: an append-only sequence of events per

@@ -53,6 +53,11 @@ type orgData struct {
 	rules        map[uuid.UUID]lp.RetentionRule
 	ruleKeys     map[ruleKey]uuid.UUID
 
+	registries    map[uuid.UUID]lp.Registry
+	registryNames map[string]uuid.UUID
+	snapshots     map[snapshotKey][][]byte // chunks, as SQL adapters store them
+	erasures      *table[lp.PendingErasure]
+
 	events []lp.Event
 	hashes map[int64][32]byte
 }
@@ -85,6 +90,11 @@ func newOrgData() *orgData {
 		rules:        make(map[uuid.UUID]lp.RetentionRule),
 		ruleKeys:     make(map[ruleKey]uuid.UUID),
 		hashes:       make(map[int64][32]byte),
+
+		registries:    make(map[uuid.UUID]lp.Registry),
+		registryNames: make(map[string]uuid.UUID),
+		snapshots:     make(map[snapshotKey][][]byte),
+		erasures:      newTable[lp.PendingErasure](),
 	}
 }
 
@@ -237,6 +247,8 @@ func (tx *txn) Blocks() storage.Blocks                 { return blocks{tx} }
 func (tx *txn) Suppressions() storage.Suppressions     { return suppressions{tx} }
 func (tx *txn) RetentionRules() storage.RetentionRules { return retentionRules{tx} }
 func (tx *txn) Events() storage.Events                 { return events{tx} }
+func (tx *txn) Registries() storage.Registries         { return registries{tx} }
+func (tx *txn) Erasures() storage.Erasures             { return erasures{tx} }
 
 func ctxErr(err error) error { return fmt.Errorf("leadprivacy: memstore: %w", err) }
 
