@@ -192,7 +192,7 @@ func TestKey(t *testing.T) {
 }
 
 func TestLoadRejects(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
+	r := newRand()
 	s := Build(gen(r, "mobiles", 3*partSize+5))
 	for s.meta[len(s.bases)]>>8%64 == 0 { // leave spare bits in the last word
 		s = Build(gen(r, "mobiles", 3*partSize+5))
@@ -218,7 +218,7 @@ func TestLoadRejects(t *testing.T) {
 		"low bits":         word(header+np+1, func(b []byte) { b[0] = 64 }),
 		"start not 0":      word(header+np, func(b []byte) { b[1] = 1 }),
 		"end before start": word(header+np+2, func(b []byte) { copy(b, good[8*(header+np):8*(header+np+1)]) }),
-		"bit length":       word(header+2*np, func(b []byte) { b[1]++ }),
+		"bit length":       word(header+2*np, func(b []byte) { b[2]++ }),
 		"after the end":    word(len(good)/8-1, func(b []byte) { b[7] |= 0x80 }),
 	} {
 		if _, err := Load(b); !errors.Is(err, lp.ErrInvalidArgument) {
@@ -259,3 +259,6 @@ func TestConcurrentContains(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// newRand is the tests' seeded source of random keys.
+func newRand() *rand.Rand { return rand.New(rand.NewPCG(1, 2)) }
