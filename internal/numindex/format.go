@@ -88,6 +88,7 @@ func Load(b []byte) (*Set, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
+	s.setTops()
 	return s, nil
 }
 

@@ -31,7 +31,13 @@ type Set struct {
 	// bits can be read at any position inside them without a bounds branch.
 	data  []uint64
 	words []uint64 // the one allocation bases, meta and data share
+	// tops is every topStep-th base: a search of it stays in cache and
+	// leaves two cache lines of bases to search.
+	tops []uint64
 }
+
+// topStep is the partitions a top entry spans: 16 bases, two cache lines.
+const topStep = 16
 
 // Build sorts keys in place, drops repeats, and compiles them. The Set keeps
 // no reference to keys.
@@ -57,7 +63,16 @@ func Build(keys []uint64) *Set {
 	if np > 0 {
 		s.meta[np] = off << 8
 	}
+	s.setTops()
 	return s
+}
+
+// setTops derives tops from bases.
+func (s *Set) setTops() {
+	s.tops = make([]uint64, 0, (len(s.bases)+topStep-1)/topStep)
+	for p := 0; p < len(s.bases); p += topStep {
+		s.tops = append(s.tops, s.bases[p])
+	}
 }
 
 // alloc sets up s's slices for np partitions of total bits.
@@ -219,11 +234,21 @@ func (s *Set) Len() int { return s.n }
 // find returns the partition whose keys k would be among, or -1 if k is
 // below every key.
 func (s *Set) find(k uint64) int {
-	p, found := slices.BinarySearch(s.bases, k)
-	if !found {
-		p--
+	t := last(s.tops, k)
+	if t < 0 {
+		return -1
 	}
-	return p
+	lo := t * topStep
+	return lo + last(s.bases[lo:min(lo+topStep, len(s.bases))], k)
+}
+
+// last returns the index of the last of ks (ascending) not above k, or -1.
+func last(ks []uint64, k uint64) int {
+	i, found := slices.BinarySearch(ks, k)
+	if !found {
+		i--
+	}
+	return i
 }
 
 // Contains reports whether k is in s.
@@ -238,31 +263,37 @@ func (s *Set) Contains(k uint64) bool {
 
 // ContainsSorted reports for each key of ks (ascending, repeats allowed)
 // whether it is in s, into out[i] (len(out) >= len(ks)); a sorted batch walk,
-// faster than len(ks) Contains calls: the partition search gallops on from
-// the previous key's partition, and a partition is described once for all
-// the keys that fall in it.
+// faster than len(ks) Contains calls. It works in chunks of keys: a first
+// pass finds each key's partition and reads the partition's first words,
+// loads that do not depend on one another, so the CPU fetches their cache
+// lines in parallel; the second pass searches the partitions, now cached.
+// Keys of one partition share its description.
 func (s *Set) ContainsSorted(ks []uint64, out []bool) {
+	const chunk = 32
+	var (
+		pts  [chunk]part
+		warm [chunk]uint64 // the words read to fetch their lines
+	)
 	out = out[:len(ks)]
-	np := len(s.bases)
-	p := -1
-	var pt part
-	for i, k := range ks {
-		if p+1 < np && s.bases[p+1] <= k {
-			lo, step := p+1, 1 // bases[lo] <= k
-			for lo+step < np && s.bases[lo+step] <= k {
-				lo += step
-				step *= 2
+	prev, pt := -1, part{}
+	for lo := 0; lo < len(ks); lo += chunk {
+		keys := ks[lo:min(lo+chunk, len(ks))]
+		for j, k := range keys {
+			if p := s.find(k); p < 0 {
+				pts[j] = part{} // holds nothing: zeros is 0
+			} else {
+				if p != prev {
+					prev, pt = p, s.part(p)
+				}
+				pts[j] = pt
+				warm[j] = s.data[pt.off>>6] ^ s.data[pt.hs>>6]
 			}
-			hi := min(lo+step, np) // bases[hi] > k or hi == np
-			j, found := slices.BinarySearch(s.bases[lo+1:hi], k)
-			if found {
-				j++
-			}
-			p = lo + j
-			pt = s.part(p)
 		}
-		out[i] = p >= 0 && s.has(&pt, k)
+		for j, k := range keys {
+			out[lo+j] = s.has(&pts[j], k)
+		}
 	}
+	_ = warm
 }
 
 // All yields the keys in ascending order. A Set loaded from damaged bytes
@@ -291,4 +322,4 @@ func (s *Set) All() iter.Seq[uint64] {
 }
 
 // MemoryBytes is the heap the set holds.
-func (s *Set) MemoryBytes() int { return 8 * cap(s.words) }
+func (s *Set) MemoryBytes() int { return 8 * (cap(s.words) + cap(s.tops)) }
