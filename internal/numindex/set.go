@@ -181,13 +181,18 @@ func (s *Set) has(pt *part, k uint64) bool {
 		pos = s.select0(pt.hs, pt.end, h-1) + 1
 	}
 	want := d & (1<<pt.l - 1)
-	for i := pos - pt.hs - h; pos < pt.end && i < pt.m; pos, i = pos+1, i+1 {
-		if s.data[pos>>6]>>(pos&63)&1 == 0 {
+	i := pos - pt.hs - h // the bucket's first key
+	for pos < pt.end && i < pt.m {
+		run := min(uint64(bits.TrailingZeros64(^s.bitsAt(pos))), pt.end-pos, pt.m-i)
+		for j := i; j < i+run; j++ {
+			if s.low(pt, j) == want {
+				return true
+			}
+		}
+		if run < 64 {
 			break
 		}
-		if s.low(pt, i) == want {
-			return true
-		}
+		pos, i = pos+run, i+run
 	}
 	return false
 }
@@ -210,23 +215,31 @@ func (s *Set) select0(from, end, r uint64) uint64 {
 }
 
 // select64 returns the position of the r-th one (from 0) of w, which has
-// more than r ones: bytes are skipped by their counts, then bits cleared.
+// more than r ones, without a branch: the bytes' running counts, compared
+// with r all at once, give the byte, and a table the bit in it.
 func select64(w, r uint64) uint64 {
-	var pos uint64
-	for {
-		c := uint64(bits.OnesCount8(uint8(w)))
-		if r < c {
-			break
-		}
-		r -= c
-		w >>= 8
-		pos += 8
-	}
-	for ; r > 0; r-- {
-		w &= w - 1
-	}
-	return pos + uint64(bits.TrailingZeros64(w))
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	c := w - w>>1&0x5555555555555555
+	c = c&0x3333333333333333 + c>>2&0x3333333333333333
+	c = (c + c>>4) & 0x0f0f0f0f0f0f0f0f * ones // byte i: ones in bytes 0..i
+	at := uint64(bits.OnesCount64(((r*ones|highs)-c)&highs)) * 8
+	r -= c << 8 >> at & 0xff // minus the ones below the byte
+	return at + uint64(selectInByte[r<<8|w>>at&0xff])
 }
+
+// selectInByte[r<<8|b] is the position of b's r-th one (from 0).
+var selectInByte = func() (t [8 << 8]uint8) {
+	for b := range 256 {
+		r := 0
+		for i := range 8 {
+			if b>>i&1 == 1 {
+				t[r<<8|b] = uint8(i)
+				r++
+			}
+		}
+	}
+	return t
+}()
 
 // Len returns the number of keys in s.
 func (s *Set) Len() int { return s.n }
@@ -243,10 +256,19 @@ func (s *Set) find(k uint64) int {
 }
 
 // last returns the index of the last of ks (ascending) not above k, or -1.
+// Its halving loop compiles to conditional moves: a look-up's comparisons
+// are random, and mispredicted branches would cost more than the loads.
 func last(ks []uint64, k uint64) int {
-	i, found := slices.BinarySearch(ks, k)
-	if !found {
-		i--
+	if len(ks) == 0 || ks[0] > k {
+		return -1
+	}
+	i, n := 0, len(ks)
+	for n > 1 {
+		half := n / 2
+		if ks[i+half] <= k {
+			i += half
+		}
+		n -= half
 	}
 	return i
 }
