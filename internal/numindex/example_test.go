@@ -50,5 +50,5 @@ func ExampleSet_ContainsSorted() {
 func ExampleLoad() {
 	_, err := numindex.Load([]byte("not an index"))
 	fmt.Println(err)
-	// Output: leadprivacy: numindex: Load: invalid argument: snapshot: byte 0: length 12 is not a whole number of 8-byte words of at least 2
+	// Output: leadprivacy: numindex: Load: invalid argument: snapshot: byte 0: length 12 is not a whole number of 8-byte words of at least 3
 }
