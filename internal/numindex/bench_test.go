@@ -194,11 +194,6 @@ func BenchmarkRegistry(b *testing.B) {
 	}{
 		{"index", func() { Build(work) }},
 		{"sort-baseline", func() { slices.Sort(work) }},
-		{"roaring64", func() {
-			rb := roaring64.New()
-			rb.AddMany(work)
-			rb.RunOptimize()
-		}},
 	} {
 		b.Run("build/"+c.name, func(b *testing.B) {
 			for b.Loop() {

@@ -27,14 +27,30 @@ func (s *Set) AppendBinary(b []byte) ([]byte, error) {
 	b = binary.LittleEndian.AppendUint32(b, version)
 	b = binary.LittleEndian.AppendUint64(b, uint64(s.n))
 	b = binary.LittleEndian.AppendUint64(b, s.total)
-	body := s.words[:len(s.words)-1] // all but the spare word
 	if littleEndian {
-		return append(b, wordBytes(body)...), nil
+		return append(b, wordBytes(s.words)...), nil
 	}
-	for _, w := range body {
+	for _, w := range s.words {
 		b = binary.LittleEndian.AppendUint64(b, w)
 	}
 	return b, nil
+}
+
+// copyWords returns the little-endian words of b in memory of their own,
+// in one pass: append's copy, which, unlike make, does not clear the
+// memory first. ok is false on a big-endian machine or if the allocator's
+// memory is not 8-byte aligned (it is, for a pointer-free block of 8
+// bytes or more).
+func copyWords(b []byte) (w []uint64, ok bool) {
+	if !littleEndian || len(b) == 0 {
+		return nil, false
+	}
+	buf := append([]byte(nil), b...)
+	p := unsafe.SliceData(buf)
+	if uintptr(unsafe.Pointer(p))%8 != 0 {
+		return nil, false
+	}
+	return unsafe.Slice((*uint64)(unsafe.Pointer(p)), len(buf)/8), true
 }
 
 // wordBytes is w's memory as bytes.
@@ -69,13 +85,12 @@ func Load(b []byte) (*Set, error) {
 	if nd := nw - 2*np; s.total > 64*nd || s.total+63 < 64*nd {
 		return nil, corrupt(16, fmt.Sprintf("%d bits of codes do not fill the %d words after the partitions", s.total, nd))
 	}
-	s.alloc(int(np))
-	body := s.words[:len(s.words)-1]
-	if littleEndian {
-		copy(wordBytes(body), b[8*header:])
+	if w, ok := copyWords(b[8*header:]); ok {
+		s.setWords(int(np), w)
 	} else {
-		for i := range body {
-			body[i] = binary.LittleEndian.Uint64(b[8*(header+i):])
+		s.alloc(int(np))
+		for i := range s.words {
+			s.words[i] = binary.LittleEndian.Uint64(b[8*(header+i):])
 		}
 	}
 	if err := s.check(); err != nil {
@@ -110,8 +125,8 @@ func (s *Set) check() error {
 	if off != s.total {
 		return corrupt(16, fmt.Sprintf("the partitions end at bit %d, not %d", off, s.total))
 	}
-	if r := s.total % 64; r != 0 && s.data[len(s.data)-2]>>r != 0 {
-		return corrupt(8*(header+2*np+len(s.data)-2), "bits set after the end")
+	if r := s.total % 64; r != 0 && s.data[len(s.data)-1]>>r != 0 {
+		return corrupt(8*(header+2*np+len(s.data)-1), "bits set after the end")
 	}
 	return nil
 }

@@ -28,9 +28,7 @@ type Set struct {
 	// low bits l. Four partitions' entries fill one 64-byte cache line, so
 	// a look-up reads the bases it compares and the meta it needs at once.
 	ent []uint64
-	// data holds the partitions' codes, total bits, and one more zero word,
-	// so that 64 bits can be read at any position inside them without a
-	// bounds branch.
+	// data holds the partitions' codes, total bits.
 	data  []uint64
 	total uint64
 	words []uint64 // the one allocation ent and data share
@@ -85,10 +83,14 @@ func (s *Set) setTops() {
 // at the start of a fresh allocation (page-aligned when large, so groups
 // of entries do not straddle lines).
 func (s *Set) alloc(np int) {
-	nd := int((s.total + 63) / 64)
-	s.words = make([]uint64, 2*np+nd+1)
-	s.ent = s.words[: 2*np : 2*np]
-	s.data = s.words[2*np:]
+	s.setWords(np, make([]uint64, 2*np+int((s.total+63)/64)))
+}
+
+// setWords makes words, the entries of np partitions and their codes, s's.
+func (s *Set) setWords(np int, words []uint64) {
+	s.words = words
+	s.ent = words[: 2*np : 2*np]
+	s.data = words[2*np:]
 }
 
 // lowBits is the Elias–Fano split of an ascending partition: l =
@@ -122,25 +124,28 @@ func (s *Set) encode(part []uint64, off, l uint64) uint64 {
 	hs := off + uint64(len(part))*l
 	for i, k := range part {
 		d := k - base
-		s.setLow(off+uint64(i)*l, d&mask)
+		s.setLow(off+uint64(i)*l, d&mask, l)
 		pos := hs + d>>l + uint64(i)
 		s.data[pos>>6] |= 1 << (pos & 63)
 	}
 	return off + partBits(part)
 }
 
-// setLow ORs v into data at bit pos; the spare last word takes the spill.
-func (s *Set) setLow(pos, v uint64) {
+// setLow ORs the l-bit value v into data at bit pos.
+func (s *Set) setLow(pos, v, l uint64) {
 	w, o := pos>>6, pos&63
 	s.data[w] |= v << o
-	s.data[w+1] |= v >> (64 - o) // a shift by 64 is 0 in Go
+	if o+l > 64 {
+		s.data[w+1] |= v >> (64 - o)
+	}
 }
 
 // bitsAt returns the 64 bits of data from bit pos on (pos below the
-// encoding's end, so data[w+1] is at most the spare word).
+// codes' end). Past the last word it returns junk, which callers mask
+// off: reading the last word again saves a branch.
 func (s *Set) bitsAt(pos uint64) uint64 {
 	w, o := pos>>6, pos&63
-	return s.data[w]>>o | s.data[w+1]<<(64-o)
+	return s.data[w]>>o | s.data[min(w+1, uint64(len(s.data)-1))]<<(64-o) // a shift by 64 is 0
 }
 
 // part describes partition p for a look-up.
@@ -324,7 +329,7 @@ func (s *Set) ContainsSorted(ks []uint64, out []bool) {
 			}
 			pt := s.part(p)
 			pts[j] = pt
-			for w := pt.off >> 6; w <= pt.end>>6; w += 8 { // a word a line
+			for w := pt.off >> 6; w <= (pt.end-1)>>6; w += 8 { // a word a line
 				warm[j] ^= s.data[w]
 			}
 		}
