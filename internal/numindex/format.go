@@ -106,21 +106,30 @@ func Load(b []byte) (*Set, error) {
 // largest bucket stays below 2^64), back to back up to the total.
 func (s *Set) check() error {
 	np := len(s.ent) / 2
-	var off uint64
+	var off, prev uint64
 	for p := range np {
+		base, meta := s.ent[2*p], s.ent[2*p+1]
+		l, hlen, m := meta&lowMask, meta>>6&hlenMask, uint64(partSize)
+		if p == np-1 {
+			m = uint64(s.n - p*partSize)
+		}
+		// One test for the common case, then the reasons.
+		if (p == 0 || base > prev) && meta>>offShift == off && hlen > m && hlen-m-1 <= ^base>>l {
+			off += m*l + hlen
+			prev = base
+			continue
+		}
 		at := 8 * (header + 2*p) // byte of the partition's entry
-		pt := s.part(p)
 		switch {
-		case p > 0 && pt.base <= s.ent[2*p-2]:
+		case p > 0 && base <= prev:
 			return corrupt(at, fmt.Sprintf("partition %d's first key is not above partition %d's", p, p-1))
-		case pt.off != off:
-			return corrupt(at+8, fmt.Sprintf("partition %d starts at bit %d, not %d where the codes before it end", p, pt.off, off))
-		case pt.end-pt.hs < pt.m+1:
-			return corrupt(at+8, fmt.Sprintf("partition %d's high bit vector has %d bits, fewer than its %d keys and one", p, pt.end-pt.hs, pt.m))
-		case pt.zeros-1 > ^pt.base>>pt.l:
+		case meta>>offShift != off:
+			return corrupt(at+8, fmt.Sprintf("partition %d starts at bit %d, not %d where the codes before it end", p, meta>>offShift, off))
+		case hlen <= m:
+			return corrupt(at+8, fmt.Sprintf("partition %d's high bit vector has %d bits, fewer than its %d keys and one", p, hlen, m))
+		default:
 			return corrupt(at+8, fmt.Sprintf("partition %d's buckets pass 2^64", p))
 		}
-		off = pt.end
 	}
 	if off != s.total {
 		return corrupt(16, fmt.Sprintf("the partitions end at bit %d, not %d", off, s.total))
