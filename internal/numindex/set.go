@@ -1,0 +1,374 @@
+package numindex
+
+import (
+	"iter"
+	"math/bits"
+	"slices"
+)
+
+// partLog is log2 of the keys a partition holds: partitions of 128 keys keep
+// a look-up to a few words of one partition while their per-partition cost
+// (base and meta, 16 bytes) stays at 1 bit a key.
+const (
+	partLog  = 7
+	partSize = 1 << partLog
+)
+
+// Set is an immutable set of keys, safe for concurrent use by any number of
+// goroutines: nothing changes it after Build or Load.
+//
+// The keys are cut, in ascending order, into partitions of partSize keys
+// (the last may hold fewer), each Elias–Fano coded on its own relative to its
+// first key (see doc.go).
+type Set struct {
+	n int
+	// ent holds two words a partition: its first key, and its meta: the
+	// bit where its codes start in data, shifted left 16, ORed with the
+	// length of its high bit vector shifted left 6, ORed with its count of
+	// low bits l. Four partitions' entries fill one 64-byte cache line, so
+	// a look-up reads the bases it compares and the meta it needs at once.
+	ent []uint64
+	// data holds the partitions' codes, total bits.
+	data  []uint64
+	total uint64
+	words []uint64 // the one allocation ent and data share
+	// tops is the first key of every group of partitions whose entries
+	// share a cache line: a search of it stays in cache.
+	tops []uint64
+}
+
+// groupParts is the partitions whose entries fill a 64-byte line.
+const groupParts = 4
+
+// The fields of an entry's meta word.
+const (
+	lowMask  = 1<<6 - 1
+	hlenMask = 1<<10 - 1 // a high bit vector is at most 3*partSize bits
+	offShift = 16
+)
+
+// Build sorts keys in place, drops repeats, and compiles them. The Set keeps
+// no reference to keys.
+func Build(keys []uint64) *Set {
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	np := (len(keys) + partSize - 1) / partSize
+	s := &Set{n: len(keys)}
+	for p := range np {
+		s.total += partBits(keys[p*partSize : min(len(keys), (p+1)*partSize)])
+	}
+	s.alloc(np)
+	var off uint64
+	for p := range np {
+		part := keys[p*partSize : min(len(keys), (p+1)*partSize)]
+		l := lowBits(part)
+		s.ent[2*p] = part[0]
+		s.ent[2*p+1] = off<<offShift | highBits(part, l)<<6 | l
+		off = s.encode(part, off, l)
+	}
+	s.setTops()
+	return s
+}
+
+// setTops derives tops from ent.
+func (s *Set) setTops() {
+	np := len(s.ent) / 2
+	s.tops = make([]uint64, 0, (np+groupParts-1)/groupParts)
+	for p := 0; p < np; p += groupParts {
+		s.tops = append(s.tops, s.ent[2*p])
+	}
+}
+
+// alloc sets up s's slices for np partitions of s.total bits, the entries
+// at the start of a fresh allocation (page-aligned when large, so groups
+// of entries do not straddle lines).
+func (s *Set) alloc(np int) {
+	s.setWords(np, make([]uint64, 2*np+int((s.total+63)/64)))
+}
+
+// setWords makes words, the entries of np partitions and their codes, s's.
+func (s *Set) setWords(np int, words []uint64) {
+	s.words = words
+	s.ent = words[: 2*np : 2*np]
+	s.data = words[2*np:]
+}
+
+// lowBits is the Elias–Fano split of an ascending partition: l =
+// floor(log2(span/len)) low bits a key are stored verbatim, so that the
+// high parts, written in unary, take at most 2 bits a key.
+func lowBits(part []uint64) uint64 {
+	span := part[len(part)-1] - part[0]
+	if q := span / uint64(len(part)); q > 0 {
+		return uint64(bits.Len64(q) - 1)
+	}
+	return 0
+}
+
+// partBits is the length in bits of part's encoding: len(part) low parts of
+// l bits, then the high parts as a bit vector with a one for each key and a
+// zero closing each bucket of 2^l values up to the last key's.
+func partBits(part []uint64) uint64 {
+	l := lowBits(part)
+	return uint64(len(part))*l + highBits(part, l)
+}
+
+// highBits is the length of part's high bit vector.
+func highBits(part []uint64, l uint64) uint64 {
+	return uint64(len(part)) + (part[len(part)-1]-part[0])>>l + 1
+}
+
+// encode writes part's encoding at bit off of s.data and returns the bit
+// where it ends.
+func (s *Set) encode(part []uint64, off, l uint64) uint64 {
+	base, mask := part[0], uint64(1)<<l-1
+	hs := off + uint64(len(part))*l
+	for i, k := range part {
+		d := k - base
+		s.setLow(off+uint64(i)*l, d&mask, l)
+		pos := hs + d>>l + uint64(i)
+		s.data[pos>>6] |= 1 << (pos & 63)
+	}
+	return off + partBits(part)
+}
+
+// setLow ORs the l-bit value v into data at bit pos.
+func (s *Set) setLow(pos, v, l uint64) {
+	w, o := pos>>6, pos&63
+	s.data[w] |= v << o
+	if o+l > 64 {
+		s.data[w+1] |= v >> (64 - o)
+	}
+}
+
+// bitsAt returns the 64 bits of data from bit pos on (pos below the
+// codes' end). Past the last word it returns junk, which callers mask
+// off: reading the last word again saves a branch.
+func (s *Set) bitsAt(pos uint64) uint64 {
+	w, o := pos>>6, pos&63
+	return s.data[w]>>o | s.data[min(w+1, uint64(len(s.data)-1))]<<(64-o) // a shift by 64 is 0
+}
+
+// part describes partition p for a look-up.
+type part struct {
+	base  uint64 // first key
+	off   uint64 // bit where the low parts start
+	l     uint64 // low bits a key
+	hs    uint64 // bit where the high bit vector starts
+	end   uint64 // bit where the partition ends
+	m     uint64 // keys in the partition
+	zeros uint64 // buckets of the high bit vector (its zeros if well formed)
+}
+
+func (s *Set) part(p int) part {
+	meta := s.ent[2*p+1]
+	pt := part{base: s.ent[2*p], off: meta >> offShift, l: meta & lowMask, m: partSize}
+	if p == len(s.ent)/2-1 {
+		pt.m = uint64(s.n - p*partSize)
+	}
+	hlen := meta >> 6 & hlenMask
+	pt.hs = pt.off + pt.m*pt.l
+	pt.end = pt.hs + hlen
+	pt.zeros = hlen - pt.m
+	return pt
+}
+
+// low returns the low part of the partition's i-th key.
+func (s *Set) low(pt *part, i uint64) uint64 {
+	return s.bitsAt(pt.off+i*pt.l) & (1<<pt.l - 1)
+}
+
+// has reports whether partition pt holds k (k >= pt.base, and below the
+// next partition's base). It finds k's
+// bucket by the zeros before it and compares k's low part with each low part
+// of the bucket; buckets hold 2 keys at most on average.
+func (s *Set) has(pt *part, k uint64) bool {
+	d := k - pt.base
+	h := d >> pt.l
+	if h >= pt.zeros {
+		return false
+	}
+	pos := pt.hs
+	if h > 0 {
+		pos = s.select0(pt.hs, pt.end, h-1) + 1
+	}
+	want := d & (1<<pt.l - 1)
+	i := pos - pt.hs - h // the bucket's first key
+	for pos < pt.end && i < pt.m {
+		run := min(uint64(bits.TrailingZeros64(^s.bitsAt(pos))), pt.end-pos, pt.m-i)
+		for j := i; j < i+run; j++ {
+			if s.low(pt, j) == want {
+				return true
+			}
+		}
+		if run < 64 {
+			break
+		}
+		pos, i = pos+run, i+run
+	}
+	return false
+}
+
+// select0 returns the position of the r-th zero (from 0) of data at or after
+// bit from and before end, or end if there are not that many.
+func (s *Set) select0(from, end, r uint64) uint64 {
+	for pos := from; pos < end; pos += 64 {
+		w := ^s.bitsAt(pos)
+		if end-pos < 64 {
+			w &= 1<<(end-pos) - 1
+		}
+		c := uint64(bits.OnesCount64(w))
+		if r < c {
+			return pos + select64(w, r)
+		}
+		r -= c
+	}
+	return end
+}
+
+// select64 returns the position of the r-th one (from 0) of w, which has
+// more than r ones, without a branch: the bytes' running counts, compared
+// with r all at once, give the byte, and a table the bit in it.
+func select64(w, r uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	c := w - w>>1&0x5555555555555555
+	c = c&0x3333333333333333 + c>>2&0x3333333333333333
+	c = (c + c>>4) & 0x0f0f0f0f0f0f0f0f * ones // byte i: ones in bytes 0..i
+	at := uint64(bits.OnesCount64(((r*ones|highs)-c)&highs)) * 8
+	r -= c << 8 >> at & 0xff // minus the ones below the byte
+	return at + uint64(selectInByte[r<<8|w>>at&0xff])
+}
+
+// selectInByte[r<<8|b] is the position of b's r-th one (from 0).
+var selectInByte = func() (t [8 << 8]uint8) {
+	for b := range 256 {
+		r := 0
+		for i := range 8 {
+			if b>>i&1 == 1 {
+				t[r<<8|b] = uint8(i)
+				r++
+			}
+		}
+	}
+	return t
+}()
+
+// Len returns the number of keys in s.
+func (s *Set) Len() int { return s.n }
+
+// find returns the partition whose keys k would be among, or -1 if k is
+// below every key: a search of tops, then of the group's bases, one line.
+func (s *Set) find(k uint64) int {
+	t := last(s.tops, k)
+	if t < 0 {
+		return -1
+	}
+	// Count the group's other bases not above k without a branch: the
+	// bases are a cache miss, and a branch on them mispredicted would
+	// discard the look-ups the CPU started after this one.
+	p := t * groupParts
+	n := p
+	for q := p + 1; q < min(p+groupParts, len(s.ent)/2); q++ {
+		_, below := bits.Sub64(k, s.ent[2*q], 0) // 1 if k < base
+		n += int(1 - below)
+	}
+	return n
+}
+
+// last returns the index of the last of ks (ascending) not above k, or -1.
+// Its halving loop compiles to conditional moves: a look-up's comparisons
+// are random, and mispredicted branches would cost more than the loads.
+func last(ks []uint64, k uint64) int {
+	if len(ks) == 0 || ks[0] > k {
+		return -1
+	}
+	i, n := 0, len(ks)
+	for n > 1 {
+		half := n / 2
+		if ks[i+half] <= k {
+			i += half
+		}
+		n -= half
+	}
+	return i
+}
+
+// Contains reports whether k is in s.
+func (s *Set) Contains(k uint64) bool {
+	p := s.find(k)
+	if p < 0 {
+		return false
+	}
+	pt := s.part(p)
+	return s.has(&pt, k)
+}
+
+// ContainsSorted reports for each key of ks (ascending, repeats allowed)
+// whether it is in s, into out[i] (len(out) >= len(ks)); a sorted batch walk,
+// faster than len(ks) Contains calls. It works in chunks of keys, in
+// stages: find every key's partition, then read each partition's entry and
+// first code words, then search the partitions. A stage's loads do not
+// depend on one another, so the CPU fetches their cache lines in parallel
+// rather than one look-up's after another's.
+func (s *Set) ContainsSorted(ks []uint64, out []bool) {
+	const chunk = 32
+	var (
+		ps   [chunk]int
+		pts  [chunk]part
+		warm [chunk]uint64 // the words read to fetch their lines
+	)
+	out = out[:len(ks)]
+	for lo := 0; lo < len(ks); lo += chunk {
+		keys := ks[lo:min(lo+chunk, len(ks))]
+		for j, k := range keys {
+			ps[j] = s.find(k)
+		}
+		for j, p := range ps[:len(keys)] {
+			if p < 0 {
+				pts[j] = part{} // holds nothing: zeros is 0
+				continue
+			}
+			pt := s.part(p)
+			pts[j] = pt
+			for w := pt.off >> 6; w <= (pt.end-1)>>6; w += 8 { // a word a line
+				warm[j] ^= s.data[w]
+			}
+		}
+		for j, k := range keys {
+			out[lo+j] = s.has(&pts[j], k)
+		}
+	}
+	_ = warm
+}
+
+// All yields the keys in ascending order. A Set loaded from damaged bytes
+// yields only keys it Contains.
+func (s *Set) All() iter.Seq[uint64] {
+	return func(yield func(uint64) bool) {
+		np := len(s.ent) / 2
+		for p := range np {
+			pt := s.part(p)
+			lim := ^pt.base // the largest offset from base a key can have
+			if p+1 < np {
+				lim = s.ent[2*p+2] - 1 - pt.base
+			}
+			var i uint64
+			for wp := pt.hs; wp < pt.end && i < pt.m; wp += 64 {
+				x := s.bitsAt(wp)
+				if pt.end-wp < 64 {
+					x &= 1<<(pt.end-wp) - 1
+				}
+				for ; x != 0 && i < pt.m; i++ {
+					h := wp + uint64(bits.TrailingZeros64(x)) - pt.hs - i
+					x &= x - 1
+					d := h<<pt.l | s.low(&pt, i)
+					if h < pt.zeros && d <= lim && !yield(pt.base+d) {
+						return
+					}
+				}
+			}
+		}
+	}
+}
+
+// MemoryBytes is the heap the set holds.
+func (s *Set) MemoryBytes() int { return 8 * (cap(s.words) + cap(s.tops)) }
