@@ -29,6 +29,13 @@ type NumberOptions struct {
 	// 2015551234 and not two invalid ones. It needs at least two Columns;
 	// errors name the first of them.
 	Join bool
+
+	// NoDuplicateTable turns duplicate detection off: every row comes with
+	// Duplicate false, and the reader keeps no table of the numbers seen
+	// (16 to 32 bytes a number). For lists of 10⁷–10⁸ numbers whose
+	// consumer drops repeats itself, such as a do-not-call registry
+	// compiled into an index. MaxRows still applies.
+	NoDuplicateTable bool
 }
 
 // NumberRow is one number read from a list.
@@ -243,7 +250,7 @@ func (nr *NumberReader) flush(yield func(NumberRow, error) bool) bool {
 	b, text, start := nr.block, string(nr.text), 0
 	nr.block, nr.text = b[:0], nr.text[:0]
 	for i := range b {
-		if b[i].key != 0 {
+		if b[i].key != 0 && !nr.opts.NoDuplicateTable {
 			b[i].row.FirstLine, b[i].row.Duplicate = nr.seen.firstLine(b[i].key, b[i].row.Line)
 		}
 	}

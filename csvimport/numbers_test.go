@@ -349,3 +349,15 @@ func TestNumbersTPSFixedWidth(t *testing.T) {
 		t.Fatalf("numbers = %v, want %s", got, want)
 	}
 }
+
+func TestNumbersNoDuplicateTable(t *testing.T) {
+	input := "20123456\n20123456\n"
+	rows, _ := readNumbers(t, input, csvimport.NumberOptions{NoDuplicateTable: true})
+	if len(rows) != 2 || rows[1].Duplicate || rows[1].FirstLine != 0 || rows[1].Number != "+4520123456" {
+		t.Fatalf("rows = %+v, want the repeat delivered as a plain row", rows)
+	}
+	rows, _ = readNumbers(t, input, csvimport.NumberOptions{})
+	if !rows[1].Duplicate {
+		t.Fatalf("rows = %+v: the default finds the repeat", rows)
+	}
+}
