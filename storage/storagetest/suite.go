@@ -85,6 +85,8 @@ var groups = []group{
 	{"Suppressions", suppressionCases},
 	{"RetentionRules", ruleCases},
 	{"Events", eventCases},
+	{"Registries", registryCases},
+	{"Erasures", erasureCases},
 	{"Isolation", isolationCases},
 	{"Divergence", divergenceCases},
 	{"Values", valueCases},
