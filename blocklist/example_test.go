@@ -143,7 +143,7 @@ func ExampleService_CheckImport() {
 	// skip Bo: blocked
 	// skip: leadprivacy: line 4, column 2 (value "•••••••• 71"): invalid phone number: contains letters
 	// skip Dorte: duplicate
-	// {Checked:4 Accepted:1 RejectedBlocked:1 RejectedSuppressed:0 Invalid:1 Duplicate:1}
+	// {Checked:4 Accepted:1 RejectedBlocked:1 RejectedRegistered:0 RejectedSuppressed:0 Invalid:1 Duplicate:1}
 }
 
 func ExampleService_Upload() {
