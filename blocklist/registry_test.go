@@ -9,7 +9,10 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -478,4 +481,97 @@ func TestRegistryEventsHoldNoNumbers(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestRegistrySwitchIsAtomic loads two disjoint lists A and B in turn
+// (odd versions A, even versions B) through one Store while checkers
+// check every number of both through a second Store on the same database
+// with a Service of their own, in batches of 7. Each Check must see one
+// version whole: all of A registered and none of B, or the reverse, every
+// verdict naming the same version of the right parity.
+func TestRegistrySwitchIsAtomic(t *testing.T) {
+	const perList, checkers = 30, 3
+	loads := 24
+	if testing.Short() {
+		loads = 8
+	}
+	for _, k := range storeKinds {
+		t.Run(k.name, func(t *testing.T) {
+			path := t.TempDir() + "/lp.db"
+			writer := k.open(t, path)
+			t.Cleanup(func() { writer.Close() })
+			reader := writer
+			if k.name != "memstore" {
+				reader = k.open(t, path)
+				t.Cleanup(func() { reader.Close() })
+			}
+			f := newFixture(t, writer)
+			checkSvc := blocklist.New(reader, audit.New(reader, f.keys, nil, nil), &blocklist.Options{Now: f.clock.Now, BatchSize: 7})
+			var a, b, all []string
+			for i := range perList {
+				a = append(a, fmt.Sprintf("+4520%06d", i))
+				b = append(b, fmt.Sprintf("+4530%06d", i))
+			}
+			all = append(append(all, a...), b...)
+			list := func(ns []string) io.Reader { return strings.NewReader(strings.Join(ns, "\n")) }
+			f.loadRegistry(blocklist.LoadRegistryRequest{Name: "nix", RegistryFile: blocklist.RegistryFile{File: list(a)}})
+
+			done := make(chan struct{})
+			errs := make(chan error, checkers)
+			var checks atomic.Int64
+			var wg sync.WaitGroup
+			for range checkers {
+				wg.Go(func() {
+					for {
+						select {
+						case <-done:
+							return
+						default:
+						}
+						res, err := checkSvc.Check(f.ctx, f.dialer, blocklist.CheckRequest{ProjectID: f.energy.ID, Numbers: all})
+						if err != nil {
+							errs <- err
+							return
+						}
+						checks.Add(1)
+						v := res.Verdicts[0].Registry.Version + res.Verdicts[perList].Registry.Version // one is 0
+						inA := v%2 == 1
+						for i, vd := range res.Verdicts {
+							wantReg := (i < perList) == inA
+							if (vd.Outcome == blocklist.Registered) != wantReg || (wantReg && vd.Registry.Version != v) {
+								errs <- fmt.Errorf("check saw a mix: number %d is %s (version %d), first number version %d", i, vd.Outcome, vd.Registry.Version, v)
+								return
+							}
+						}
+					}
+				})
+			}
+			for i := range loads {
+				next := b
+				if i%2 == 1 {
+					next = a
+				}
+				f.loadRegistry(blocklist.LoadRegistryRequest{Name: "nix", RegistryFile: blocklist.RegistryFile{File: list(next)}})
+				// Let checks run on this version before the next load.
+				for seen := checks.Load(); checks.Load() < seen+checkers && len(errs) == 0; {
+					time.Sleep(time.Millisecond)
+				}
+			}
+			close(done)
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Error(err)
+			}
+			total := checks.Load()
+			if total < int64(loads) {
+				t.Errorf("only %d checks ran", total)
+			}
+			t.Logf("%d loads, %d checks", loads, total)
+			// Once a load has returned, every check uses its version.
+			if got := describe(f.verdicts(checkSvc, f.energy.ID, a[0], b[0])); got != fmt.Sprintf("registered nix %d, allowed", loads+1) {
+				t.Errorf("after the last load: %s", got)
+			}
+		})
+	}
 }
