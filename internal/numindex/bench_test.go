@@ -1,0 +1,234 @@
+package numindex
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/RoaringBitmap/roaring/v2/roaring64"
+)
+
+// The synthetic registry: 10M mobile numbers of two countries, uniformly
+// random within their ranges (3M Danish +45 2xxxxxxx–9xxxxxxx, 7M British
+// +447 xxxxxxxxx), and 1M queries from the same ranges, half of them on the
+// registry.
+const (
+	regDK      = 3_000_000
+	regUK      = 7_000_000
+	regQueries = 1_000_000
+	regBatch   = 1000
+)
+
+type registryData struct {
+	keys    []uint64 // as parsed: unsorted, a few repeats
+	sorted  []uint64 // ascending, no repeats
+	queries []uint64 // random order, half present
+	batches []uint64 // queries, each run of regBatch sorted
+}
+
+var registry = sync.OnceValue(func() *registryData {
+	r := rand.New(rand.NewPCG(2026, 12))
+	draw := func() uint64 {
+		if r.IntN(regDK+regUK) < regDK {
+			return 45_20000000 + r.Uint64N(80_000000)
+		}
+		return 447_000000000 + r.Uint64N(1_000000000)
+	}
+	d := &registryData{keys: make([]uint64, regDK+regUK)}
+	for i := range d.keys {
+		d.keys[i] = draw()
+	}
+	d.sorted = slices.Compact(slices.Sorted(slices.Values(d.keys)))
+	d.queries = make([]uint64, regQueries)
+	for i := range d.queries {
+		if i%2 == 0 {
+			d.queries[i] = d.sorted[r.IntN(len(d.sorted))]
+			continue
+		}
+		for d.queries[i] = draw(); found(d.sorted, d.queries[i]); d.queries[i] = draw() {
+		}
+	}
+	r.Shuffle(len(d.queries), func(i, j int) { d.queries[i], d.queries[j] = d.queries[j], d.queries[i] })
+	d.batches = slices.Clone(d.queries)
+	for lo := 0; lo < len(d.batches); lo += regBatch {
+		slices.Sort(d.batches[lo:min(lo+regBatch, len(d.batches))])
+	}
+	return d
+})
+
+// A structure under comparison, built once from the registry.
+type structure struct {
+	name     string
+	build    func(d *registryData) // builds the structure, kept for the look-ups
+	memory   func() float64        // bytes it holds
+	contains func(k uint64) bool
+	batch    func(ks []uint64, out []bool) // nil: one contains a key
+}
+
+// built holds the structures once built.
+type built struct {
+	idx *Set
+	rb  *roaring64.Bitmap
+	srt []uint64
+	m   map[uint64]struct{}
+	mb  float64 // the map's heap
+}
+
+func structures(bt *built) []*structure {
+	return []*structure{
+		{name: "index",
+			build:    func(d *registryData) { bt.idx = Build(slices.Clone(d.keys)) },
+			memory:   func() float64 { return float64(bt.idx.MemoryBytes()) },
+			contains: func(k uint64) bool { return bt.idx.Contains(k) },
+			batch:    func(ks []uint64, out []bool) { bt.idx.ContainsSorted(ks, out) }},
+		{name: "roaring64",
+			build: func(d *registryData) {
+				bt.rb = roaring64.New()
+				bt.rb.AddMany(d.keys)
+				bt.rb.RunOptimize()
+			},
+			memory:   func() float64 { return float64(bt.rb.GetSizeInBytes()) },
+			contains: func(k uint64) bool { return bt.rb.Contains(k) }},
+		{name: "sorted",
+			build:    func(d *registryData) { bt.srt = slices.Clone(d.sorted) },
+			memory:   func() float64 { return float64(8 * len(bt.srt)) },
+			contains: func(k uint64) bool { return found(bt.srt, k) }},
+		{name: "map",
+			build: func(d *registryData) {
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				bt.m = make(map[uint64]struct{})
+				for _, k := range d.keys {
+					bt.m[k] = struct{}{}
+				}
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				bt.mb = float64(after.HeapAlloc - before.HeapAlloc)
+			},
+			memory: func() float64 { return bt.mb },
+			contains: func(k uint64) bool {
+				_, ok := bt.m[k]
+				return ok
+			}},
+	}
+}
+
+// BenchmarkRegistry compares the index with roaring64, a sorted slice and a
+// map on a 10M-number registry: memory (B/number), 1M look-ups in sorted
+// batches of 1000 and one by one (ns/lookup), build from the unsorted keys
+// against slices.Sort of them, and Load of the serialized index against a
+// copy of its bytes. The figures are in BENCHMARKS.md.
+//
+//	go test ./internal/numindex -run '^$' -bench BenchmarkRegistry -benchtime 1x -count 3
+func BenchmarkRegistry(b *testing.B) {
+	d := registry()
+	n := float64(len(d.sorted))
+	var bt built
+	sts := structures(&bt)
+	for _, st := range sts {
+		st.build(d)
+	}
+	look := func(b *testing.B, qs []uint64, f func(qs []uint64) int) {
+		for b.Loop() {
+			if hits := f(qs); hits != len(qs)/2 {
+				b.Fatalf("%d of %d queries found, want half", hits, len(qs))
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(qs)), "ns/lookup")
+	}
+	for _, st := range sts {
+		b.Run("memory/"+st.name, func(b *testing.B) {
+			for b.Loop() {
+			}
+			b.ReportMetric(st.memory()/n, "B/number")
+		})
+	}
+	for _, st := range sts {
+		b.Run("lookup-batch/"+st.name, func(b *testing.B) {
+			out := make([]bool, regBatch)
+			look(b, d.batches, func(qs []uint64) (hits int) {
+				for lo := 0; lo < len(qs); lo += regBatch {
+					batch := qs[lo:min(lo+regBatch, len(qs))]
+					if st.batch != nil {
+						st.batch(batch, out)
+					} else {
+						for i, k := range batch {
+							out[i] = st.contains(k)
+						}
+					}
+					for _, ok := range out[:len(batch)] {
+						if ok {
+							hits++
+						}
+					}
+				}
+				return hits
+			})
+		})
+	}
+	for _, st := range sts {
+		b.Run("lookup-single/"+st.name, func(b *testing.B) {
+			look(b, d.queries, func(qs []uint64) (hits int) {
+				for _, k := range qs {
+					if st.contains(k) {
+						hits++
+					}
+				}
+				return hits
+			})
+		})
+	}
+	work := make([]uint64, len(d.keys))
+	for _, c := range []struct {
+		name string
+		f    func()
+	}{
+		{"index", func() { Build(work) }},
+		{"sort-baseline", func() { slices.Sort(work) }},
+		{"roaring64", func() {
+			rb := roaring64.New()
+			rb.AddMany(work)
+			rb.RunOptimize()
+		}},
+	} {
+		b.Run("build/"+c.name, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				copy(work, d.keys)
+				b.StartTimer()
+				c.f()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(work)), "ns/number")
+		})
+	}
+	ser, err := bt.idx.AppendBinary(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rser, err := bt.rb.ToBytes()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		size int // bytes read
+		f    func() error
+	}{
+		{"index", len(ser), func() error { _, err := Load(ser); return err }},
+		{"copy-baseline", len(ser), func() error { _ = bytes.Clone(ser); return nil }},
+		{"roaring64", len(rser), func() error { return roaring64.New().UnmarshalBinary(rser) }},
+	} {
+		b.Run("load/"+c.name, func(b *testing.B) {
+			for b.Loop() {
+				if err := c.f(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(c.size)/n, "B/number")
+		})
+	}
+}

@@ -1,0 +1,132 @@
+package numindex
+
+import (
+	"encoding/binary"
+	"fmt"
+	"unsafe"
+
+	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/internal/lperr"
+)
+
+// The serialized form is a run of little-endian 64-bit words (doc.go).
+const (
+	magic   = "LPNI"
+	version = 1
+	header  = 2 // words: magic and version, key count
+)
+
+// littleEndian is whether words can be copied to and from bytes as they
+// lie in memory.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// AppendBinary appends the serialized form (encoding.BinaryAppender);
+// deterministic: equal sets give equal bytes.
+func (s *Set) AppendBinary(b []byte) ([]byte, error) {
+	b = append(b, magic...)
+	b = binary.LittleEndian.AppendUint32(b, version)
+	b = binary.LittleEndian.AppendUint64(b, uint64(s.n))
+	body := s.words[:len(s.words)-1] // all but the spare word
+	if littleEndian {
+		return append(b, wordBytes(body)...), nil
+	}
+	for _, w := range body {
+		b = binary.LittleEndian.AppendUint64(b, w)
+	}
+	return b, nil
+}
+
+// wordBytes is w's memory as bytes.
+func wordBytes(w []uint64) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(w))), 8*len(w))
+}
+
+// Load returns the set serialized in b, which it copies (b may be reused
+// afterwards). It checks the structure — header, lengths, partition bases
+// ascending, partition offsets and widths in range — so that no look-up on
+// the Set can fail, but it does not decode key by key: a flipped bit inside
+// a partition's codes gives a Set that answers wrongly, which the content
+// hash the caller keeps must catch. Errors wrap lp.ErrInvalidArgument and
+// name the byte offset and what is wrong there.
+func Load(b []byte) (*Set, error) {
+	if len(b) < 8*header || len(b)%8 != 0 {
+		return nil, corrupt(0, fmt.Sprintf("length %d is not a whole number of 8-byte words of at least %d", len(b), header))
+	}
+	if string(b[:4]) != magic {
+		return nil, corrupt(0, "no "+magic+" magic")
+	}
+	if v := binary.LittleEndian.Uint32(b[4:]); v != version {
+		return nil, corrupt(4, fmt.Sprintf("version %d, want %d", v, version))
+	}
+	nw := uint64(len(b)/8 - header)
+	n := binary.LittleEndian.Uint64(b[8:])
+	np := n/partSize + min(n%partSize, 1)
+	if n > 0 && 2*np+1 > nw {
+		return nil, corrupt(8, fmt.Sprintf("%d keys need %d partitions, more than the %d words after the header hold", n, np, nw))
+	}
+	s := &Set{n: int(n)}
+	var total uint64
+	if np > 0 {
+		at := 8 * (header + 2*np)
+		t := binary.LittleEndian.Uint64(b[at:])
+		if t&0xff != 0 || (t>>8+63)/64 != nw-2*np-1 {
+			return nil, corrupt(int(at), fmt.Sprintf("bit length %d does not match the %d words left", t>>8, nw-2*np-1))
+		}
+		total = t >> 8
+	} else if nw != 0 {
+		return nil, corrupt(8*header, "bytes after an empty set")
+	}
+	s.alloc(int(np), total)
+	body := s.words[:len(s.words)-1]
+	if littleEndian {
+		copy(wordBytes(body), b[8*header:])
+	} else {
+		for i := range body {
+			body[i] = binary.LittleEndian.Uint64(b[8*(header+i):])
+		}
+	}
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// check verifies what a look-up relies on: ascending bases, and each
+// partition's width, start and end in range (room for its low parts and a
+// high bit vector of at least one bit a key and a closing zero, whose
+// largest bucket stays below 2^64).
+func (s *Set) check() error {
+	np := len(s.bases)
+	if np == 0 {
+		return nil
+	}
+	total := s.meta[np] >> 8
+	metaAt := func(p int) int { return 8 * (header + np + p) }
+	for p := range np {
+		if p > 0 && s.bases[p] <= s.bases[p-1] {
+			return corrupt(8*(header+p), fmt.Sprintf("partition %d's first key is not above partition %d's", p, p-1))
+		}
+		if p == 0 && s.meta[0]>>8 != 0 {
+			return corrupt(metaAt(p), "partition 0 does not start at bit 0")
+		}
+		if l := s.meta[p] & 0xff; l > 63 {
+			return corrupt(metaAt(p), fmt.Sprintf("partition %d has %d low bits, more than 63", p, l))
+		}
+		pt := s.part(p)
+		if pt.end < pt.hs+pt.m+1 || pt.end > total {
+			return corrupt(metaAt(p+1), fmt.Sprintf("partition %d ends at bit %d, outside [%d, %d]", p, pt.end, pt.hs+pt.m+1, total))
+		}
+		if pt.zeros-1 > ^pt.base>>pt.l {
+			return corrupt(metaAt(p+1), fmt.Sprintf("partition %d's buckets pass 2^64", p))
+		}
+	}
+	if r := total % 64; r != 0 && s.data[len(s.data)-2]>>r != 0 {
+		return corrupt(8*(header+2*np+len(s.data)-1), "bits set after the end")
+	}
+	return nil
+}
+
+// corrupt reports what is wrong at byte offset at of a serialized Set.
+func corrupt(at int, why string) error {
+	return lperr.Wrap("numindex: Load", &lp.FieldError{Field: "snapshot", Reason: fmt.Sprintf("byte %d: %s", at, why)})
+}

@@ -1,0 +1,84 @@
+package numindex
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"maps"
+	"slices"
+	"testing"
+
+	lp "github.com/leadprivacy/leadprivacy"
+)
+
+// FuzzLoad feeds Load arbitrary bytes: it must refuse them with
+// ErrInvalidArgument or return a Set that serializes back to them and
+// Contains every key its All yields, however its codes were damaged.
+func FuzzLoad(f *testing.F) {
+	for _, keys := range [][]uint64{nil, {1}, {4520000000, 4520000001, 447700900123}, gen(newRand(), "mobiles", 3*partSize+7)} {
+		b, _ := Build(keys).AppendBinary(nil)
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := Load(b)
+		if err != nil {
+			if !errors.Is(err, lp.ErrInvalidArgument) {
+				t.Fatalf("Load error %v does not match ErrInvalidArgument", err)
+			}
+			return
+		}
+		if b2, _ := s.AppendBinary(nil); !bytes.Equal(b2, b) {
+			t.Fatal("a loaded Set serializes to other bytes")
+		}
+		var all []uint64
+		for k := range s.All() {
+			if !s.Contains(k) {
+				t.Fatalf("All yields %d, which Contains denies", k)
+			}
+			all = append(all, k)
+		}
+		if len(all) > s.Len() {
+			t.Fatalf("All yields %d keys, Len is %d", len(all), s.Len())
+		}
+		slices.Sort(all)
+		out := make([]bool, len(all))
+		s.ContainsSorted(all, out)
+		if i := slices.Index(out, false); i >= 0 {
+			t.Fatalf("ContainsSorted denies %d, which All yields", all[i])
+		}
+		for _, k := range []uint64{0, 1, maxKey, ^uint64(0)} {
+			s.Contains(k) // must not panic
+		}
+	})
+}
+
+// FuzzSet builds a Set from the fuzzer's keys (8 bytes each, narrowed to
+// a few ranges so that runs, repeats and partition edges occur) and
+// compares it, and its serialized copy, with a map.
+func FuzzSet(f *testing.F) {
+	f.Add([]byte{}, uint8(0))
+	f.Add(bytes.Repeat([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9}, 40), uint8(12))
+	f.Add(bytes.Repeat([]byte{0xff}, 8*300), uint8(63))
+	f.Fuzz(func(t *testing.T, b []byte, width uint8) {
+		mask := uint64(1)<<(width%64) - 1
+		if width%64 == 0 {
+			mask = ^uint64(0)
+		}
+		in := map[uint64]bool{}
+		var keys []uint64
+		for len(b) >= 8 {
+			k := binary.LittleEndian.Uint64(b) & mask
+			b = b[8:]
+			keys = append(keys, k)
+			in[k] = true
+		}
+		want := slices.Sorted(maps.Keys(in))
+		s := Build(keys)
+		var extra []uint64
+		for _, k := range want {
+			extra = append(extra, k^1, k>>1, k<<1)
+		}
+		checkSet(t, s, want, extra)
+		roundTrip(t, s, want, extra)
+	})
+}

@@ -1,0 +1,264 @@
+package numindex
+
+import (
+	"bytes"
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+
+	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/phone"
+)
+
+// maxKey is the largest key of an E.164 number: 15 nines.
+const maxKey = 999_999_999_999_999
+
+// checkSet asserts that s holds exactly want (ascending, no repeats):
+// Len, All, Contains and ContainsSorted on every key, every key's
+// neighbours, every partition's edges and the extra queries.
+func checkSet(t *testing.T, s *Set, want []uint64, extra []uint64) {
+	t.Helper()
+	if s.Len() != len(want) {
+		t.Fatalf("Len = %d, want %d", s.Len(), len(want))
+	}
+	if got := slices.Collect(s.All()); !slices.Equal(got, want) {
+		t.Fatalf("All yields %d keys, differing from the %d built (first %v, want %v)", len(got), len(want), head(got), head(want))
+	}
+	in := make(map[uint64]bool, len(want))
+	for _, k := range want {
+		in[k] = true
+	}
+	qs := slices.Clone(extra)
+	for _, k := range want {
+		qs = append(qs, k, k-1, k+1)
+	}
+	qs = append(qs, 0, 1, 2, maxKey, maxKey+1, ^uint64(0))
+	for _, k := range qs {
+		if s.Contains(k) != in[k] {
+			t.Fatalf("Contains(%d) = %v, want %v", k, !in[k], in[k])
+		}
+	}
+	slices.Sort(qs)
+	out := make([]bool, len(qs)+1)
+	s.ContainsSorted(qs, out)
+	for i, k := range qs {
+		if out[i] != in[k] {
+			t.Fatalf("ContainsSorted: key %d = %v, want %v", k, out[i], in[k])
+		}
+	}
+	// batches that start anywhere, as a caller's batches do
+	for lo := 0; lo < len(qs); lo += 1 + len(qs)/7 {
+		hi := min(len(qs), lo+1+len(qs)/5)
+		s.ContainsSorted(qs[lo:hi], out)
+		for i, k := range qs[lo:hi] {
+			if out[i] != in[k] {
+				t.Fatalf("ContainsSorted batch %d: key %d = %v, want %v", lo, k, out[i], in[k])
+			}
+		}
+	}
+}
+
+func head(ks []uint64) []uint64 { return ks[:min(len(ks), 5)] }
+
+// roundTrip checks that s serializes deterministically and loads back to
+// the same bytes and answers.
+func roundTrip(t *testing.T, s *Set, want, extra []uint64) {
+	t.Helper()
+	b, err := s.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b2, _ := Build(slices.Clone(want)).AppendBinary([]byte("x"))
+	if !bytes.Equal(b, b2[1:]) {
+		t.Fatal("AppendBinary differs between two builds of the same keys")
+	}
+	l, err := Load(b)
+	if err != nil {
+		t.Fatalf("Load(AppendBinary): %v", err)
+	}
+	clear(b) // Load copies
+	checkSet(t, l, want, extra)
+	b3, _ := l.AppendBinary(nil)
+	if !bytes.Equal(b3, b2[1:]) {
+		t.Fatal("a loaded Set serializes differently")
+	}
+}
+
+// gen draws n keys of a kind, unsorted, possibly repeated.
+func gen(r *rand.Rand, kind string, n int) []uint64 {
+	ks := make([]uint64, n)
+	switch kind {
+	case "uniform": // anywhere in E.164's range
+		for i := range ks {
+			ks[i] = 1 + r.Uint64N(maxKey)
+		}
+	case "mobiles": // two countries' mobile ranges, a huge gap between
+		for i := range ks {
+			if r.IntN(10) < 3 {
+				ks[i] = 45_20000000 + r.Uint64N(80000000)
+			} else {
+				ks[i] = 447_000000000 + r.Uint64N(1000000000)
+			}
+		}
+	case "dense": // runs of consecutive numbers with gaps of any size
+		k := 1 + r.Uint64N(1000)
+		for i := range ks {
+			ks[i] = k
+			switch r.IntN(20) {
+			case 0:
+				k += r.Uint64N(1 << 40)
+			case 1, 2:
+				k += 2 + r.Uint64N(300)
+			default:
+				k++
+			}
+			k = min(k, maxKey)
+		}
+	case "repeats":
+		for i := range ks {
+			ks[i] = 1 + r.Uint64N(uint64(n/3+1))
+		}
+	case "full": // the whole of uint64
+		for i := range ks {
+			ks[i] = r.Uint64()
+		}
+		if n > 1 {
+			ks[0], ks[1] = 0, ^uint64(0)
+		}
+	}
+	return ks
+}
+
+func TestSetDifferential(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 1))
+	sizes := []int{0, 1, 2, partSize - 1, partSize, partSize + 1, 2*partSize - 1, 2 * partSize, 2*partSize + 1, 7*partSize + 3, 100_000}
+	for _, kind := range []string{"uniform", "mobiles", "dense", "repeats", "full"} {
+		for _, n := range sizes {
+			keys := gen(r, kind, n)
+			want := slices.Compact(slices.Sorted(slices.Values(keys)))
+			s := Build(keys)
+			clear(keys) // Build keeps no reference to them
+			var extra []uint64
+			for i := 0; i < 2000; i++ {
+				extra = append(extra, 1+r.Uint64N(maxKey))
+			}
+			if len(want) > 0 {
+				lo, hi := want[0], want[len(want)-1]
+				for i := 0; i < 2000; i++ {
+					k := r.Uint64() // hi-lo+1 may wrap to 0
+					if hi-lo < ^uint64(0) {
+						k = lo + r.Uint64N(hi-lo+1)
+					}
+					extra = append(extra, k)
+				}
+			}
+			checkSet(t, s, want, extra)
+			roundTrip(t, s, want, extra)
+		}
+	}
+}
+
+func TestSetEdges(t *testing.T) {
+	for _, keys := range [][]uint64{
+		{1}, {maxKey}, {1, maxKey}, {0}, {^uint64(0)}, {0, ^uint64(0)},
+		{4520000000, 4520000000, 4520000000},
+		append(slices.Collect(func(y func(uint64) bool) {
+			for k := uint64(4520000000); k < 4520000000+3*partSize; k++ {
+				y(k)
+			}
+		}), 447999999999, maxKey),
+	} {
+		want := slices.Compact(slices.Sorted(slices.Values(keys)))
+		s := Build(slices.Clone(keys))
+		checkSet(t, s, want, nil)
+		roundTrip(t, s, want, nil)
+	}
+}
+
+func TestKey(t *testing.T) {
+	for _, n := range []phone.Number{"+1", "+4520123456", "+447700900123", "+999999999999999", "+100000000000000"} {
+		k, ok := Key(n)
+		if !ok || Number(k) != n {
+			t.Errorf("Key(%q) = %d, %v; Number = %q", n, k, ok, Number(k))
+		}
+	}
+	for _, n := range []phone.Number{"", "+", "4520123456", "+0", "+045", "+1000000000000000", "+45 20", "+45a", "++45", "+4520123456\n"} {
+		if k, ok := Key(n); ok {
+			t.Errorf("Key(%q) = %d, true; want false", n, k)
+		}
+	}
+}
+
+func TestLoadRejects(t *testing.T) {
+	r := newRand()
+	s := Build(gen(r, "mobiles", 3*partSize+5))
+	for s.meta[len(s.bases)]>>8%64 == 0 { // leave spare bits in the last word
+		s = Build(gen(r, "mobiles", 3*partSize+5))
+	}
+	good, _ := s.AppendBinary(nil)
+	np := 4
+	word := func(i int, f func(b []byte)) []byte {
+		b := slices.Clone(good)
+		f(b[8*i:])
+		return b
+	}
+	for name, b := range map[string][]byte{
+		"empty":            nil,
+		"short":            good[:8],
+		"odd length":       good[:len(good)-3],
+		"truncated":        good[:len(good)-8],
+		"trailing word":    append(slices.Clone(good), make([]byte, 8)...),
+		"magic":            word(0, func(b []byte) { b[0] = 'X' }),
+		"version":          word(0, func(b []byte) { b[4] = 2 }),
+		"count":            word(1, func(b []byte) { b[0]++ }),
+		"count huge":       word(1, func(b []byte) { b[7] = 0xff }),
+		"bases equal":      word(header+2, func(b []byte) { copy(b, good[8*(header+1):8*(header+2)]) }),
+		"low bits":         word(header+np+1, func(b []byte) { b[0] = 64 }),
+		"start not 0":      word(header+np, func(b []byte) { b[1] = 1 }),
+		"end before start": word(header+np+2, func(b []byte) { copy(b, good[8*(header+np):8*(header+np+1)]) }),
+		"bit length":       word(header+2*np, func(b []byte) { b[2]++ }),
+		"after the end":    word(len(good)/8-1, func(b []byte) { b[7] |= 0x80 }),
+	} {
+		if _, err := Load(b); !errors.Is(err, lp.ErrInvalidArgument) {
+			t.Errorf("%s: Load error %v, want ErrInvalidArgument", name, err)
+		} else {
+			t.Logf("%s: %v", name, err)
+		}
+	}
+}
+
+func found(ks []uint64, k uint64) bool {
+	_, ok := slices.BinarySearch(ks, k)
+	return ok
+}
+
+func TestConcurrentContains(t *testing.T) {
+	keys := gen(rand.New(rand.NewPCG(3, 4)), "mobiles", 50_000)
+	want := slices.Compact(slices.Sorted(slices.Values(keys)))
+	s := Build(keys)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			out := make([]bool, 100)
+			for i := g; i < len(want); i += 8 {
+				if !s.Contains(want[i]) || s.Contains(want[i]+1) != found(want, want[i]+1) {
+					t.Errorf("Contains wrong around key %d", i)
+					return
+				}
+				if i+100 < len(want) && i%800 == g {
+					s.ContainsSorted(want[i:i+100], out)
+					if slices.Contains(out, false) {
+						t.Errorf("ContainsSorted misses a key near %d", i)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// newRand is the tests' seeded source of random keys.
+func newRand() *rand.Rand { return rand.New(rand.NewPCG(1, 2)) }
