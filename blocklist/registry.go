@@ -300,26 +300,46 @@ func (s *Service) applyDelta(ctx context.Context, actor lp.Actor, req ApplyDelta
 }
 
 // merge returns cur with added put in and removed taken out, and how many
-// numbers that actually added and removed. It sorts added and removed.
+// numbers that actually added and removed: one ascending walk of the three
+// sorted lists, no look-up per number. It sorts added and removed.
 func merge(cur *numindex.Set, added, removed []uint64) (*numindex.Set, int, int) {
-	add := numindex.Build(added)
-	drop := numindex.Build(removed)
-	keys := make([]uint64, 0, cur.Len()+add.Len())
-	nRemoved := 0
-	for k := range cur.All() {
-		if drop.Contains(k) {
-			nRemoved++
-			continue
+	slices.Sort(added)
+	added = slices.Compact(added)
+	slices.Sort(removed)
+	removed = slices.Compact(removed)
+	keys := make([]uint64, 0, cur.Len()+len(added))
+	nAdded, nRemoved, r := 0, 0, 0
+	// keep appends k, in ascending order, unless it is removed.
+	keep := func(k uint64, present bool) {
+		for r < len(removed) && removed[r] < k {
+			r++
 		}
-		keys = append(keys, k)
-	}
-	kept := len(keys)
-	for k := range add.All() {
-		if !drop.Contains(k) && !cur.Contains(k) {
+		switch {
+		case r < len(removed) && removed[r] == k:
+			if present {
+				nRemoved++
+			}
+		case present:
+			keys = append(keys, k)
+		default:
+			nAdded++
 			keys = append(keys, k)
 		}
 	}
-	return numindex.Build(keys), len(keys) - kept, nRemoved
+	a := 0
+	for k := range cur.All() {
+		for ; a < len(added) && added[a] < k; a++ {
+			keep(added[a], false)
+		}
+		if a < len(added) && added[a] == k {
+			a++
+		}
+		keep(k, true)
+	}
+	for ; a < len(added); a++ {
+		keep(added[a], false)
+	}
+	return numindex.Build(keys), nAdded, nRemoved
 }
 
 // writeVersion stores set's snapshot as r's next version (the first if
