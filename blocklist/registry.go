@@ -173,7 +173,6 @@ func (s *Service) loadRegistry(ctx context.Context, actor lp.Actor, req LoadRegi
 		return LoadResult{}, err
 	}
 	set := numindex.Build(keys)
-	keys = nil
 	stored, hash, err := seal(set)
 	if err != nil {
 		return LoadResult{}, err
