@@ -63,6 +63,7 @@ var registry = sync.OnceValue(func() *registryData {
 type structure struct {
 	name     string
 	build    func(d *registryData) // builds the structure, kept for the look-ups
+	once     sync.Once             // build runs once, when a sub-benchmark first needs it
 	memory   func() float64        // bytes it holds
 	contains func(k uint64) bool
 	batch    func(ks []uint64, out []bool) // nil: one contains a key
@@ -129,8 +130,9 @@ func BenchmarkRegistry(b *testing.B) {
 	n := float64(len(d.sorted))
 	var bt built
 	sts := structures(&bt)
-	for _, st := range sts {
-		st.build(d)
+	ready := func(st *structure) *structure {
+		st.once.Do(func() { st.build(d) })
+		return st
 	}
 	look := func(b *testing.B, qs []uint64, f func(qs []uint64) int) {
 		for b.Loop() {
@@ -142,6 +144,7 @@ func BenchmarkRegistry(b *testing.B) {
 	}
 	for _, st := range sts {
 		b.Run("memory/"+st.name, func(b *testing.B) {
+			ready(st)
 			for b.Loop() {
 			}
 			b.ReportMetric(st.memory()/n, "B/number")
@@ -149,6 +152,7 @@ func BenchmarkRegistry(b *testing.B) {
 	}
 	for _, st := range sts {
 		b.Run("lookup-batch/"+st.name, func(b *testing.B) {
+			ready(st)
 			out := make([]bool, regBatch)
 			look(b, d.batches, func(qs []uint64) (hits int) {
 				for lo := 0; lo < len(qs); lo += regBatch {
@@ -172,6 +176,7 @@ func BenchmarkRegistry(b *testing.B) {
 	}
 	for _, st := range sts {
 		b.Run("lookup-single/"+st.name, func(b *testing.B) {
+			ready(st)
 			look(b, d.queries, func(qs []uint64) (hits int) {
 				for _, k := range qs {
 					if st.contains(k) {
@@ -205,30 +210,38 @@ func BenchmarkRegistry(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(work)), "ns/number")
 		})
 	}
-	ser, err := bt.idx.AppendBinary(nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	rser, err := bt.rb.ToBytes()
-	if err != nil {
-		b.Fatal(err)
+	index := func() []byte {
+		ready(sts[0])
+		ser, err := bt.idx.AppendBinary(nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return ser
 	}
 	for _, c := range []struct {
 		name string
-		size int // bytes read
-		f    func() error
+		ser  func() []byte
+		load func(ser []byte) error
 	}{
-		{"index", len(ser), func() error { _, err := Load(ser); return err }},
-		{"copy-baseline", len(ser), func() error { _ = bytes.Clone(ser); return nil }},
-		{"roaring64", len(rser), func() error { return roaring64.New().UnmarshalBinary(rser) }},
+		{"index", index, func(ser []byte) error { _, err := Load(ser); return err }},
+		{"copy-baseline", index, func(ser []byte) error { _ = bytes.Clone(ser); return nil }},
+		{"roaring64", func() []byte {
+			ready(sts[1])
+			ser, err := bt.rb.ToBytes()
+			if err != nil {
+				b.Fatal(err)
+			}
+			return ser
+		}, func(ser []byte) error { return roaring64.New().UnmarshalBinary(ser) }},
 	} {
 		b.Run("load/"+c.name, func(b *testing.B) {
+			ser := c.ser()
 			for b.Loop() {
-				if err := c.f(); err != nil {
+				if err := c.load(ser); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(c.size)/n, "B/number")
+			b.ReportMetric(float64(len(ser))/n, "B/number")
 		})
 	}
 }

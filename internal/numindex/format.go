@@ -13,7 +13,7 @@ import (
 const (
 	magic   = "LPNI"
 	version = 1
-	header  = 2 // words: magic and version, key count
+	header  = 3 // words: magic and version, key count, code bits
 )
 
 // littleEndian is whether words can be copied to and from bytes as they
@@ -26,6 +26,7 @@ func (s *Set) AppendBinary(b []byte) ([]byte, error) {
 	b = append(b, magic...)
 	b = binary.LittleEndian.AppendUint32(b, version)
 	b = binary.LittleEndian.AppendUint64(b, uint64(s.n))
+	b = binary.LittleEndian.AppendUint64(b, s.total)
 	body := s.words[:len(s.words)-1] // all but the spare word
 	if littleEndian {
 		return append(b, wordBytes(body)...), nil
@@ -61,22 +62,14 @@ func Load(b []byte) (*Set, error) {
 	nw := uint64(len(b)/8 - header)
 	n := binary.LittleEndian.Uint64(b[8:])
 	np := n/partSize + min(n%partSize, 1)
-	if n > 0 && 2*np+1 > nw {
+	if np > nw/2 {
 		return nil, corrupt(8, fmt.Sprintf("%d keys need %d partitions, more than the %d words after the header hold", n, np, nw))
 	}
-	s := &Set{n: int(n)}
-	var total uint64
-	if np > 0 {
-		at := 8 * (header + 2*np)
-		t := binary.LittleEndian.Uint64(b[at:])
-		if t&0xff != 0 || (t>>8+63)/64 != nw-2*np-1 {
-			return nil, corrupt(int(at), fmt.Sprintf("bit length %d does not match the %d words left", t>>8, nw-2*np-1))
-		}
-		total = t >> 8
-	} else if nw != 0 {
-		return nil, corrupt(8*header, "bytes after an empty set")
+	s := &Set{n: int(n), total: binary.LittleEndian.Uint64(b[16:])}
+	if nd := nw - 2*np; s.total > 64*nd || s.total+63 < 64*nd {
+		return nil, corrupt(16, fmt.Sprintf("%d bits of codes do not fill the %d words after the partitions", s.total, nd))
 	}
-	s.alloc(int(np), total)
+	s.alloc(int(np))
 	body := s.words[:len(s.words)-1]
 	if littleEndian {
 		copy(wordBytes(body), b[8*header:])
@@ -88,40 +81,37 @@ func Load(b []byte) (*Set, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
+	s.setTops()
 	return s, nil
 }
 
 // check verifies what a look-up relies on: ascending bases, and each
-// partition's width, start and end in range (room for its low parts and a
-// high bit vector of at least one bit a key and a closing zero, whose
-// largest bucket stays below 2^64).
+// partition's width in range and codes of the right lengths (room for its
+// low parts and a high bit vector of a bit a key and a closing zero, whose
+// largest bucket stays below 2^64), back to back up to the total.
 func (s *Set) check() error {
-	np := len(s.bases)
-	if np == 0 {
-		return nil
-	}
-	total := s.meta[np] >> 8
-	metaAt := func(p int) int { return 8 * (header + np + p) }
+	np := len(s.ent) / 2
+	var off uint64
 	for p := range np {
-		if p > 0 && s.bases[p] <= s.bases[p-1] {
-			return corrupt(8*(header+p), fmt.Sprintf("partition %d's first key is not above partition %d's", p, p-1))
-		}
-		if p == 0 && s.meta[0]>>8 != 0 {
-			return corrupt(metaAt(p), "partition 0 does not start at bit 0")
-		}
-		if l := s.meta[p] & 0xff; l > 63 {
-			return corrupt(metaAt(p), fmt.Sprintf("partition %d has %d low bits, more than 63", p, l))
-		}
+		at := 8 * (header + 2*p) // byte of the partition's entry
 		pt := s.part(p)
-		if pt.end < pt.hs+pt.m+1 || pt.end > total {
-			return corrupt(metaAt(p+1), fmt.Sprintf("partition %d ends at bit %d, outside [%d, %d]", p, pt.end, pt.hs+pt.m+1, total))
+		switch {
+		case p > 0 && pt.base <= s.ent[2*p-2]:
+			return corrupt(at, fmt.Sprintf("partition %d's first key is not above partition %d's", p, p-1))
+		case pt.off != off:
+			return corrupt(at+8, fmt.Sprintf("partition %d starts at bit %d, not %d where the codes before it end", p, pt.off, off))
+		case pt.end-pt.hs < pt.m+1:
+			return corrupt(at+8, fmt.Sprintf("partition %d's high bit vector has %d bits, fewer than its %d keys and one", p, pt.end-pt.hs, pt.m))
+		case pt.zeros-1 > ^pt.base>>pt.l:
+			return corrupt(at+8, fmt.Sprintf("partition %d's buckets pass 2^64", p))
 		}
-		if pt.zeros-1 > ^pt.base>>pt.l {
-			return corrupt(metaAt(p+1), fmt.Sprintf("partition %d's buckets pass 2^64", p))
-		}
+		off = pt.end
 	}
-	if r := total % 64; r != 0 && s.data[len(s.data)-2]>>r != 0 {
-		return corrupt(8*(header+2*np+len(s.data)-1), "bits set after the end")
+	if off != s.total {
+		return corrupt(16, fmt.Sprintf("the partitions end at bit %d, not %d", off, s.total))
+	}
+	if r := s.total % 64; r != 0 && s.data[len(s.data)-2]>>r != 0 {
+		return corrupt(8*(header+2*np+len(s.data)-2), "bits set after the end")
 	}
 	return nil
 }

@@ -21,17 +21,33 @@ const (
 // (the last may hold fewer), each Elias–Fano coded on its own relative to its
 // first key (see doc.go).
 type Set struct {
-	n     int
-	bases []uint64 // first key of each partition, ascending
-	// meta[p] is the bit offset in data where partition p starts, shifted
-	// left 8, ORed with its count of low bits l; meta[len(bases)] is the
-	// total length of data in bits, shifted left 8.
-	meta []uint64
-	// data holds the partitions' bits and one more zero word, so that 64
-	// bits can be read at any position inside them without a bounds branch.
+	n int
+	// ent holds two words a partition: its first key, and its meta: the
+	// bit where its codes start in data, shifted left 16, ORed with the
+	// length of its high bit vector shifted left 6, ORed with its count of
+	// low bits l. Four partitions' entries fill one 64-byte cache line, so
+	// a look-up reads the bases it compares and the meta it needs at once.
+	ent []uint64
+	// data holds the partitions' codes, total bits, and one more zero word,
+	// so that 64 bits can be read at any position inside them without a
+	// bounds branch.
 	data  []uint64
-	words []uint64 // the one allocation bases, meta and data share
+	total uint64
+	words []uint64 // the one allocation ent and data share
+	// tops is the first key of every group of partitions whose entries
+	// share a cache line: a search of it stays in cache.
+	tops []uint64
 }
+
+// groupParts is the partitions whose entries fill a 64-byte line.
+const groupParts = 4
+
+// The fields of an entry's meta word.
+const (
+	lowMask  = 1<<6 - 1
+	hlenMask = 1<<10 - 1 // a high bit vector is at most 3*partSize bits
+	offShift = 16
+)
 
 // Build sorts keys in place, drops repeats, and compiles them. The Set keeps
 // no reference to keys.
@@ -40,37 +56,39 @@ func Build(keys []uint64) *Set {
 	keys = slices.Compact(keys)
 	np := (len(keys) + partSize - 1) / partSize
 	s := &Set{n: len(keys)}
-	var total uint64
 	for p := range np {
-		part := keys[p*partSize : min(len(keys), (p+1)*partSize)]
-		total += partBits(part)
+		s.total += partBits(keys[p*partSize : min(len(keys), (p+1)*partSize)])
 	}
-	s.alloc(np, total)
+	s.alloc(np)
 	var off uint64
 	for p := range np {
 		part := keys[p*partSize : min(len(keys), (p+1)*partSize)]
-		s.bases[p] = part[0]
 		l := lowBits(part)
-		s.meta[p] = off<<8 | l
+		s.ent[2*p] = part[0]
+		s.ent[2*p+1] = off<<offShift | highBits(part, l)<<6 | l
 		off = s.encode(part, off, l)
 	}
-	if np > 0 {
-		s.meta[np] = off << 8
-	}
+	s.setTops()
 	return s
 }
 
-// alloc sets up s's slices for np partitions of total bits.
-func (s *Set) alloc(np int, total uint64) {
-	nd := int((total + 63) / 64)
-	nm := 0
-	if np > 0 {
-		nm = np + 1
+// setTops derives tops from ent.
+func (s *Set) setTops() {
+	np := len(s.ent) / 2
+	s.tops = make([]uint64, 0, (np+groupParts-1)/groupParts)
+	for p := 0; p < np; p += groupParts {
+		s.tops = append(s.tops, s.ent[2*p])
 	}
-	s.words = make([]uint64, np+nm+nd+1)
-	s.bases = s.words[:np:np]
-	s.meta = s.words[np : np+nm : np+nm]
-	s.data = s.words[np+nm:]
+}
+
+// alloc sets up s's slices for np partitions of s.total bits, the entries
+// at the start of a fresh allocation (page-aligned when large, so groups
+// of entries do not straddle lines).
+func (s *Set) alloc(np int) {
+	nd := int((s.total + 63) / 64)
+	s.words = make([]uint64, 2*np+nd+1)
+	s.ent = s.words[: 2*np : 2*np]
+	s.data = s.words[2*np:]
 }
 
 // lowBits is the Elias–Fano split of an ascending partition: l =
@@ -89,8 +107,12 @@ func lowBits(part []uint64) uint64 {
 // zero closing each bucket of 2^l values up to the last key's.
 func partBits(part []uint64) uint64 {
 	l := lowBits(part)
-	m := uint64(len(part))
-	return m*l + m + (part[len(part)-1]-part[0])>>l + 1
+	return uint64(len(part))*l + highBits(part, l)
+}
+
+// highBits is the length of part's high bit vector.
+func highBits(part []uint64, l uint64) uint64 {
+	return uint64(len(part)) + (part[len(part)-1]-part[0])>>l + 1
 }
 
 // encode writes part's encoding at bit off of s.data and returns the bit
@@ -130,20 +152,18 @@ type part struct {
 	end   uint64 // bit where the partition ends
 	m     uint64 // keys in the partition
 	zeros uint64 // buckets of the high bit vector (its zeros if well formed)
-	lim   uint64 // the largest offset from base the partition may hold
 }
 
 func (s *Set) part(p int) part {
-	m0, m1 := s.meta[p], s.meta[p+1]
-	pt := part{base: s.bases[p], off: m0 >> 8, l: m0 & 0xff, end: m1 >> 8, m: partSize}
-	if p == len(s.bases)-1 {
+	meta := s.ent[2*p+1]
+	pt := part{base: s.ent[2*p], off: meta >> offShift, l: meta & lowMask, m: partSize}
+	if p == len(s.ent)/2-1 {
 		pt.m = uint64(s.n - p*partSize)
-		pt.lim = ^pt.base
-	} else {
-		pt.lim = s.bases[p+1] - 1 - pt.base
 	}
+	hlen := meta >> 6 & hlenMask
 	pt.hs = pt.off + pt.m*pt.l
-	pt.zeros = pt.end - pt.hs - pt.m
+	pt.end = pt.hs + hlen
+	pt.zeros = hlen - pt.m
 	return pt
 }
 
@@ -152,13 +172,14 @@ func (s *Set) low(pt *part, i uint64) uint64 {
 	return s.bitsAt(pt.off+i*pt.l) & (1<<pt.l - 1)
 }
 
-// has reports whether partition pt holds k (k >= pt.base). It finds k's
+// has reports whether partition pt holds k (k >= pt.base, and below the
+// next partition's base). It finds k's
 // bucket by the zeros before it and compares k's low part with each low part
 // of the bucket; buckets hold 2 keys at most on average.
 func (s *Set) has(pt *part, k uint64) bool {
 	d := k - pt.base
 	h := d >> pt.l
-	if d > pt.lim || h >= pt.zeros {
+	if h >= pt.zeros {
 		return false
 	}
 	pos := pt.hs
@@ -166,13 +187,18 @@ func (s *Set) has(pt *part, k uint64) bool {
 		pos = s.select0(pt.hs, pt.end, h-1) + 1
 	}
 	want := d & (1<<pt.l - 1)
-	for i := pos - pt.hs - h; pos < pt.end && i < pt.m; pos, i = pos+1, i+1 {
-		if s.data[pos>>6]>>(pos&63)&1 == 0 {
+	i := pos - pt.hs - h // the bucket's first key
+	for pos < pt.end && i < pt.m {
+		run := min(uint64(bits.TrailingZeros64(^s.bitsAt(pos))), pt.end-pos, pt.m-i)
+		for j := i; j < i+run; j++ {
+			if s.low(pt, j) == want {
+				return true
+			}
+		}
+		if run < 64 {
 			break
 		}
-		if s.low(pt, i) == want {
-			return true
-		}
+		pos, i = pos+run, i+run
 	}
 	return false
 }
@@ -195,35 +221,67 @@ func (s *Set) select0(from, end, r uint64) uint64 {
 }
 
 // select64 returns the position of the r-th one (from 0) of w, which has
-// more than r ones: bytes are skipped by their counts, then bits cleared.
+// more than r ones, without a branch: the bytes' running counts, compared
+// with r all at once, give the byte, and a table the bit in it.
 func select64(w, r uint64) uint64 {
-	var pos uint64
-	for {
-		c := uint64(bits.OnesCount8(uint8(w)))
-		if r < c {
-			break
-		}
-		r -= c
-		w >>= 8
-		pos += 8
-	}
-	for ; r > 0; r-- {
-		w &= w - 1
-	}
-	return pos + uint64(bits.TrailingZeros64(w))
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	c := w - w>>1&0x5555555555555555
+	c = c&0x3333333333333333 + c>>2&0x3333333333333333
+	c = (c + c>>4) & 0x0f0f0f0f0f0f0f0f * ones // byte i: ones in bytes 0..i
+	at := uint64(bits.OnesCount64(((r*ones|highs)-c)&highs)) * 8
+	r -= c << 8 >> at & 0xff // minus the ones below the byte
+	return at + uint64(selectInByte[r<<8|w>>at&0xff])
 }
+
+// selectInByte[r<<8|b] is the position of b's r-th one (from 0).
+var selectInByte = func() (t [8 << 8]uint8) {
+	for b := range 256 {
+		r := 0
+		for i := range 8 {
+			if b>>i&1 == 1 {
+				t[r<<8|b] = uint8(i)
+				r++
+			}
+		}
+	}
+	return t
+}()
 
 // Len returns the number of keys in s.
 func (s *Set) Len() int { return s.n }
 
 // find returns the partition whose keys k would be among, or -1 if k is
-// below every key.
+// below every key: a search of tops, then of the group's bases, one line.
 func (s *Set) find(k uint64) int {
-	p, found := slices.BinarySearch(s.bases, k)
-	if !found {
-		p--
+	t := last(s.tops, k)
+	if t < 0 {
+		return -1
+	}
+	p := t * groupParts
+	for q := p + 1; q < min(p+groupParts, len(s.ent)/2); q++ {
+		if s.ent[2*q] <= k {
+			p = q
+		}
 	}
 	return p
+}
+
+// last returns the index of the last of ks (ascending) not above k, or -1.
+// Its halving loop compiles to conditional moves: a look-up's comparisons
+// are random, and mispredicted branches would cost more than the loads.
+func last(ks []uint64, k uint64) int {
+	if len(ks) == 0 || ks[0] > k {
+		return -1
+	}
+	i, n := 0, len(ks)
+	for n > 1 {
+		half := n / 2
+		if ks[i+half] <= k {
+			i += half
+		}
+		n -= half
+	}
+	return i
 }
 
 // Contains reports whether k is in s.
@@ -238,39 +296,50 @@ func (s *Set) Contains(k uint64) bool {
 
 // ContainsSorted reports for each key of ks (ascending, repeats allowed)
 // whether it is in s, into out[i] (len(out) >= len(ks)); a sorted batch walk,
-// faster than len(ks) Contains calls: the partition search gallops on from
-// the previous key's partition, and a partition is described once for all
-// the keys that fall in it.
+// faster than len(ks) Contains calls. It works in chunks of keys, in
+// stages: find every key's partition, then read each partition's entry and
+// first code words, then search the partitions. A stage's loads do not
+// depend on one another, so the CPU fetches their cache lines in parallel
+// rather than one look-up's after another's.
 func (s *Set) ContainsSorted(ks []uint64, out []bool) {
+	const chunk = 32
+	var (
+		ps   [chunk]int
+		pts  [chunk]part
+		warm [chunk]uint64 // the words read to fetch their lines
+	)
 	out = out[:len(ks)]
-	np := len(s.bases)
-	p := -1
-	var pt part
-	for i, k := range ks {
-		if p+1 < np && s.bases[p+1] <= k {
-			lo, step := p+1, 1 // bases[lo] <= k
-			for lo+step < np && s.bases[lo+step] <= k {
-				lo += step
-				step *= 2
-			}
-			hi := min(lo+step, np) // bases[hi] > k or hi == np
-			j, found := slices.BinarySearch(s.bases[lo+1:hi], k)
-			if found {
-				j++
-			}
-			p = lo + j
-			pt = s.part(p)
+	for lo := 0; lo < len(ks); lo += chunk {
+		keys := ks[lo:min(lo+chunk, len(ks))]
+		for j, k := range keys {
+			ps[j] = s.find(k)
 		}
-		out[i] = p >= 0 && s.has(&pt, k)
+		for j, p := range ps[:len(keys)] {
+			if p < 0 {
+				pts[j] = part{} // holds nothing: zeros is 0
+				continue
+			}
+			pts[j] = s.part(p)
+			warm[j] = s.data[pts[j].off>>6] ^ s.data[pts[j].hs>>6]
+		}
+		for j, k := range keys {
+			out[lo+j] = s.has(&pts[j], k)
+		}
 	}
+	_ = warm
 }
 
 // All yields the keys in ascending order. A Set loaded from damaged bytes
 // yields only keys it Contains.
 func (s *Set) All() iter.Seq[uint64] {
 	return func(yield func(uint64) bool) {
-		for p := range s.bases {
+		np := len(s.ent) / 2
+		for p := range np {
 			pt := s.part(p)
+			lim := ^pt.base // the largest offset from base a key can have
+			if p+1 < np {
+				lim = s.ent[2*p+2] - 1 - pt.base
+			}
 			var i uint64
 			for wp := pt.hs; wp < pt.end && i < pt.m; wp += 64 {
 				x := s.bitsAt(wp)
@@ -281,7 +350,7 @@ func (s *Set) All() iter.Seq[uint64] {
 					h := wp + uint64(bits.TrailingZeros64(x)) - pt.hs - i
 					x &= x - 1
 					d := h<<pt.l | s.low(&pt, i)
-					if h < pt.zeros && d <= pt.lim && !yield(pt.base+d) {
+					if h < pt.zeros && d <= lim && !yield(pt.base+d) {
 						return
 					}
 				}
@@ -291,4 +360,4 @@ func (s *Set) All() iter.Seq[uint64] {
 }
 
 // MemoryBytes is the heap the set holds.
-func (s *Set) MemoryBytes() int { return 8 * cap(s.words) }
+func (s *Set) MemoryBytes() int { return 8 * (cap(s.words) + cap(s.tops)) }

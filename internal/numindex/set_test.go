@@ -194,32 +194,34 @@ func TestKey(t *testing.T) {
 func TestLoadRejects(t *testing.T) {
 	r := newRand()
 	s := Build(gen(r, "mobiles", 3*partSize+5))
-	for s.meta[len(s.bases)]>>8%64 == 0 { // leave spare bits in the last word
+	for s.total%64 == 0 { // leave spare bits in the last word
 		s = Build(gen(r, "mobiles", 3*partSize+5))
 	}
 	good, _ := s.AppendBinary(nil)
-	np := 4
 	word := func(i int, f func(b []byte)) []byte {
 		b := slices.Clone(good)
 		f(b[8*i:])
 		return b
 	}
+	ent := func(p int) int { return header + 2*p }
 	for name, b := range map[string][]byte{
-		"empty":            nil,
-		"short":            good[:8],
-		"odd length":       good[:len(good)-3],
-		"truncated":        good[:len(good)-8],
-		"trailing word":    append(slices.Clone(good), make([]byte, 8)...),
-		"magic":            word(0, func(b []byte) { b[0] = 'X' }),
-		"version":          word(0, func(b []byte) { b[4] = 2 }),
-		"count":            word(1, func(b []byte) { b[0]++ }),
-		"count huge":       word(1, func(b []byte) { b[7] = 0xff }),
-		"bases equal":      word(header+2, func(b []byte) { copy(b, good[8*(header+1):8*(header+2)]) }),
-		"low bits":         word(header+np+1, func(b []byte) { b[0] = 64 }),
-		"start not 0":      word(header+np, func(b []byte) { b[1] = 1 }),
-		"end before start": word(header+np+2, func(b []byte) { copy(b, good[8*(header+np):8*(header+np+1)]) }),
-		"bit length":       word(header+2*np, func(b []byte) { b[2]++ }),
-		"after the end":    word(len(good)/8-1, func(b []byte) { b[7] |= 0x80 }),
+		"empty":          nil,
+		"short":          good[:16],
+		"odd length":     good[:len(good)-3],
+		"truncated":      good[:len(good)-8],
+		"trailing word":  append(slices.Clone(good), make([]byte, 8)...),
+		"magic":          word(0, func(b []byte) { b[0] = 'X' }),
+		"version":        word(0, func(b []byte) { b[4] = 2 }),
+		"count":          word(1, func(b []byte) { b[0]++ }),
+		"count huge":     word(1, func(b []byte) { b[7] = 0xff }),
+		"bit length":     word(2, func(b []byte) { b[0]++ }),
+		"bit words":      word(2, func(b []byte) { b[1]++ }),
+		"bases equal":    word(ent(2), func(b []byte) { copy(b, good[8*ent(1):]) }),
+		"start not 0":    word(ent(0)+1, func(b []byte) { b[2] = 1 }),
+		"gap":            word(ent(2)+1, func(b []byte) { b[2]++ }),
+		"no high bits":   word(ent(1)+1, func(b []byte) { b[0] &= lowMask; b[1] = 0 }),
+		"wider low bits": word(ent(3)+1, func(b []byte) { b[0]++ }),
+		"after the end":  word(len(good)/8-1, func(b []byte) { b[7] |= 0x80 }),
 	} {
 		if _, err := Load(b); !errors.Is(err, lp.ErrInvalidArgument) {
 			t.Errorf("%s: Load error %v, want ErrInvalidArgument", name, err)
