@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -571,6 +572,74 @@ func TestRegistrySwitchIsAtomic(t *testing.T) {
 			// Once a load has returned, every check uses its version.
 			if got := describe(f.verdicts(checkSvc, f.energy.ID, a[0], b[0])); got != fmt.Sprintf("registered nix %d, allowed", loads+1) {
 				t.Errorf("after the last load: %s", got)
+			}
+		})
+	}
+}
+
+// slowReads wraps a Store so that every Registries().ReadSnapshot is
+// counted and takes a while, long enough for concurrent checks to meet.
+type slowReads struct {
+	storage.Store
+	reads *atomic.Int64
+}
+
+func (s slowReads) View(ctx context.Context, fn func(context.Context, storage.Tx) error) error {
+	return s.Store.View(ctx, func(ctx context.Context, tx storage.Tx) error { return fn(ctx, slowTx{tx, s.reads}) })
+}
+
+type slowTx struct {
+	storage.Tx
+	reads *atomic.Int64
+}
+
+func (t slowTx) Registries() storage.Registries { return slowRegistries{t.Tx.Registries(), t.reads} }
+
+type slowRegistries struct {
+	storage.Registries
+	reads *atomic.Int64
+}
+
+func (r slowRegistries) ReadSnapshot(ctx context.Context, org, id uuid.UUID, version int64) ([]byte, error) {
+	r.reads.Add(1)
+	time.Sleep(100 * time.Millisecond)
+	return r.Registries.ReadSnapshot(ctx, org, id, version)
+}
+
+// TestRegistryLoadedOncePerService checks that concurrent first checks of
+// a version share one load: a Service reads a version's snapshot once,
+// however many goroutines need it at the same time, and again only when
+// the version changes. On the SQL stores only: memstore runs one
+// transaction at a time, so its checks never meet.
+func TestRegistryLoadedOncePerService(t *testing.T) {
+	for _, k := range storeKinds[1:] {
+		t.Run(k.name, func(t *testing.T) {
+			s := k.open(t, filepath.Join(t.TempDir(), "lp.db"))
+			t.Cleanup(func() { s.Close() })
+			f := newFixture(t, s)
+			f.loadRegistry(blocklist.LoadRegistryRequest{Name: "nix", RegistryFile: blocklist.RegistryFile{File: strings.NewReader("20123456\n")}})
+			var reads atomic.Int64
+			svc := blocklist.New(slowReads{s, &reads}, f.log, &blocklist.Options{Now: f.clock.Now})
+			check := func() {
+				var wg sync.WaitGroup
+				for range 6 {
+					wg.Go(func() {
+						if got := describe(f.verdicts(svc, f.energy.ID, "20123456")); !strings.HasPrefix(got, "registered nix") {
+							t.Errorf("verdict %s", got)
+						}
+					})
+				}
+				wg.Wait()
+			}
+			check()
+			check()
+			if n := reads.Load(); n != 1 {
+				t.Errorf("%d snapshot reads for one version, want 1", n)
+			}
+			f.loadRegistry(blocklist.LoadRegistryRequest{Name: "nix", RegistryFile: blocklist.RegistryFile{File: strings.NewReader("20123456\n31234567\n")}})
+			check()
+			if n := reads.Load(); n != 2 {
+				t.Errorf("%d snapshot reads for two versions, want 2", n)
 			}
 		})
 	}
