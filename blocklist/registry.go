@@ -423,13 +423,13 @@ func readRegistryFile(ctx context.Context, f RegistryFile, field string, stopOnE
 		}
 	}
 	for row, err := range nr.All() {
-		res.Lines++
-		if res.Lines%progressEvery == 0 {
+		if res.Lines > 0 && res.Lines%progressEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 			report()
 		}
+		res.Lines++
 		if err != nil {
 			var le *csvimport.LineError
 			if !errors.As(err, &le) || le.Fatal {

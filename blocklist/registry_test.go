@@ -644,3 +644,19 @@ func TestRegistryLoadedOncePerService(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadRegistryProgress(t *testing.T) {
+	f := newFixture(t, storeKinds[0].open(t, ""))
+	var file strings.Builder
+	for i := range 140_000 {
+		fmt.Fprintf(&file, "+4531%06d\n", i)
+	}
+	file.WriteString("x\n")
+	var got []blocklist.LoadProgress
+	res := f.loadRegistry(blocklist.LoadRegistryRequest{Name: "nix", RegistryFile: blocklist.RegistryFile{File: strings.NewReader(file.String())},
+		Progress: func(p blocklist.LoadProgress) { got = append(got, p) }})
+	want := []blocklist.LoadProgress{{Lines: 65536, Numbers: 65536}, {Lines: 131072, Numbers: 131072}, {Lines: 140001, Numbers: 140000, Invalid: 1}}
+	if !slices.Equal(got, want) || res.Registry.Count != 140_000 {
+		t.Errorf("progress = %+v, want %+v (count %d)", got, want, res.Registry.Count)
+	}
+}
