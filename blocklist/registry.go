@@ -153,10 +153,14 @@ func (s *Service) loadRegistry(ctx context.Context, actor lp.Actor, req LoadRegi
 	}
 	reg, err := s.registryRegion(ctx, actor.OrgID, req.Region, "LoadRegistryRequest", func(ctx context.Context, tx storage.Tx) error {
 		for i, p := range req.ProjectIDs {
-			if p == uuid.Nil {
-				return invalid("LoadRegistryRequest.ProjectIDs["+strconv.Itoa(i)+"]", "must not be zero")
+			field := "LoadRegistryRequest.ProjectIDs[" + strconv.Itoa(i) + "]"
+			switch {
+			case p == uuid.Nil:
+				return invalid(field, "must not be zero")
+			case slices.Contains(req.ProjectIDs[:i], p):
+				return invalid(field, "lists project "+p.String()+" twice")
 			}
-			if err := checkProject(ctx, tx, actor.OrgID, p, "LoadRegistryRequest.ProjectIDs["+strconv.Itoa(i)+"]"); err != nil {
+			if err := checkProject(ctx, tx, actor.OrgID, p, field); err != nil {
 				return err
 			}
 		}

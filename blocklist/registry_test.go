@@ -127,8 +127,16 @@ func TestLoadRegistry(t *testing.T) {
 				t.Errorf("info %+v", in)
 			}
 		}
-		if got := strings.Join(names, "; "); got != "nix v1 n2; tps v1 n3; usdnc v1 n2" {
+		if got := strings.Join(names, "; "); got != "nix v1 n2; tps v1 n3; usdnc v1 n2" { // by name
 			t.Errorf("Registries = %s", got)
+		}
+
+		// An empty file is an empty list, not an error.
+		if res := f.loadRegistry(blocklist.LoadRegistryRequest{Name: "empty", RegistryFile: blocklist.RegistryFile{File: strings.NewReader("")}}); res.Registry.Count != 0 || res.Registry.Version != 1 {
+			t.Errorf("empty = %+v", res)
+		}
+		if got := describe(f.verdicts(f.svc, f.energy.ID, "40404040")); got != "allowed" {
+			t.Errorf("with an empty registry: %s", got)
 		}
 
 		// A full load replaces the list: the next version.
@@ -659,4 +667,31 @@ func TestLoadRegistryProgress(t *testing.T) {
 	if !slices.Equal(got, want) || res.Registry.Count != 140_000 {
 		t.Errorf("progress = %+v, want %+v (count %d)", got, want, res.Registry.Count)
 	}
+}
+
+func TestLoadRegistryRejects(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		file := func() blocklist.RegistryFile { return blocklist.RegistryFile{File: strings.NewReader("20123456\n")} }
+		mark := f.eventCount()
+		for _, c := range []struct {
+			req   blocklist.LoadRegistryRequest
+			want  error
+			field string
+		}{
+			{blocklist.LoadRegistryRequest{Name: "TPS list", RegistryFile: file()}, lp.ErrInvalidArgument, "LoadRegistryRequest.Name"},
+			{blocklist.LoadRegistryRequest{Name: "tps", RegistryFile: blocklist.RegistryFile{Region: "XX", File: strings.NewReader("1\n")}}, lp.ErrInvalidArgument, "Region"},
+			{blocklist.LoadRegistryRequest{Name: "tps"}, lp.ErrInvalidArgument, "LoadRegistryRequest.File"},
+			{blocklist.LoadRegistryRequest{Name: "tps", ProjectIDs: []uuid.UUID{uuid.New()}, RegistryFile: file()}, lp.ErrNotFound, "LoadRegistryRequest.ProjectIDs[0]"},
+			{blocklist.LoadRegistryRequest{Name: "tps", ProjectIDs: []uuid.UUID{f.energy.ID, f.energy.ID}, RegistryFile: file()}, lp.ErrInvalidArgument, "LoadRegistryRequest.ProjectIDs[1]"},
+			{blocklist.LoadRegistryRequest{Name: "tps", RegistryFile: blocklist.RegistryFile{Columns: []int{1}, Join: true, File: strings.NewReader("1\n")}}, lp.ErrInvalidArgument, "Join"},
+		} {
+			_, err := f.svc.LoadRegistry(f.ctx, f.alice, c.req)
+			if !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.field) || strings.Count(err.Error(), "leadprivacy:") != 1 {
+				t.Errorf("%+v: %v, want %v naming %s", c.req, err, c.want, c.field)
+			}
+		}
+		if infos, _ := f.svc.Registries(f.ctx, f.dialer); len(infos) != 0 || f.eventCount() != mark {
+			t.Errorf("rejected loads left %v and %d events", infos, f.eventCount()-mark)
+		}
+	})
 }
