@@ -8,23 +8,25 @@
 //
 // A registry's numbers are dense within a country's mobile ranges and
 // separated by huge gaps between countries. Elias–Fano codes n ascending
-// numbers spanning u in about 2 + log2(u/n) bits each, within half a bit of
+// numbers spanning u in about 2 + log2(u/n) bits each, about half a bit above
 // the information-theoretic bound, and answers a look-up without decoding
 // the others. Coding fixed partitions of 128 keys separately, each relative
 // to its first key, keeps that bound local: the gap between +45… and +447…
 // costs one partition, not a wider code for every number, and a look-up
-// reads one partition — a binary search of every 16th partition base (a
-// small array that stays in cache), of 16 bases, then a few words of the
-// partition. 10M mobile numbers of two countries take about 1.2 bytes each
-// (a map takes 30, roaring64 2); the figures and the command that measures
-// them are in BENCHMARKS.md, section "Registry index".
+// reads one partition: a binary search of every 4th partition's first key
+// (a small array that stays in cache), a 64-byte line holding 4 partitions'
+// first keys and code positions, then a few words of codes. 10M mobile
+// numbers of two countries take about 1.2 bytes each (a map takes 30,
+// roaring64 2); the figures and the command that measures them are in
+// BENCHMARKS.md, section "Registry index".
 //
 // Within a partition of m keys k_0 < … < k_{m-1}, with offsets d_i = k_i -
 // k_0 and span u = d_{m-1}, l = floor(log2(u/m)) low bits of each d_i are
 // stored verbatim, and the high parts d_i>>l in unary: a bit vector of m +
 // (u>>l) + 1 bits with a one at d_i>>l + i for each key. The zeros close
-// buckets of 2^l values, so the keys of k's bucket are the ones after the
-// (k>>l)-th zero.
+// buckets of 2^l values: the keys whose offsets have high part h are the
+// run of ones after the h-th zero (from the vector's start when h is 0),
+// found by counting zeros a word at a time.
 //
 // # Serialized form
 //
@@ -34,19 +36,20 @@
 //	word              content
 //	0                 bytes "LPNI", then version (uint32, 1)
 //	1                 n, the number of keys
-//	2 … 2+P-1         bases: each partition's first key, ascending
-//	2+P … 2+2P        meta: partition p's start bit in the bits below,
-//	                  shifted left 8, ORed with its l (0–63); the last
-//	                  word is the total length of the bits, shifted left 8
-//	2+2P+1 …          bits: each partition's m low parts of l bits, then
-//	                  its high bit vector, packed from bit 0 of each word
-//	                  up, partitions back to back; the last word's unused
-//	                  bits are 0
+//	2                 T, the length of the codes in bits
+//	3+2p              partition p's first key (ascending in p)
+//	3+2p+1            partition p's meta: bits 0–5 its l, bits 6–15 the
+//	                  length of its high bit vector, bits 16–63 the bit
+//	                  where its codes start (0, then where p-1's end)
+//	3+2P …            the codes, ceil(T/64) words: each partition's m low
+//	                  parts of l bits, then its high bit vector, packed
+//	                  from bit 0 of each word up, partitions back to back;
+//	                  the last word's unused bits are 0
 //
-// An empty Set is the first two words. Equal sets give equal bytes. Load
+// An empty Set is the first three words. Equal sets give equal bytes. Load
 // copies the words as they are (a memory copy on little-endian machines)
-// and checks the header, the lengths, that bases ascend and that every
-// partition's start, end and width are in range — enough that no look-up
+// and checks the header, the lengths, that first keys ascend and that
+// every partition's codes are in range and back to back — enough that no look-up
 // can fail — but decodes no key: a bit flipped inside a partition's codes
 // is for the caller's content hash to catch.
 package numindex

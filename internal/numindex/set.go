@@ -257,13 +257,16 @@ func (s *Set) find(k uint64) int {
 	if t < 0 {
 		return -1
 	}
+	// Count the group's other bases not above k without a branch: the
+	// bases are a cache miss, and a branch on them mispredicted would
+	// discard the look-ups the CPU started after this one.
 	p := t * groupParts
+	n := p
 	for q := p + 1; q < min(p+groupParts, len(s.ent)/2); q++ {
-		if s.ent[2*q] <= k {
-			p = q
-		}
+		_, below := bits.Sub64(k, s.ent[2*q], 0) // 1 if k < base
+		n += int(1 - below)
 	}
-	return p
+	return n
 }
 
 // last returns the index of the last of ks (ascending) not above k, or -1.
@@ -319,8 +322,11 @@ func (s *Set) ContainsSorted(ks []uint64, out []bool) {
 				pts[j] = part{} // holds nothing: zeros is 0
 				continue
 			}
-			pts[j] = s.part(p)
-			warm[j] = s.data[pts[j].off>>6] ^ s.data[pts[j].hs>>6]
+			pt := s.part(p)
+			pts[j] = pt
+			for w := pt.off >> 6; w <= pt.end>>6; w += 8 { // a word a line
+				warm[j] ^= s.data[w]
+			}
 		}
 		for j, k := range keys {
 			out[lo+j] = s.has(&pts[j], k)
