@@ -69,6 +69,7 @@ const (
 	KeyAccepted           CountKey = "accepted"            // leads or numbers let through
 	KeyRejectedBlocked    CountKey = "rejected_blocked"    // rejected because blocked
 	KeyRejectedSuppressed CountKey = "rejected_suppressed" // rejected because forgotten and suppressed
+	KeyRejectedRegistered CountKey = "rejected_registered" // rejected because on a national registry
 	KeyImported           CountKey = "imported"            // leads created
 	KeyMatched            CountKey = "matched"             // leads a search found
 	KeyFields             CountKey = "fields"              // data fields erased or changed
@@ -135,7 +136,7 @@ const (
 var knownKeys = func() map[string]kind {
 	m := map[string]kind{}
 	for _, k := range []CountKey{KeyRows, KeyNumbers, KeyBlocked, KeyAlreadyBlocked, KeyInvalid, KeyChecked,
-		KeyAccepted, KeyRejectedBlocked, KeyRejectedSuppressed, KeyImported, KeyMatched, KeyFields, KeyPhones,
+		KeyAccepted, KeyRejectedBlocked, KeyRejectedSuppressed, KeyRejectedRegistered, KeyImported, KeyMatched, KeyFields, KeyPhones,
 		KeyContacts, KeyRecordings, KeyDue, KeyForgotten, KeyDeleted, KeySkippedLegalHold, KeyFailed,
 		KeyVersion, KeyAdded, KeyRemoved, KeyLeads, KeyAttempts} {
 		m[string(k)] = kindCount

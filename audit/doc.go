@@ -63,8 +63,9 @@
 //	number.suppressed       ObjectID=receipt                                          Number
 //	number.unsuppressed                                 reason                        Number
 //	import.checked          ProjectID                   checked, accepted, rejected_blocked,
-//	                                                    rejected_suppressed, invalid
-//	lead.imported           ProjectID, ObjectID=batch   imported, rows
+//	                                                    rejected_registered, rejected_suppressed, invalid
+//	lead.imported           ProjectID, ObjectID=batch   checked, imported, rejected_blocked,
+//	                                                    rejected_registered, rejected_suppressed, invalid
 //	lead.changed            LeadID, ProjectID           fields, phones
 //	retention_rule.created  ObjectID=rule, ProjectID    outcome, keep_for, action, basis
 //	retention_rule.updated  ObjectID=rule, ProjectID    outcome, keep_for, previous_keep_for, action, basis

@@ -18,16 +18,20 @@ import (
 type Outcome uint8
 
 // Outcomes. When a lead has numbers with several outcomes, the first of
-// Blocked, Suppressed, Invalid, Duplicate in this order is the lead's.
+// Blocked, Registered, Suppressed, Invalid, Duplicate in this order is the
+// lead's: the organisation's own block, naming who blocked and why, comes
+// before a national registry's listing, and either before a suppression.
 const (
 	Allowed    Outcome = iota // may be dialled or imported
 	Blocked                   // on the do-not-call list for the project (Verdict.Block says which entry)
+	Registered                // on a national registry screening the project (Verdict.Registry says which version)
 	Suppressed                // forgotten with suppression: never again (matched by keyed fingerprint)
 	Invalid                   // not a phone number (Verdict.Err says why), or a row the reader rejected
 	Duplicate                 // already in an earlier accepted lead of the same import
 )
 
-var outcomeNames = [...]string{Allowed: "allowed", Blocked: "blocked", Suppressed: "suppressed", Invalid: "invalid", Duplicate: "duplicate"}
+var outcomeNames = [...]string{Allowed: "allowed", Blocked: "blocked", Registered: "registered", Suppressed: "suppressed", Invalid: "invalid",
+	Duplicate: "duplicate"}
 
 // String returns the outcome's code, such as "blocked".
 func (o Outcome) String() string {
@@ -95,6 +99,9 @@ type Verdict struct {
 	// among equally specific ones (organisation-wide and project) the
 	// one that lasts longest.
 	Block BlockRef
+	// Registry is the registry version that lists the number when
+	// Outcome is Registered: the first by name if several do.
+	Registry RegistryRef
 	// Err says why the number is Invalid: which input, masked, and the
 	// phone package's reason (errors.Is matches lp.ErrInvalidPhone).
 	Err error
@@ -119,10 +126,11 @@ type CheckResult struct {
 const attemptCheck lp.Action = "blocklist.check"
 
 // Check is the dial-time check: for each number, whether it may be dialled
-// in the project now, or which block or suppression stops it. It needs
-// lp.PermImport. It reads in one read-only transaction (Store.View), so it
-// goes on during a long upload, with one round trip per BatchSize numbers
-// (the blocks of the batch, then its suppressions) after reading the
+// in the project now, or which block, registry or suppression stops it. It
+// needs lp.PermImport. It reads in one read-only transaction (Store.View),
+// so it goes on during a long upload, with one round trip per BatchSize
+// numbers (the blocks of the batch, the current registry versions, then
+// its suppressions; see Registries in the package doc) after reading the
 // project, and the organisation's region only if a number is not written
 // in international form ("+45 …"): a dialler passing E.164 saves a query. A block stops a number until the exact
 // instant of its expiry (lp.BlockEntry.ActiveAt). Once Block has returned,
@@ -190,6 +198,7 @@ type checker struct {
 	org, project uuid.UUID
 	now          time.Time
 	fp           *phone.Fingerprinter
+	regs         *registryCache
 }
 
 func (s *Service) checker(ctx context.Context, actor lp.Actor, project uuid.UUID) (*checker, error) {
@@ -197,7 +206,7 @@ func (s *Service) checker(ctx context.Context, actor lp.Actor, project uuid.UUID
 	if err != nil {
 		return nil, err
 	}
-	return &checker{org: actor.OrgID, project: project, now: s.clock(), fp: fp}, nil
+	return &checker{org: actor.OrgID, project: project, now: s.clock(), fp: fp, regs: s.regs}, nil
 }
 
 // prepare checks that the project exists and returns the organisation's
@@ -210,10 +219,10 @@ func (c *checker) prepare(ctx context.Context, tx storage.Tx, field string) (str
 	return reg, checkProject(ctx, tx, c.org, c.project, field)
 }
 
-// check returns the verdict of each of numbers (Allowed, Blocked or
-// Suppressed), reading their blocks and then the suppressions of the
-// numbers no block stops (a block outranks a suppression), in one call
-// each.
+// check returns the verdict of each of numbers (Allowed, Blocked,
+// Registered or Suppressed), reading their blocks, the registries in force
+// and then the suppressions of the numbers neither stops (a block outranks
+// a registry, a registry a suppression), in one call each.
 func (c *checker) check(ctx context.Context, tx storage.Tx, numbers []phone.Number) ([]Verdict, error) {
 	blocks, err := tx.Blocks().FindByNumbers(ctx, c.org, numbers)
 	if err != nil {
@@ -233,6 +242,10 @@ func (c *checker) check(ctx context.Context, tx storage.Tx, numbers []phone.Numb
 			applies[k] = b
 		}
 	}
+	regs, err := c.regs.applicable(ctx, tx, c.org, c.project)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Verdict, len(numbers))
 	var fps []phone.Fingerprint
 	var open []int // index in out of fps[i]
@@ -240,6 +253,10 @@ func (c *checker) check(ctx context.Context, tx storage.Tx, numbers []phone.Numb
 		out[i] = Verdict{Number: n}
 		if b, ok := mostSpecific(applies, n, anyPrefix); ok {
 			out[i].Outcome, out[i].Block = Blocked, refOf(b)
+			continue
+		}
+		if ref, ok := registered(regs, n); ok {
+			out[i].Outcome, out[i].Registry = Registered, ref
 			continue
 		}
 		fps = append(fps, c.fp.Fingerprint(n))

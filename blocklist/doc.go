@@ -1,7 +1,8 @@
 // Package blocklist is the do-not-call list as one service: block and
 // unblock numbers, org-wide or per project, with expiry and reason; show
-// and list entries; upload a list; sweep expired entries; and check numbers at dial time and lead
-// imports against blocks and forgotten-and-suppressed numbers.
+// and list entries; upload a list; sweep expired entries; load national
+// do-not-call registries; and check numbers at dial time and lead imports
+// against blocks, registries and forgotten-and-suppressed numbers.
 //
 // Without it a host wires every step from the storage primitives:
 // permission checks, normalising typed numbers, reviving expired blocks,
@@ -54,12 +55,58 @@
 // audit.Entry.Prefix), so the ChangeLog finds them by the prefix and holds
 // no range in plain text.
 //
+// # Registries
+//
+// A national do-not-call registry (the UK's TPS, Sweden's NIX-Telefon, the
+// US National Do Not Call Registry) is a list of its own: named ("tps"),
+// org-wide or scoped to projects, loaded whole from the provider's file by
+// LoadRegistry or changed by ApplyDelta, each making the next version.
+// Its 10⁷–10⁸ numbers are not stored as block rows: they are compiled into
+// an immutable index (internal/numindex) whose serialized form, the
+// snapshot, is stored in chunks with its SHA-256 content hash.
+//
+//	res, err := blocks.LoadRegistry(ctx, alice, blocklist.LoadRegistryRequest{Name: "tps",
+//		RegistryFile: blocklist.RegistryFile{File: tpsFile, Region: "GB"}})
+//	// Later, the provider's daily change files.
+//	res, err = blocks.ApplyDelta(ctx, alice, blocklist.ApplyDeltaRequest{Name: "tps", Added: adds, Removed: dels,
+//		RegistryFile: blocklist.RegistryFile{Region: "GB"}})
+//
+// Files are read with csvimport: one number a line, header or not, any
+// encoding; TPS fixed-width lines ("0207 3787244") are one number each, and
+// the US "area code,number" layout is read with Columns {1, 2} and Join.
+// Invalid lines are counted and the first of them reported
+// (LoadResult.InvalidLines), or fail the load under StopOnError. The file
+// is read and compiled before the one transaction that writes the version
+// (row, snapshot, event), so a cancelled or failed load leaves the
+// version in force and no part of another visible. The current and the
+// previous snapshot are kept.
+//
+// Check, CheckImport and Import consult the registries that apply to the
+// project after the manual blocks: a listed number is Registered, and
+// Verdict.Registry names the registry and version (the first by name if
+// several list it). A lead's outcome ranks Blocked before Registered
+// before Suppressed: the organisation's own block says more (who, why,
+// until when) than a registry listing, and either says more than a
+// suppression. Import never stores a registered number.
+//
+// Each batch lists the organisation's registries in its read transaction
+// (one query) and so sees one version of each, whole. The index of a
+// version is read, verified against the content hash and decoded once per
+// Service, by the first batch that sees it, and then shared by every
+// goroutine; concurrent batches wait for that one load, and a superseded
+// version is dropped. A snapshot whose bytes no longer match its hash
+// (ErrCorruptSnapshot, naming registry and version) is refused and logged
+// once, and the previous version stays in force: the one cached, else the
+// kept previous snapshot, verified by the hash it carries. With no intact
+// version a check fails rather than pass a number unscreened.
+//
 // # Shape of every call
 //
 // Each call takes ctx, the acting lp.Actor and a request struct, and
 // returns a result struct. The permission is checked before a transaction
-// opens: lp.PermBlock for Block, Unblock, SetExpiry, Get, List, Upload and
-// Sweep, lp.PermImport for Check, CheckImport and Import. A refusal is
+// opens: lp.PermBlock for Block, Unblock, SetExpiry, Get, List, Upload,
+// Sweep, LoadRegistry, ApplyDelta and DropRegistry, lp.PermImport for
+// Check, CheckImport, Import and Registries. A refusal is
 // lp.ErrForbidden and is recorded as access.denied by audit.Log.Authorize.
 // Every change writes its ChangeLog event in the transaction of the change
 // (see the audit package's taxonomy). BlockTx, UnblockTx and SetExpiryTx
@@ -82,7 +129,10 @@
 //	Sweep        block.expired, one per entry removed
 //	CheckImport  import.checked, one per import, with counts
 //	Import       lead.imported, one per batch, with counts (no import.checked)
-//	Get, List    none: they read the do-not-call list, not lead data
+//	LoadRegistry registry.loaded with the version, counts and content hash, never a number
+//	ApplyDelta   registry.delta_applied, the same with the numbers added and removed
+//	DropRegistry registry.dropped
+//	Get, List    none: they read the do-not-call list, not lead data (Registries likewise)
 //	Check        none, for the same reason
 //
 // Get and List show the number in E.164 to actors holding lp.PermSearch (who may

@@ -77,6 +77,21 @@ func calls(blocked *lp.BlockEntry) []call {
 			_, err := f.svc.Import(f.ctx, a, blocklist.ImportRequest{ProjectID: f.energy.ID, TemplateID: f.tmpl.ID, Leads: withNilErrors(leads)})
 			return err
 		}, []lp.Action{audit.ActionLeadsImported}},
+		{"LoadRegistry", lp.PermBlock, func(f *fixture, a lp.Actor) error {
+			_, err := f.svc.LoadRegistry(f.ctx, a, blocklist.LoadRegistryRequest{Name: "nix", RegistryFile: blocklist.RegistryFile{File: strings.NewReader("60606060\n")}})
+			return err
+		}, []lp.Action{audit.ActionRegistryLoaded}},
+		{"ApplyDelta", lp.PermBlock, func(f *fixture, a lp.Actor) error {
+			_, err := f.svc.ApplyDelta(f.ctx, a, blocklist.ApplyDeltaRequest{Name: "nix", Added: strings.NewReader("60606061\n")})
+			return err
+		}, []lp.Action{audit.ActionRegistryDeltaApplied}},
+		{"Registries", lp.PermImport, func(f *fixture, a lp.Actor) error {
+			_, err := f.svc.Registries(f.ctx, a)
+			return err
+		}, nil},
+		{"DropRegistry", lp.PermBlock, func(f *fixture, a lp.Actor) error {
+			return f.svc.DropRegistry(f.ctx, a, "nix")
+		}, []lp.Action{audit.ActionRegistryDropped}},
 		{"Unblock", lp.PermBlock, func(f *fixture, a lp.Actor) error {
 			_, err := f.svc.Unblock(f.ctx, a, blocklist.UnblockRequest{Target: blocklist.Target{ID: blocked.ID}})
 			return err

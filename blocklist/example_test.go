@@ -143,7 +143,7 @@ func ExampleService_CheckImport() {
 	// skip Bo: blocked
 	// skip: leadprivacy: line 4, column 2 (value "•••••••• 71"): invalid phone number: contains letters
 	// skip Dorte: duplicate
-	// {Checked:4 Accepted:1 RejectedBlocked:1 RejectedSuppressed:0 Invalid:1 Duplicate:1}
+	// {Checked:4 Accepted:1 RejectedBlocked:1 RejectedRegistered:0 RejectedSuppressed:0 Invalid:1 Duplicate:1}
 }
 
 func ExampleService_Upload() {
@@ -224,4 +224,45 @@ func ExampleService_Import() {
 	// skipped Bo: blocked
 	// skipped: leadprivacy: line 4, column 2 (value "•••••••• 71"): invalid phone number: contains letters
 	// imported 1 of 3, last line 4
+}
+
+func ExampleService_LoadRegistry() {
+	ctx := context.Background()
+	ex := newExample()
+
+	// Alice loads the UK TPS file: fixed-width national numbers, read in
+	// region GB whatever the organisation's own region.
+	file := "0207 3787244\r\n01635 506160\r\n07860 3386xx\r\n"
+	res, err := ex.blocks.LoadRegistry(ctx, ex.alice, blocklist.LoadRegistryRequest{
+		Name:         "tps",
+		RegistryFile: blocklist.RegistryFile{File: strings.NewReader(file), Region: "GB"},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%s version %d: %d numbers, %d invalid line(s)\n", res.Registry.Name, res.Registry.Version, res.Registry.Count, res.Invalid)
+	for _, r := range res.InvalidLines {
+		fmt.Printf("line %d: %s (%s)\n", r.Line, r.Reason, r.Value)
+	}
+
+	// The dialler's check names the registry and its version.
+	check, err := ex.blocks.Check(ctx, ex.bob, blocklist.CheckRequest{ProjectID: ex.energy.ID,
+		Numbers: []string{"+44 20 7378 7244", "+44 20 7378 7245"}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, v := range check.Verdicts {
+		if v.Outcome == blocklist.Registered {
+			fmt.Println(v.Outcome, "on", v.Registry)
+		} else {
+			fmt.Println(v.Outcome)
+		}
+	}
+	// Output:
+	// tps version 1: 2 numbers, 1 invalid line(s)
+	// line 3: invalid phone number: contains letters (••••••••86••)
+	// registered on registry tps version 1
+	// allowed
 }

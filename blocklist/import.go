@@ -65,11 +65,11 @@ type LeadVerdict struct {
 // CheckImportResult counts the leads by verdict. Checked is the sum of the
 // others.
 type CheckImportResult struct {
-	Checked, Accepted, RejectedBlocked, RejectedSuppressed, Invalid, Duplicate int
+	Checked, Accepted, RejectedBlocked, RejectedRegistered, RejectedSuppressed, Invalid, Duplicate int
 }
 
 // CheckImport gives every candidate lead of an import a verdict: accepted,
-// or rejected as blocked, suppressed, invalid or duplicate (a number already
+// or rejected as blocked, registered, suppressed, invalid or duplicate (a number already
 // in an earlier accepted lead of the import). A lead is rejected if any of
 // its numbers is not callable, unless KeepCallable. It needs lp.PermImport.
 //
@@ -94,8 +94,8 @@ func (s *Service) CheckImport(ctx context.Context, actor lp.Actor, req CheckImpo
 	err = s.store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 		_, err := s.changelog.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionImportChecked, ProjectID: req.ProjectID,
 			Details: []audit.Detail{audit.Count(audit.KeyChecked, res.Checked), audit.Count(audit.KeyAccepted, res.Accepted),
-				audit.Count(audit.KeyRejectedBlocked, res.RejectedBlocked), audit.Count(audit.KeyRejectedSuppressed, res.RejectedSuppressed),
-				audit.Count(audit.KeyInvalid, res.Invalid)}})
+				audit.Count(audit.KeyRejectedBlocked, res.RejectedBlocked), audit.Count(audit.KeyRejectedRegistered, res.RejectedRegistered),
+				audit.Count(audit.KeyRejectedSuppressed, res.RejectedSuppressed), audit.Count(audit.KeyInvalid, res.Invalid)}})
 		return err
 	})
 	return res, wrap("CheckImport", err)
@@ -281,6 +281,7 @@ func (r *CheckImportResult) add(b CheckImportResult) {
 	r.Checked += b.Checked
 	r.Accepted += b.Accepted
 	r.RejectedBlocked += b.RejectedBlocked
+	r.RejectedRegistered += b.RejectedRegistered
 	r.RejectedSuppressed += b.RejectedSuppressed
 	r.Invalid += b.Invalid
 	r.Duplicate += b.Duplicate
@@ -338,6 +339,8 @@ func (im *importer) decide(v *LeadVerdict, t *tally) {
 		switch worst {
 		case Blocked:
 			res.RejectedBlocked++
+		case Registered:
+			res.RejectedRegistered++
 		case Suppressed:
 			res.RejectedSuppressed++
 		case Invalid:

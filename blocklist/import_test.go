@@ -104,7 +104,7 @@ func TestCheckImport(t *testing.T) {
 				t.Fatalf("events = %+v", evs)
 			}
 			wantDetails := map[string]string{"checked": "8", "accepted": strconv.Itoa(c.counts.Accepted), "rejected_blocked": strconv.Itoa(c.counts.RejectedBlocked),
-				"rejected_suppressed": "1", "invalid": "2"}
+				"rejected_registered": "0", "rejected_suppressed": "1", "invalid": "2"}
 			if !maps.Equal(evs[0].Details, wantDetails) {
 				t.Errorf("details = %v, want %v", evs[0].Details, wantDetails)
 			}

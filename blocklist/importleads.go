@@ -129,6 +129,7 @@ func (s *Service) importLeads(ctx context.Context, actor lp.Actor, req ImportReq
 		_, err := s.changelog.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionLeadsImported, ObjectID: res.ImportID, ProjectID: req.ProjectID,
 			Details: []audit.Detail{audit.Count(audit.KeyChecked, counts.Checked),
 				audit.Count(audit.KeyImported, counts.Accepted), audit.Count(audit.KeyRejectedBlocked, counts.RejectedBlocked),
+				audit.Count(audit.KeyRejectedRegistered, counts.RejectedRegistered),
 				audit.Count(audit.KeyRejectedSuppressed, counts.RejectedSuppressed), audit.Count(audit.KeyInvalid, counts.Invalid)}})
 		return err
 	}

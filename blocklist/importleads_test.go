@@ -99,7 +99,7 @@ func TestImport(t *testing.T) {
 				}
 			}
 		}
-		wantSum := map[string]int{"checked": 8, "imported": 2, "rejected_blocked": 2, "rejected_suppressed": 1, "invalid": 2}
+		wantSum := map[string]int{"checked": 8, "imported": 2, "rejected_blocked": 2, "rejected_registered": 0, "rejected_suppressed": 1, "invalid": 2}
 		if len(evs) != 3 || !maps.Equal(sum, wantSum) {
 			t.Errorf("%d events summing to %v, want 3 summing to %v", len(evs), sum, wantSum)
 		}

@@ -36,16 +36,19 @@ type Options struct {
 }
 
 // Service is the do-not-call list of one store: blocking, unblocking,
-// expiry, and the checks of numbers and lead imports against it. It holds
-// no data of its own (fingerprint keys are cached by the ChangeLog's
-// lp.Fingerprints), so one Service
-// serves every organisation and goroutine.
+// expiry, national registries, and the checks of numbers and lead imports
+// against them. Its only data of its own is a cache of the registry
+// versions in force (fingerprint keys are cached by the ChangeLog's
+// lp.Fingerprints), so one Service serves every organisation and
+// goroutine; use one per process, so that each registry version is held
+// once.
 type Service struct {
 	store     storage.Store
 	changelog *audit.Log
 	now       func() time.Time
 	logger    *slog.Logger
 	batch     int
+	regs      *registryCache
 }
 
 // New returns the blocklist service of store, recording into changelog,
@@ -64,6 +67,7 @@ func New(store storage.Store, changelog *audit.Log, opts *Options) *Service {
 			s.batch = opts.BatchSize
 		}
 	}
+	s.regs = newRegistryCache(s.logger)
 	return s
 }
 

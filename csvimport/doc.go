@@ -8,7 +8,11 @@
 //     forget): one number a line or a column of a wider sheet, header
 //     optional. It yields a NumberRow per number, normalised to E.164 with
 //     the organisation's region, and reports numbers already seen in the
-//     file once each (NumberRow.Duplicate).
+//     file once each (NumberRow.Duplicate). Registry files read the same
+//     way: a fixed-width UK TPS line ("0207 3787244") is one number, and
+//     NumberOptions.Join reads the US "area code,number" layout as one.
+//     NumberOptions.NoDuplicateTable drops the duplicate table for lists
+//     of 10⁷–10⁸ numbers whose consumer drops repeats itself.
 //   - LeadReader maps a lead file's header to a campaign template's fields
 //     (by key or label, ignoring case, spaces and punctuation; overrides in
 //     LeadOptions) and to phone columns (by name: phone, mobile, tel,
@@ -59,7 +63,8 @@
 // 256 parsed numbers (plus one record's) that it has not delivered yet. A
 // 1 GiB line or an unterminated quote ends with ErrLineTooLong after
 // reading about that much. NumberReader's duplicate detection keeps 16 to
-// 32 bytes per distinct number, bounded by Options.MaxRows.
+// 32 bytes per distinct number, bounded by Options.MaxRows (none with
+// NumberOptions.NoDuplicateTable).
 //
 // # Rejection reports
 //

@@ -40,31 +40,38 @@ func FuzzNumbers(f *testing.F) {
 		"\"unterminated\n20123456",
 		"id|tel\n1|\uff12\uff10\uff11\uff12\uff13\uff14\uff15\uff16\n",
 		"Caf\xe9,20123456\n",
+		"area,number\r\n20,123456\r\n31, 23 45 67\r\n,\r\n2,\r\n",
+		"0207 3787244\r\n01635 506160\r\n",
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		nr, err := csvimport.NewNumberReader(strings.NewReader(string(data)), csvimport.NumberOptions{Options: fuzzOptions})
-		if err != nil {
-			var le *csvimport.LineError
-			if !errors.As(err, &le) || !le.Fatal {
-				t.Fatalf("constructor error %v", err)
-			}
-			return
-		}
-		lastLine, done := 0, false
-		for row, err := range nr.All() {
-			if done {
-				t.Fatal("value after a fatal error")
-			}
+		// Each input is read as a list, and with its first two columns
+		// joined into one number (NumberOptions.Join).
+		for _, opts := range []csvimport.NumberOptions{{Options: fuzzOptions}, {Options: fuzzOptions, Columns: []int{1, 2}, Join: true}} {
+			nr, err := csvimport.NewNumberReader(strings.NewReader(string(data)), opts)
 			if err != nil {
-				done = checkErr(t, err, &lastLine)
-				continue
+				var le *csvimport.LineError
+				if !errors.As(err, &le) || !le.Fatal {
+					t.Fatalf("constructor error %v", err)
+				}
+				return
 			}
-			if !e164.MatchString(string(row.Number)) || row.Line < lastLine || row.Duplicate != (row.FirstLine > 0) || row.FirstLine > row.Line {
-				t.Fatalf("bad row %+v after line %d", row, lastLine)
+			lastLine, done := 0, false
+			for row, err := range nr.All() {
+				if done {
+					t.Fatal("value after a fatal error")
+				}
+				if err != nil {
+					done = checkErr(t, err, &lastLine)
+					continue
+				}
+				if !e164.MatchString(string(row.Number)) || row.Line < lastLine || row.Duplicate != (row.FirstLine > 0) || row.FirstLine > row.Line ||
+					(opts.Join && row.Column != 1) {
+					t.Fatalf("bad row %+v after line %d", row, lastLine)
+				}
+				lastLine = row.Line
 			}
-			lastLine = row.Line
 		}
 	})
 }

@@ -22,6 +22,20 @@ type NumberOptions struct {
 	// several, the first column whose value on the first data row is a
 	// valid number, else column 1.
 	Columns []int
+
+	// Join reads one number per row from all of Columns, their values
+	// trimmed and concatenated in order: the US registry's
+	// "area code,number" layout, where "201,5551234" is the one number
+	// 2015551234 and not two invalid ones. It needs at least two Columns;
+	// errors name the first of them.
+	Join bool
+
+	// NoDuplicateTable turns duplicate detection off: every row comes with
+	// Duplicate false, and the reader keeps no table of the numbers seen
+	// (16 to 32 bytes a number). For lists of 10⁷–10⁸ numbers whose
+	// consumer drops repeats itself, such as a do-not-call registry
+	// compiled into an index. MaxRows still applies.
+	NoDuplicateTable bool
 }
 
 // NumberRow is one number read from a list.
@@ -48,6 +62,7 @@ type NumberReader struct {
 	// read and parsed but not yet checked for duplicates nor delivered.
 	block []numberItem
 	text  []byte // the block's numbers in E.164, back to back
+	join  []byte // a Join row's cells, concatenated
 	// pending: the constructor read the first data record while choosing
 	// columns; err: a fatal error it met while doing so.
 	pending bool
@@ -67,6 +82,9 @@ func NewNumberReader(r io.Reader, opts NumberOptions) (*NumberReader, error) {
 		if c < 1 || c > o.MaxColumns {
 			return nil, &leadprivacy.FieldError{Field: "NumberOptions.Columns", Reason: "columns are 1-based and within MaxColumns"}
 		}
+	}
+	if opts.Join && len(opts.Columns) < 2 {
+		return nil, &leadprivacy.FieldError{Field: "NumberOptions.Join", Reason: "needs at least two Columns to join"}
 	}
 	src, err := open(r, o)
 	if err != nil {
@@ -171,23 +189,35 @@ type numberItem struct {
 // when it is full.
 func (nr *NumberReader) row(yield func(NumberRow, error) bool) bool {
 	line, found := nr.src.line(), false
-	for _, c := range nr.cols {
-		raw := nr.src.field(c)
+	add := func(c int, raw []byte) bool {
 		if len(bytes.TrimSpace(raw)) == 0 {
-			continue
+			return true
 		}
 		found = true
 		var err error
 		start := len(nr.text)
 		nr.text, err = appendNumber(nr.text, string(raw), nr.opts.Region)
 		if err != nil {
-			if !nr.reject(yield, invalidNumber(line, c+1, string(raw), err)) {
-				return false
-			}
-			continue
+			return nr.reject(yield, invalidNumber(line, c+1, string(raw), err))
 		}
 		k, _ := key(nr.text[start:])
 		nr.block = append(nr.block, numberItem{row: NumberRow{Line: line, Column: c + 1}, end: len(nr.text), key: k})
+		return true
+	}
+	if nr.opts.Join {
+		nr.join = nr.join[:0]
+		for _, c := range nr.cols {
+			nr.join = append(nr.join, bytes.TrimSpace(nr.src.field(c))...)
+		}
+		if !add(nr.cols[0], nr.join) {
+			return false
+		}
+	} else {
+		for _, c := range nr.cols {
+			if !add(c, nr.src.field(c)) {
+				return false
+			}
+		}
 	}
 	if !found && !nr.reject(yield, &LineError{Line: line, Column: nr.cols[0] + 1, Err: ErrNoPhone}) {
 		return false
@@ -220,7 +250,7 @@ func (nr *NumberReader) flush(yield func(NumberRow, error) bool) bool {
 	b, text, start := nr.block, string(nr.text), 0
 	nr.block, nr.text = b[:0], nr.text[:0]
 	for i := range b {
-		if b[i].key != 0 {
+		if b[i].key != 0 && !nr.opts.NoDuplicateTable {
 			b[i].row.FirstLine, b[i].row.Duplicate = nr.seen.firstLine(b[i].key, b[i].row.Line)
 		}
 	}

@@ -299,3 +299,65 @@ func TestNumbersDuplicatesAcrossGrowth(t *testing.T) {
 		}
 	}
 }
+
+func TestNumbersJoin(t *testing.T) {
+	// The US registry's "area code,number" layout: one number per row,
+	// split over two columns. A row missing its line number is invalid,
+	// not taken as a short number; a row of empty cells is a blank line.
+	input := "area_code,phone\r\n201,5551234\r\n 212 , 555 0100 \r\n303,\r\n,\r\n201,5551234\r\n"
+	rows, errs := readNumbers(t, input, csvimport.NumberOptions{Options: csvimport.Options{Region: "US"}, Columns: []int{1, 2}, Join: true})
+	want := []csvimport.NumberRow{
+		{Line: 2, Column: 1, Number: "+12015551234"},
+		{Line: 3, Column: 1, Number: "+12125550100"},
+		{Line: 6, Column: 1, Number: "+12015551234", Duplicate: true, FirstLine: 2},
+	}
+	if fmt.Sprint(rows) != fmt.Sprint(want) {
+		t.Fatalf("rows = %+v, want %+v", rows, want)
+	}
+	if len(errs) != 1 {
+		t.Fatalf("errors = %v", errs)
+	}
+	lineErr(t, errs[0], 4, 1, leadprivacy.ErrInvalidPhone, false)
+
+	// Without Join the same file is two columns of short numbers.
+	rows, _ = readNumbers(t, "201,5551234\n", csvimport.NumberOptions{Options: csvimport.Options{Region: "US"}, Columns: []int{1, 2}})
+	for _, r := range rows {
+		if r.Number == "+12015551234" {
+			t.Fatalf("joined without Join: %+v", rows)
+		}
+	}
+
+	if _, err := csvimport.NewNumberReader(strings.NewReader(""), csvimport.NumberOptions{Columns: []int{1}, Join: true}); !errors.Is(err, leadprivacy.ErrInvalidArgument) {
+		t.Fatalf("Join with one column: %v", err)
+	}
+}
+
+func TestNumbersTPSFixedWidth(t *testing.T) {
+	// TPS full files: the dialling code left-justified in 5 characters,
+	// the rest right-justified in 7, CR LF; or the whole number in 12.
+	// Each line is one number, never two tokens.
+	input := "0207 3787244\r\n01635 506160\r\n07860 338653\r\n02073787245 \r\n"
+	rows, errs := readNumbers(t, input, csvimport.NumberOptions{Options: csvimport.Options{Region: "GB"}})
+	if len(errs) != 0 {
+		t.Fatalf("errors = %v", errs)
+	}
+	var got []string
+	for _, r := range rows {
+		got = append(got, string(r.Number))
+	}
+	if want := "[+442073787244 +441635506160 +447860338653 +442073787245]"; fmt.Sprint(got) != want {
+		t.Fatalf("numbers = %v, want %s", got, want)
+	}
+}
+
+func TestNumbersNoDuplicateTable(t *testing.T) {
+	input := "20123456\n20123456\n"
+	rows, _ := readNumbers(t, input, csvimport.NumberOptions{NoDuplicateTable: true})
+	if len(rows) != 2 || rows[1].Duplicate || rows[1].FirstLine != 0 || rows[1].Number != "+4520123456" {
+		t.Fatalf("rows = %+v, want the repeat delivered as a plain row", rows)
+	}
+	rows, _ = readNumbers(t, input, csvimport.NumberOptions{})
+	if !rows[1].Duplicate {
+		t.Fatalf("rows = %+v: the default finds the repeat", rows)
+	}
+}

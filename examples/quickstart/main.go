@@ -1,8 +1,9 @@
 // Command quickstart walks through the leadprivacy journeys on the embedded
 // default store, a SQLite file: Nordic Sales ApS blocks numbers, uploads a
 // do-not-call list exported from Excel, imports leads checked against it,
-// checks numbers at dial time, refuses an agent's block, and asks its
-// tamper-evident ChangeLog who blocked a number and who was refused.
+// checks numbers at dial time, screens them against a national do-not-call
+// registry, refuses an agent's block, and asks its tamper-evident ChangeLog
+// who blocked a number and who was refused.
 //
 //	go run ./examples/quickstart            # temporary database, removed at exit
 //	go run ./examples/quickstart -db lp.db  # keep the database file
@@ -53,6 +54,10 @@ Dorte;Berg;dorte@example.com;7x 70 70 71;;small;flex
 const insuranceLeadsCSV = `Name;Date of birth;Policy number;Phone;Mobile;Product
 Carl Lund;1980-04-01;P-20417;70 70 70 70;31 23 45 67;home
 `
+
+// nixTXT is a national do-not-call registry's file as the provider sends
+// it: one national number a line, no header, and a line the loader rejects.
+const nixTXT = "20123499\r\n70707070\r\n7070x\r\n50505051\r\n"
 
 func main() {
 	dbPath := flag.String("db", "", "SQLite database file (default: a temporary file removed at exit)")
@@ -112,8 +117,10 @@ func run(ctx context.Context, out io.Writer, dbPath string) error {
 			"   the blocks that apply to " + w.energy.Name + " in the transaction that stores it;\n" +
 			"   Carol imports Carl into " + w.insurance.Name + ", where his mobile is not blocked", importLeads},
 		{"4. The dialler checks numbers just before it dials them", checkNumbers},
-		{"5. Bob, an agent, tries to block a number", denyBlock},
-		{"6. An auditor asks the ChangeLog who blocked a number and who was refused, and\n" +
+		{"5. Alice loads nix.txt, the national do-not-call registry (a compiled, versioned list),\n" +
+			"   and the dialler's next check stops a registered number, naming registry and version", loadRegistry},
+		{"6. Bob, an agent, tries to block a number", denyBlock},
+		{"7. An auditor asks the ChangeLog who blocked a number and who was refused, and\n" +
 			"   checks that no event was changed since a signed checkpoint", askChangeLog},
 	}
 	for _, s := range steps {
@@ -375,7 +382,35 @@ func checkNumbers(ctx context.Context, w *world) error {
 	return nil
 }
 
-// denyBlock is step 5: Bob lacks lp.PermBlock, so Block refuses him and the
+// loadRegistry is step 5: LoadRegistry reads the provider's file, reports
+// its invalid lines, and stores the compiled list as version 1; checks
+// consult it after the organisation's own blocks.
+func loadRegistry(ctx context.Context, w *world) error {
+	res, err := w.blocks.LoadRegistry(ctx, w.alice, blocklist.LoadRegistryRequest{Name: "nix",
+		RegistryFile: blocklist.RegistryFile{File: strings.NewReader(nixTXT)}})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w.out, "   registry %s version %d: %d numbers, %d invalid line(s), content hash %x…\n",
+		res.Registry.Name, res.Registry.Version, res.Registry.Count, res.Invalid, res.Registry.Hash[:6])
+	for _, r := range res.InvalidLines {
+		fmt.Fprintf(w.out, "     line %d: %s (%s)\n", r.Line, r.Reason, r.Value)
+	}
+	check, err := w.blocks.Check(ctx, w.bob, blocklist.CheckRequest{ProjectID: w.energy.ID, Numbers: []string{"+4520123499", "+4540404041"}})
+	if err != nil {
+		return err
+	}
+	for _, v := range check.Verdicts {
+		why := ""
+		if v.Outcome == blocklist.Registered {
+			why = " on " + v.Registry.String()
+		}
+		fmt.Fprintf(w.out, "   %s, dial %s? %s%s\n", w.energy.Name, phone.Mask(v.Number), v.Outcome, why)
+	}
+	return nil
+}
+
+// denyBlock is step 6: Bob lacks lp.PermBlock, so Block refuses him and the
 // ChangeLog records the attempt.
 func denyBlock(ctx context.Context, w *world) error {
 	_, err := w.blocks.Block(ctx, w.bob, blocklist.BlockRequest{Number: "70 70 70 70", Reason: "customer_request"})
@@ -386,7 +421,7 @@ func denyBlock(ctx context.Context, w *world) error {
 	return nil
 }
 
-// askChangeLog is step 6: who blocked a number, who was refused, a signed
+// askChangeLog is step 7: who blocked a number, who was refused, a signed
 // checkpoint, and its verification.
 func askChangeLog(ctx context.Context, w *world) error {
 	// The auditor types the number as she knows it.

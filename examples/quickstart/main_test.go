@@ -34,17 +34,22 @@ func TestQuickstart(t *testing.T) {
 		"Energy 2026, dial +45••••4567? blocked for Energy 2026",
 		"Insurance Q4, dial +45••••4567? allowed",
 		"Insurance Q4, dial +45••••3456? blocked org-wide",
-		// 7 and 6: the denial and the ChangeLog.
+		// The registry: its load report and a check naming it.
+		"registry nix version 1: 3 numbers, 1 invalid line(s), content hash ",
+		"line 3: invalid phone number: contains letters (•••••)",
+		"Energy 2026, dial +45••••3499? registered on registry nix version 1",
+		"Energy 2026, dial +45••••4041? allowed",
+		// The denial and the ChangeLog.
 		"Bob's Block: leadprivacy: blocklist: Block: forbidden",
 		"who blocked +45••••3456? Alice",
 		"refused: Bob tried block.created without the block permission",
-		"signed checkpoint over 6 events; Verify: the ChangeLog is intact",
+		"signed checkpoint over 7 events; Verify: the ChangeLog is intact",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
-	for _, secret := range []string{"20123456", "31234567", "20123499", "anna@example.com", "Jensen", "Lund", "P-20417", "1980-04-01"} {
+	for _, secret := range []string{"20123456", "31234567", "20123499", "70707070", "50505051", "anna@example.com", "Jensen", "Lund", "P-20417", "1980-04-01"} {
 		if strings.Contains(out.String(), secret) {
 			t.Errorf("output shows personal data %q", secret)
 		}

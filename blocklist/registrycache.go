@@ -1,0 +1,285 @@
+package blocklist
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/google/uuid"
+
+	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/internal/lperr"
+	"github.com/leadprivacy/leadprivacy/internal/numindex"
+	"github.com/leadprivacy/leadprivacy/phone"
+	"github.com/leadprivacy/leadprivacy/storage"
+)
+
+// ErrCorruptSnapshot is matched by the error of a registry version whose
+// stored snapshot no longer hashes to its content hash (or does not decode):
+// it is refused, and the previous version stays in force.
+var ErrCorruptSnapshot = errors.New("leadprivacy: registry snapshot is corrupt")
+
+// registryCache holds the compiled index of the registry versions in
+// force, one per registry, shared by every call and goroutine of a
+// Service. A version is read from the store, verified and decoded once,
+// by the first batch that sees it current; concurrent batches wait for
+// that load instead of repeating it.
+type registryCache struct {
+	logger  *slog.Logger
+	mu      sync.Mutex
+	current map[regID]*loaded        // the newest intact version loaded of each registry
+	loading map[regVersion]*loadCall // loads under way
+	refused map[regVersion]error     // versions whose snapshot failed verification
+}
+
+// regID names a registry across organisations; regVersion one version of
+// it, with the content hash its row gave.
+type regID struct{ org, id uuid.UUID }
+
+type regVersion struct {
+	regID
+	version int64
+	hash    [32]byte
+}
+
+// loaded is a decoded registry version.
+type loaded struct {
+	version int64
+	hash    [32]byte // zero for a previous version loaded as a fallback
+	set     *numindex.Set
+}
+
+// loadCall is a load under way; done closes when set or err is final.
+type loadCall struct {
+	done chan struct{}
+	set  *numindex.Set
+	err  error
+}
+
+func newRegistryCache(logger *slog.Logger) *registryCache {
+	return &registryCache{logger: logger, current: map[regID]*loaded{}, loading: map[regVersion]*loadCall{}, refused: map[regVersion]error{}}
+}
+
+// registryView is a registry version a batch checks against.
+type registryView struct {
+	ref RegistryRef
+	set *numindex.Set
+}
+
+// applicable returns the registries in force for project, by name, as
+// tx sees them: one List, and a load only for a version not cached yet.
+func (c *registryCache) applicable(ctx context.Context, tx storage.Tx, org, project uuid.UUID) ([]registryView, error) {
+	rs, err := tx.Registries().List(ctx, org)
+	if err != nil {
+		return nil, lperr.Wrap("registries", err)
+	}
+	c.prune(org, rs)
+	var out []registryView
+	for _, r := range rs {
+		if !r.AppliesTo(project) {
+			continue
+		}
+		v, err := c.inForce(ctx, tx, r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// prune forgets the cached versions of the organisation's registries that
+// rs (its current list) no longer holds: dropped ones.
+func (c *registryCache) prune(org uuid.UUID, rs []lp.Registry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	listed := func(id uuid.UUID) bool {
+		for _, r := range rs {
+			if r.ID == id {
+				return true
+			}
+		}
+		return false
+	}
+	for k := range c.current {
+		if k.org == org && !listed(k.id) {
+			delete(c.current, k)
+		}
+	}
+	for k := range c.refused {
+		if k.org == org && !listed(k.id) {
+			delete(c.refused, k)
+		}
+	}
+}
+
+// inForce returns r's current version, or, if its snapshot is corrupt,
+// the previous intact one: the one cached, else the previous snapshot the
+// store keeps. With neither it fails, so a check never passes a number
+// against a registry it could not read.
+func (c *registryCache) inForce(ctx context.Context, tx storage.Tx, r lp.Registry) (registryView, error) {
+	set, err := c.exact(ctx, tx, r)
+	if err == nil {
+		return registryView{RegistryRef{r.Name, r.Version}, set}, nil
+	}
+	if !errors.Is(err, ErrCorruptSnapshot) {
+		return registryView{}, err
+	}
+	id := regID{r.OrgID, r.ID}
+	c.mu.Lock()
+	l := c.current[id]
+	c.mu.Unlock()
+	if l != nil && l.version < r.Version {
+		return registryView{RegistryRef{r.Name, l.version}, l.set}, nil
+	}
+	prev := r.Version - 1
+	if prev < 1 {
+		return registryView{}, fmt.Errorf("%w; there is no earlier version to keep in force", err)
+	}
+	set, perr := loadPrevious(ctx, tx, r, prev)
+	if perr != nil {
+		return registryView{}, fmt.Errorf("%w; the kept version %d is no fallback either: %s", err, prev, strings.TrimPrefix(perr.Error(), lperr.Prefix))
+	}
+	c.mu.Lock()
+	if l := c.current[id]; l == nil || l.version < prev {
+		c.current[id] = &loaded{version: prev, set: set}
+	}
+	c.mu.Unlock()
+	c.logger.Warn("registry version refused, previous version in force", "registry", r.Name, "version", r.Version, "in_force", prev)
+	return registryView{RegistryRef{r.Name, prev}, set}, nil
+}
+
+// exact returns the index of r's current version, loading it in tx if it
+// is not cached; ErrCorruptSnapshot if its snapshot fails verification.
+func (c *registryCache) exact(ctx context.Context, tx storage.Tx, r lp.Registry) (*numindex.Set, error) {
+	id := regID{r.OrgID, r.ID}
+	vk := regVersion{id, r.Version, r.Hash}
+	for {
+		c.mu.Lock()
+		if l := c.current[id]; l != nil && l.version == r.Version && l.hash == r.Hash {
+			c.mu.Unlock()
+			return l.set, nil
+		}
+		if err := c.refused[vk]; err != nil {
+			c.mu.Unlock()
+			return nil, err
+		}
+		call := c.loading[vk]
+		if call == nil {
+			call = &loadCall{done: make(chan struct{})}
+			c.loading[vk] = call
+			c.mu.Unlock()
+			call.set, call.err = load(ctx, tx, r)
+			c.settle(vk, r.Name, call)
+			return call.set, call.err
+		}
+		c.mu.Unlock()
+		select {
+		case <-call.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if call.err == nil {
+			return call.set, nil
+		}
+		// The loader failed: if for corruption, refused says so now;
+		// otherwise the failure may be its own (its ctx, its
+		// transaction), so load again.
+	}
+}
+
+// settle files the outcome of a load: an intact version newer than the
+// cached one replaces it (the superseded index is dropped), a corrupt one
+// is refused once and logged.
+func (c *registryCache) settle(vk regVersion, name string, call *loadCall) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.loading, vk)
+	switch {
+	case call.err == nil:
+		if l := c.current[vk.regID]; l == nil || l.version <= vk.version {
+			c.current[vk.regID] = &loaded{version: vk.version, hash: vk.hash, set: call.set}
+		}
+		for k := range c.refused {
+			if k.regID == vk.regID && k.version < vk.version {
+				delete(c.refused, k)
+			}
+		}
+	case errors.Is(call.err, ErrCorruptSnapshot):
+		c.refused[vk] = call.err
+		c.logger.Error("registry snapshot refused", "registry", name, "version", vk.version, "err", call.err)
+	}
+	close(call.done)
+}
+
+// load reads r's current snapshot in tx, checks it against r's content
+// hash and decodes it.
+func load(ctx context.Context, tx storage.Tx, r lp.Registry) (*numindex.Set, error) {
+	b, err := tx.Registries().ReadSnapshot(ctx, r.OrgID, r.ID, r.Version)
+	if err != nil {
+		return nil, lperr.Wrap(RegistryRef{r.Name, r.Version}.String(), err)
+	}
+	if sha256.Sum256(b) != r.Hash {
+		return nil, corrupt(r.Name, r.Version, "content hash mismatch", nil)
+	}
+	return unseal(r.Name, r.Version, b)
+}
+
+// loadPrevious reads the kept snapshot of an earlier version of r, which
+// its row holds no hash of, and verifies it by the hash it carries.
+func loadPrevious(ctx context.Context, tx storage.Tx, r lp.Registry, version int64) (*numindex.Set, error) {
+	b, err := tx.Registries().ReadSnapshot(ctx, r.OrgID, r.ID, version)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) < sha256.Size {
+		return nil, corrupt(r.Name, version, "content hash mismatch", nil)
+	}
+	if inner := sha256.Sum256(b[sha256.Size:]); !bytes.Equal(inner[:], b[:sha256.Size]) {
+		return nil, corrupt(r.Name, version, "content hash mismatch", nil)
+	}
+	return unseal(r.Name, version, b)
+}
+
+// unseal decodes a verified snapshot (see seal).
+func unseal(name string, version int64, b []byte) (*numindex.Set, error) {
+	if len(b) < sha256.Size {
+		return nil, corrupt(name, version, "snapshot too short", nil)
+	}
+	set, err := numindex.Load(b[sha256.Size:])
+	if err != nil {
+		return nil, corrupt(name, version, "index does not decode", err)
+	}
+	return set, nil
+}
+
+// corrupt is the error of a registry version whose snapshot is refused.
+func corrupt(name string, version int64, why string, err error) error {
+	msg := RegistryRef{name, version}.String() + ": " + why
+	if err != nil {
+		return lperr.Wrap(msg, errors.Join(ErrCorruptSnapshot, err))
+	}
+	return lperr.Wrap(msg, ErrCorruptSnapshot)
+}
+
+// registered returns the first of regs that lists n.
+func registered(regs []registryView, n phone.Number) (RegistryRef, bool) {
+	if len(regs) == 0 {
+		return RegistryRef{}, false
+	}
+	k, ok := numindex.Key(n)
+	if !ok {
+		return RegistryRef{}, false
+	}
+	for _, r := range regs {
+		if r.set.Contains(k) {
+			return r.ref, true
+		}
+	}
+	return RegistryRef{}, false
+}
