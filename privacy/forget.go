@@ -241,7 +241,7 @@ type forgetter struct {
 	actor   lp.Actor
 	opts    ForgetOptions
 	now     time.Time
-	view    *viewer
+	view    *reader
 	receipt Receipt
 	pending []lp.PendingErasure
 	erased  []phone.Number // every number erased, in order, each once
@@ -257,10 +257,10 @@ func (s *Service) newForgetter(tx storage.Tx, actor lp.Actor, opts ForgetOptions
 		receipt: Receipt{ID: receipt, By: actor.UserID, At: now}, seen: map[uuid.UUID]bool{}}
 }
 
-// viewer returns the actor's view, read once per transaction.
-func (f *forgetter) viewer(ctx context.Context) (*viewer, error) {
+// reader returns the actor's reader, made once per transaction.
+func (f *forgetter) reader(ctx context.Context) (*reader, error) {
 	if f.view == nil {
-		v, err := viewerOf(ctx, f.tx, f.actor)
+		v, err := newReader(ctx, f.tx, f.actor)
 		if err != nil {
 			return nil, err
 		}
@@ -271,13 +271,13 @@ func (f *forgetter) viewer(ctx context.Context) (*viewer, error) {
 
 // lead forgets the lead with id; ErrNotFound if the actor may not see it.
 func (f *forgetter) lead(ctx context.Context, id uuid.UUID) error {
-	v, err := f.viewer(ctx)
+	v, err := f.reader(ctx)
 	if err != nil {
 		return err
 	}
 	l, err := v.lead(ctx, id)
 	if err != nil {
-		return lperr.Wrap("lead "+id.String(), err)
+		return err
 	}
 	return f.forget(ctx, l)
 }
@@ -293,7 +293,7 @@ func (f *forgetter) number(ctx context.Context, raw string) error {
 
 // numbers forgets every visible lead holding any of numbers.
 func (f *forgetter) numbers(ctx context.Context, numbers []phone.Number) error {
-	leads, err := visibleHolding(ctx, f.tx, f.actor, numbers, f.viewer)
+	leads, err := visibleHolding(ctx, f.tx, f.actor, numbers, f.reader)
 	if err != nil {
 		return err
 	}
@@ -307,7 +307,7 @@ func (f *forgetter) numbers(ctx context.Context, numbers []phone.Number) error {
 
 // visibleHolding returns the leads holding any of numbers that the actor
 // may see.
-func visibleHolding(ctx context.Context, tx storage.Tx, actor lp.Actor, numbers []phone.Number, view func(context.Context) (*viewer, error)) ([]lp.Lead, error) {
+func visibleHolding(ctx context.Context, tx storage.Tx, actor lp.Actor, numbers []phone.Number, view func(context.Context) (*reader, error)) ([]lp.Lead, error) {
 	leads, err := tx.Leads().FindByNumbers(ctx, actor.OrgID, numbers)
 	if err != nil || len(leads) == 0 {
 		return nil, err
@@ -316,7 +316,7 @@ func visibleHolding(ctx context.Context, tx storage.Tx, actor lp.Actor, numbers 
 	if err != nil {
 		return nil, err
 	}
-	return v.filter(ctx, leads)
+	return v.visible(ctx, leads)
 }
 
 // forget erases l, unless it is held or forgotten already.
@@ -456,18 +456,4 @@ func (f *forgetter) reasonDetails() []audit.Detail {
 // eraserNames returns the registered erasers' names, sorted.
 func (s *Service) eraserNames() []string {
 	return slices.Sorted(maps.Keys(s.erasers))
-}
-
-// parseTyped normalises a number as typed with the organisation's default
-// region, read in tx. The error shows the input masked.
-func parseTyped(ctx context.Context, tx storage.Tx, org uuid.UUID, raw, field string) (phone.Number, error) {
-	o, err := tx.Organisations().Get(ctx, org)
-	if err != nil {
-		return "", lperr.Wrap("organisation", err)
-	}
-	n, err := phone.Parse(raw, o.DefaultRegion)
-	if err != nil {
-		return "", lperr.Wrap(field+` "`+phone.MaskInput(raw)+`"`, err)
-	}
-	return n, nil
 }

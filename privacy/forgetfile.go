@@ -216,7 +216,7 @@ func (f *forgetter) lines(ctx context.Context, lines []BulkLine) error {
 			numbers = append(numbers, l.Number)
 		}
 	}
-	leads, err := visibleHolding(ctx, f.tx, f.actor, numbers, f.viewer)
+	leads, err := visibleHolding(ctx, f.tx, f.actor, numbers, f.reader)
 	if err != nil {
 		return err
 	}

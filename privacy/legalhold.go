@@ -7,7 +7,6 @@ import (
 
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/audit"
-	"github.com/leadprivacy/leadprivacy/internal/lperr"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
 
@@ -61,13 +60,13 @@ func (s *Service) hold(ctx context.Context, actor lp.Actor, req HoldRequest, hel
 	}
 	var res HoldResult
 	err := s.store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
-		v, err := viewerOf(ctx, tx, actor)
+		r, err := newReader(ctx, tx, actor)
 		if err != nil {
 			return err
 		}
-		l, err := v.lead(ctx, req.LeadID)
+		l, err := r.lead(ctx, req.LeadID)
 		if err != nil {
-			return lperr.Wrap("HoldRequest.LeadID "+req.LeadID.String(), err)
+			return err
 		}
 		res = HoldResult{LeadRef: LeadRef{LeadID: l.ID, ProjectID: l.ProjectID}, Held: held}
 		if l.LegalHold == held {
