@@ -258,9 +258,10 @@ func crashChild(t *testing.T, path string) {
 	ids := strings.Split(os.Getenv("LEADPRIVACY_TEST_CRASH_IDS"), ",")
 	org, user, lead := uuid.MustParse(ids[0]), uuid.MustParse(ids[1]), uuid.MustParse(ids[2])
 	s := openSQLite(t, path)
-	log := audit.New(s, lp.StaticKeys{org: []byte("0123456789abcdef0123456789abcdef")}, nil, nil)
+	now := func() time.Time { return start }
+	log := audit.New(s, lp.StaticKeys{org: []byte("0123456789abcdef0123456789abcdef")}, nil, &audit.Options{Now: now})
 	never := &fakeEraser{check: func(privacy.ErasureRequest) { os.Exit(4) }}
-	svc := privacy.New(s, log, &privacy.Options{Erasers: map[string]privacy.Eraser{"recordings": never}})
+	svc := privacy.New(s, log, &privacy.Options{Now: now, Erasers: map[string]privacy.Eraser{"recordings": never}})
 	privacy.SetAfterForgetCommit(func() { os.Exit(3) })
 	_, err := svc.Forget(context.Background(), lp.Actor{OrgID: org, UserID: user, Permissions: lp.PermAll}, lead, privacy.ForgetOptions{})
 	t.Fatalf("Forget returned (%v) instead of reaching the hook", err)
