@@ -233,7 +233,10 @@ func TestForgetPermissionsAndVisibility(t *testing.T) {
 	forEachStore(t, func(t *testing.T, f *fixture) {
 		mark := f.eventCount(f.org.ID)
 		calls := map[string]func(lp.Actor) error{
-			"Forget": func(a lp.Actor) error { _, err := f.svc.Forget(f.ctx, a, f.energyLead.ID, privacy.ForgetOptions{}); return err },
+			"Forget": func(a lp.Actor) error {
+				_, err := f.svc.Forget(f.ctx, a, f.energyLead.ID, privacy.ForgetOptions{})
+				return err
+			},
 			"ForgetNumber": func(a lp.Actor) error {
 				_, err := f.svc.ForgetNumber(f.ctx, a, subjectTyped, privacy.ForgetOptions{})
 				return err

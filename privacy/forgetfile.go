@@ -35,16 +35,18 @@ type BulkOutcome uint8
 
 // Bulk line outcomes.
 const (
-	BulkForgotten        BulkOutcome = iota // at least one lead holding the number was forgotten
-	BulkHeld                                // leads hold the number, but every one not yet forgotten is under legal hold
-	BulkAlreadyForgotten                    // the leads that held the number were forgotten before
-	BulkNoLeads                             // no lead the actor may see holds the number
-	BulkDuplicate                           // the number is on an earlier line of the file
-	BulkInvalid                             // not a number (BulkLine.Err says where and why)
+	BulkForgotten BulkOutcome = iota // at least one lead holding the number was forgotten
+	BulkHeld                         // the leads holding the number are under legal hold
+	// BulkNoLeads: no lead the actor may see holds the number, or an
+	// earlier line of the file forgot the leads that did (a forgotten
+	// lead holds no number).
+	BulkNoLeads
+	BulkDuplicate // the number is on an earlier line of the file
+	BulkInvalid   // not a number (BulkLine.Err says where and why)
 )
 
-var bulkOutcomeNames = [...]string{BulkForgotten: "forgotten", BulkHeld: "held", BulkAlreadyForgotten: "already_forgotten",
-	BulkNoLeads: "no_leads", BulkDuplicate: "duplicate", BulkInvalid: "invalid"}
+var bulkOutcomeNames = [...]string{BulkForgotten: "forgotten", BulkHeld: "held", BulkNoLeads: "no_leads",
+	BulkDuplicate: "duplicate", BulkInvalid: "invalid"}
 
 // String returns the outcome's code, such as "no_leads".
 func (o BulkOutcome) String() string {
@@ -232,12 +234,7 @@ func (f *forgetter) lines(ctx context.Context, lines []BulkLine) error {
 			continue
 		}
 		l.Forgotten, l.Held = 0, 0
-		found := holding[l.Number]
-		if len(found) == 0 {
-			l.Outcome = BulkNoLeads
-			continue
-		}
-		for _, lead := range found {
+		for _, lead := range holding[l.Number] {
 			erased, held := len(f.receipt.Leads), len(f.receipt.Held)
 			if err := f.forget(ctx, lead); err != nil {
 				return err
@@ -251,7 +248,7 @@ func (f *forgetter) lines(ctx context.Context, lines []BulkLine) error {
 		case l.Held > 0:
 			l.Outcome = BulkHeld
 		default:
-			l.Outcome = BulkAlreadyForgotten
+			l.Outcome = BulkNoLeads
 		}
 	}
 	return f.finish(ctx)
