@@ -30,7 +30,7 @@ type LeadDetail struct {
 type Contact struct {
 	ID        uuid.UUID `json:"id"`
 	At        time.Time `json:"at"`
-	AgentID   uuid.UUID `json:"agent_id,omitzero"`   // zero for an automated call
+	AgentID   uuid.UUID `json:"agent_id,omitzero"`    // zero for an automated call
 	AgentName string    `json:"agent_name,omitempty"` // empty for an automated call
 	Result    string    `json:"result,omitempty"`
 	// Talk is the talk time; JSON has it as talk_seconds.
