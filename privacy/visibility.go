@@ -1,6 +1,7 @@
 package privacy
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -158,4 +159,39 @@ func (r *reader) userName(ctx context.Context, id uuid.UUID) (string, error) {
 	}
 	r.users[id] = u
 	return u.Name, nil
+}
+
+// persons returns who can see the leads of projects and why, ordered by
+// name, then id: the organisation's admins, and the members of each
+// project with the projects they are members of, in the order given.
+func (r *reader) persons(ctx context.Context, projects []uuid.UUID) ([]Person, error) {
+	byID := map[uuid.UUID]*Person{}
+	for _, pid := range projects {
+		us, err := r.withAccess(ctx, pid)
+		if err != nil {
+			return nil, err
+		}
+		p, err := r.project(ctx, pid)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range us {
+			per := byID[u.ID]
+			if per == nil {
+				per = &Person{UserID: u.ID, Name: u.Name, Role: u.Role}
+				byID[u.ID] = per
+			}
+			if u.Role != lp.RoleAdmin {
+				per.Projects = append(per.Projects, ProjectRef{ID: p.ID, Name: p.Name})
+			}
+		}
+	}
+	out := make([]Person, 0, len(byID))
+	for _, p := range byID {
+		out = append(out, *p)
+	}
+	slices.SortFunc(out, func(a, b Person) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), slices.Compare(a.UserID[:], b.UserID[:]))
+	})
+	return out, nil
 }
