@@ -11,7 +11,8 @@ import (
 )
 
 // compactTables are the tables that hold personal data or churn with it.
-var compactTables = []string{"leads", "lead_phones", "contacts", "blocks", "suppressions", "events"}
+var compactTables = []string{"leads", "lead_phones", "contacts", "blocks", "suppressions", "events",
+	"pending_erasures", "registry_chunks"}
 
 // Compact makes erased data physically unrecoverable from the database
 // files, as far as the database allows. Run it after a Forget or a Purge

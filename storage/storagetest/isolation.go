@@ -207,10 +207,39 @@ func testIsolationEveryMethod(h *harness) {
 		ok("Events.Append", err)
 		require.Zero(h.t, seq, "B's ChangeLog starts at 0")
 
+		reg, era := a.Registries[0], a.Erasures[0]
+		_, err = tx.Registries().Get(ctx, org, reg.Name)
+		notFound("Registries.Get", err)
+		regs, err := tx.Registries().List(ctx, org)
+		empty("Registries.List", len(regs), err)
+		regB := reg
+		regB.OrgID, regB.ProjectIDs = org, nil
+		notFound("Registries.Update", tx.Registries().Update(ctx, regB))
+		notFound("Registries.Delete", tx.Registries().Delete(ctx, org, reg.ID))
+		notFound("Registries.WriteSnapshot", tx.Registries().WriteSnapshot(ctx, org, reg.ID, 2, []byte("B")))
+		_, err = tx.Registries().ReadSnapshot(ctx, org, reg.ID, 1)
+		notFound("Registries.ReadSnapshot", err)
+		n, err = tx.Registries().DeleteSnapshots(ctx, org, reg.ID, 10)
+		empty("Registries.DeleteSnapshots", n, err)
+		notFound("Registries.Create with A's project", tx.Registries().Create(ctx, h.registry(b, "scoped", nil, func(r *lp.Registry) {
+			r.ProjectIDs = []uuid.UUID{a.P1.ID}
+		})))
+
+		_, err = tx.Erasures().Get(ctx, org, era.ID)
+		notFound("Erasures.Get", err)
+		eras, err := tx.Erasures().List(ctx, org, time.Time{}, storage.Page{})
+		empty("Erasures.List", len(eras), err)
+		eraB := era
+		eraB.OrgID = org
+		notFound("Erasures.Update", tx.Erasures().Update(ctx, eraB))
+		notFound("Erasures.Delete", tx.Erasures().Delete(ctx, org, era.ID))
+
 		// B's writes with B's own objects never reach A.
 		ok("Suppressions.Add", tx.Suppressions().Add(ctx, lp.Suppression{OrgID: org, Fingerprint: a.FPs[2], CreatedAt: h.now}))
 		ok("Blocks.Create A's number", tx.Blocks().Create(ctx, h.block(b, func(x *lp.BlockEntry) { x.Number = a.Blocks[0].Number })))
 		ok("Leads.Create A's numbers", tx.Leads().Create(ctx, h.lead(b, func(x *lp.Lead) { x.Phones = a.Leads[0].Phones })))
+		ok("Registries.Create A's id and name", tx.Registries().Create(ctx, regB))
+		ok("Erasures.Add A's id", tx.Erasures().Add(ctx, eraB))
 	})
 	require.Equal(h.t, before, h.snapshot(a), "organisation B changed organisation A")
 	requireCovers(h, "isolation", covered)
@@ -230,6 +259,8 @@ func testIsolationSameIDs(h *harness) {
 	blk := h.block(b, func(x *lp.BlockEntry) { x.ID = a.Blocks[0].ID })
 	r := h.rule(b, "success")
 	r.ID = a.Rule.ID
+	reg := h.registry(b, a.Registries[0].Name, nil, func(x *lp.Registry) { x.ID, x.ProjectIDs = a.Registries[0].ID, []uuid.UUID{p.ID} })
+	era := h.erasure(b, func(x *lp.PendingErasure) { x.ID = a.Erasures[0].ID })
 	h.tx(func(ctx context.Context, tx storage.Tx) {
 		h.noErr(tx.Projects().Create(ctx, p))
 		h.noErr(tx.Templates().Create(ctx, t))
@@ -240,6 +271,9 @@ func testIsolationSameIDs(h *harness) {
 		h.noErr(tx.Contacts().Add(ctx, c))
 		h.noErr(tx.Blocks().Create(ctx, blk))
 		h.noErr(tx.RetentionRules().Create(ctx, r))
+		h.noErr(tx.Registries().Create(ctx, reg))
+		h.noErr(tx.Registries().WriteSnapshot(ctx, org, reg.ID, 1, []byte("B's")))
+		h.noErr(tx.Erasures().Add(ctx, era))
 	})
 	h.tx(func(ctx context.Context, tx storage.Tx) {
 		got, err := tx.Leads().Get(ctx, org, l.ID)
@@ -252,6 +286,14 @@ func testIsolationSameIDs(h *harness) {
 		h.noErr(tx.Blocks().Delete(ctx, org, blk.ID))
 		h.noErr(tx.RetentionRules().Delete(ctx, org, r.ID))
 		h.noErr(tx.Users().RemoveMember(ctx, lp.ProjectMember{OrgID: org, ProjectID: p.ID, UserID: u.ID}))
+		data, err := tx.Registries().ReadSnapshot(ctx, org, reg.ID, 1)
+		h.noErr(err)
+		require.Equal(h.t, []byte("B's"), data)
+		gotReg, err := tx.Registries().Get(ctx, org, reg.Name)
+		h.noErr(err)
+		require.Equal(h.t, reg, gotReg)
+		h.noErr(tx.Registries().Delete(ctx, org, reg.ID))
+		h.noErr(tx.Erasures().Delete(ctx, org, era.ID))
 	})
 	require.Equal(h.t, before, h.snapshot(a))
 }

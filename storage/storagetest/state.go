@@ -2,7 +2,9 @@ package storagetest
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -21,6 +23,11 @@ type world struct {
 	FPs    []phone.Fingerprint // fingerprints of suppressions (the first two are stored)
 	Rule   lp.RetentionRule
 	Hashes []int64 // tree hash indexes written
+	// Registries[0] is scoped to P1, Registries[1] organisation-wide;
+	// each has the snapshot Snapshots[i] as version 1.
+	Registries []lp.Registry
+	Snapshots  [][]byte
+	Erasures   []lp.PendingErasure
 }
 
 // fps are fixed fingerprints: suppressions are found by fingerprint only.
@@ -39,6 +46,15 @@ func (h *harness) world(name string) world {
 		h.block(w.tenant, func(b *lp.BlockEntry) { b.ProjectID = w.P1.ID; b.ExpiresAt = h.now.Add(time.Hour) }),
 	}
 	w.Rule = h.rule(w.tenant, "success")
+	w.Snapshots = [][]byte{randomBytes(storage.SnapshotChunkSize+1, 1), randomBytes(16, 2)}
+	w.Registries = []lp.Registry{
+		h.registry(w.tenant, "tps", w.Snapshots[0], func(r *lp.Registry) { r.ProjectIDs = []uuid.UUID{w.P1.ID} }),
+		h.registry(w.tenant, "nix", w.Snapshots[1]),
+	}
+	w.Erasures = []lp.PendingErasure{
+		h.erasure(w.tenant, func(e *lp.PendingErasure) { e.LeadID = w.Leads[0].ID }),
+		h.erasure(w.tenant, func(e *lp.PendingErasure) { e.LeadID = w.Leads[1].ID; e.NextAttemptAt = h.now.Add(time.Hour) }),
+	}
 	h.tx(func(ctx context.Context, tx storage.Tx) {
 		h.noErr(tx.Leads().CreateMany(ctx, w.Org.ID, w.Leads))
 		for _, l := range w.Leads {
@@ -59,6 +75,13 @@ func (h *harness) world(name string) world {
 			h.noErr(err)
 		}
 		h.noErr(tx.Events().WriteHashes(ctx, w.Org.ID, w.Hashes, [][32]byte{{1}, {2}, {3}}))
+		for i, r := range w.Registries {
+			h.noErr(tx.Registries().Create(ctx, r))
+			h.noErr(tx.Registries().WriteSnapshot(ctx, w.Org.ID, r.ID, 1, w.Snapshots[i]))
+		}
+		for _, e := range w.Erasures {
+			h.noErr(tx.Erasures().Add(ctx, e))
+		}
 	})
 	return w
 }
@@ -79,6 +102,12 @@ type snapshot struct {
 	Rules        []lp.RetentionRule
 	Events       []lp.Event
 	Hashes       map[int64][32]byte
+	Registries   []lp.Registry
+	// Snapshots maps "registry id/version" to the SHA-256 of the stored
+	// snapshot, for versions 1 to 3 of the registries listed and the
+	// world's.
+	Snapshots map[string][32]byte
+	Erasures  []lp.PendingErasure
 }
 
 // snapshot reads the world's organisation completely, in one transaction.
@@ -86,7 +115,8 @@ func (h *harness) snapshot(w world) snapshot {
 	h.t.Helper()
 	org := w.Org.ID
 	s := snapshot{Access: map[uuid.UUID][]lp.User{}, Contacts: map[uuid.UUID][]lp.ContactAttempt{},
-		Suppressions: map[phone.Fingerprint]lp.Suppression{}, Hashes: map[int64][32]byte{}}
+		Suppressions: map[phone.Fingerprint]lp.Suppression{}, Hashes: map[int64][32]byte{},
+		Snapshots: map[string][32]byte{}}
 	h.tx(func(ctx context.Context, tx storage.Tx) {
 		var err error
 		s.Org, err = tx.Organisations().Get(ctx, org)
@@ -142,6 +172,21 @@ func (h *harness) snapshot(w world) snapshot {
 			h.noErr(err)
 			s.Hashes[x] = hs[0]
 		}
+		s.Registries, err = tx.Registries().List(ctx, org)
+		h.noErr(err)
+		for _, r := range append(s.Registries, w.Registries...) {
+			for v := int64(1); v <= 3; v++ {
+				data, err := tx.Registries().ReadSnapshot(ctx, org, r.ID, v)
+				if errors.Is(err, lp.ErrNotFound) {
+					continue
+				}
+				h.noErr(err)
+				s.Snapshots[r.ID.String()+"/"+strconv.FormatInt(v, 10)] = sha256.Sum256(data)
+			}
+		}
+		s.Erasures = normErasures(listAll(h, func(p storage.Page) ([]lp.PendingErasure, error) {
+			return tx.Erasures().List(ctx, org, time.Time{}, p)
+		}, erasureID))
 	})
 	return s
 }
@@ -238,6 +283,24 @@ func (h *harness) changeEverything(ctx context.Context, tx storage.Tx, w world) 
 	_, err = tx.Events().Append(ctx, h.event(w.tenant))
 	h.noErr(err)
 	h.noErr(tx.Events().WriteHashes(ctx, org, []int64{5}, [][32]byte{{5}}))
+
+	// A registry switched to version 2, one deleted, one created.
+	next := w.Registries[0]
+	next.Version, next.Size, next.Hash, next.ProjectIDs = 2, 3, sha256.Sum256([]byte("v2!")), []uuid.UUID{w.P2.ID, w.P1.ID}
+	h.noErr(tx.Registries().WriteSnapshot(ctx, org, next.ID, 2, []byte("v2!")))
+	h.noErr(tx.Registries().Update(ctx, next))
+	n, err = tx.Registries().DeleteSnapshots(ctx, org, next.ID, 2)
+	h.noErr(err)
+	h.check(n == 1, "Registries.DeleteSnapshots removed %d versions, want 1", n)
+	h.noErr(tx.Registries().Delete(ctx, org, w.Registries[1].ID))
+	h.noErr(tx.Registries().Create(ctx, h.registry(w.tenant, "dnc", nil)))
+
+	// An erasure failed once, one done, one added.
+	failed := w.Erasures[0]
+	failed.Attempts, failed.LastError, failed.NextAttemptAt = 1, "unavailable", h.now.Add(time.Minute)
+	h.noErr(tx.Erasures().Update(ctx, failed))
+	h.noErr(tx.Erasures().Delete(ctx, org, w.Erasures[1].ID))
+	h.noErr(tx.Erasures().Add(ctx, h.erasure(w.tenant)))
 }
 
 // check fails the test with the message unless ok.

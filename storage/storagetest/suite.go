@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -85,6 +86,8 @@ var groups = []group{
 	{"Suppressions", suppressionCases},
 	{"RetentionRules", ruleCases},
 	{"Events", eventCases},
+	{"Registries", registryCases},
+	{"Erasures", erasureCases},
 	{"Isolation", isolationCases},
 	{"Divergence", divergenceCases},
 	{"Values", valueCases},
@@ -176,6 +179,12 @@ func (h *harness) tenant(name string) tenant {
 		h.noErr(tx.Users().AddMember(ctx, lp.ProjectMember{OrgID: org, ProjectID: tn.P2.ID, UserID: tn.Agent2.ID}))
 	})
 	return tn
+}
+
+// code returns a code (lp.ValidCode) unique in the subtest, prefix_N.
+func (h *harness) code(prefix string) string {
+	h.numbers++
+	return prefix + "_" + strconv.Itoa(h.numbers%10_000)
 }
 
 // lead builds (does not store) an open lead of P1 with one fresh number.

@@ -50,6 +50,19 @@ func testCommitVisible(h *harness) {
 	require.Equal(h.t, "no_answer", after.Rules[0].Outcome)
 	require.Len(h.t, after.Events, len(before.Events)+1)
 	require.Contains(h.t, after.Hashes, int64(5))
+	require.Equal(h.t, []string{"dnc", "tps"}, registryNames(after.Registries))
+	require.EqualValues(h.t, 2, after.Registries[1].Version)
+	require.Len(h.t, after.Snapshots, 1, "version 2 of tps only")
+	require.Len(h.t, after.Erasures, len(before.Erasures))
+	require.NotContains(h.t, ids(after.Erasures, erasureID), w.Erasures[1].ID)
+}
+
+func registryNames(rs []lp.Registry) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.Name
+	}
+	return out
 }
 
 func testRollbackOnError(h *harness) {
@@ -117,6 +130,7 @@ type call struct {
 // calls returns every method of every view, called on w's objects.
 func (h *harness) calls(w world) []call {
 	org, l, b := w.Org.ID, w.Leads[0], w.Blocks[0]
+	r, e := w.Registries[0], w.Erasures[0]
 	gone, gone2 := w.Leads[1].ID, w.Leads[2].ID // deleted by the calls
 	m := lp.ProjectMember{OrgID: org, ProjectID: w.P1.ID, UserID: w.Agent1.ID}
 	nums := []phone.Number{l.Phones[0], b.Number}
@@ -223,6 +237,33 @@ func (h *harness) calls(w world) []call {
 		{"Events.ReadHashes", func(ctx context.Context, tx storage.Tx) error {
 			return errOf(tx.Events().ReadHashes(ctx, org, w.Hashes))
 		}},
+		{"Registries.Create", func(ctx context.Context, tx storage.Tx) error {
+			return tx.Registries().Create(ctx, h.registry(w.tenant, h.code("reg"), nil))
+		}},
+		{"Registries.Get", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Registries().Get(ctx, org, r.Name)) }},
+		{"Registries.List", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Registries().List(ctx, org)) }},
+		{"Registries.Update", func(ctx context.Context, tx storage.Tx) error { return tx.Registries().Update(ctx, r) }},
+		{"Registries.WriteSnapshot", func(ctx context.Context, tx storage.Tx) error {
+			return tx.Registries().WriteSnapshot(ctx, org, r.ID, 2, []byte("v2"))
+		}},
+		{"Registries.ReadSnapshot", func(ctx context.Context, tx storage.Tx) error {
+			return errOf(tx.Registries().ReadSnapshot(ctx, org, r.ID, 1))
+		}},
+		{"Registries.DeleteSnapshots", func(ctx context.Context, tx storage.Tx) error {
+			return errOf(tx.Registries().DeleteSnapshots(ctx, org, r.ID, 1))
+		}},
+		{"Registries.Delete", func(ctx context.Context, tx storage.Tx) error {
+			return tx.Registries().Delete(ctx, org, w.Registries[1].ID)
+		}},
+		{"Erasures.Add", func(ctx context.Context, tx storage.Tx) error { return tx.Erasures().Add(ctx, h.erasure(w.tenant)) }},
+		{"Erasures.Get", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Erasures().Get(ctx, org, e.ID)) }},
+		{"Erasures.List", func(ctx context.Context, tx storage.Tx) error {
+			return errOf(tx.Erasures().List(ctx, org, h.now, storage.Page{}))
+		}},
+		{"Erasures.Update", func(ctx context.Context, tx storage.Tx) error { return tx.Erasures().Update(ctx, e) }},
+		{"Erasures.Delete", func(ctx context.Context, tx storage.Tx) error {
+			return tx.Erasures().Delete(ctx, org, w.Erasures[1].ID)
+		}},
 	}
 }
 
@@ -289,7 +330,7 @@ func testViewReadsCommitted(h *harness) {
 // writeMethods are the methods of the contract that write.
 var writeMethods = map[string]bool{"Create": true, "CreateMany": true, "Update": true, "Delete": true,
 	"DeleteMany": true, "Add": true, "EraseByLead": true, "Remove": true, "AddMember": true,
-	"RemoveMember": true, "Append": true, "WriteHashes": true}
+	"RemoveMember": true, "Append": true, "WriteHashes": true, "WriteSnapshot": true, "DeleteSnapshots": true}
 
 // testViewRejectsWrites calls every method in View: the writes must fail
 // with ErrReadOnly, the reads succeed, and nothing may change.
