@@ -347,9 +347,11 @@ func (f *forgetter) forget(ctx context.Context, l lp.Lead) error {
 	if err := f.tx.Leads().Update(ctx, anon); err != nil {
 		return err
 	}
-	scrubbed, err := f.tx.Contacts().EraseByLead(ctx, l.OrgID, l.ID)
-	if err != nil {
-		return err
+	scrubbed := 0
+	if p.AttemptsToScrub > 0 { // a lead never called, or without notes, costs no statement
+		if scrubbed, err = f.tx.Contacts().EraseByLead(ctx, l.OrgID, l.ID); err != nil {
+			return err
+		}
 	}
 	queued := 0
 	for _, name := range p.Erasers {
