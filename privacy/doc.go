@@ -67,6 +67,17 @@
 // adapter that no trace of a forgotten lead is left in the store, the
 // ChangeLog, the logs, errors or receipts.
 //
+// A forget is idempotent: a lead forgotten before is reported, not changed,
+// and nothing is recorded again. A lead under legal hold (SetLegalHold) is
+// skipped and reported until LiftLegalHold. Preview plans with the code
+// Forget applies, in a read-only transaction. ForgetTx and ForgetNumberTx
+// forget inside a host's own transaction (its erasures stay pending until
+// the host commits and calls RunErasures); ForgetFile forgets the numbers
+// of a CSV file, a transaction per batch, with a report per line. An
+// eraser's error text is never stored or logged, as it may name what it
+// failed to erase: a pending erasure keeps "<eraser> failed" and the code
+// of an error implementing ErasureCoder.
+//
 // # Performance
 //
 // Search costs one Leads.FindByNumbers and one Projects.Get, Templates.Get
