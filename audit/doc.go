@@ -59,8 +59,8 @@
 //	number.searched                                     matched                       Number
 //	lead.viewed             LeadID, ProjectID
 //	lead.forgotten          LeadID, ProjectID, ObjectID=receipt
-//	                                                    fields, phones, contacts, recordings, suppressed, reason  Number
-//	number.suppressed       ObjectID=receipt                                          Number
+//	                                                    fields, phones, contacts, recordings, suppressed, reason  Numbers
+//	number.suppressed       ObjectID=receipt            reason                        Number
 //	number.unsuppressed                                 reason                        Number
 //	import.checked          ProjectID                   checked, accepted, rejected_blocked,
 //	                                                    rejected_registered, rejected_suppressed, invalid
