@@ -31,8 +31,9 @@ func canaryRun(t *testing.T, compact bool) (canaries []string, found map[string]
 
 // canaryErase writes unique canary strings into every personal field of
 // two leads (numbers, field values, call notes, recording references) in
-// s and passes them to written, forgets one lead and deletes the other,
-// optionally compacts, checks that the anonymous lead and the other leads
+// s and passes them to written, forgets one lead (its recording references
+// moved to a pending erasure, which is deleted once "erased", as
+// privacy.Forget does) and deletes the other, optionally compacts, checks that the anonymous lead and the other leads
 // survive, and returns the canaries.
 func canaryErase(t *testing.T, s *sqlstore.Store, compact bool, written func(canaries []string)) (canaries []string) {
 	ctx := context.Background()
@@ -65,16 +66,21 @@ func canaryErase(t *testing.T, s *sqlstore.Store, compact bool, written func(can
 		filler[i].Fields = map[string]string{"name": "filler " + hex.EncodeToString(tag)}
 	}
 
+	var refs []string // the forgotten lead's recording references
 	err := s.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 		if err := tx.Leads().CreateMany(ctx, w.org, append([]lp.Lead{forget, del}, filler...)); err != nil {
 			return err
 		}
 		for i, l := range []lp.Lead{forget, del} {
 			for j := range 3 {
+				ref := canary(fmt.Sprintf("rec%d%d", i, j))
+				if i == 0 {
+					refs = append(refs, ref)
+				}
 				err := tx.Contacts().Add(ctx, lp.ContactAttempt{OrgID: w.org, ID: uuid.New(), LeadID: l.ID,
 					At: w.now, AgentID: w.admin, Result: "answered",
 					Notes:        canary(fmt.Sprintf("notes%d%d", i, j)),
-					RecordingRef: canary(fmt.Sprintf("rec%d%d", i, j))})
+					RecordingRef: ref})
 				if err != nil {
 					return err
 				}
@@ -88,7 +94,12 @@ func canaryErase(t *testing.T, s *sqlstore.Store, compact bool, written func(can
 	written(canaries)
 
 	// Forget one lead (as privacy.Forget does), delete the other.
+	pending := lp.PendingErasure{OrgID: w.org, ID: uuid.New(), LeadID: forget.ID, Eraser: "recordings",
+		RecordingRefs: refs, CreatedAt: w.now}
 	err = s.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+		if err := tx.Erasures().Add(ctx, pending); err != nil {
+			return err
+		}
 		f := forget
 		f.Phones, f.Fields, f.ForgottenAt = nil, nil, w.now
 		if err := tx.Leads().Update(ctx, f); err != nil {
@@ -101,6 +112,13 @@ func canaryErase(t *testing.T, s *sqlstore.Store, compact bool, written func(can
 	})
 	if err != nil {
 		t.Fatalf("erase: %v", err)
+	}
+	// The recording store's eraser succeeded: the record goes.
+	err = s.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+		return tx.Erasures().Delete(ctx, w.org, pending.ID)
+	})
+	if err != nil {
+		t.Fatalf("erasure done: %v", err)
 	}
 	if compact {
 		if err := s.Compact(ctx); err != nil {
