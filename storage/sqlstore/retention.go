@@ -19,10 +19,21 @@ func (v leads) Count(ctx context.Context, org uuid.UUID, f storage.LeadFilter) (
 		return 0, err
 	}
 	var n int
-	if err := v.t.queryOne(ctx, `SELECT COUNT(*) FROM leads WHERE `+where, args, &n); err != nil {
+	if err := v.t.queryOne(ctx, leadCountSQL(v.t.d, f, where), args, &n); err != nil {
 		return 0, v.t.fail(ctx, "leads.count", err)
 	}
 	return n, nil
+}
+
+// leadCountSQL is Count's statement for f, whose condition is where. A
+// project's leads are counted on leads_project: without statistics SQLite
+// otherwise walks the organisation's whole primary key range when the
+// filter also lists outcomes.
+func leadCountSQL(d Dialect, f storage.LeadFilter, where string) string {
+	if d == SQLite && f.ProjectID != uuid.Nil {
+		return `SELECT COUNT(*) FROM leads INDEXED BY leads_project WHERE ` + where
+	}
+	return `SELECT COUNT(*) FROM leads WHERE ` + where
 }
 
 // anonymisable is the condition on leads that AnonymiseMany changes: of
@@ -89,20 +100,36 @@ func (v contacts) EraseByLeads(ctx context.Context, org uuid.UUID, leads []uuid.
 		var x ref
 		err := r.Scan(uuidCol{&x.lead}, &x.ref)
 		return x, err
-	}, `SELECT lead_id, recording_ref FROM contacts WHERE org_id = ? AND `+d.in("lead_id", listUUID)+
-		` AND recording_ref <> '' ORDER BY lead_id, called_at, id`, d.id(org), idList)
+	}, eraseRefsSQL[d], d.id(org), idList)
 	if err != nil {
 		return nil, 0, err
 	}
 	for _, x := range rows {
 		refs[x.lead] = append(refs[x.lead], x.ref)
 	}
-	n, err := v.t.affected(ctx, op, `UPDATE contacts SET notes = '', recording_ref = ''
-		WHERE org_id = ? AND `+d.in("lead_id", listUUID)+` AND (notes <> '' OR recording_ref <> '')`, d.id(org), idList)
+	n, err := v.t.affected(ctx, op, eraseContactsSQL[d], d.id(org), idList)
 	if err != nil {
 		return nil, 0, err
 	}
 	return refs, int(n), nil
+}
+
+// eraseRefsSQL reads the recording references EraseByLeads clears, per
+// dialect, on contacts_lead in the contract's order; eraseContactsSQL
+// clears them and the notes.
+var (
+	eraseRefsSQL     = map[Dialect]string{SQLite: eraseRefs(SQLite), Postgres: eraseRefs(Postgres)}
+	eraseContactsSQL = map[Dialect]string{SQLite: eraseContacts(SQLite), Postgres: eraseContacts(Postgres)}
+)
+
+func eraseRefs(d Dialect) string {
+	return `SELECT lead_id, recording_ref FROM contacts WHERE org_id = ? AND ` + d.in("lead_id", listUUID) +
+		` AND recording_ref <> '' ORDER BY lead_id, called_at, id`
+}
+
+func eraseContacts(d Dialect) string {
+	return `UPDATE contacts SET notes = '', recording_ref = ''
+		WHERE org_id = ? AND ` + d.in("lead_id", listUUID) + ` AND (notes <> '' OR recording_ref <> '')`
 }
 
 type leases struct{ t *txn }
