@@ -128,6 +128,20 @@
 // (sql.TxOptions{Isolation: sql.LevelSerializable}) for the SDK's writes
 // to keep the contract of storage.Store.WithTx.
 //
+// # Registries and pending erasures
+//
+// A registry's compiled snapshot (storage.Registries) is stored as rows of
+// registry_chunks, at most storage.SnapshotChunkSize bytes each, written
+// one prepared INSERT a chunk: at a megabyte a chunk the statements cost
+// nothing beside the bytes, where a multi-row insert copied the chunks
+// over and over. ReadSnapshot reads the version's size first (LENGTH reads
+// no chunk's bytes) and copies the chunks, in order, once, into one buffer
+// of that size. A new version is written with its registry row in one
+// transaction, so a reader's snapshot (a View) has the old row and chunks
+// or the new ones, never a mix. Pending erasures (storage.Erasures) keep
+// their recording references, personal data, as a JSON array in one
+// column; Compact covers their table and the chunks.
+//
 // # Erasure on disk
 //
 // Compact makes erased data physically unrecoverable where the database
@@ -138,7 +152,9 @@
 // Compact the WAL still holds them). It waits for open readers of the WAL
 // as long as its ctx allows, without holding up writers meanwhile. On
 // PostgreSQL the SDK guarantees logical erasure; Compact runs VACUUM
-// (ANALYZE) on the lead tables, which removes dead rows and index entries
+// (ANALYZE) on the tables of personal data (leads and their children,
+// blocks, suppressions, events, pending erasures) and on registry chunks,
+// which removes dead rows and index entries
 // but does not overwrite freed bytes, WAL segments, replicas or backups:
 // Compact's documentation lists what the operator must do for physical
 // erasure.

@@ -300,7 +300,7 @@ func testDeleteSnapshots(h *harness) {
 		h.noErr(tx.Registries().Create(ctx, r))
 		h.noErr(tx.Registries().Create(ctx, other))
 		for v := int64(1); v <= 4; v++ {
-			data[v] = randomBytes(int(v)*storage.SnapshotChunkSize/2, uint64(v))
+			data[v] = randomBytes(int(v)*3*storage.SnapshotChunkSize/4, uint64(v)) // version 2: two chunks
 			h.noErr(tx.Registries().WriteSnapshot(ctx, org, r.ID, v, data[v]))
 			h.noErr(tx.Registries().WriteSnapshot(ctx, org, other.ID, v, data[v][:1]))
 		}
