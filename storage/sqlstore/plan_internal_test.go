@@ -142,9 +142,9 @@ func TestPlansSQLite(t *testing.T) {
 			args: []any{org[:], org[:], ids}, want: "SEARCH leads USING PRIMARY KEY (org_id=? AND id=?)"},
 		planCase{name: "anonymise leads", stmt: `UPDATE leads SET forgotten_at = ? WHERE ` + anonymisable(SQLite),
 			args: []any{1, org[:], ids}, want: "SEARCH leads USING PRIMARY KEY (org_id=? AND id=?)"},
-		planCase{name: "erase refs", stmt: eraseRefsSQL[SQLite], args: []any{org[:], ids},
+		planCase{name: "erase refs", stmt: eraseRefsSQL, args: []any{org[:], ids},
 			want: "SEARCH contacts USING INDEX contacts_lead (org_id=? AND lead_id=?)"},
-		planCase{name: "erase contacts", stmt: eraseContactsSQL[SQLite], args: []any{org[:], ids},
+		planCase{name: "erase contacts", stmt: eraseContactsSQL, args: []any{org[:], ids},
 			want: "SEARCH contacts USING INDEX contacts_lead (org_id=? AND lead_id=?)"},
 	)
 	plan := func(c planCase) string {
