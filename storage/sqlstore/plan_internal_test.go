@@ -114,10 +114,13 @@ func TestPlansSQLite(t *testing.T) {
 		stmt, args := query(c.q)
 		fpCases = append(fpCases, planCase{name: name, stmt: stmt, args: args, wants: c.wants})
 	}
-	// Reading the sets of a page of events: by event_fingerprints_seq.
-	cases = append(cases, planCase{name: "fingerprint sets", stmt: eventSetsSQL[SQLite], args: []any{org[:], SQLite.intList([]int64{1, 2})},
+	// Reading the sets of a page of events: by event_fingerprints_seq and
+	// event_leads_seq, in the order they return, sorting nothing.
+	cases = append(cases, planCase{name: "event sets", stmt: eventSetsSQL[SQLite],
+		args: []any{org[:], SQLite.intList([]int64{1, 2}), org[:], SQLite.intList([]int64{1, 2})},
 		want: "SEARCH event_fingerprints USING COVERING INDEX event_fingerprints_seq (org_id=? AND seq=?)"},
-		planCase{name: "lead sets", stmt: eventLeadSetsSQL[SQLite], args: []any{org[:], SQLite.intList([]int64{1, 2})},
+		planCase{name: "event sets", stmt: eventSetsSQL[SQLite],
+			args: []any{org[:], SQLite.intList([]int64{1, 2}), org[:], SQLite.intList([]int64{1, 2})},
 			want: "SEARCH event_leads USING COVERING INDEX event_leads_seq (org_id=? AND seq=?)"})
 	// Retention: a count on the index List pages (the project's, or the
 	// organisation's primary key range), never a scan of the leads table;
