@@ -268,11 +268,12 @@ func testLeasesInvalid(h *harness) {
 			holder     uuid.UUID
 			now, until time.Time
 		}{
-			"name not a code":  {"Retention Run", holder, h.now, h.now.Add(time.Minute)},
-			"empty name":       {"", holder, h.now, h.now.Add(time.Minute)},
-			"zero holder":      {"retention", uuid.Nil, h.now, h.now.Add(time.Minute)},
-			"until at now":     {"retention", holder, h.now, h.now},
-			"until before now": {"retention", holder, h.now, h.now.Add(-time.Minute)},
+			"name not a code":                {"Retention Run", holder, h.now, h.now.Add(time.Minute)},
+			"empty name":                     {"", holder, h.now, h.now.Add(time.Minute)},
+			"zero holder":                    {"retention", uuid.Nil, h.now, h.now.Add(time.Minute)},
+			"until at now":                   {"retention", holder, h.now, h.now},
+			"until before now":               {"retention", holder, h.now, h.now.Add(-time.Minute)},
+			"until within now's microsecond": {"retention", holder, h.now, h.now.Add(time.Nanosecond)},
 		} {
 			_, err := tx.Leases().Acquire(ctx, org, c.name, c.holder, c.now, c.until)
 			h.is(err, lp.ErrInvalidArgument, name)
