@@ -129,6 +129,9 @@ func (v registries) Update(ctx context.Context, r lp.Registry) error {
 	// leaves the registry as it was; a missing registry or a renaming is
 	// reported before a missing project, as by the memory store.
 	if err := (blocks{v.t}).projectsExist(ctx, op, r.OrgID, r.ProjectIDs); err != nil {
+		if !errors.Is(err, lp.ErrNotFound) {
+			return err
+		}
 		if why := v.whyNotUpdated(ctx, op, r); why != nil {
 			return why
 		}

@@ -54,7 +54,7 @@ func (h *harness) world(name string) world {
 		h.block(w.tenant, func(b *lp.BlockEntry) { b.ProjectID = w.P1.ID; b.ExpiresAt = h.now.Add(time.Hour) }),
 	}
 	w.Rule = h.rule(w.tenant, "success")
-	w.Snapshots = [][]byte{randomBytes(storage.SnapshotChunkSize+1, 1), randomBytes(16, 2)}
+	w.Snapshots = [][]byte{randomBytes(100, 1), randomBytes(16, 2)} // small: chunking has cases of its own
 	w.Registries = []lp.Registry{
 		h.registry(w.tenant, "tps", w.Snapshots[0], func(r *lp.Registry) { r.ProjectIDs = []uuid.UUID{w.P1.ID} }),
 		h.registry(w.tenant, "nix", w.Snapshots[1]),
