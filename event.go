@@ -26,7 +26,12 @@ type Event struct {
 	ActorID uuid.UUID // the user who acted
 	Action  Action
 
-	LeadID    uuid.UUID // the lead concerned, if any
+	LeadID uuid.UUID // the lead concerned, if any
+	// LeadIDs are the leads of a set the event concerns beside LeadID, such
+	// as a retention purge batch, in ascending order without repeats, at
+	// most MaxEventLeads: one event per batch instead of one per lead, still
+	// found by lead (storage.EventQuery.LeadID).
+	LeadIDs   []uuid.UUID
 	ProjectID uuid.UUID // the project concerned, if any
 	// ObjectID is the other object concerned, if any: a block entry, a
 	// retention rule, a purge run.
@@ -51,6 +56,10 @@ type Event struct {
 // fingerprints are 320 KB.
 const MaxEventFingerprints = 10_000
 
+// MaxEventLeads bounds Event.LeadIDs for the same reason: 10,000 lead ids
+// are 160 KB.
+const MaxEventLeads = 10_000
+
 // Validate reports whether e can be appended to the ChangeLog.
 func (e Event) Validate() error {
 	if e.OrgID == uuid.Nil {
@@ -66,6 +75,9 @@ func (e Event) Validate() error {
 		return invalid("Event.ActorID", "must not be zero")
 	}
 	if err := validFingerprintSet(e.Fingerprints); err != nil {
+		return err
+	}
+	if err := validLeadSet(e.LeadIDs); err != nil {
 		return err
 	}
 	for k := range e.Details {
@@ -94,6 +106,23 @@ func validFingerprintSet(fps []phone.Fingerprint) error {
 		}
 		if i > 0 && bytes.Compare(fps[i-1][:], fp[:]) >= 0 {
 			return invalid("Event.Fingerprints", "must be in ascending byte order without repeats")
+		}
+	}
+	return nil
+}
+
+// validLeadSet checks the rules of Event.LeadIDs, for the reasons of
+// validFingerprintSet.
+func validLeadSet(ids []uuid.UUID) error {
+	if len(ids) > MaxEventLeads {
+		return invalid("Event.LeadIDs", "must hold at most "+strconv.Itoa(MaxEventLeads)+" lead ids")
+	}
+	for i, id := range ids {
+		if id == uuid.Nil {
+			return invalid("Event.LeadIDs", "must not hold a zero id")
+		}
+		if i > 0 && bytes.Compare(ids[i-1][:], id[:]) >= 0 {
+			return invalid("Event.LeadIDs", "must be in ascending order without repeats")
 		}
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"slices"
 
+	"github.com/google/uuid"
 	"golang.org/x/mod/sumdb/tlog"
 
 	lp "github.com/leadprivacy/leadprivacy"
@@ -36,13 +37,18 @@ const EncodingVersion = 1
 //	Fingerprint  32 bytes
 //	Details   uvarint count, then per key in ascending byte order:
 //	          uvarint length, key bytes, uvarint length, value bytes
-//	Fingerprints  only if not empty: uvarint count, then 32 bytes each in
+//	Fingerprints  only if not empty or LeadIDs is not: uvarint count,
+//	          then 32 bytes each in ascending byte order
+//	LeadIDs   only if not empty: uvarint count, then 16 bytes each in
 //	          ascending byte order
 //
 // A zero id or fingerprint is encoded as zero bytes; nil and empty Details
-// encode alike. An event without Fingerprints encodes as before they
-// existed, so the leaves of existing logs are unchanged, and one with them
-// cannot encode like one without, as every field before is delimited.
+// encode alike. An event without Fingerprints and LeadIDs encodes as
+// before they existed, and one without LeadIDs as before those existed, so
+// the leaves of existing logs are unchanged; one with a set cannot encode
+// like one without, as every field before is delimited, and an event with
+// LeadIDs writes the Fingerprints count even when it is 0, so the two
+// sets never read as each other.
 func AppendCanonical(dst []byte, e lp.Event) []byte {
 	dst = append(dst, EncodingVersion)
 	dst = append(dst, e.OrgID[:]...)
@@ -61,21 +67,33 @@ func AppendCanonical(dst []byte, e lp.Event) []byte {
 		dst = appendString(dst, k)
 		dst = appendString(dst, e.Details[k])
 	}
-	if len(e.Fingerprints) == 0 {
+	if len(e.Fingerprints) == 0 && len(e.LeadIDs) == 0 {
 		return dst
 	}
-	fps := e.Fingerprints
-	if !slices.IsSortedFunc(fps, compareFingerprints) { // stores return them sorted; a hand-made event may not be
-		fps = slices.SortedFunc(slices.Values(fps), compareFingerprints)
+	dst = appendSet(dst, e.Fingerprints, compareFingerprints, func(b []byte, fp phone.Fingerprint) []byte { return append(b, fp[:]...) })
+	if len(e.LeadIDs) == 0 {
+		return dst
 	}
-	dst = binary.AppendUvarint(dst, uint64(len(fps)))
-	for _, fp := range fps {
-		dst = append(dst, fp[:]...)
+	return appendSet(dst, e.LeadIDs, compareIDs, func(b []byte, id uuid.UUID) []byte { return append(b, id[:]...) })
+}
+
+// appendSet appends the uvarint count of set, then its members (each by
+// appendOne) in the order of cmp: stores return sets sorted; a hand-made
+// event may not be.
+func appendSet[E any](dst []byte, set []E, cmp func(a, b E) int, appendOne func([]byte, E) []byte) []byte {
+	if !slices.IsSortedFunc(set, cmp) {
+		set = slices.SortedFunc(slices.Values(set), cmp)
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(set)))
+	for _, x := range set {
+		dst = appendOne(dst, x)
 	}
 	return dst
 }
 
 func compareFingerprints(a, b phone.Fingerprint) int { return bytes.Compare(a[:], b[:]) }
+
+func compareIDs(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) }
 
 // RecordHash returns the Merkle tree leaf hash of e: the tlog.RecordHash of
 // its canonical encoding.

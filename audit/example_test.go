@@ -98,8 +98,8 @@ func ExampleLog_Export() {
 		panic(err)
 	}
 	// Output:
-	// seq,time,org_id,actor_id,action,lead_id,project_id,object_id,masked_number,fingerprint,details
-	// 0,2026-03-02T10:30:00.000000Z,6f1c1e1a-0000-4000-8000-000000000001,a11ce000-0000-4000-8000-000000000002,lead.forgotten,1ead0000-0000-4000-8000-000000000003,,,'+45••••3499,af651893140f9ee0ec210d48b67f140f01855ca31ab371cfe2a9c4815770dc00,fields=4 suppressed=true
+	// seq,time,org_id,actor_id,action,lead_id,project_id,object_id,masked_number,fingerprint,details,lead_ids
+	// 0,2026-03-02T10:30:00.000000Z,6f1c1e1a-0000-4000-8000-000000000001,a11ce000-0000-4000-8000-000000000002,lead.forgotten,1ead0000-0000-4000-8000-000000000003,,,'+45••••3499,af651893140f9ee0ec210d48b67f140f01855ca31ab371cfe2a9c4815770dc00,fields=4 suppressed=true,
 }
 
 // The host signs a checkpoint and keeps it outside the database; later,

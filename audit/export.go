@@ -30,9 +30,12 @@ const (
 )
 
 // CSVHeader is the header row of a CSV export. The details column holds
-// "key=value" pairs sorted by key and separated by a space; zero ids and an
-// absent number are empty cells.
-var CSVHeader = []string{"seq", "time", "org_id", "actor_id", "action", "lead_id", "project_id", "object_id", "masked_number", "fingerprint", "details"}
+// "key=value" pairs sorted by key and separated by a space, the lead_ids
+// column the event's lead set (lp.Event.LeadIDs) in ascending order
+// separated by a space; zero ids, an absent number and an empty set are
+// empty cells. lead_ids comes last, so the columns before it keep their
+// places in exports read by position.
+var CSVHeader = []string{"seq", "time", "org_id", "actor_id", "action", "lead_id", "project_id", "object_id", "masked_number", "fingerprint", "details", "lead_ids"}
 
 // exportPageSize is how many events Export holds in memory at once.
 const exportPageSize = 1000
@@ -114,6 +117,7 @@ type exportRecord struct {
 	MaskedNumber string            `json:"masked_number,omitempty"`
 	Fingerprint  string            `json:"fingerprint,omitempty"`
 	Details      map[string]string `json:"details,omitempty"`
+	LeadIDs      []string          `json:"lead_ids,omitempty"`
 }
 
 func newExportRecord(e lp.Event) exportRecord {
@@ -131,6 +135,12 @@ func newExportRecord(e lp.Event) exportRecord {
 	}
 	if !e.Fingerprint.IsZero() {
 		r.Fingerprint = e.Fingerprint.String()
+	}
+	if len(e.LeadIDs) > 0 {
+		r.LeadIDs = make([]string, len(e.LeadIDs))
+		for i, id := range e.LeadIDs {
+			r.LeadIDs[i] = id.String()
+		}
 	}
 	return r
 }
@@ -162,7 +172,7 @@ func (c csvEncoder) encode(e lp.Event) error {
 		details.WriteString(k + "=" + r.Details[k])
 	}
 	row := []string{strconv.FormatInt(r.Seq, 10), r.Time, r.OrgID, r.ActorID, r.Action, r.LeadID,
-		r.ProjectID, r.ObjectID, r.MaskedNumber, r.Fingerprint, details.String()}
+		r.ProjectID, r.ObjectID, r.MaskedNumber, r.Fingerprint, details.String(), strings.Join(r.LeadIDs, " ")}
 	for i := range row {
 		row[i] = SafeCell(row[i])
 	}

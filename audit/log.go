@@ -86,6 +86,12 @@ type Entry struct {
 	// so a query by any of them finds the event, and the event's tree
 	// leaf covers them.
 	Numbers []phone.Number
+	// LeadIDs are the leads of a set the event concerns beside LeadID,
+	// such as a retention purge batch: at most lp.MaxEventLeads distinct
+	// non-zero ids. The event keeps them sorted, repeats dropped
+	// (lp.Event.LeadIDs), so a query by any of them finds the event, and
+	// its tree leaf covers them. Like LeadID they are not looked up.
+	LeadIDs []uuid.UUID
 	Details []Detail
 }
 
@@ -102,7 +108,8 @@ type Entry struct {
 // user of the organisation: a zero OrgID or UserID, or a user the store
 // does not hold in that organisation, fails closed with ErrForbidden. An
 // unknown action, a number (Number or one of Numbers) not in E.164 form,
-// more than lp.MaxEventFingerprints distinct Numbers or a detail that
+// more than lp.MaxEventFingerprints distinct Numbers, a zero id in LeadIDs
+// or more than lp.MaxEventLeads distinct ones, or a detail that
 // breaks the rules of Detail fail with ErrInvalidArgument, and a ProjectID that is not
 // a project of the organisation with ErrNotFound, before anything is
 // written. LeadID and ObjectID are not looked up: the event of a lead's
@@ -116,6 +123,10 @@ func (l *Log) Record(ctx context.Context, tx storage.Tx, actor lp.Actor, e Entry
 		return lp.Event{}, invalid("Entry.Action", "not an action of the audit taxonomy")
 	}
 	details, err := detailsMap(e.Details)
+	if err != nil {
+		return lp.Event{}, err
+	}
+	leadIDs, err := leadSet(e.LeadIDs)
 	if err != nil {
 		return lp.Event{}, err
 	}
@@ -136,6 +147,7 @@ func (l *Log) Record(ctx context.Context, tx storage.Tx, actor lp.Actor, e Entry
 		ActorID:   actor.UserID,
 		Action:    e.Action,
 		LeadID:    e.LeadID,
+		LeadIDs:   leadIDs,
 		ProjectID: e.ProjectID,
 		ObjectID:  e.ObjectID,
 		Details:   details,
@@ -209,6 +221,24 @@ func (l *Log) fingerprintSet(ctx context.Context, org uuid.UUID, numbers []phone
 		return nil, invalid("Entry.Numbers", "must hold at most "+strconv.Itoa(lp.MaxEventFingerprints)+" distinct numbers")
 	}
 	return fps, nil
+}
+
+// leadSet returns ids as an event keeps them: sorted, without repeats, in
+// a slice of its own.
+func leadSet(ids []uuid.UUID) ([]uuid.UUID, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if slices.Contains(ids, uuid.Nil) {
+		return nil, invalid("Entry.LeadIDs", "must not hold a zero id")
+	}
+	set := slices.Clone(ids)
+	slices.SortFunc(set, compareIDs)
+	set = slices.Compact(set)
+	if len(set) > lp.MaxEventLeads {
+		return nil, invalid("Entry.LeadIDs", "must hold at most "+strconv.Itoa(lp.MaxEventLeads)+" distinct ids")
+	}
+	return set, nil
 }
 
 // Authorize checks that actor holds want before a call of action. If not,

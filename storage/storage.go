@@ -12,7 +12,7 @@ import (
 	"github.com/leadprivacy/leadprivacy/phone"
 )
 
-//go:generate go tool mockgen -write_package_comment=false -destination=storagemock/storagemock.go -package=storagemock . Store,Tx,Organisations,Projects,Templates,Users,Leads,Contacts,Blocks,Suppressions,RetentionRules,Events,Registries,Erasures
+//go:generate go tool mockgen -write_package_comment=false -destination=storagemock/storagemock.go -package=storagemock . Store,Tx,Organisations,Projects,Templates,Users,Leads,Contacts,Blocks,Suppressions,RetentionRules,Events,Registries,Erasures,Leases
 
 // Store is a database holding the SDK's data. Every read and write goes
 // through a transaction, so a service's change and its ChangeLog event commit
@@ -103,6 +103,7 @@ type Tx interface {
 	Events() Events
 	Registries() Registries
 	Erasures() Erasures
+	Leases() Leases
 }
 
 // Page selects one page of a list ordered by id ascending (keyset paging):
@@ -213,6 +214,19 @@ type Leads interface {
 	// reading the leads: retention plans and purges select leads without
 	// loading their personal data.
 	ListIDs(ctx context.Context, org uuid.UUID, f LeadFilter, page Page) ([]uuid.UUID, error)
+	// Count returns how many leads f selects, over every page: one count
+	// on the indexes List uses, so a retention plan reports its size
+	// without reading the leads. ErrInvalidArgument for a filter List
+	// refuses.
+	Count(ctx context.Context, org uuid.UUID, f LeadFilter) (int, error)
+	// AnonymiseMany forgets the leads with the given ids in one set-based
+	// operation (a few statements whatever len(ids), up to MaxLimit ids):
+	// it clears their phone numbers and field values and sets ForgottenAt
+	// to at. Leads already forgotten or under legal hold, and unknown ids,
+	// are left unchanged and not counted (an id listed twice counts once).
+	// It returns how many leads it changed. ErrInvalidArgument if at is
+	// zero or not storable (lp.ValidTime) or ids holds more than MaxLimit.
+	AnonymiseMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID, at time.Time) (int, error)
 }
 
 // LeadFilter selects leads. Zero fields select everything; set fields are
@@ -250,6 +264,13 @@ type Contacts interface {
 	// EraseByLead clears Notes and RecordingRef of every attempt of the lead
 	// and returns how many attempts it changed.
 	EraseByLead(ctx context.Context, org, lead uuid.UUID) (int, error)
+	// EraseByLeads is EraseByLead for many leads in one set-based
+	// operation. It returns the non-empty recording references it cleared,
+	// by lead, each lead's ordered by the attempts' At, then id (so the
+	// caller can hand them to its erasers), and how many attempts it
+	// changed. Unknown leads are skipped. ErrInvalidArgument if leads
+	// holds more than MaxLimit ids.
+	EraseByLeads(ctx context.Context, org uuid.UUID, leads []uuid.UUID) (refs map[uuid.UUID][]string, scrubbed int, err error)
 }
 
 // Blocks stores the do-not-call list. A number is blocked at most once per
@@ -441,6 +462,26 @@ type Erasures interface {
 	Delete(ctx context.Context, org, id uuid.UUID) error
 }
 
+// Leases stores named expiring locks, shared by every process using the
+// database: retention's runner holds one per organisation so that two
+// processes never purge it at once, and a crashed holder's lease lapses at
+// its expiry. Names are codes (lp.ValidCode); (org, name) is unique.
+type Leases interface {
+	// Acquire takes the lease name of org for holder until until, if it is
+	// free, expired at now (its until <= now) or already held by holder
+	// (then it extends it to until). It reports whether holder holds the
+	// lease afterwards. ErrInvalidArgument if name is not a code, holder
+	// is zero or until is not after now; ErrNotFound if org does not
+	// exist.
+	Acquire(ctx context.Context, org uuid.UUID, name string, holder uuid.UUID, now, until time.Time) (bool, error)
+	// Release frees the lease if holder holds it; otherwise it does
+	// nothing.
+	Release(ctx context.Context, org uuid.UUID, name string, holder uuid.UUID) error
+	// Get returns the lease's holder and expiry, expired or not.
+	// ErrNotFound if it was never taken or was released.
+	Get(ctx context.Context, org uuid.UUID, name string) (holder uuid.UUID, until time.Time, err error)
+}
+
 // Events stores the ChangeLog: an append-only sequence of events per
 // organisation, plus the hashes of its Merkle tree (see package audit).
 // Hosts record through audit.Log.Record, which checks the event and writes
@@ -449,8 +490,8 @@ type Erasures interface {
 type Events interface {
 	// Append assigns e.Seq (the organisation's event count before the
 	// append: 0, 1, 2, ... without gaps, in commit order) and stores e. It
-	// returns the assigned sequence number. e.Fingerprints are stored with
-	// it, set-based (SQL adapters keep them in a table of their own, not as
+	// returns the assigned sequence number. e.Fingerprints and e.LeadIDs
+	// are stored with it, set-based (SQL adapters keep them in a table of their own, not as
 	// one value per row of events), and every read returns them in the same
 	// ascending order.
 	Append(ctx context.Context, e lp.Event) (int64, error)
@@ -475,7 +516,8 @@ type Events interface {
 // EventQuery selects ChangeLog events. Zero fields select everything; set
 // fields are combined with AND. Results are newest first. Fingerprint
 // selects the events whose Fingerprint or any of whose Fingerprints equals
-// it; every SQL adapter finds both by index.
+// it; every SQL adapter finds both by index. LeadID likewise selects the
+// events whose LeadID or any of whose LeadIDs equals it.
 type EventQuery struct {
 	ActorID     uuid.UUID
 	Actions     []lp.Action // any of these

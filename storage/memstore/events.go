@@ -90,7 +90,7 @@ func eventMatches(e lp.Event, q storage.EventQuery) bool {
 	switch {
 	case q.ActorID != uuid.Nil && e.ActorID != q.ActorID,
 		len(q.Actions) > 0 && !slices.Contains(q.Actions, e.Action),
-		q.LeadID != uuid.Nil && e.LeadID != q.LeadID,
+		q.LeadID != uuid.Nil && e.LeadID != q.LeadID && !hasLead(e.LeadIDs, q.LeadID),
 		q.ProjectID != uuid.Nil && e.ProjectID != q.ProjectID,
 		q.ObjectID != uuid.Nil && e.ObjectID != q.ObjectID,
 		!q.Fingerprint.IsZero() && e.Fingerprint != q.Fingerprint && !hasFingerprint(e.Fingerprints, q.Fingerprint),
@@ -104,6 +104,12 @@ func eventMatches(e lp.Event, q storage.EventQuery) bool {
 // hasFingerprint reports whether the sorted set fps holds fp.
 func hasFingerprint(fps []phone.Fingerprint, fp phone.Fingerprint) bool {
 	_, ok := slices.BinarySearchFunc(fps, fp, func(a, b phone.Fingerprint) int { return bytes.Compare(a[:], b[:]) })
+	return ok
+}
+
+// hasLead reports whether the sorted set ids holds id.
+func hasLead(ids []uuid.UUID, id uuid.UUID) bool {
+	_, ok := slices.BinarySearchFunc(ids, id, compareIDs)
 	return ok
 }
 

@@ -192,6 +192,44 @@ func (v leads) ListIDs(ctx context.Context, org uuid.UUID, f storage.LeadFilter,
 	return ids, nil
 }
 
+func (v leads) Count(ctx context.Context, org uuid.UUID, f storage.LeadFilter) (int, error) {
+	if err := v.tx.begin(ctx); err != nil {
+		return 0, err
+	}
+	keep, err := leadMatcher(f)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, l := range v.tx.org(org).leads.rows {
+		if keep(l) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (v leads) AnonymiseMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID, at time.Time) (int, error) {
+	if err := v.tx.beginWrite(ctx); err != nil {
+		return 0, err
+	}
+	if err := storage.ValidAnonymiseMany(ids, at); err != nil {
+		return 0, err
+	}
+	d := v.tx.writeOrg(org)
+	n := 0
+	for _, id := range ids {
+		l, ok := d.leads.get(id)
+		if !ok || l.Forgotten() || l.LegalHold {
+			continue // an id listed twice is forgotten by its first
+		}
+		l.Phones, l.Fields, l.ForgottenAt = nil, nil, at
+		v.tx.putLead(d, l)
+		n++
+	}
+	return n, nil
+}
+
 // leadMatcher turns f into a predicate.
 func leadMatcher(f storage.LeadFilter) (func(lp.Lead) bool, error) {
 	if err := lp.ValidTime("LeadFilter.Before", f.Before); err != nil {
@@ -262,7 +300,11 @@ func (v contacts) ListByLead(ctx context.Context, org, lead uuid.UUID) ([]lp.Con
 	if err := v.tx.begin(ctx); err != nil {
 		return nil, err
 	}
-	d := v.tx.org(org)
+	return sortedContacts(v.tx.org(org), lead), nil
+}
+
+// sortedContacts returns the lead's contact attempts ordered by At, then id.
+func sortedContacts(d *orgData, lead uuid.UUID) []lp.ContactAttempt {
 	out := make([]lp.ContactAttempt, 0, len(d.contactsOf[lead]))
 	for id := range d.contactsOf[lead] {
 		out = append(out, d.contacts[id])
@@ -273,23 +315,53 @@ func (v contacts) ListByLead(ctx context.Context, org, lead uuid.UUID) ([]lp.Con
 		}
 		return compareIDs(a.ID, b.ID)
 	})
-	return out, nil
+	return out
 }
 
 func (v contacts) EraseByLead(ctx context.Context, org, lead uuid.UUID) (int, error) {
 	if err := v.tx.beginWrite(ctx); err != nil {
 		return 0, err
 	}
+	_, n := v.erase(v.tx.writeOrg(org), lead)
+	return n, nil
+}
+
+func (v contacts) EraseByLeads(ctx context.Context, org uuid.UUID, leads []uuid.UUID) (map[uuid.UUID][]string, int, error) {
+	if err := v.tx.beginWrite(ctx); err != nil {
+		return nil, 0, err
+	}
+	if err := storage.ValidIDBatch("leads", leads); err != nil {
+		return nil, 0, err
+	}
 	d := v.tx.writeOrg(org)
+	refs := make(map[uuid.UUID][]string)
 	n := 0
-	for _, id := range sortedIDs(d.contactsOf[lead]) {
-		c := d.contacts[id]
+	for _, lead := range leads {
+		r, k := v.erase(d, lead)
+		if len(r) > 0 {
+			refs[lead] = r
+		}
+		n += k
+	}
+	return refs, n, nil
+}
+
+// erase clears Notes and RecordingRef of the lead's attempts and returns
+// the recording references it cleared, ordered by At, then id, and how
+// many attempts it changed.
+func (v contacts) erase(d *orgData, lead uuid.UUID) ([]string, int) {
+	var refs []string
+	n := 0
+	for _, c := range sortedContacts(d, lead) {
 		if c.Notes == "" && c.RecordingRef == "" {
 			continue
 		}
+		if c.RecordingRef != "" {
+			refs = append(refs, c.RecordingRef)
+		}
 		c.Notes, c.RecordingRef = "", ""
-		set(&v.tx.undo, d.contacts, id, c)
+		set(&v.tx.undo, d.contacts, c.ID, c)
 		n++
 	}
-	return n, nil
+	return refs, n
 }

@@ -57,6 +57,7 @@ type orgData struct {
 	registryNames map[string]uuid.UUID
 	snapshots     map[snapshotKey][][]byte // chunks, as SQL adapters store them
 	erasures      *table[lp.PendingErasure]
+	leases        map[string]lease
 
 	events []lp.Event
 	hashes map[int64][32]byte
@@ -95,6 +96,7 @@ func newOrgData() *orgData {
 		registryNames: make(map[string]uuid.UUID),
 		snapshots:     make(map[snapshotKey][][]byte),
 		erasures:      newTable[lp.PendingErasure](),
+		leases:        make(map[string]lease),
 	}
 }
 
@@ -249,6 +251,7 @@ func (tx *txn) RetentionRules() storage.RetentionRules { return retentionRules{t
 func (tx *txn) Events() storage.Events                 { return events{tx} }
 func (tx *txn) Registries() storage.Registries         { return registries{tx} }
 func (tx *txn) Erasures() storage.Erasures             { return erasures{tx} }
+func (tx *txn) Leases() storage.Leases                 { return leases{tx} }
 
 func ctxErr(err error) error { return fmt.Errorf("leadprivacy: memstore: %w", err) }
 
@@ -291,6 +294,7 @@ func copyTemplate(t lp.CampaignTemplate) lp.CampaignTemplate {
 func copyEvent(e lp.Event) lp.Event {
 	e.Details = maps.Clone(e.Details)
 	e.Fingerprints = slices.Clone(e.Fingerprints)
+	e.LeadIDs = slices.Clone(e.LeadIDs)
 	e.Time = utc(e.Time)
 	return e
 }

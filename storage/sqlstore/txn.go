@@ -126,6 +126,7 @@ func (t *txn) RetentionRules() storage.RetentionRules { return rules{t} }
 func (t *txn) Events() storage.Events                 { return events{t} }
 func (t *txn) Registries() storage.Registries         { return registries{t} }
 func (t *txn) Erasures() storage.Erasures             { return erasures{t} }
+func (t *txn) Leases() storage.Leases                 { return leases{t} }
 
 // exec runs a statement written with ? placeholders and type markers.
 func (t *txn) exec(ctx context.Context, op, q string, args ...any) (sql.Result, error) {
