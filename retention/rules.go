@@ -197,7 +197,10 @@ func projectRules(ctx context.Context, tx storage.Tx, org, project uuid.UUID) ([
 // Held and forgotten leads are left to the caller's filter.
 func dueFilter(r lp.RetentionRule, all []lp.RetentionRule, now time.Time) storage.LeadFilter {
 	// A cut-off before the first storable time selects nothing, as MinTime does.
-	f := storage.LeadFilter{ProjectID: r.ProjectID, Basis: r.Basis, Before: max(r.DueBefore(now), lp.MinTime)}
+	f := storage.LeadFilter{ProjectID: r.ProjectID, Basis: r.Basis, Before: r.DueBefore(now)}
+	if f.Before.Before(lp.MinTime) {
+		f.Before = lp.MinTime
+	}
 	if r.Outcome != "" {
 		f.Outcomes = []string{r.Outcome}
 		return f
