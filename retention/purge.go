@@ -132,22 +132,23 @@ func (s *Service) purge(ctx context.Context, actor lp.Actor, now time.Time, opts
 		rr := &rep.Rules[i]
 		err := s.purgeRule(ctx, actor, dueFilter(rr.Rule, rules, now), rep, rr, opts.Progress)
 		erased += rr.Forgotten + rr.Deleted
+		if err == nil {
+			err = s.store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+				return s.recordRun(ctx, tx, actor, rep.Run, *rr, false)
+			})
+		}
 		if err != nil {
 			for j := i; j < len(rep.Rules); j++ {
 				rep.Rules[j].Failed = max(0, rep.Rules[j].Due-rep.Rules[j].Forgotten-rep.Rules[j].Deleted)
 			}
-			// Counted as far as the store allows: its batches' events stand anyway.
+			// Once more, as far as the store allows, so the counts of all
+			// runs add up: its batches' events stand anyway.
 			if rerr := s.store.WithTx(context.WithoutCancel(ctx), func(ctx context.Context, tx storage.Tx) error {
 				return s.recordRun(ctx, tx, actor, rep.Run, *rr, false)
 			}); rerr != nil {
 				s.logger.WarnContext(ctx, "retention: the failed run's purge.run event could not be recorded",
 					"run", rep.Run, "rule", rr.Rule.ID, "error", rerr)
 			}
-			return err
-		}
-		if err := s.store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
-			return s.recordRun(ctx, tx, actor, rep.Run, *rr, false)
-		}); err != nil {
 			return err
 		}
 		s.logger.InfoContext(ctx, "retention: rule applied", "run", rep.Run, "rule", rr.Rule.ID, "project", rr.Rule.ProjectID,
