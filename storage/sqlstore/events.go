@@ -59,7 +59,7 @@ func (v events) Append(ctx context.Context, e lp.Event) (int64, error) {
 		if err != nil {
 			return 0, v.t.fail(ctx, op, err)
 		}
-		return seq, v.appendSet(ctx, op, e.OrgID, seq, e.Fingerprints)
+		return seq, v.appendSets(ctx, op, e, seq)
 	}
 	if err := v.t.queryOne(ctx, eventCounterSQL, []any{d.id(e.OrgID), d.id(e.OrgID)}, &seq); err != nil {
 		return 0, v.t.fail(ctx, op, err)
@@ -67,18 +67,24 @@ func (v events) Append(ctx context.Context, e lp.Event) (int64, error) {
 	if _, err := v.t.exec(ctx, op, eventInsertSQL, append(append(row[:1:1], seq), row[1:]...)...); err != nil {
 		return 0, err
 	}
-	return seq, v.appendSet(ctx, op, e.OrgID, seq, e.Fingerprints)
+	return seq, v.appendSets(ctx, op, e, seq)
 }
 
-// appendSet stores the fingerprint set of the event at seq in one
-// statement, whatever its size.
-func (v events) appendSet(ctx context.Context, op string, org uuid.UUID, seq int64, fps []phone.Fingerprint) error {
-	if len(fps) == 0 {
-		return nil
-	}
+// appendSets stores the fingerprint set and the lead set of e, the event
+// at seq, in one statement each, whatever their sizes.
+func (v events) appendSets(ctx context.Context, op string, e lp.Event, seq int64) error {
 	d := v.t.d
-	_, err := v.t.exec(ctx, op, eventSetInsertSQL[d], d.id(org), seq, d.bytesList(fingerprintBytes(fps)))
-	return err
+	if len(e.Fingerprints) > 0 {
+		if _, err := v.t.exec(ctx, op, eventSetInsertSQL[d], d.id(e.OrgID), seq, d.bytesList(fingerprintBytes(e.Fingerprints))); err != nil {
+			return err
+		}
+	}
+	if len(e.LeadIDs) > 0 {
+		if _, err := v.t.exec(ctx, op, eventLeadsInsertSQL[d], d.id(e.OrgID), seq, d.uuidList(e.LeadIDs)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // eventSetInsertSQL stores a fingerprint set, per dialect: the set is one
@@ -88,6 +94,14 @@ var eventSetInsertSQL = map[Dialect]string{
 		SELECT ?, unhex(value), ? FROM json_each(?)`,
 	Postgres: `INSERT INTO event_fingerprints (org_id, fingerprint, seq)
 		SELECT CAST(? AS uuid), f, CAST(? AS bigint) FROM unnest(CAST(? AS bytea[])) AS f`,
+}
+
+// eventLeadsInsertSQL stores a lead set likewise.
+var eventLeadsInsertSQL = map[Dialect]string{
+	SQLite: `INSERT INTO event_leads (org_id, lead_id, seq)
+		SELECT ?, unhex(value), ? FROM json_each(?)`,
+	Postgres: `INSERT INTO event_leads (org_id, lead_id, seq)
+		SELECT CAST(? AS uuid), l, CAST(? AS bigint) FROM unnest(CAST(? AS uuid[])) AS l`,
 }
 
 func fingerprintBytes(fps []phone.Fingerprint) [][]byte {
@@ -104,8 +118,14 @@ var eventSetsSQL = map[Dialect]string{
 	Postgres: `SELECT seq, fingerprint FROM event_fingerprints WHERE org_id = ? AND ` + Postgres.in("seq", listInt) + ` ORDER BY seq, fingerprint`,
 }
 
-// withSets reads the fingerprint sets of evs, events of org, into them:
-// one more query per page of events, whatever their sets' sizes.
+// eventLeadSetsSQL reads the lead sets of a list of events, per dialect.
+var eventLeadSetsSQL = map[Dialect]string{
+	SQLite:   `SELECT seq, lead_id FROM event_leads WHERE org_id = ? AND ` + SQLite.in("seq", listInt) + ` ORDER BY seq, lead_id`,
+	Postgres: `SELECT seq, lead_id FROM event_leads WHERE org_id = ? AND ` + Postgres.in("seq", listInt) + ` ORDER BY seq, lead_id`,
+}
+
+// withSets reads the fingerprint and lead sets of evs, events of org, into
+// them: two more queries per page of events, whatever their sets' sizes.
 func (v events) withSets(ctx context.Context, op string, org uuid.UUID, evs []lp.Event, err error) ([]lp.Event, error) {
 	if err != nil || len(evs) == 0 {
 		return evs, err
@@ -116,22 +136,50 @@ func (v events) withSets(ctx context.Context, op string, org uuid.UUID, evs []lp
 		at[e.Seq], seqs[i] = i, e.Seq
 	}
 	d := v.t.d
-	rows, done, err := v.t.queryRows(ctx, eventSetsSQL[d], d.id(org), d.intList(seqs))
-	defer done()
-	if err != nil {
-		return nil, v.t.fail(ctx, op, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err = v.readSet(ctx, op, eventSetsSQL[d], org, seqs, func(r scanner) error {
 		var seq int64
 		var fp phone.Fingerprint
-		if err := rows.Scan(&seq, fpCol{&fp}); err != nil {
-			return nil, v.t.fail(ctx, op, err)
+		if err := r.Scan(&seq, fpCol{&fp}); err != nil {
+			return err
 		}
 		e := &evs[at[seq]]
 		e.Fingerprints = append(e.Fingerprints, fp)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return evs, v.t.fail(ctx, op, rows.Err())
+	err = v.readSet(ctx, op, eventLeadSetsSQL[d], org, seqs, func(r scanner) error {
+		var seq int64
+		var id uuid.UUID
+		if err := r.Scan(&seq, uuidCol{&id}); err != nil {
+			return err
+		}
+		e := &evs[at[seq]]
+		e.LeadIDs = append(e.LeadIDs, id)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return evs, nil
+}
+
+// readSet runs q, a query of (seq, member) rows of the events of org at
+// seqs, and hands each row to add.
+func (v events) readSet(ctx context.Context, op, q string, org uuid.UUID, seqs []int64, add func(r scanner) error) error {
+	rows, done, err := v.t.queryRows(ctx, q, v.t.d.id(org), v.t.d.intList(seqs))
+	defer done()
+	if err != nil {
+		return v.t.fail(ctx, op, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := add(rows); err != nil {
+			return v.t.fail(ctx, op, err)
+		}
+	}
+	return v.t.fail(ctx, op, rows.Err())
 }
 
 // eventCounterSQL takes the next sequence number of an organisation. The
@@ -185,12 +233,13 @@ func (v events) Query(ctx context.Context, org uuid.UUID, q storage.EventQuery) 
 // eventQuery returns Query's statement and arguments.
 func eventQuery(d Dialect, org uuid.UUID, q storage.EventQuery) (string, []any) {
 	// Conditions name columns as {t}col, so the union below can qualify
-	// them where event_fingerprints has columns of the same names.
+	// them where event_fingerprints and event_leads have columns of the
+	// same names.
 	where := []string{"{t}org_id = ?"}
 	args := []any{d.id(org)}
-	add := func(cond string, arg any) {
+	add := func(cond string, arg ...any) {
 		where = append(where, cond)
-		args = append(args, arg)
+		args = append(args, arg...)
 	}
 	if q.ActorID != uuid.Nil {
 		add("{t}actor_id = ?", d.id(q.ActorID))
@@ -201,9 +250,6 @@ func eventQuery(d Dialect, org uuid.UUID, q storage.EventQuery) (string, []any) 
 			actions[i] = string(a)
 		}
 		add(d.in("{t}action", listText), d.textList(actions))
-	}
-	if q.LeadID != uuid.Nil {
-		add("{t}lead_id = ?", d.id(q.LeadID))
 	}
 	if q.ProjectID != uuid.Nil {
 		add("{t}project_id = ?", d.id(q.ProjectID))
@@ -220,30 +266,48 @@ func eventQuery(d Dialect, org uuid.UUID, q storage.EventQuery) (string, []any) 
 	if q.BeforeSeq > 0 {
 		add("{t}seq < ?", q.BeforeSeq)
 	}
+	// A number or a lead is matched as the event's own or a member of its
+	// set. The number, if given, leads the look-up below; a lead given
+	// with it is then a condition on each event found, its set probed on
+	// the primary key of event_leads.
+	set := eventSet{"fingerprint", "event_fingerprints", q.Fingerprint[:]}
+	switch {
+	case q.LeadID == uuid.Nil:
+	case q.Fingerprint.IsZero():
+		set = eventSet{"lead_id", "event_leads", d.id(q.LeadID)}
+	default:
+		add(`({t}lead_id = ? OR EXISTS (SELECT 1 FROM event_leads s
+			WHERE s.org_id = {t}org_id AND s.lead_id = ? AND s.seq = {t}seq))`, d.id(q.LeadID), d.id(q.LeadID))
+	}
 	cond := func(table string) string { return strings.ReplaceAll(strings.Join(where, " AND "), "{t}", table) }
 	limit := storage.Page{Limit: q.Limit}.Size()
-	if q.Fingerprint.IsZero() {
-		return `SELECT ` + eventReadCols + ` FROM events` + eventIndex(d, q) + ` WHERE ` + cond("") +
+	if q.Fingerprint.IsZero() && q.LeadID == uuid.Nil {
+		return `SELECT ` + eventReadCols + ` FROM events` + eventIndex(d, q) + ` WHERE ` + cond("events.") +
 			` ORDER BY seq DESC LIMIT ?`, append(args, limit)
 	}
-	// The events of a number: those with it as their Fingerprint, by
-	// events_fingerprint, and those with it in their set, by the primary
-	// key of event_fingerprints and then of events (CROSS JOIN keeps that
-	// order on SQLite). An OR of the two would keep PostgreSQL from using
-	// either index; the union of the two look-ups is small (the events of
-	// one number), so sorting it costs little.
-	fp := q.Fingerprint[:]
+	// The events of a number (or lead): those with it as their own, by
+	// events_fingerprint (events_lead), and those with it in their set, by
+	// the primary key of the set's table and then of events (CROSS JOIN
+	// keeps that order on SQLite). An OR of the two would keep PostgreSQL
+	// from using either index; the union of the two look-ups is small (the
+	// events of one number or lead), so sorting it costs little.
 	return `SELECT ` + eventReadCols + ` FROM (
-		SELECT ` + eventReadCols + ` FROM events` + eventIndex(d, q) + ` WHERE fingerprint = ? AND ` + cond("") + `
+		SELECT ` + eventReadCols + ` FROM events` + eventIndex(d, q) + ` WHERE ` + set.col + ` = ? AND ` + cond("events.") + `
 		UNION
-		SELECT ` + eventSetReadCols + ` FROM event_fingerprints f CROSS JOIN events e
-		WHERE f.org_id = ? AND f.fingerprint = ? AND e.org_id = f.org_id AND e.seq = f.seq AND ` + cond("e.") + `
+		SELECT ` + eventSetReadCols + ` FROM ` + set.table + ` f CROSS JOIN events e
+		WHERE f.org_id = ? AND f.` + set.col + ` = ? AND e.org_id = f.org_id AND e.seq = f.seq AND ` + cond("e.") + `
 		) AS matched ORDER BY seq DESC LIMIT ?`,
-		slices.Concat([]any{fp}, args, []any{d.id(org), fp}, args, []any{limit})
+		slices.Concat([]any{set.arg}, args, []any{d.id(org), set.arg}, args, []any{limit})
 }
 
-// eventSetReadCols are eventReadCols of events e joined to
-// event_fingerprints.
+// eventSet is the column of events that a set table (event_fingerprints,
+// event_leads) extends, and the value Query looks up in both.
+type eventSet struct {
+	col, table string
+	arg        any
+}
+
+// eventSetReadCols are eventReadCols of events e joined to a set table.
 var eventSetReadCols = "e." + strings.ReplaceAll(eventReadCols, ", ", ", e.")
 
 // eventIndex names the index SQLite must use for q: the one on

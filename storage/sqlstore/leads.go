@@ -316,8 +316,18 @@ func (v leads) ListIDs(ctx context.Context, org uuid.UUID, f storage.LeadFilter,
 // leadWhere returns the condition selecting the page of leads f selects,
 // and its arguments followed by the page size (for LIMIT).
 func leadWhere(d Dialect, org uuid.UUID, f storage.LeadFilter, page storage.Page) (string, []any, error) {
-	where := []string{"org_id = ?", "id > ?"}
-	args := []any{d.id(org), d.id(page.After)}
+	where, args, err := leadFilterWhere(d, org, f)
+	if err != nil {
+		return "", nil, err
+	}
+	return where + " AND id > ?", append(args, d.id(page.After), page.Size()), nil
+}
+
+// leadFilterWhere returns the condition selecting the leads f selects, over
+// every page, and its arguments.
+func leadFilterWhere(d Dialect, org uuid.UUID, f storage.LeadFilter) (string, []any, error) {
+	where := []string{"org_id = ?"}
+	args := []any{d.id(org)}
 	if f.ProjectID != uuid.Nil {
 		where = append(where, "project_id = ?")
 		args = append(args, d.id(f.ProjectID))
@@ -352,5 +362,5 @@ func leadWhere(d Dialect, org uuid.UUID, f storage.LeadFilter, page storage.Page
 		where = append(where, "legal_hold = ?")
 		args = append(args, *f.LegalHold)
 	}
-	return strings.Join(where, " AND "), append(args, page.Size()), nil
+	return strings.Join(where, " AND "), args, nil
 }

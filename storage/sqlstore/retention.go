@@ -1,0 +1,155 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/storage"
+)
+
+// The set-based calls of retention: Leads.Count and AnonymiseMany,
+// Contacts.EraseByLeads, and the Leases view.
+
+func (v leads) Count(ctx context.Context, org uuid.UUID, f storage.LeadFilter) (int, error) {
+	where, args, err := leadFilterWhere(v.t.d, org, f)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if err := v.t.queryOne(ctx, `SELECT COUNT(*) FROM leads WHERE `+where, args, &n); err != nil {
+		return 0, v.t.fail(ctx, "leads.count", err)
+	}
+	return n, nil
+}
+
+// anonymisable is the condition on leads that AnonymiseMany changes: of
+// the call's ids, not forgotten, not under legal hold. Its arguments are
+// org and the id list.
+func anonymisable(d Dialect) string {
+	return `org_id = ? AND ` + d.in("id", listUUID) + ` AND forgotten_at IS NULL AND NOT legal_hold`
+}
+
+// anonymiseSQL is AnonymiseMany's statement on PostgreSQL: the lead update
+// and the phone index rows it clears in one round trip, as data-modifying
+// CTEs. Its arguments are at, org, ids, org.
+var anonymiseSQL = `WITH upd AS (UPDATE leads SET phones = '', fields = '{}', forgotten_at = ?
+	    WHERE ` + anonymisable(Postgres) + ` RETURNING id),
+	del AS (DELETE FROM lead_phones WHERE org_id = ? AND lead_id IN (SELECT id FROM upd))
+	SELECT COUNT(*) FROM upd`
+
+func (v leads) AnonymiseMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID, at time.Time) (int, error) {
+	if err := storage.ValidAnonymiseMany(ids, at); err != nil {
+		return 0, err
+	}
+	if len(ids) == 0 {
+		return 0, v.t.alive()
+	}
+	const op = "leads.anonymise_many"
+	d := v.t.d
+	idList := d.uuidList(ids)
+	if d == Postgres {
+		var n int
+		if err := v.t.queryOne(ctx, anonymiseSQL, []any{d.time(at), d.id(org), idList, d.id(org)}, &n); err != nil {
+			return 0, v.t.fail(ctx, op, err)
+		}
+		return n, nil
+	}
+	// The phone rows first, while the condition still selects their leads.
+	if _, err := v.t.exec(ctx, op, `DELETE FROM lead_phones WHERE org_id = ? AND lead_id IN (
+		SELECT id FROM leads WHERE `+anonymisable(d)+`)`, d.id(org), d.id(org), idList); err != nil {
+		return 0, err
+	}
+	n, err := v.t.affected(ctx, op, `UPDATE leads SET phones = '', fields = '{}', forgotten_at = ?
+		WHERE `+anonymisable(d), d.time(at), d.id(org), idList)
+	return int(n), err
+}
+
+func (v contacts) EraseByLeads(ctx context.Context, org uuid.UUID, leads []uuid.UUID) (map[uuid.UUID][]string, int, error) {
+	if err := storage.ValidIDBatch("leads", leads); err != nil {
+		return nil, 0, err
+	}
+	refs := make(map[uuid.UUID][]string)
+	if len(leads) == 0 {
+		return refs, 0, v.t.alive()
+	}
+	const op = "contacts.erase_by_leads"
+	d := v.t.d
+	idList := d.uuidList(leads)
+	// The references first, read on contacts_lead in the order the
+	// contract gives; the update then clears them, the same rows in the
+	// same transaction.
+	type ref struct {
+		lead uuid.UUID
+		ref  string
+	}
+	rows, err := list(ctx, v.t, op, func(r scanner) (ref, error) {
+		var x ref
+		err := r.Scan(uuidCol{&x.lead}, &x.ref)
+		return x, err
+	}, `SELECT lead_id, recording_ref FROM contacts WHERE org_id = ? AND `+d.in("lead_id", listUUID)+
+		` AND recording_ref <> '' ORDER BY lead_id, called_at, id`, d.id(org), idList)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, x := range rows {
+		refs[x.lead] = append(refs[x.lead], x.ref)
+	}
+	n, err := v.t.affected(ctx, op, `UPDATE contacts SET notes = '', recording_ref = ''
+		WHERE org_id = ? AND `+d.in("lead_id", listUUID)+` AND (notes <> '' OR recording_ref <> '')`, d.id(org), idList)
+	if err != nil {
+		return nil, 0, err
+	}
+	return refs, int(n), nil
+}
+
+type leases struct{ t *txn }
+
+// acquireSQL takes a lease: inserts it, or takes it over if it expired or
+// extends it if the holder already holds it. A lease held by another
+// holder is left alone, so no row changes. Its arguments are org, name,
+// holder, until, org (the guard), now.
+const acquireSQL = `INSERT INTO leases (org_id, name, holder, held_until)
+	SELECT CAST(? AS {{UUID}}), CAST(? AS TEXT), CAST(? AS {{UUID}}), CAST(? AS {{TIME}}) WHERE ` + orgExists + `
+	ON CONFLICT (org_id, name) DO UPDATE SET holder = excluded.holder, held_until = excluded.held_until
+	WHERE leases.holder = excluded.holder OR leases.held_until <= ?`
+
+func (v leases) Acquire(ctx context.Context, org uuid.UUID, name string, holder uuid.UUID, now, until time.Time) (bool, error) {
+	if err := storage.ValidLease(name, holder, now, until); err != nil {
+		return false, err
+	}
+	const op = "leases.acquire"
+	d := v.t.d
+	n, err := v.t.affected(ctx, op, acquireSQL, d.id(org), name, d.id(holder), d.time(until), d.id(org), d.time(now))
+	if err != nil || n > 0 {
+		return n > 0, err
+	}
+	return false, v.t.requireOrg(ctx, op, org) // else held by another
+}
+
+func (v leases) Release(ctx context.Context, org uuid.UUID, name string, holder uuid.UUID) error {
+	if err := lp.ValidCode("name", name); err != nil {
+		return err
+	}
+	_, err := v.t.exec(ctx, "leases.release", `DELETE FROM leases WHERE org_id = ? AND name = ? AND holder = ?`,
+		v.t.d.id(org), name, v.t.d.id(holder))
+	return err
+}
+
+func (v leases) Get(ctx context.Context, org uuid.UUID, name string) (uuid.UUID, time.Time, error) {
+	if err := lp.ValidCode("name", name); err != nil {
+		return uuid.Nil, time.Time{}, err
+	}
+	type lease struct {
+		holder uuid.UUID
+		until  time.Time
+	}
+	l, err := get(ctx, v.t, "leases.get", func(r scanner) (lease, error) {
+		var l lease
+		err := r.Scan(uuidCol{&l.holder}, timeCol{&l.until})
+		return l, err
+	}, `SELECT holder, held_until FROM leases WHERE org_id = ? AND name = ?`, v.t.d.id(org), name)
+	return l.holder, l.until, about(err, "lease "+name, "")
+}
