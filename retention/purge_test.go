@@ -134,6 +134,7 @@ func TestOutcomeRuleWinsOverCatchAll(t *testing.T) {
 	forEachStore(t, func(t *testing.T, f *fixture) {
 		f.setRule(retention.RuleRequest{ProjectID: f.energy.ID, Outcome: "success", KeepFor: 60 * day})
 		f.setRule(retention.RuleRequest{ProjectID: f.energy.ID, Outcome: "not_interested", KeepFor: 30 * day, Action: lp.ActionDelete})
+		f.setRule(retention.RuleRequest{ProjectID: f.energy.ID, Outcome: "vip", KeepFor: 365 * day})
 		f.setRule(retention.RuleRequest{ProjectID: f.energy.ID, KeepFor: 90 * day})
 		at := func(days int) leadSpec { return leadSpec{lastContact: start.Add(-time.Duration(days)*day - time.Hour)} }
 		with := func(s leadSpec, outcome string) leadSpec {
@@ -151,6 +152,8 @@ func TestOutcomeRuleWinsOverCatchAll(t *testing.T) {
 			{"other outcome within the catch-all's 90 days", with(at(70), "callback"), kept},
 			{"other outcome after 90 days", with(at(100), "callback"), forgotten},
 			{"no outcome after 90 days", with(at(100), ""), forgotten},
+			{"vip kept a year, not the catch-all's 90 days", with(at(100), "vip"), kept},
+			{"not interested long due: deleted by its rule, not forgotten by the catch-all", with(at(100), "not_interested"), deleted},
 		}
 		ids := make([]uuid.UUID, len(cases))
 		for i, c := range cases {
@@ -174,7 +177,7 @@ func TestOutcomeRuleWinsOverCatchAll(t *testing.T) {
 		if r := byOutcome["success"]; r.Forgotten != 1 || r.Due != 1 {
 			t.Errorf("success rule report %+v", r)
 		}
-		if r := byOutcome["not_interested"]; r.Deleted != 1 || r.Forgotten != 0 {
+		if r := byOutcome["not_interested"]; r.Deleted != 2 || r.Forgotten != 0 {
 			t.Errorf("not_interested rule report %+v", r)
 		}
 		if r := byOutcome[""]; r.Forgotten != 2 || r.Due != 2 {
