@@ -23,6 +23,9 @@ type example struct {
 	svc        *privacy.Service
 	alice, bob lp.Actor
 	lead       lp.Lead
+	// store and changelog make services with other options.
+	store     storage.Store
+	changelog *audit.Log
 }
 
 func newExample() example {
@@ -70,7 +73,7 @@ func newExample() example {
 	}
 	keys := lp.StaticKeys{org.ID: []byte("a 32-byte secret from your vault")}
 	changelog := audit.New(store, keys, nil, &audit.Options{Now: func() time.Time { return at }})
-	return example{svc: privacy.New(store, changelog, nil), alice: alice, bob: bob, lead: lead}
+	return example{svc: privacy.New(store, changelog, nil), alice: alice, bob: bob, lead: lead, store: store, changelog: changelog}
 }
 
 func ExampleService_Search() {

@@ -334,9 +334,15 @@ func (f *forgetter) forget(ctx context.Context, l lp.Lead) error {
 		f.receipt.Held = append(f.receipt.Held, ref)
 		return nil
 	}
-	p, refs, err := planLead(ctx, f.tx, l, f.s.eraserNames())
-	if err != nil {
-		return err
+	p := planLead(l, f.s.eraserNames())
+	// The attempts are read for a plan and for the erasers' references;
+	// a forget without erasers scrubs them without reading them.
+	var refs []string
+	if f.plan != nil || len(p.Erasers) > 0 {
+		var err error
+		if refs, err = p.readContacts(ctx, f.tx, l); err != nil {
+			return err
+		}
 	}
 	if f.plan != nil {
 		f.plan.Leads = append(f.plan.Leads, p)
@@ -347,11 +353,13 @@ func (f *forgetter) forget(ctx context.Context, l lp.Lead) error {
 	if err := f.tx.Leads().Update(ctx, anon); err != nil {
 		return err
 	}
-	scrubbed, err := f.tx.Contacts().EraseByLead(ctx, l.OrgID, l.ID)
-	if err != nil {
-		return err
+	scrubbed := 0
+	if len(p.Erasers) == 0 || p.AttemptsToScrub > 0 { // attempts read and found clean need no statement
+		var err error
+		if scrubbed, err = f.tx.Contacts().EraseByLead(ctx, l.OrgID, l.ID); err != nil {
+			return err
+		}
 	}
-	queued := 0
 	for _, name := range p.Erasers {
 		id, err := uuid.NewV7()
 		if err != nil {
@@ -363,9 +371,7 @@ func (f *forgetter) forget(ctx context.Context, l lp.Lead) error {
 		}
 		f.pending = append(f.pending, pe)
 	}
-	if len(p.Erasers) > 0 {
-		queued = len(refs)
-	}
+	queued := len(refs) // read only when erasers are registered
 	details := []audit.Detail{audit.Count(audit.KeyFields, len(p.FieldKeys)), audit.Count(audit.KeyPhones, p.Phones),
 		audit.Count(audit.KeyContacts, scrubbed), audit.Count(audit.KeyRecordings, queued),
 		audit.Flag(audit.KeySuppressed, f.opts.Suppress)}

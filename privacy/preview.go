@@ -88,15 +88,21 @@ func (s *Service) Preview(ctx context.Context, actor lp.Actor, req ForgetRequest
 	return plan, nil
 }
 
-// planLead reads what forgetting l erases, and the recording references
-// its contact attempts hold (for the erasers), in tx.
-func planLead(ctx context.Context, tx storage.Tx, l lp.Lead, erasers []string) (LeadPlan, []string, error) {
+// planLead returns what forgetting l erases, but for its contact
+// attempts (readContacts).
+func planLead(l lp.Lead, erasers []string) LeadPlan {
+	return LeadPlan{LeadRef: LeadRef{LeadID: l.ID, ProjectID: l.ProjectID}, FieldKeys: slices.Sorted(maps.Keys(l.Fields)),
+		Phones: len(l.Phones), Erasers: erasers}
+}
+
+// readContacts counts what forgetting l erases of its contact attempts,
+// read in tx, and returns their recording references (for the erasers).
+func (p *LeadPlan) readContacts(ctx context.Context, tx storage.Tx, l lp.Lead) ([]string, error) {
 	attempts, err := tx.Contacts().ListByLead(ctx, l.OrgID, l.ID)
 	if err != nil {
-		return LeadPlan{}, nil, err
+		return nil, err
 	}
-	p := LeadPlan{LeadRef: LeadRef{LeadID: l.ID, ProjectID: l.ProjectID}, FieldKeys: slices.Sorted(maps.Keys(l.Fields)),
-		Phones: len(l.Phones), Attempts: len(attempts), Erasers: erasers}
+	p.Attempts = len(attempts)
 	var refs []string
 	for _, a := range attempts {
 		if a.Notes != "" || a.RecordingRef != "" {
@@ -107,5 +113,5 @@ func planLead(ctx context.Context, tx storage.Tx, l lp.Lead, erasers []string) (
 			refs = append(refs, a.RecordingRef)
 		}
 	}
-	return p, refs, nil
+	return refs, nil
 }

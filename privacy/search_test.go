@@ -14,6 +14,7 @@ import (
 	"github.com/leadprivacy/leadprivacy/audit"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/privacy"
+	"github.com/leadprivacy/leadprivacy/storage"
 )
 
 // TestSearch is journey 3's search by Alice, the admin: both of the
@@ -212,4 +213,66 @@ func persons(ps []privacy.Person) map[uuid.UUID]string {
 		m[p.UserID] = p.Why()
 	}
 	return m
+}
+
+// TestSearchShowsHoldAndForgotten: the leads log shows a lead's legal hold
+// and closing time; after the subject's number is forgotten, searching it
+// finds nothing (the forgotten leads hold no number) and the lead itself
+// shows when it was forgotten, with no data left.
+func TestSearchShowsHoldAndForgotten(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		if _, err := f.svc.SetLegalHold(f.ctx, f.alice, privacy.HoldRequest{LeadID: f.insureLead.ID}); err != nil {
+			t.Fatal(err)
+		}
+		closed := start.Add(-time.Hour)
+		f.tx(func(tx storage.Tx) error {
+			l, err := tx.Leads().Get(f.ctx, f.org.ID, f.energyLead.ID)
+			if err != nil {
+				return err
+			}
+			l.ClosedAt = closed
+			return tx.Leads().Update(f.ctx, l)
+		})
+		res, err := f.svc.Search(f.ctx, f.alice, subjectTyped)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range res.Leads {
+			if hold := l.ID == f.insureLead.ID; l.LegalHold != hold {
+				t.Errorf("lead %s: legal hold %v, want %v", l.ID, l.LegalHold, hold)
+			}
+			if l.ID == f.energyLead.ID && !l.ClosedAt.Equal(closed) {
+				t.Errorf("energy lead closed at %v, want %v", l.ClosedAt, closed)
+			}
+		}
+
+		f.clock.set(start.Add(time.Minute))
+		if _, err := f.svc.ForgetNumber(f.ctx, f.alice, subjectTyped, privacy.ForgetOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		res, err = f.svc.Search(f.ctx, f.alice, subjectTyped)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := summaryIDs(res.Leads); !slices.Equal(got, []uuid.UUID{f.insureLead.ID}) {
+			t.Errorf("after the forget the search finds %v, want only the held Insurance lead", got)
+		}
+		d, err := f.svc.Lead(f.ctx, f.alice, f.energyLead.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.ForgottenAt.Equal(start.Add(time.Minute)) || len(d.Phones) != 0 || d.Outcome != "not_interested" {
+			t.Errorf("forgotten lead: %+v", d.LeadSummary)
+		}
+		for _, fl := range d.Fields {
+			if fl.Value != "" {
+				t.Errorf("forgotten lead still shows %s", fl.Key)
+			}
+		}
+		for _, c := range d.Contacts {
+			if c.Notes != "" || c.RecordingRef != "" || c.AgentName != "Bob" {
+				t.Errorf("forgotten lead's call %+v: want no notes nor recording, the agent kept", c)
+			}
+		}
+	})
 }

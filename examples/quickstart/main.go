@@ -1,14 +1,17 @@
 // Command quickstart walks through the leadprivacy journeys on the embedded
 // default store, a SQLite file: Nordic Sales ApS blocks numbers, uploads a
 // do-not-call list exported from Excel, imports leads checked against it,
-// checks numbers at dial time, refuses an agent's block, and asks its
-// tamper-evident ChangeLog who blocked a number and who was refused.
+// checks numbers at dial time, forgets a person who asked to be forgotten
+// (search, lead detail, preview, forget with suppression, the recording
+// store told to delete the audio), rejects the number when it is imported
+// again, refuses an agent's block, and asks its tamper-evident ChangeLog who
+// blocked and who forgot a number and who was refused.
 //
 //	go run ./examples/quickstart            # temporary database, removed at exit
 //	go run ./examples/quickstart -db lp.db  # keep the database file
 //
-// Each step is one or two calls of the blocklist service and the audit
-// ChangeLog, so the source shows what a host calls.
+// Each step is one or two calls of the blocklist and privacy services and
+// the audit ChangeLog, so the source shows what a host calls.
 package main
 
 import (
@@ -32,6 +35,7 @@ import (
 	"github.com/leadprivacy/leadprivacy/blocklist"
 	"github.com/leadprivacy/leadprivacy/csvimport"
 	"github.com/leadprivacy/leadprivacy/phone"
+	"github.com/leadprivacy/leadprivacy/privacy"
 	"github.com/leadprivacy/leadprivacy/storage"
 	"github.com/leadprivacy/leadprivacy/storage/sqlite"
 )
@@ -49,10 +53,23 @@ Dorte;Berg;dorte@example.com;7x 70 70 71;;small;flex
 `
 
 // insuranceLeadsCSV is Carol's lead file for Insurance: Carl again, with
-// the mobile number that is blocked only for Energy.
+// the mobile number that is blocked only for Energy, and Anna, who is also
+// a lead in Energy.
 const insuranceLeadsCSV = `Name;Date of birth;Policy number;Phone;Mobile;Product
 Carl Lund;1980-04-01;P-20417;70 70 70 70;31 23 45 67;home
+Anna Jensen;1975-02-11;P-30155;0045 20 12 34 99;;car
 `
+
+// oldEnergyLeadsCSV is an old list Bob imports again a week later: it
+// still holds Anna, whom Alice has forgotten meanwhile.
+const oldEnergyLeadsCSV = `First name;Last name;Email;Phone;Mobile;Meter size;Tariff
+Anna;Jensen;anna@example.com;+4520123499;;small;flex
+Erik;Mose;erik@example.com;60 60 60 60;;large;fixed
+`
+
+// subjectTyped is Anna's number as she gives it on the phone when she asks
+// to be forgotten.
+const subjectTyped = "0045 20 12 34 99"
 
 func main() {
 	dbPath := flag.String("db", "", "SQLite database file (default: a temporary file removed at exit)")
@@ -72,8 +89,10 @@ type world struct {
 	store                 storage.Store
 	changelog             *audit.Log
 	blocks                *blocklist.Service
+	privacy               *privacy.Service
 	verifier              note.Verifier
 	names                 map[uuid.UUID]string // user names for display
+	leadProjects          map[uuid.UUID]string // "the <project> lead", for display
 	now                   time.Time
 	out                   io.Writer
 }
@@ -112,9 +131,12 @@ func run(ctx context.Context, out io.Writer, dbPath string) error {
 			"   the blocks that apply to " + w.energy.Name + " in the transaction that stores it;\n" +
 			"   Carol imports Carl into " + w.insurance.Name + ", where his mobile is not blocked", importLeads},
 		{"4. The dialler checks numbers just before it dials them", checkNumbers},
-		{"5. Bob, an agent, tries to block a number", denyBlock},
-		{"6. An auditor asks the ChangeLog who blocked a number and who was refused, and\n" +
-			"   checks that no event was changed since a signed checkpoint", askChangeLog},
+		{"5. Anna asks to be forgotten: Alice searches her number, opens her Energy lead,\n" +
+			"   previews the erasure and forgets the number with suppression", forgetSubject},
+		{"6. A week later Bob imports an old list that still holds Anna's number", reimportForgotten},
+		{"7. Bob, an agent, tries to block a number", denyBlock},
+		{"8. An auditor asks the ChangeLog who blocked and who forgot a number and who was\n" +
+			"   refused, and checks that no event was changed since a signed checkpoint", askChangeLog},
 	}
 	for _, s := range steps {
 		fmt.Fprintf(out, "\n%s\n", s.title)
@@ -172,7 +194,14 @@ func setUp(ctx context.Context, store storage.Store) (*world, error) {
 	w.bob = lp.Actor{OrgID: orgID, UserID: newID(), Permissions: lp.PermImport | lp.PermSearch}
 	w.carol = lp.Actor{OrgID: orgID, UserID: newID(), Permissions: lp.PermImport | lp.PermSearch}
 	w.names = map[uuid.UUID]string{w.alice.UserID: "Alice", w.bob.UserID: "Bob", w.carol.UserID: "Carol"}
+	w.leadProjects = map[uuid.UUID]string{}
 	w.blocks = blocklist.New(store, w.changelog, nil)
+	w.privacy = privacy.New(store, w.changelog, &privacy.Options{
+		Blocklist: w.blocks,
+		// The host's recording store is told to delete a forgotten lead's
+		// audio once the forget has committed.
+		Erasers: map[string]privacy.Eraser{"recordings": recordingStore{w}},
+	})
 
 	return w, store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 		if err := tx.Organisations().Create(ctx, w.org); err != nil {
@@ -345,6 +374,9 @@ func (w *world) verdict(v blocklist.LeadVerdict) {
 	for _, n := range v.Numbers {
 		switch {
 		case v.Outcome == blocklist.Allowed:
+		case n.Outcome == blocklist.Suppressed:
+			fmt.Fprintf(w.out, "     line %d: not imported, %s was forgotten and is suppressed\n", line, phone.Mask(n.Number))
+			return
 		case n.Outcome == blocklist.Blocked:
 			fmt.Fprintf(w.out, "     line %d: not imported, %s is blocked %s (expires %s)\n", line, phone.Mask(n.Number), w.scope(n.Block.ProjectID), expiry(n.Block.ExpiresAt))
 			return
@@ -375,7 +407,144 @@ func checkNumbers(ctx context.Context, w *world) error {
 	return nil
 }
 
-// denyBlock is step 5: Bob lacks lp.PermBlock, so Block refuses him and the
+// recordingStore is the host's eraser for its call recordings: it would
+// delete the audio files; here it says how many it was handed.
+type recordingStore struct{ w *world }
+
+func (r recordingStore) Erase(_ context.Context, req privacy.ErasureRequest) error {
+	fmt.Fprintf(r.w.out, "   recording store: deleted %d recording(s) of %s\n", len(req.RecordingRefs), r.w.project(req.LeadID))
+	return nil
+}
+
+// project names a lead by its project for display.
+func (w *world) project(lead uuid.UUID) string { return w.leadProjects[lead] }
+
+// logCalls is what the host's dialler does after each call: it writes the
+// contact attempt (with the agent's notes and the recording reference) and
+// the lead's latest outcome. The SDK reads this history; it does not dial.
+func logCalls(ctx context.Context, w *world, number phone.Number) error {
+	return w.store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+		leads, err := tx.Leads().FindByNumbers(ctx, w.org.ID, []phone.Number{number})
+		if err != nil {
+			return err
+		}
+		for i, l := range leads {
+			agent, name := w.bob, w.energy.Name
+			if l.ProjectID == w.insurance.ID {
+				agent, name = w.carol, w.insurance.Name
+			}
+			w.leadProjects[l.ID] = "the " + name + " lead"
+			calls := []lp.ContactAttempt{
+				{Result: "no_answer", At: w.now.Add(-72 * time.Hour)},
+				{Result: "callback", At: w.now.Add(-24 * time.Hour), Talk: 95 * time.Second,
+					Notes: "Asks to be called after 18", RecordingRef: fmt.Sprintf("rec://calls/%d-%s.wav", i, l.ID)},
+			}
+			for _, c := range calls {
+				c.OrgID, c.ID, c.LeadID, c.AgentID = w.org.ID, newID(), l.ID, agent.UserID
+				if err := tx.Contacts().Add(ctx, c); err != nil {
+					return err
+				}
+				l.Outcome, l.LastContactAt = c.Result, c.At
+			}
+			if err := tx.Leads().Update(ctx, l); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// forgetSubject is journey 3: search, lead detail, preview, forget.
+func forgetSubject(ctx context.Context, w *world) error {
+	subject, err := phone.Parse(subjectTyped, w.org.DefaultRegion)
+	if err != nil {
+		return err
+	}
+	if err := logCalls(ctx, w, subject); err != nil {
+		return err
+	}
+	res, err := w.privacy.Search(ctx, w.alice, subjectTyped)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w.out, "   Alice searches %s:\n", phone.Mask(res.Number))
+	for i, l := range res.Leads {
+		labels := make([]string, len(res.Data[i].Fields))
+		for j, f := range res.Data[i].Fields {
+			labels[j] = f.Label
+		}
+		fmt.Fprintf(w.out, "   leads log: a lead in %s (template %s), outcome %s, last contact %s\n", l.ProjectName, l.TemplateName,
+			l.Outcome, l.LastContactAt.Format(time.DateOnly))
+		fmt.Fprintf(w.out, "     data available: %s\n", strings.Join(labels, ", "))
+	}
+	for _, p := range res.Access {
+		fmt.Fprintf(w.out, "   persons with access: %s (%s)\n", p.Name, p.Why())
+	}
+
+	var energyLead uuid.UUID
+	for _, l := range res.Leads {
+		if l.ProjectID == w.energy.ID {
+			energyLead = l.ID
+		}
+	}
+	detail, err := w.privacy.Lead(ctx, w.alice, energyLead)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w.out, "   Alice opens the %s lead; its contact history:\n", detail.ProjectName)
+	for _, c := range detail.Contacts {
+		fmt.Fprintf(w.out, "     %s by %s: %s, talk %s\n", c.At.Format(time.DateTime), c.AgentName, c.Result, c.Talk)
+	}
+
+	plan, err := w.privacy.Preview(ctx, w.alice, privacy.ForgetRequest{Number: subjectTyped})
+	if err != nil {
+		return err
+	}
+	for _, l := range plan.Leads {
+		fmt.Fprintf(w.out, "   preview: %s: %d fields, %d phone(s), %d of %d calls with notes or recordings, %d recording(s) for %v\n",
+			w.project(l.LeadID), len(l.FieldKeys), l.Phones, l.AttemptsToScrub, l.Attempts, l.Recordings, l.Erasers)
+	}
+
+	r, err := w.privacy.ForgetNumber(ctx, w.alice, subjectTyped, privacy.ForgetOptions{Suppress: true, Reason: "customer_request"})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w.out, "   receipt %s, by %s at %s:\n", r.ID, w.names[r.By], r.At.Format(time.DateTime))
+	for _, l := range r.Leads {
+		fmt.Fprintf(w.out, "     forgot %s: fields %s; %d phone(s); %d call(s) scrubbed; %d recording(s) queued\n",
+			w.project(l.LeadID), strings.Join(l.FieldKeys, ", "), l.Phones, l.AttemptsScrubbed, l.RecordingsQueued)
+	}
+	fmt.Fprintf(w.out, "     %d number(s) suppressed, %d erasure(s) still pending\n", r.Suppressed, r.Pending())
+
+	after, err := w.privacy.Lead(ctx, w.alice, energyLead)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w.out, "   the %s lead now: forgotten %s, %d phones, outcome %s kept, %d calls kept, notes %q\n", after.ProjectName,
+		after.ForgottenAt.Format(time.DateOnly), len(after.Phones), after.Outcome, len(after.Contacts), after.Contacts[1].Notes)
+	return nil
+}
+
+// reimportForgotten is journey 4: the forgotten number is rejected as
+// suppressed, though the SDK stores it nowhere.
+func reimportForgotten(ctx context.Context, w *world) error {
+	reader, err := csvimport.NewLeadReader(strings.NewReader(oldEnergyLeadsCSV), w.energyTmpl, csvimport.LeadOptions{Options: csvimport.Options{Region: w.org.DefaultRegion}})
+	if err != nil {
+		return err
+	}
+	res, err := w.blocks.Import(ctx, w.bob, blocklist.ImportRequest{ProjectID: w.energy.ID, TemplateID: w.energyTmpl.ID, Leads: reader.All(),
+		OnVerdict: func(v blocklist.LeadVerdict) error {
+			w.verdict(v)
+			return nil
+		}})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w.out, "   old-energy-leads.csv: imported %d of %d leads, %d rejected as forgotten and suppressed\n", res.Accepted, res.Checked, res.RejectedSuppressed)
+	return nil
+}
+
+// denyBlock is step 7: Bob lacks lp.PermBlock, so Block refuses him and the
 // ChangeLog records the attempt.
 func denyBlock(ctx context.Context, w *world) error {
 	_, err := w.blocks.Block(ctx, w.bob, blocklist.BlockRequest{Number: "70 70 70 70", Reason: "customer_request"})
@@ -386,8 +555,8 @@ func denyBlock(ctx context.Context, w *world) error {
 	return nil
 }
 
-// askChangeLog is step 6: who blocked a number, who was refused, a signed
-// checkpoint, and its verification.
+// askChangeLog is step 8: who blocked a number, who forgot one, who was
+// refused, a signed checkpoint, and its verification.
 func askChangeLog(ctx context.Context, w *world) error {
 	// The auditor types the number as she knows it.
 	page, err := w.changelog.Query(ctx, w.alice, audit.Query{Number: "20 12 34 56", Actions: []lp.Action{audit.ActionBlockCreated}})
@@ -397,6 +566,19 @@ func askChangeLog(ctx context.Context, w *world) error {
 	for _, e := range page.Events {
 		fmt.Fprintf(w.out, "   who blocked %s? %s, on %s (the log holds only the masked number and a keyed fingerprint)\n",
 			e.MaskedNumber, w.names[e.ActorID], e.Time.Format(time.DateOnly))
+	}
+	// Anna's number is stored nowhere, yet its fingerprint finds who forgot it.
+	forgot, err := w.changelog.Query(ctx, w.alice, audit.Query{Number: subjectTyped, Actions: []lp.Action{audit.ActionLeadForgotten}})
+	if err != nil {
+		return err
+	}
+	subject, err := phone.Parse(subjectTyped, w.org.DefaultRegion)
+	if err != nil {
+		return err
+	}
+	for _, e := range forgot.Events {
+		fmt.Fprintf(w.out, "   who forgot %s? %s, on %s (%s, receipt %s)\n",
+			phone.Mask(subject), w.names[e.ActorID], e.Time.Format(time.DateOnly), w.project(e.LeadID), e.ObjectID)
 	}
 	denied, err := w.changelog.Query(ctx, w.alice, audit.Query{Actions: []lp.Action{audit.ActionAccessDenied}})
 	if err != nil {

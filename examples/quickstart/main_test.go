@@ -29,22 +29,42 @@ func TestQuickstart(t *testing.T) {
 		"line 4: not imported, +45••••4567 is blocked for Energy 2026",
 		"line 5: not imported, invalid: leadprivacy: line 5, column 4",
 		"energy-leads.csv: imported 1 of 4 leads into Energy 2026",
-		"insurance-leads.csv: imported 1 of 1 leads into Insurance Q4",
+		"insurance-leads.csv: imported 2 of 2 leads into Insurance Q4",
 		// Check at dial time.
 		"Energy 2026, dial +45••••4567? blocked for Energy 2026",
 		"Insurance Q4, dial +45••••4567? allowed",
 		"Insurance Q4, dial +45••••3456? blocked org-wide",
+		// 3: Anna is forgotten: the three tabs, her contact history, the
+		// preview, the recording store told after the commit, the receipt.
+		"leads log: a lead in Energy 2026 (template Energy), outcome callback",
+		"leads log: a lead in Insurance Q4 (template Insurance), outcome callback",
+		"data available: First name, Last name, Email, Address",
+		"data available: Name, Date of birth, Policy number",
+		"persons with access: Alice (admin)",
+		"persons with access: Bob (member of Energy 2026)",
+		"persons with access: Carol (member of Insurance Q4)",
+		"by Bob: callback, talk 1m35s",
+		"preview: the Energy 2026 lead: 5 fields, 1 phone(s), 1 of 2 calls with notes or recordings, 1 recording(s) for [recordings]",
+		"recording store: deleted 1 recording(s) of the Insurance Q4 lead\n   receipt",
+		"forgot the Energy 2026 lead: fields email, first_name, last_name, meter_size, tariff; 1 phone(s); 1 call(s) scrubbed; 1 recording(s) queued",
+		"forgot the Insurance Q4 lead: fields date_of_birth, name, policy_number, product; 1 phone(s); 1 call(s) scrubbed",
+		"1 number(s) suppressed, 0 erasure(s) still pending",
+		`0 phones, outcome callback kept, 2 calls kept, notes ""`,
+		// 4: the number comes back, and is rejected by fingerprint.
+		"line 2: not imported, +45••••3499 was forgotten and is suppressed",
+		"old-energy-leads.csv: imported 1 of 2 leads, 1 rejected as forgotten and suppressed",
 		// 7 and 6: the denial and the ChangeLog.
 		"Bob's Block: leadprivacy: blocklist: Block: forbidden",
 		"who blocked +45••••3456? Alice",
+		"who forgot +45••••3499? Alice, on ",
 		"refused: Bob tried block.created without the block permission",
-		"signed checkpoint over 6 events; Verify: the ChangeLog is intact",
+		"signed checkpoint over 15 events; Verify: the ChangeLog is intact",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
-	for _, secret := range []string{"20123456", "31234567", "20123499", "anna@example.com", "Jensen", "Lund", "P-20417", "1980-04-01"} {
+	for _, secret := range []string{"20123456", "31234567", "20123499", "anna@example.com", "Jensen", "Lund", "P-20417", "1980-04-01", "P-30155", "1975-02-11", "rec://", "called after 18"} {
 		if strings.Contains(out.String(), secret) {
 			t.Errorf("output shows personal data %q", secret)
 		}
