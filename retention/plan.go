@@ -101,16 +101,16 @@ func (s *Service) planRule(ctx context.Context, tx storage.Tx, org uuid.UUID, r 
 	if rp.Due, rp.SkippedLegalHold, err = countDue(ctx, tx, org, r, f); err != nil {
 		return RulePlan{}, err
 	}
-	if rp.FirstIDs, err = tx.Leads().ListIDs(ctx, org, selectable(f, r.Action, false), storage.Page{Limit: s.sample}); err != nil {
+	// One List reads the sample's leads (for their templates); their data
+	// is not kept.
+	first, err := tx.Leads().List(ctx, org, selectable(f, r.Action, false), storage.Page{Limit: s.sample})
+	if err != nil {
 		return RulePlan{}, err
 	}
 	keys := map[string]bool{}
 	templates := map[uuid.UUID]bool{}
-	for _, id := range rp.FirstIDs {
-		l, err := tx.Leads().Get(ctx, org, id)
-		if err != nil {
-			return RulePlan{}, err
-		}
+	for _, l := range first {
+		rp.FirstIDs = append(rp.FirstIDs, l.ID)
 		if !templates[l.TemplateID] {
 			templates[l.TemplateID] = true
 			t, err := tx.Templates().Get(ctx, org, l.TemplateID)
@@ -121,7 +121,7 @@ func (s *Service) planRule(ctx context.Context, tx storage.Tx, org uuid.UUID, r 
 				keys[tf.Key] = true
 			}
 		}
-		attempts, err := tx.Contacts().ListByLead(ctx, org, id)
+		attempts, err := tx.Contacts().ListByLead(ctx, org, l.ID)
 		if err != nil {
 			return RulePlan{}, err
 		}
