@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,88 +20,91 @@ import (
 )
 
 // benchGroups is how many numbers, each held by groupSize leads, the
-// ForgetNumber benchmark adds to the world: enough for that many
-// iterations of each of its sub-benchmarks.
-var benchGroups = flag.Int("privacy.groups", 400, "numbers held by 10 leads each, for BenchmarkForgetNumber")
+// ForgetNumber benchmark adds to the world: each iteration forgets two.
+var benchGroups = flag.Int("privacy.groups", 800, "numbers held by 10 leads each, for BenchmarkForgetNumber")
 
 const groupSize = 10
 
 // BenchmarkForget measures Forget of one lead (two numbers on odd leads,
 // every field, three contact attempts with notes and recordings; durable,
-// with its lead.forgotten event) on SQLite and PostgreSQL, beside
-// hand-sql: the same change as hand-made SQL in one transaction of the
-// same isolation on the store's own *sql.DB (update the lead, delete its
-// phone index rows, scrub its contact attempts, append the event with its
-// fingerprints and one tree hash). Each iteration forgets another lead;
-// both report p50 and p99.
+// with its lead.forgotten event) on SQLite and PostgreSQL, interleaved
+// (see interleaved) with hand-sql: the same change as hand-made SQL in one
+// transaction of the same isolation on the store's own *sql.DB (update
+// the lead, delete its phone index rows, scrub its contact attempts,
+// append the event with its fingerprints and one tree hash). Each
+// iteration forgets another lead with each. It reports their p50 and p99
+// and service's as multiples of hand-sql's ("x-hand-sql-p50").
 //
-//	go test -run '^$' -bench 'Forget$' -benchtime 2000x ./privacy
+//	go test ./privacy -run '^$' -bench 'Forget$' -benchtime 1000x
 func BenchmarkForget(b *testing.B) {
 	for _, kind := range []string{"sqlite", "postgres"} {
 		b.Run(kind, func(b *testing.B) {
 			w := newBenchWorld(b, kind)
 			svc := w.service(&privacy.Options{BatchSize: privacy.DefaultBatchSize})
-			var next atomic.Int64
+			h := w.handSQL(b)
+			next := 0
 			lead := func() int {
-				i := int(next.Add(1)) - 1
-				if i >= w.n {
+				if next >= w.n {
 					b.Fatalf("the world's %d leads are all forgotten: use a smaller -benchtime or a larger -privacy.leads", w.n)
 				}
-				return i
+				next++
+				return next - 1
 			}
-			b.Run("service", func(b *testing.B) {
-				latencies(b, func() {
+			got := interleaved(b,
+				variant{"service", func() {
 					r, err := svc.Forget(w.ctx, w.alice, w.ids[lead()], privacy.ForgetOptions{})
 					if err != nil || len(r.Leads) != 1 {
 						b.Fatalf("forget: %+v, %v", r, err)
 					}
-				})
-			})
-			b.Run("hand-sql", func(b *testing.B) {
-				h := w.handSQL(b)
-				latencies(b, func() {
-					i := lead()
-					h.forget(b, []lp.Lead{w.benchLead(i)})
-				})
-			})
+				}},
+				variant{"hand-sql", func() { h.forget(b, []lp.Lead{w.benchLead(lead())}) }},
+			)
+			reportRatio(b, got, "service", "hand-sql")
 		})
 	}
 }
 
 // BenchmarkForgetNumber measures ForgetNumber of a number held by 10
-// leads (each with every field and three contact attempts), beside
-// hand-sql, the same change as hand-made SQL in one transaction (the
+// leads (each with every field and three contact attempts), interleaved
+// with hand-sql, the same change as hand-made SQL in one transaction (the
 // leads found by the number index, then forgotten as in BenchmarkForget,
 // one event each).
 //
-//	go test -run '^$' -bench 'ForgetNumber$' -benchtime 200x ./privacy
+//	go test ./privacy -run '^$' -bench 'ForgetNumber$' -benchtime 300x
 func BenchmarkForgetNumber(b *testing.B) {
 	for _, kind := range []string{"sqlite", "postgres"} {
 		b.Run(kind, func(b *testing.B) {
 			w := newBenchWorld(b, kind)
-			groups := w.addGroups(b, 2**benchGroups)
+			groups := w.addGroups(b, *benchGroups)
 			svc := w.service(&privacy.Options{BatchSize: privacy.DefaultBatchSize})
-			var next atomic.Int64
+			h := w.handSQL(b)
+			next := 0
 			group := func() phone.Number {
-				g := int(next.Add(1)) - 1
-				if g >= len(groups) {
+				if next >= len(groups) {
 					b.Fatalf("all %d groups are forgotten: raise -privacy.groups", len(groups))
 				}
-				return groups[g]
+				next++
+				return groups[next-1]
 			}
-			b.Run("service", func(b *testing.B) {
-				latencies(b, func() {
+			got := interleaved(b,
+				variant{"service", func() {
 					r, err := svc.ForgetNumber(w.ctx, w.alice, string(group()), privacy.ForgetOptions{})
 					if err != nil || len(r.Leads) != groupSize {
 						b.Fatalf("forget: %d leads, %v", len(r.Leads), err)
 					}
-				})
-			})
-			b.Run("hand-sql", func(b *testing.B) {
-				h := w.handSQL(b)
-				latencies(b, func() { h.forgetNumber(b, group()) })
-			})
+				}},
+				variant{"hand-sql", func() { h.forgetNumber(b, group()) }},
+			)
+			reportRatio(b, got, "service", "hand-sql")
 		})
+	}
+}
+
+// reportRatio reports the p50 and p99 of variant of as multiples of
+// base's.
+func reportRatio(b *testing.B, got map[string][2]time.Duration, of, base string) {
+	for i, p := range []string{"p50", "p99"} {
+		b.ReportMetric(float64(got[of][i])/float64(got[base][i]), "x-"+base+"-"+p)
 	}
 }
 

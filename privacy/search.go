@@ -19,16 +19,16 @@ import (
 // many leads other organisations or other projects hold.
 type SearchResult struct {
 	// Number is the number searched, in E.164.
-	Number phone.Number
+	Number phone.Number `json:"number"`
 	// Leads is the leads log: every lead with the number in any of its
 	// phones that the actor may see, ordered by lead id.
-	Leads []LeadSummary
+	Leads []LeadSummary `json:"leads"`
 	// Data is the data available: per lead of Leads, in the same order,
 	// the personal fields of its template, which Forget erases.
-	Data []LeadData
+	Data []LeadData `json:"data"`
 	// Access is the persons with access: who can see the leads found and
 	// why, ordered by name, then user id.
-	Access []Person
+	Access []Person `json:"access"`
 }
 
 // LeadSummary is a lead's row in the leads log: where it belongs and what
@@ -50,11 +50,11 @@ type LeadSummary struct {
 
 // LeadData is the data available of one lead.
 type LeadData struct {
-	LeadID uuid.UUID
+	LeadID uuid.UUID `json:"lead_id"`
 	// Fields are the personal fields of the lead's template in template
 	// order, then any values the lead holds under keys its template does
 	// not define (personal, as nothing says otherwise), by key.
-	Fields []Field
+	Fields []Field `json:"fields"`
 }
 
 // Field is one data field of a lead.
@@ -69,12 +69,12 @@ type Field struct {
 
 // Person is one of the persons with access to the leads a search found.
 type Person struct {
-	UserID uuid.UUID
-	Name   string
-	Role   lp.Role
+	UserID uuid.UUID `json:"user_id"`
+	Name   string    `json:"name"`
+	Role   lp.Role   `json:"role"`
 	// Projects are, for an agent, the projects of the leads found that
 	// the agent is a member of; nil for an admin, who sees every lead.
-	Projects []ProjectRef
+	Projects []ProjectRef `json:"projects,omitempty"`
 }
 
 // Why says why the person has access: "admin", or "member of" and the
