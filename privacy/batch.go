@@ -2,6 +2,7 @@ package privacy
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -123,7 +124,7 @@ func (s *Service) eraseBatch(ctx context.Context, tx storage.Tx, actor lp.Actor,
 	if n != len(ids) {
 		// The transaction selected them: only a store breaking its
 		// serializability promise gets here, and the caller rolls back.
-		return BatchReceipt{}, lperr.Wrap("batch", lp.ErrConflict) // no lead data in the message
+		return BatchReceipt{}, lperr.Wrap(fmt.Sprintf("batch: %d of the %d leads selected changed", n, len(ids)), lp.ErrConflict)
 	}
 	for _, id := range ids {
 		pes, err := s.owe(ctx, tx, actor.OrgID, id, refs[id], now)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -435,6 +436,55 @@ func TestPurgeCancelledResumes(t *testing.T) {
 		}
 		if total != 8 {
 			t.Errorf("purge.run events count %d forgotten, want 8", total)
+		}
+	})
+}
+
+// eraserFunc is a host eraser made of a function.
+type eraserFunc func(context.Context, privacy.ErasureRequest) error
+
+func (e eraserFunc) Erase(ctx context.Context, req privacy.ErasureRequest) error { return e(ctx, req) }
+
+func TestPurgeOwesTheErasers(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		f.setRule(retention.RuleRequest{ProjectID: f.energy.ID, Outcome: "success", KeepFor: 30 * day})
+		f.setRule(retention.RuleRequest{ProjectID: f.energy.ID, Outcome: "not_interested", KeepFor: 30 * day, Action: lp.ActionDelete})
+		forgot := f.addLeads(2, leadSpec{project: f.energy, outcome: "success", lastContact: start.Add(-40 * day), contacts: 2})
+		gone := f.addLeads(1, leadSpec{project: f.energy, outcome: "not_interested", lastContact: start.Add(-40 * day), contacts: 3})
+		handed := map[uuid.UUID][]string{}
+		fail := true
+		f.priv = privacy.New(f.store, f.log, &privacy.Options{Now: f.clock.Now, Erasers: map[string]privacy.Eraser{
+			"recordings": eraserFunc(func(_ context.Context, req privacy.ErasureRequest) error {
+				if fail {
+					return errors.New("recording store down")
+				}
+				handed[req.LeadID] = req.RecordingRefs
+				return nil
+			}),
+		}})
+		f.svc = f.service(nil)
+		rep := f.purge(start)
+		if rep.ErasuresPending != 3 {
+			t.Fatalf("ErasuresPending = %d with a failing eraser, want one per lead", rep.ErasuresPending)
+		}
+		fail = false
+		f.clock.set(start.Add(time.Hour)) // the failed erasures are due again
+		run, err := f.priv.RunErasures(f.ctx, f.alice)
+		if err != nil || run.Completed != 3 {
+			t.Fatalf("RunErasures = %+v, %v; want the 3 pending erasures completed", run, err)
+		}
+		for _, id := range forgot {
+			if len(handed[id]) != 2 || !strings.HasPrefix(handed[id][0], "rec://"+id.String()) {
+				t.Errorf("forgotten lead's eraser got %v, want its 2 recordings", handed[id])
+			}
+		}
+		if len(handed[gone[0]]) != 3 {
+			t.Errorf("deleted lead's eraser got %v, want its 3 recordings", handed[gone[0]])
+		}
+		for _, id := range append(forgot, gone...) {
+			if s := f.state(f.org.ID, id); s == kept {
+				t.Errorf("lead kept")
+			}
 		}
 	})
 }
