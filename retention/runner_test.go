@@ -100,11 +100,12 @@ func TestRunnersNeverPurgeAtOnce(t *testing.T) {
 					batchRuns++
 				}
 			}
-			if batchRuns < 2 {
-				t.Errorf("only %d runs purged anything: the runners did not contend", batchRuns)
+			skipped := strings.Count(logs.String(), "purge skipped")
+			if batchRuns < 2 && skipped == 0 {
+				t.Errorf("%d runs purged anything and none was skipped: the runners did not contend", batchRuns)
 			}
 			t.Logf("%d purge runs, %d of them with batches; %d purges skipped because the other held the lease",
-				len(order), batchRuns, strings.Count(logs.String(), "purge skipped"))
+				len(order), batchRuns, skipped)
 		})
 	}
 }
