@@ -47,8 +47,10 @@ func ValidLease(name string, holder uuid.UUID, now, until time.Time) error {
 	if err := lp.ValidTime("until", until); err != nil {
 		return err
 	}
-	if !until.After(now) {
-		return &lp.FieldError{Field: "until", Reason: "must be after now"}
+	// Compared as stored, to the microsecond: a lease that would be
+	// stored expired at once is refused.
+	if !until.Truncate(time.Microsecond).After(now.Truncate(time.Microsecond)) {
+		return &lp.FieldError{Field: "until", Reason: "must be at least a microsecond after now"}
 	}
 	return nil
 }

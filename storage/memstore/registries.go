@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -56,7 +57,7 @@ func (v registries) Create(ctx context.Context, r lp.Registry) error {
 		return idExists("registry", r.ID)
 	}
 	if _, ok := d.registryNames[r.Name]; ok {
-		return conflict("the organisation has a registry of this name")
+		return conflict("the organisation has a registry named " + strconv.Quote(r.Name))
 	}
 	set(&v.tx.undo, d.registries, r.ID, copyRegistry(r))
 	set(&v.tx.undo, d.registryNames, r.Name, r.ID)
@@ -70,7 +71,7 @@ func (v registries) Get(ctx context.Context, org uuid.UUID, name string) (lp.Reg
 	d := v.tx.org(org)
 	id, ok := d.registryNames[name]
 	if !ok {
-		return lp.Registry{}, fmt.Errorf("%w: registry", lp.ErrNotFound)
+		return lp.Registry{}, fmt.Errorf("%w: registry %q", lp.ErrNotFound, name)
 	}
 	return copyRegistry(d.registries[id]), nil
 }
@@ -151,7 +152,7 @@ func (v registries) WriteSnapshot(ctx context.Context, org, id uuid.UUID, versio
 	}
 	k := snapshotKey{id, version}
 	if _, ok := d.snapshots[k]; ok {
-		return conflict("the registry version has a snapshot")
+		return conflict(fmt.Sprintf("snapshot of registry %s version %d exists", id, version))
 	}
 	// Chunked as SQL adapters store it, so the memory store exercises the
 	// same reassembly in ReadSnapshot.
@@ -171,7 +172,7 @@ func (v registries) ReadSnapshot(ctx context.Context, org, id uuid.UUID, version
 	}
 	chunks, ok := v.tx.org(org).snapshots[snapshotKey{id, version}]
 	if !ok {
-		return nil, fmt.Errorf("%w: registry %s has no snapshot of version %d", lp.ErrNotFound, id, version)
+		return nil, fmt.Errorf("%w: snapshot of registry %s version %d", lp.ErrNotFound, id, version)
 	}
 	return bytes.Join(chunks, nil), nil
 }

@@ -128,6 +128,45 @@
 // (sql.TxOptions{Isolation: sql.LevelSerializable}) for the SDK's writes
 // to keep the contract of storage.Store.WithTx.
 //
+// # Registries and pending erasures
+//
+// A registry's compiled snapshot (storage.Registries) is stored as rows of
+// registry_chunks, at most storage.SnapshotChunkSize bytes each, written
+// one prepared INSERT a chunk: at a megabyte a chunk the statements cost
+// nothing beside the bytes, where a multi-row insert copied the chunks
+// over and over. ReadSnapshot reads the version's size first (LENGTH reads
+// no chunk's bytes) and copies the chunks, in order, once, into one buffer
+// of that size. A new version is written with its registry row in one
+// transaction, so a reader's snapshot (a View) has the old row and chunks
+// or the new ones, never a mix. Pending erasures (storage.Erasures) keep
+// their recording references, personal data, as a JSON array in one
+// column; Compact covers their table and the chunks.
+//
+// # Retention
+//
+// A retention purge forgets leads a batch at a time, each batch a few
+// statements whatever its size (migration 8). Leads.AnonymiseMany is, on
+// PostgreSQL, one statement (the lead update and, as a data-modifying CTE,
+// the delete of their phone index rows); on SQLite the phone rows, then
+// the leads, by primary key per listed id. Contacts.EraseByLeads reads the
+// attempts it clears on contacts_lead, with their recording references in
+// the contract's order, and clears them: one statement on PostgreSQL (the
+// update joins the rows a CTE read, which it returns as they were), a
+// read and an update on SQLite, whose RETURNING gives new values only.
+// Leads.Count is one COUNT on the index List pages (leads_project for a
+// project, named with INDEXED BY on SQLite). A batch's ChangeLog event
+// keeps its leads (lp.Event.LeadIDs) in event_leads, one row each, as
+// event_fingerprints keeps an upload's numbers: its primary key
+// (org_id, lead_id, seq) finds a lead's events, event_leads_seq reads an
+// event's set back, and Events.Query by lead is the union of the
+// events_lead and event_leads look-ups (with a number as well, the
+// number's look-up with each event probed in event_leads). Leases are rows
+// of leases keyed by (org_id, name); Acquire is one INSERT ... ON CONFLICT
+// DO UPDATE whose WHERE lets only the holder or an expired lease be
+// overwritten, so two processes racing for a lease serialise on its row.
+// BenchmarkAnonymiseMany compares a batch with hand-written SQL on the
+// same schema.
+//
 // # Erasure on disk
 //
 // Compact makes erased data physically unrecoverable where the database
@@ -138,7 +177,9 @@
 // Compact the WAL still holds them). It waits for open readers of the WAL
 // as long as its ctx allows, without holding up writers meanwhile. On
 // PostgreSQL the SDK guarantees logical erasure; Compact runs VACUUM
-// (ANALYZE) on the lead tables, which removes dead rows and index entries
+// (ANALYZE) on the tables of personal data (leads and their children,
+// blocks, suppressions, events, pending erasures) and on registry chunks,
+// which removes dead rows and index entries
 // but does not overwrite freed bytes, WAL segments, replicas or backups:
 // Compact's documentation lists what the operator must do for physical
 // erasure.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -112,20 +113,23 @@ func fingerprintBytes(fps []phone.Fingerprint) [][]byte {
 	return out
 }
 
-// eventSetsSQL reads the fingerprint sets of a list of events, per dialect.
-var eventSetsSQL = map[Dialect]string{
-	SQLite:   `SELECT seq, fingerprint FROM event_fingerprints WHERE org_id = ? AND ` + SQLite.in("seq", listInt) + ` ORDER BY seq, fingerprint`,
-	Postgres: `SELECT seq, fingerprint FROM event_fingerprints WHERE org_id = ? AND ` + Postgres.in("seq", listInt) + ` ORDER BY seq, fingerprint`,
-}
+// eventSetsSQL reads the fingerprint sets (kind 0) and the lead sets
+// (kind 1) of a list of events, per dialect, in one query: each set's
+// members as bytes (uuid_send on PostgreSQL, whose byte order is the
+// uuid order). Ordered by event and bytes, each set's members come in
+// ascending order; on SQLite that is the order of both indexes, merged,
+// with nothing to sort.
+var eventSetsSQL = map[Dialect]string{SQLite: eventSets(SQLite, "lead_id"), Postgres: eventSets(Postgres, "uuid_send(lead_id)")}
 
-// eventLeadSetsSQL reads the lead sets of a list of events, per dialect.
-var eventLeadSetsSQL = map[Dialect]string{
-	SQLite:   `SELECT seq, lead_id FROM event_leads WHERE org_id = ? AND ` + SQLite.in("seq", listInt) + ` ORDER BY seq, lead_id`,
-	Postgres: `SELECT seq, lead_id FROM event_leads WHERE org_id = ? AND ` + Postgres.in("seq", listInt) + ` ORDER BY seq, lead_id`,
+func eventSets(d Dialect, lead string) string {
+	return `SELECT 0, seq, fingerprint FROM event_fingerprints WHERE org_id = ? AND ` + d.in("seq", listInt) + `
+		UNION ALL
+		SELECT 1, seq, ` + lead + ` FROM event_leads WHERE org_id = ? AND ` + d.in("seq", listInt) + `
+		ORDER BY 2, 3`
 }
 
 // withSets reads the fingerprint and lead sets of evs, events of org, into
-// them: two more queries per page of events, whatever their sets' sizes.
+// them: one more query per page of events, whatever their sets' sizes.
 func (v events) withSets(ctx context.Context, op string, org uuid.UUID, evs []lp.Event, err error) ([]lp.Event, error) {
 	if err != nil || len(evs) == 0 {
 		return evs, err
@@ -136,50 +140,31 @@ func (v events) withSets(ctx context.Context, op string, org uuid.UUID, evs []lp
 		at[e.Seq], seqs[i] = i, e.Seq
 	}
 	d := v.t.d
-	err = v.readSet(ctx, op, eventSetsSQL[d], org, seqs, func(r scanner) error {
-		var seq int64
-		var fp phone.Fingerprint
-		if err := r.Scan(&seq, fpCol{&fp}); err != nil {
-			return err
-		}
-		e := &evs[at[seq]]
-		e.Fingerprints = append(e.Fingerprints, fp)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	err = v.readSet(ctx, op, eventLeadSetsSQL[d], org, seqs, func(r scanner) error {
-		var seq int64
-		var id uuid.UUID
-		if err := r.Scan(&seq, uuidCol{&id}); err != nil {
-			return err
-		}
-		e := &evs[at[seq]]
-		e.LeadIDs = append(e.LeadIDs, id)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return evs, nil
-}
-
-// readSet runs q, a query of (seq, member) rows of the events of org at
-// seqs, and hands each row to add.
-func (v events) readSet(ctx context.Context, op, q string, org uuid.UUID, seqs []int64, add func(r scanner) error) error {
-	rows, done, err := v.t.queryRows(ctx, q, v.t.d.id(org), v.t.d.intList(seqs))
+	list := d.intList(seqs)
+	rows, done, err := v.t.queryRows(ctx, eventSetsSQL[d], d.id(org), list, d.id(org), list)
 	defer done()
 	if err != nil {
-		return v.t.fail(ctx, op, err)
+		return nil, v.t.fail(ctx, op, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		if err := add(rows); err != nil {
-			return v.t.fail(ctx, op, err)
+		var kind int
+		var seq int64
+		var member []byte
+		if err := rows.Scan(&kind, &seq, &member); err != nil {
+			return nil, v.t.fail(ctx, op, err)
+		}
+		e := &evs[at[seq]]
+		switch {
+		case kind == 0 && len(member) == len(phone.Fingerprint{}):
+			e.Fingerprints = append(e.Fingerprints, phone.Fingerprint(member))
+		case kind == 1 && len(member) == len(uuid.UUID{}):
+			e.LeadIDs = append(e.LeadIDs, uuid.UUID(member))
+		default:
+			return nil, v.t.fail(ctx, op, fmt.Errorf("leadprivacy: event %d: set member of kind %d has %d bytes", seq, kind, len(member)))
 		}
 	}
-	return v.t.fail(ctx, op, rows.Err())
+	return evs, v.t.fail(ctx, op, rows.Err())
 }
 
 // eventCounterSQL takes the next sequence number of an organisation. The

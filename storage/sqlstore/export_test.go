@@ -35,3 +35,26 @@ func FindExactBlocks(ctx context.Context, tx storage.Tx, org uuid.UUID, numbers 
 	}
 	return list(ctx, v.t, "blocks.find_exact", scanBlock, stmt, d.id(org), d.textList(numberStrings(numbers)))
 }
+
+// SnapshotChunks reads the chunks of a stored registry snapshot with a
+// bare query, each scanned as database/sql copies it: the cost of moving
+// the bytes out of the database, beside which the benchmark measures
+// Registries.ReadSnapshot.
+func SnapshotChunks(ctx context.Context, tx storage.Tx, org, id uuid.UUID, version int64) ([][]byte, error) {
+	t := tx.Registries().(registries).t
+	return list(ctx, t, "registries.bench_read", func(r scanner) ([]byte, error) {
+		var b []byte
+		return b, r.Scan(&b)
+	}, `SELECT data FROM registry_chunks WHERE org_id = ? AND registry_id = ? AND version = ? ORDER BY seq`,
+		t.d.id(org), t.d.id(id), version)
+}
+
+// WriteSnapshotOneRow stores data as one row of registry_chunks, one
+// INSERT without chunks or checks: the bare cost of writing the bytes,
+// beside which the benchmark measures Registries.WriteSnapshot.
+func WriteSnapshotOneRow(ctx context.Context, tx storage.Tx, org, id uuid.UUID, version int64, data []byte) error {
+	t := tx.Registries().(registries).t
+	_, err := t.exec(ctx, "registries.bench_write", `INSERT INTO registry_chunks (org_id, registry_id, version, seq, data)
+		VALUES (?, ?, ?, 0, ?)`, t.d.id(org), t.d.id(id), version, data)
+	return err
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +42,8 @@ func TestPlansSQLite(t *testing.T) {
 		name, stmt string
 		args       []any
 		want       string
-		sorts      bool // sorts the rows it found (a temporary B-tree)
+		sorts      bool     // sorts the rows it found (a temporary B-tree)
+		wants      []string // of a set look-up: each in the plan, and no scan of events
 	}
 	cases := []planCase{
 		{name: "no filter", want: "SEARCH events USING PRIMARY KEY (org_id=?"},
@@ -86,25 +88,68 @@ func TestPlansSQLite(t *testing.T) {
 			planCase{name: "blocks list " + f.NumberPrefix, stmt: list, args: listArgs, want: want, sorts: true})
 	}
 	for name, q := range map[string]storage.EventQuery{
-		"lead":   {LeadID: id, BeforeSeq: 10},
 		"object": {ObjectID: id},
 		"actor":  {ActorID: id, Until: time.Unix(2e9, 0)},
 	} {
 		stmt, args := query(q)
 		cases = append(cases, planCase{name: name, stmt: stmt, args: args, want: "SEARCH events USING INDEX events_" + name + " (org_id=? AND " + name + "_id=?"})
 	}
-	// The events of a number: both legs of the union on their indexes,
-	// then a sort of what they found (the events of one number) only.
-	for name, q := range map[string]storage.EventQuery{
-		"fingerprint":           {Fingerprint: fp, Since: time.Unix(1e9, 0)},
-		"fingerprint and actor": {Fingerprint: fp, ActorID: id},
+	// The events of a number or a lead: both legs of the union on their
+	// indexes, then a sort of what they found (the events of one number or
+	// lead) only. A lead with a number: the number's look-up, each event
+	// found probed in event_leads by its primary key.
+	byFingerprint := []string{"SEARCH events USING INDEX events_fingerprint (org_id=? AND fingerprint=?",
+		"SEARCH f USING PRIMARY KEY (org_id=? AND fingerprint=?)", "SEARCH e USING PRIMARY KEY (org_id=? AND seq=?)"}
+	for name, c := range map[string]struct {
+		q     storage.EventQuery
+		wants []string
+	}{
+		"fingerprint":           {storage.EventQuery{Fingerprint: fp, Since: time.Unix(1e9, 0)}, byFingerprint},
+		"fingerprint and actor": {storage.EventQuery{Fingerprint: fp, ActorID: id}, byFingerprint},
+		"lead": {storage.EventQuery{LeadID: id, BeforeSeq: 10}, []string{"SEARCH events USING INDEX events_lead (org_id=? AND lead_id=?",
+			"SEARCH f USING PRIMARY KEY (org_id=? AND lead_id=?", "SEARCH e USING PRIMARY KEY (org_id=? AND seq=?)"}},
+		"fingerprint and lead": {storage.EventQuery{Fingerprint: fp, LeadID: id},
+			append(slices.Clone(byFingerprint), "SEARCH s USING PRIMARY KEY (org_id=? AND lead_id=? AND seq=?)")},
 	} {
-		stmt, args := query(q)
-		fpCases = append(fpCases, planCase{name: name, stmt: stmt, args: args})
+		stmt, args := query(c.q)
+		fpCases = append(fpCases, planCase{name: name, stmt: stmt, args: args, wants: c.wants})
 	}
-	// Reading the sets of a page of events: by event_fingerprints_seq.
-	cases = append(cases, planCase{name: "fingerprint sets", stmt: eventSetsSQL[SQLite], args: []any{org[:], SQLite.intList([]int64{1, 2})},
-		want: "SEARCH event_fingerprints USING COVERING INDEX event_fingerprints_seq (org_id=? AND seq=?)"})
+	// Reading the sets of a page of events: by event_fingerprints_seq and
+	// event_leads_seq, in the order they return, sorting nothing.
+	cases = append(cases, planCase{name: "event sets", stmt: eventSetsSQL[SQLite],
+		args: []any{org[:], SQLite.intList([]int64{1, 2}), org[:], SQLite.intList([]int64{1, 2})},
+		want: "SEARCH event_fingerprints USING COVERING INDEX event_fingerprints_seq (org_id=? AND seq=?)"},
+		planCase{name: "event sets", stmt: eventSetsSQL[SQLite],
+			args: []any{org[:], SQLite.intList([]int64{1, 2}), org[:], SQLite.intList([]int64{1, 2})},
+			want: "SEARCH event_leads USING COVERING INDEX event_leads_seq (org_id=? AND seq=?)"})
+	// Retention: a count on the index List pages (the project's, or the
+	// organisation's primary key range), never a scan of the leads table;
+	// AnonymiseMany and EraseByLeads find their rows by key per id.
+	for name, c := range map[string]struct {
+		f    storage.LeadFilter
+		want string
+	}{
+		"count project": {storage.LeadFilter{ProjectID: id, Outcomes: []string{"sale"}, Basis: "created", Before: time.Unix(2e9, 0)},
+			"SEARCH leads USING INDEX leads_project (org_id=? AND project_id=?)"},
+		"count org": {storage.LeadFilter{ExcludeOutcomes: []string{"sale"}}, "SEARCH leads USING PRIMARY KEY (org_id=?)"},
+	} {
+		where, args, err := leadFilterWhere(SQLite, org, c.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases = append(cases, planCase{name: name, stmt: leadCountSQL(SQLite, c.f, where), args: args, want: c.want})
+	}
+	ids := SQLite.uuidList([]uuid.UUID{id})
+	cases = append(cases,
+		planCase{name: "anonymise phones", stmt: `DELETE FROM lead_phones WHERE org_id = ? AND lead_id IN (SELECT id FROM leads WHERE ` + anonymisable(SQLite) + `)`,
+			args: []any{org[:], org[:], ids}, want: "SEARCH leads USING PRIMARY KEY (org_id=? AND id=?)"},
+		planCase{name: "anonymise leads", stmt: `UPDATE leads SET forgotten_at = ? WHERE ` + anonymisable(SQLite),
+			args: []any{1, org[:], ids}, want: "SEARCH leads USING PRIMARY KEY (org_id=? AND id=?)"},
+		planCase{name: "erase refs", stmt: eraseRefsSQL, args: []any{org[:], ids},
+			want: "SEARCH contacts USING INDEX contacts_lead (org_id=? AND lead_id=?)"},
+		planCase{name: "erase contacts", stmt: eraseContactsSQL, args: []any{org[:], ids},
+			want: "SEARCH contacts USING INDEX contacts_lead (org_id=? AND lead_id=?)"},
+	)
 	plan := func(c planCase) string {
 		rows, err := s.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+SQLite.sql(c.stmt), c.args...)
 		if err != nil {
@@ -131,8 +176,7 @@ func TestPlansSQLite(t *testing.T) {
 	}
 	for _, c := range fpCases {
 		got := plan(c)
-		for _, want := range []string{"SEARCH events USING INDEX events_fingerprint (org_id=? AND fingerprint=?",
-			"SEARCH f USING PRIMARY KEY (org_id=? AND fingerprint=?)", "SEARCH e USING PRIMARY KEY (org_id=? AND seq=?)"} {
+		for _, want := range c.wants {
 			if !strings.Contains(got, want) || strings.Contains(got, "SCAN events") {
 				t.Errorf("%s: plan %q, want %q and no scan of events", c.name, got, want)
 			}

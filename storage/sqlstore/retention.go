@@ -19,10 +19,21 @@ func (v leads) Count(ctx context.Context, org uuid.UUID, f storage.LeadFilter) (
 		return 0, err
 	}
 	var n int
-	if err := v.t.queryOne(ctx, `SELECT COUNT(*) FROM leads WHERE `+where, args, &n); err != nil {
+	if err := v.t.queryOne(ctx, leadCountSQL(v.t.d, f, where), args, &n); err != nil {
 		return 0, v.t.fail(ctx, "leads.count", err)
 	}
 	return n, nil
+}
+
+// leadCountSQL is Count's statement for f, whose condition is where. A
+// project's leads are counted on leads_project: without statistics SQLite
+// otherwise walks the organisation's whole primary key range when the
+// filter also lists outcomes.
+func leadCountSQL(d Dialect, f storage.LeadFilter, where string) string {
+	if d == SQLite && f.ProjectID != uuid.Nil {
+		return `SELECT COUNT(*) FROM leads INDEXED BY leads_project WHERE ` + where
+	}
+	return `SELECT COUNT(*) FROM leads WHERE ` + where
 }
 
 // anonymisable is the condition on leads that AnonymiseMany changes: of
@@ -78,32 +89,62 @@ func (v contacts) EraseByLeads(ctx context.Context, org uuid.UUID, leads []uuid.
 	const op = "contacts.erase_by_leads"
 	d := v.t.d
 	idList := d.uuidList(leads)
-	// The references first, read on contacts_lead in the order the
-	// contract gives; the update then clears them, the same rows in the
-	// same transaction.
-	type ref struct {
+	// The attempts to change, with the references they held, read on
+	// contacts_lead in the order the contract gives.
+	type erased struct {
 		lead uuid.UUID
 		ref  string
 	}
-	rows, err := list(ctx, v.t, op, func(r scanner) (ref, error) {
-		var x ref
+	scan := func(r scanner) (erased, error) {
+		var x erased
 		err := r.Scan(uuidCol{&x.lead}, &x.ref)
 		return x, err
-	}, `SELECT lead_id, recording_ref FROM contacts WHERE org_id = ? AND `+d.in("lead_id", listUUID)+
-		` AND recording_ref <> '' ORDER BY lead_id, called_at, id`, d.id(org), idList)
+	}
+	var rows []erased
+	var err error
+	n := 0
+	if d == Postgres {
+		// One round trip: the update joins the rows read, which a
+		// data-modifying CTE returns as they were.
+		rows, err = list(ctx, v.t, op, scan, eraseByLeadsSQL, d.id(org), idList, d.id(org))
+		n = len(rows)
+	} else {
+		// SQLite's RETURNING gives the new values only: read, then clear
+		// the same rows, one statement each.
+		if rows, err = list(ctx, v.t, op, scan, eraseRefsSQL, d.id(org), idList); err == nil {
+			var changed int64
+			changed, err = v.t.affected(ctx, op, eraseContactsSQL, d.id(org), idList)
+			n = int(changed)
+		}
+	}
 	if err != nil {
 		return nil, 0, err
 	}
 	for _, x := range rows {
-		refs[x.lead] = append(refs[x.lead], x.ref)
+		if x.ref != "" {
+			refs[x.lead] = append(refs[x.lead], x.ref)
+		}
 	}
-	n, err := v.t.affected(ctx, op, `UPDATE contacts SET notes = '', recording_ref = ''
-		WHERE org_id = ? AND `+d.in("lead_id", listUUID)+` AND (notes <> '' OR recording_ref <> '')`, d.id(org), idList)
-	if err != nil {
-		return nil, 0, err
-	}
-	return refs, int(n), nil
+	return refs, n, nil
 }
+
+// erasable is the condition on contacts that EraseByLeads changes: of the
+// call's leads, with notes or a reference. Its arguments are org and the
+// lead list.
+func erasable(d Dialect) string {
+	return `org_id = ? AND ` + d.in("lead_id", listUUID) + ` AND (notes <> '' OR recording_ref <> '')`
+}
+
+// eraseRefsSQL and eraseContactsSQL are EraseByLeads' read and update on
+// SQLite; eraseByLeadsSQL is both in one statement on PostgreSQL. Every
+// one finds the attempts on contacts_lead.
+var (
+	eraseRefsSQL     = `SELECT lead_id, recording_ref FROM contacts WHERE ` + erasable(SQLite) + ` ORDER BY lead_id, called_at, id`
+	eraseContactsSQL = `UPDATE contacts SET notes = '', recording_ref = '' WHERE ` + erasable(SQLite)
+	eraseByLeadsSQL  = `WITH old AS (SELECT id, lead_id, called_at, recording_ref FROM contacts WHERE ` + erasable(Postgres) + `),
+		upd AS (UPDATE contacts c SET notes = '', recording_ref = '' FROM old WHERE c.org_id = ? AND c.id = old.id)
+		SELECT lead_id, recording_ref FROM old ORDER BY lead_id, called_at, id`
+)
 
 type leases struct{ t *txn }
 

@@ -89,6 +89,7 @@ var contactCases = []testCase{
 			require.Equal(h.t, []lp.ContactAttempt{kept}, got)
 		})
 	}},
+	{"EraseByLeads", testContactsEraseByLeads},
 }
 
 var blockCases = []testCase{

@@ -126,6 +126,7 @@ var eventCases = []testCase{
 	{"Query", testEventsQuery},
 	{"QueryPaging", testEventsQueryPaging},
 	{"FingerprintSet", testEventsFingerprintSet},
+	{"LeadSet", testEventsLeadSet},
 	{"Hashes", testEventsHashes},
 }
 

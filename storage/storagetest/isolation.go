@@ -149,6 +149,12 @@ func testIsolationEveryMethod(h *harness) {
 		empty("Leads.ListIDs", len(lids), err)
 		lids, err = tx.Leads().ListIDs(ctx, org, storage.LeadFilter{ProjectID: a.P1.ID, Before: h.now.Add(time.Hour), Basis: lp.SinceCreated}, storage.Page{})
 		empty("Leads.ListIDs A's project", len(lids), err)
+		n, err = tx.Leads().Count(ctx, org, storage.LeadFilter{})
+		empty("Leads.Count", n, err)
+		n, err = tx.Leads().Count(ctx, org, storage.LeadFilter{ProjectID: a.P1.ID})
+		empty("Leads.Count A's project", n, err)
+		n, err = tx.Leads().AnonymiseMany(ctx, org, ids(a.Leads, leadID), h.now)
+		empty("Leads.AnonymiseMany", n, err)
 		notFound("Leads.Create with A's project", tx.Leads().Create(ctx, h.lead(b, func(x *lp.Lead) { x.ProjectID = a.P1.ID })))
 		notFound("Leads.CreateMany with A's project", tx.Leads().CreateMany(ctx, org, []lp.Lead{h.lead(b, func(x *lp.Lead) { x.ProjectID = a.P1.ID })}))
 
@@ -157,6 +163,8 @@ func testIsolationEveryMethod(h *harness) {
 		empty("Contacts.ListByLead", len(cs), err)
 		n, err = tx.Contacts().EraseByLead(ctx, org, l.ID)
 		empty("Contacts.EraseByLead", n, err)
+		refs, n, err := tx.Contacts().EraseByLeads(ctx, org, ids(a.Leads, leadID))
+		empty("Contacts.EraseByLeads", n+len(refs), err)
 
 		_, err = tx.Blocks().Get(ctx, org, blk.ID)
 		notFound("Blocks.Get", err)
@@ -234,12 +242,19 @@ func testIsolationEveryMethod(h *harness) {
 		notFound("Erasures.Update", tx.Erasures().Update(ctx, eraB))
 		notFound("Erasures.Delete", tx.Erasures().Delete(ctx, org, era.ID))
 
+		_, _, err = tx.Leases().Get(ctx, org, a.Lease.Name)
+		notFound("Leases.Get", err)
+		ok("Leases.Release A's lease and holder", tx.Leases().Release(ctx, org, a.Lease.Name, a.Lease.Holder))
+
 		// B's writes with B's own objects never reach A.
 		ok("Suppressions.Add", tx.Suppressions().Add(ctx, lp.Suppression{OrgID: org, Fingerprint: a.FPs[2], CreatedAt: h.now}))
 		ok("Blocks.Create A's number", tx.Blocks().Create(ctx, h.block(b, func(x *lp.BlockEntry) { x.Number = a.Blocks[0].Number })))
 		ok("Leads.Create A's numbers", tx.Leads().Create(ctx, h.lead(b, func(x *lp.Lead) { x.Phones = a.Leads[0].Phones })))
 		ok("Registries.Create A's id and name", tx.Registries().Create(ctx, regB))
 		ok("Erasures.Add A's id", tx.Erasures().Add(ctx, eraB))
+		taken, err := tx.Leases().Acquire(ctx, org, a.Lease.Name, uuid.New(), h.now, h.now.Add(time.Minute))
+		ok("Leases.Acquire A's lease name", err)
+		require.True(h.t, taken, "B's lease of the name is B's own")
 	})
 	require.Equal(h.t, before, h.snapshot(a), "organisation B changed organisation A")
 	requireCovers(h, "isolation", covered)

@@ -29,6 +29,8 @@ var leadCases = []testCase{
 	{"FindByNumbers", testLeadsFindByNumbers},
 	{"List", testLeadsList},
 	{"ListFilter", testLeadsListFilter},
+	{"Count", testLeadsCount},
+	{"AnonymiseMany", testLeadsAnonymiseMany},
 	{"Aliasing", testLeadsAliasing},
 	{"TimePrecision", testTimePrecision},
 }

@@ -3,6 +3,7 @@ package storagetest
 import (
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -24,6 +25,7 @@ var registryCases = []testCase{
 	{"DeleteSnapshots", testDeleteSnapshots},
 	{"Rollback", testRegistryRollback},
 	{"AtomicSwitch", testRegistryAtomicSwitch},
+	{"ConcurrentSwitches", testRegistryConcurrentSwitches},
 	{"Tenants", testRegistryTenants},
 }
 
@@ -300,7 +302,7 @@ func testDeleteSnapshots(h *harness) {
 		h.noErr(tx.Registries().Create(ctx, r))
 		h.noErr(tx.Registries().Create(ctx, other))
 		for v := int64(1); v <= 4; v++ {
-			data[v] = randomBytes(int(v)*storage.SnapshotChunkSize/2, uint64(v))
+			data[v] = randomBytes(int(v)*3*storage.SnapshotChunkSize/4, uint64(v)) // version 2: two chunks
 			h.noErr(tx.Registries().WriteSnapshot(ctx, org, r.ID, v, data[v]))
 			h.noErr(tx.Registries().WriteSnapshot(ctx, org, other.ID, v, data[v][:1]))
 		}
@@ -425,6 +427,86 @@ func testRegistryAtomicSwitch(h *harness) {
 	}))
 	_, err := h.readSnapshot(org, r1.ID, 1)
 	h.is(err, lp.ErrNotFound, "version 1 removed by the switch")
+}
+
+// testRegistryConcurrentSwitches switches a registry to new versions, each
+// in one transaction that writes the snapshot, updates the row and removes
+// the older snapshots, while readers keep reading the row and the snapshot
+// it names in Views: every reader always finds that snapshot, with the
+// content hash the row gives, and never sees the version go back.
+func testRegistryConcurrentSwitches(h *harness) {
+	tn := h.tenant("A")
+	org := tn.Org.ID
+	const versions, readers = 6, 3
+	data := make([][]byte, versions+1)
+	for v := 1; v <= versions; v++ {
+		data[v] = randomBytes(1000+v, uint64(v)) // small: the readers read many
+	}
+	r := h.registry(tn, "tps", data[1])
+	h.addRegistry(r, data[1])
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, versions+readers)
+	wg.Go(func() {
+		defer close(done)
+		for v := int64(2); v <= versions; v++ {
+			next := r
+			next.Version, next.Size, next.Hash = v, int64(len(data[v])), sha256.Sum256(data[v])
+			errs <- h.s.WithTx(h.ctx, func(ctx context.Context, tx storage.Tx) error {
+				if err := tx.Registries().WriteSnapshot(ctx, org, r.ID, v, data[v]); err != nil {
+					return err
+				}
+				if err := tx.Registries().Update(ctx, next); err != nil {
+					return err
+				}
+				_, err := tx.Registries().DeleteSnapshots(ctx, org, r.ID, v)
+				return err
+			})
+		}
+	})
+	for range readers {
+		wg.Go(func() {
+			seen := int64(0)
+			for {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				case <-time.After(time.Millisecond): // leave the writer a core
+				}
+				err := h.s.View(h.ctx, func(ctx context.Context, tx storage.Tx) error {
+					got, err := tx.Registries().Get(ctx, org, "tps")
+					if err != nil {
+						return err
+					}
+					snap, err := tx.Registries().ReadSnapshot(ctx, org, r.ID, got.Version)
+					switch {
+					case err != nil:
+						return fmt.Errorf("the snapshot of version %d the row names: %w", got.Version, err)
+					case sha256.Sum256(snap) != got.Hash:
+						return fmt.Errorf("version %d: the snapshot is not the one the row describes", got.Version)
+					case got.Version < seen:
+						return fmt.Errorf("version %d read after version %d", got.Version, seen)
+					}
+					seen = got.Version
+					return nil
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		h.noErr(err)
+	}
+	got, err := h.getRegistry(org, "tps")
+	h.noErr(err)
+	require.EqualValues(h.t, versions, got.Version)
+	h.requireSnapshot(org, r.ID, versions, data[versions])
 }
 
 // testRegistryTenants uses another organisation's registry ids and names:

@@ -28,6 +28,14 @@ type world struct {
 	Registries []lp.Registry
 	Snapshots  [][]byte
 	Erasures   []lp.PendingErasure
+	Lease      lease // held until an hour after now
+}
+
+// lease is a taken lease as Leases.Get reports it.
+type lease struct {
+	Name   string
+	Holder uuid.UUID
+	Until  time.Time
 }
 
 // fps are fixed fingerprints: suppressions are found by fingerprint only.
@@ -46,7 +54,7 @@ func (h *harness) world(name string) world {
 		h.block(w.tenant, func(b *lp.BlockEntry) { b.ProjectID = w.P1.ID; b.ExpiresAt = h.now.Add(time.Hour) }),
 	}
 	w.Rule = h.rule(w.tenant, "success")
-	w.Snapshots = [][]byte{randomBytes(storage.SnapshotChunkSize+1, 1), randomBytes(16, 2)}
+	w.Snapshots = [][]byte{randomBytes(100, 1), randomBytes(16, 2)} // small: chunking has cases of its own
 	w.Registries = []lp.Registry{
 		h.registry(w.tenant, "tps", w.Snapshots[0], func(r *lp.Registry) { r.ProjectIDs = []uuid.UUID{w.P1.ID} }),
 		h.registry(w.tenant, "nix", w.Snapshots[1]),
@@ -55,6 +63,7 @@ func (h *harness) world(name string) world {
 		h.erasure(w.tenant, func(e *lp.PendingErasure) { e.LeadID = w.Leads[0].ID }),
 		h.erasure(w.tenant, func(e *lp.PendingErasure) { e.LeadID = w.Leads[1].ID; e.NextAttemptAt = h.now.Add(time.Hour) }),
 	}
+	w.Lease = lease{Name: "retention", Holder: uuid.New(), Until: h.now.Add(time.Hour)}
 	h.tx(func(ctx context.Context, tx storage.Tx) {
 		h.noErr(tx.Leads().CreateMany(ctx, w.Org.ID, w.Leads))
 		for _, l := range w.Leads {
@@ -82,6 +91,9 @@ func (h *harness) world(name string) world {
 		for _, e := range w.Erasures {
 			h.noErr(tx.Erasures().Add(ctx, e))
 		}
+		taken, err := tx.Leases().Acquire(ctx, w.Org.ID, w.Lease.Name, w.Lease.Holder, h.now, w.Lease.Until)
+		h.noErr(err)
+		h.check(taken, "the world's lease was not taken")
 	})
 	return w
 }
@@ -108,6 +120,9 @@ type snapshot struct {
 	// world's.
 	Snapshots map[string][32]byte
 	Erasures  []lp.PendingErasure
+	// Leases maps the names of the world's lease and of the one
+	// changeEverything takes to their state (absent if free).
+	Leases map[string]lease
 }
 
 // snapshot reads the world's organisation completely, in one transaction.
@@ -116,7 +131,7 @@ func (h *harness) snapshot(w world) snapshot {
 	org := w.Org.ID
 	s := snapshot{Access: map[uuid.UUID][]lp.User{}, Contacts: map[uuid.UUID][]lp.ContactAttempt{},
 		Suppressions: map[phone.Fingerprint]lp.Suppression{}, Hashes: map[int64][32]byte{},
-		Snapshots: map[string][32]byte{}}
+		Snapshots: map[string][32]byte{}, Leases: map[string]lease{}}
 	h.tx(func(ctx context.Context, tx storage.Tx) {
 		var err error
 		s.Org, err = tx.Organisations().Get(ctx, org)
@@ -187,6 +202,14 @@ func (h *harness) snapshot(w world) snapshot {
 		s.Erasures = normErasures(listAll(h, func(p storage.Page) ([]lp.PendingErasure, error) {
 			return tx.Erasures().List(ctx, org, time.Time{}, p)
 		}, erasureID))
+		for _, name := range []string{w.Lease.Name, changedLease} {
+			holder, until, err := tx.Leases().Get(ctx, org, name)
+			if errors.Is(err, lp.ErrNotFound) {
+				continue
+			}
+			h.noErr(err)
+			s.Leases[name] = lease{Name: name, Holder: holder, Until: until}
+		}
 	})
 	return s
 }
@@ -301,7 +324,26 @@ func (h *harness) changeEverything(ctx context.Context, tx storage.Tx, w world) 
 	h.noErr(tx.Erasures().Update(ctx, failed))
 	h.noErr(tx.Erasures().Delete(ctx, org, w.Erasures[1].ID))
 	h.noErr(tx.Erasures().Add(ctx, h.erasure(w.tenant)))
+
+	// A new lead forgotten in a batch, its history erased; the world's
+	// lease released, another taken.
+	batch := h.lead(w.tenant)
+	h.noErr(tx.Leads().Create(ctx, batch))
+	h.noErr(tx.Contacts().Add(ctx, h.contact(batch, h.now)))
+	n, err = tx.Leads().AnonymiseMany(ctx, org, []uuid.UUID{batch.ID}, h.now)
+	h.noErr(err)
+	h.check(n == 1, "AnonymiseMany changed %d leads, want 1", n)
+	_, n, err = tx.Contacts().EraseByLeads(ctx, org, []uuid.UUID{batch.ID})
+	h.noErr(err)
+	h.check(n == 1, "EraseByLeads changed %d attempts, want 1", n)
+	h.noErr(tx.Leases().Release(ctx, org, w.Lease.Name, w.Lease.Holder))
+	taken, err := tx.Leases().Acquire(ctx, org, changedLease, uuid.New(), h.now, h.now.Add(time.Minute))
+	h.noErr(err)
+	h.check(taken, "changeEverything's lease was not taken")
 }
+
+// changedLease is the lease changeEverything takes.
+const changedLease = "purge"
 
 // check fails the test with the message unless ok.
 func (h *harness) check(ok bool, format string, args ...any) {

@@ -88,6 +88,7 @@ var groups = []group{
 	{"Events", eventCases},
 	{"Registries", registryCases},
 	{"Erasures", erasureCases},
+	{"Leases", leaseCases},
 	{"Isolation", isolationCases},
 	{"Divergence", divergenceCases},
 	{"Values", valueCases},

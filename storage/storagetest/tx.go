@@ -42,7 +42,7 @@ func testCommitVisible(h *harness) {
 	require.Len(h.t, after.Projects, len(before.Projects)+1)
 	require.Len(h.t, after.Templates, len(before.Templates)+1)
 	require.Len(h.t, after.Users, len(before.Users)+1)
-	require.Len(h.t, after.Leads, len(before.Leads)-2+4)
+	require.Len(h.t, after.Leads, len(before.Leads)-2+5)
 	require.Len(h.t, after.Blocks, len(before.Blocks)-2+3)
 	require.Len(h.t, after.Suppressions, len(before.Suppressions))
 	require.NotContains(h.t, after.Suppressions, w.FPs[0])
@@ -55,6 +55,8 @@ func testCommitVisible(h *harness) {
 	require.Len(h.t, after.Snapshots, 1, "version 2 of tps only")
 	require.Len(h.t, after.Erasures, len(before.Erasures))
 	require.NotContains(h.t, ids(after.Erasures, erasureID), w.Erasures[1].ID)
+	require.NotContains(h.t, after.Leases, w.Lease.Name, "released")
+	require.Contains(h.t, after.Leases, changedLease)
 }
 
 func registryNames(rs []lp.Registry) []string {
@@ -255,6 +257,26 @@ func (h *harness) calls(w world) []call {
 		{"Registries.Delete", func(ctx context.Context, tx storage.Tx) error {
 			return tx.Registries().Delete(ctx, org, w.Registries[1].ID)
 		}},
+		{"Leads.Count", func(ctx context.Context, tx storage.Tx) error {
+			return errOf(tx.Leads().Count(ctx, org, storage.LeadFilter{ProjectID: w.P1.ID}))
+		}},
+		{"Leads.AnonymiseMany", func(ctx context.Context, tx storage.Tx) error {
+			return errOf(tx.Leads().AnonymiseMany(ctx, org, []uuid.UUID{l.ID}, h.now))
+		}},
+		{"Contacts.EraseByLeads", func(ctx context.Context, tx storage.Tx) error {
+			_, _, err := tx.Contacts().EraseByLeads(ctx, org, []uuid.UUID{l.ID})
+			return err
+		}},
+		{"Leases.Acquire", func(ctx context.Context, tx storage.Tx) error {
+			return errOf(tx.Leases().Acquire(ctx, org, changedLease, uuid.New(), h.now, h.now.Add(time.Minute)))
+		}},
+		{"Leases.Get", func(ctx context.Context, tx storage.Tx) error {
+			_, _, err := tx.Leases().Get(ctx, org, w.Lease.Name)
+			return err
+		}},
+		{"Leases.Release", func(ctx context.Context, tx storage.Tx) error {
+			return tx.Leases().Release(ctx, org, w.Lease.Name, w.Lease.Holder)
+		}},
 		{"Erasures.Add", func(ctx context.Context, tx storage.Tx) error { return tx.Erasures().Add(ctx, h.erasure(w.tenant)) }},
 		{"Erasures.Get", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Erasures().Get(ctx, org, e.ID)) }},
 		{"Erasures.List", func(ctx context.Context, tx storage.Tx) error {
@@ -330,7 +352,8 @@ func testViewReadsCommitted(h *harness) {
 // writeMethods are the methods of the contract that write.
 var writeMethods = map[string]bool{"Create": true, "CreateMany": true, "Update": true, "Delete": true,
 	"DeleteMany": true, "Add": true, "EraseByLead": true, "Remove": true, "AddMember": true,
-	"RemoveMember": true, "Append": true, "WriteHashes": true, "WriteSnapshot": true, "DeleteSnapshots": true}
+	"RemoveMember": true, "Append": true, "WriteHashes": true, "WriteSnapshot": true, "DeleteSnapshots": true,
+	"AnonymiseMany": true, "EraseByLeads": true, "Acquire": true, "Release": true}
 
 // testViewRejectsWrites calls every method in View: the writes must fail
 // with ErrReadOnly, the reads succeed, and nothing may change.

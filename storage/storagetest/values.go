@@ -517,6 +517,7 @@ func testErrorMessages(h *harness) {
 	w := h.world("A")
 	org, missing := w.Org.ID, uuid.New()
 	noProject := func(x *lp.Lead) { x.ProjectID = missing }
+	reg, era := w.Registries[0], w.Erasures[0]
 	cases := []struct {
 		name   string
 		target error
@@ -593,6 +594,58 @@ func testErrorMessages(h *harness) {
 		}},
 		{"Suppressions.Remove", lp.ErrNotFound, []string{"suppression"}, func(ctx context.Context, tx storage.Tx) error {
 			return tx.Suppressions().Remove(ctx, org, fps[2])
+		}},
+		{"Registries.Get", lp.ErrNotFound, []string{"registry", `"absent"`}, func(ctx context.Context, tx storage.Tx) error {
+			_, err := tx.Registries().Get(ctx, org, "absent")
+			return err
+		}},
+		{"Registries.Create id exists", lp.ErrConflict, []string{"registry", reg.ID.String()}, func(ctx context.Context, tx storage.Tx) error {
+			return tx.Registries().Create(ctx, h.registry(w.tenant, "other", nil, func(x *lp.Registry) { x.ID = reg.ID }))
+		}},
+		{"Registries.Create name taken", lp.ErrConflict, []string{"registry", `"tps"`}, func(ctx context.Context, tx storage.Tx) error {
+			return tx.Registries().Create(ctx, h.registry(w.tenant, "tps", nil))
+		}},
+		{"Registries.Create missing project", lp.ErrNotFound, []string{"project", missing.String()}, func(ctx context.Context, tx storage.Tx) error {
+			return tx.Registries().Create(ctx, h.registry(w.tenant, "other", nil, func(x *lp.Registry) { x.ProjectIDs = []uuid.UUID{missing} }))
+		}},
+		{"Registries.Update missing", lp.ErrNotFound, []string{"registry", missing.String()}, func(ctx context.Context, tx storage.Tx) error {
+			return tx.Registries().Update(ctx, h.registry(w.tenant, "tps", nil, func(x *lp.Registry) { x.ID = missing }))
+		}},
+		{"Registries.Update renames", lp.ErrInvalidArgument, []string{"Registry.Name"}, func(ctx context.Context, tx storage.Tx) error {
+			renamed := reg
+			renamed.Name = "other"
+			return tx.Registries().Update(ctx, renamed)
+		}},
+		{"Registries.Delete", lp.ErrNotFound, []string{"registry", missing.String()}, func(ctx context.Context, tx storage.Tx) error {
+			return tx.Registries().Delete(ctx, org, missing)
+		}},
+		{"Registries.WriteSnapshot missing registry", lp.ErrNotFound, []string{"registry", missing.String()}, func(ctx context.Context, tx storage.Tx) error {
+			return tx.Registries().WriteSnapshot(ctx, org, missing, 1, nil)
+		}},
+		{"Registries.WriteSnapshot version taken", lp.ErrConflict, []string{"snapshot", reg.ID.String(), "version 1"}, func(ctx context.Context, tx storage.Tx) error {
+			return tx.Registries().WriteSnapshot(ctx, org, reg.ID, 1, nil)
+		}},
+		{"Registries.ReadSnapshot", lp.ErrNotFound, []string{"snapshot", reg.ID.String(), "version 2"}, func(ctx context.Context, tx storage.Tx) error {
+			_, err := tx.Registries().ReadSnapshot(ctx, org, reg.ID, 2)
+			return err
+		}},
+		{"Erasures.Get", lp.ErrNotFound, []string{"pending erasure", missing.String()}, func(ctx context.Context, tx storage.Tx) error {
+			_, err := tx.Erasures().Get(ctx, org, missing)
+			return err
+		}},
+		{"Erasures.Add id exists", lp.ErrConflict, []string{"pending erasure", era.ID.String()}, func(ctx context.Context, tx storage.Tx) error {
+			return tx.Erasures().Add(ctx, h.erasure(w.tenant, func(x *lp.PendingErasure) { x.ID = era.ID }))
+		}},
+		{"Erasures.Update missing", lp.ErrNotFound, []string{"pending erasure", missing.String()}, func(ctx context.Context, tx storage.Tx) error {
+			return tx.Erasures().Update(ctx, h.erasure(w.tenant, func(x *lp.PendingErasure) { x.ID = missing }))
+		}},
+		{"Erasures.Update lead", lp.ErrInvalidArgument, []string{"PendingErasure", "Attempts"}, func(ctx context.Context, tx storage.Tx) error {
+			changed := era
+			changed.LeadID = missing
+			return tx.Erasures().Update(ctx, changed)
+		}},
+		{"Erasures.Delete", lp.ErrNotFound, []string{"pending erasure", missing.String()}, func(ctx context.Context, tx storage.Tx) error {
+			return tx.Erasures().Delete(ctx, org, missing)
 		}},
 	}
 	for _, c := range cases {

@@ -1,0 +1,362 @@
+package storagetest
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/phone"
+	"github.com/leadprivacy/leadprivacy/storage"
+)
+
+// The set-based calls of retention: Leads.Count and AnonymiseMany,
+// Contacts.EraseByLeads, Leases, and the lead sets of events.
+
+var leaseCases = []testCase{
+	{"Acquire", testLeasesAcquire},
+	{"Invalid", testLeasesInvalid},
+}
+
+// testLeadsCount compares Count with the leads ListIDs pages through, over
+// random filters of leads with random attributes: Count must select
+// exactly what List does.
+func testLeadsCount(h *harness) {
+	tn, other := h.tenant("A"), h.tenant("B")
+	rng := rand.New(rand.NewPCG(15, 8))
+	day := 24 * time.Hour
+	outcomes := []string{"success", "no_answer", "not_interested", ""}
+	ago := func() time.Time { return h.now.Add(-time.Duration(rng.IntN(100)) * day) }
+	var ls []lp.Lead
+	for range 60 {
+		ls = append(ls, h.lead(tn, func(l *lp.Lead) {
+			l.Outcome = outcomes[rng.IntN(len(outcomes))]
+			l.CreatedAt = ago()
+			if rng.IntN(2) == 0 {
+				l.ProjectID = tn.P2.ID
+			}
+			if rng.IntN(2) == 0 {
+				l.LastContactAt = ago()
+			}
+			if rng.IntN(3) == 0 {
+				l.ClosedAt = ago()
+			}
+			if rng.IntN(4) == 0 {
+				l.ForgottenAt, l.Phones, l.Fields = ago(), nil, nil
+			}
+			l.LegalHold = rng.IntN(5) == 0
+		}))
+	}
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		h.noErr(tx.Leads().CreateMany(ctx, tn.Org.ID, ls))
+		h.noErr(tx.Leads().CreateMany(ctx, other.Org.ID, []lp.Lead{h.lead(other), h.lead(other)}))
+	})
+	bases := []lp.RetentionBasis{lp.SinceLastContact, lp.SinceCreated, lp.SinceClosed}
+	pick := func() []string {
+		var out []string
+		for _, o := range outcomes {
+			if rng.IntN(3) == 0 {
+				out = append(out, o)
+			}
+		}
+		return out
+	}
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		n, err := tx.Leads().Count(ctx, tn.Org.ID, storage.LeadFilter{})
+		h.noErr(err)
+		require.Equal(h.t, len(ls), n, "every lead of A, none of B")
+		for i := range 150 {
+			var f storage.LeadFilter
+			if rng.IntN(3) == 0 {
+				f.ProjectID = []uuid.UUID{tn.P1.ID, tn.P2.ID}[rng.IntN(2)]
+			}
+			f.Outcomes, f.ExcludeOutcomes = pick(), pick()
+			if rng.IntN(2) == 0 {
+				f.Basis, f.Before = bases[rng.IntN(len(bases))], ago()
+			}
+			if rng.IntN(3) == 0 {
+				f.Forgotten = ptr(rng.IntN(2) == 0)
+			}
+			if rng.IntN(3) == 0 {
+				f.LegalHold = ptr(rng.IntN(2) == 0)
+			}
+			want := listAll(h, func(p storage.Page) ([]uuid.UUID, error) {
+				return tx.Leads().ListIDs(ctx, tn.Org.ID, f, p)
+			}, func(id uuid.UUID) uuid.UUID { return id })
+			got, err := tx.Leads().Count(ctx, tn.Org.ID, f)
+			h.noErr(err)
+			require.Equal(h.t, len(want), got, "filter %d: %+v", i, f)
+		}
+		for _, basis := range []lp.RetentionBasis{"", "bogus"} {
+			_, err := tx.Leads().Count(ctx, tn.Org.ID, storage.LeadFilter{Basis: basis, Before: h.now})
+			h.is(err, lp.ErrInvalidArgument, "basis %q", basis)
+		}
+	})
+}
+
+// testLeadsAnonymiseMany forgets a batch: only the changeable leads of
+// the call's organisation change, their numbers leave the number index,
+// and a second call changes nothing.
+func testLeadsAnonymiseMany(h *harness) {
+	tn, other := h.tenant("A"), h.tenant("B")
+	a1 := h.lead(tn, func(l *lp.Lead) { l.Phones = append(l.Phones, h.number()); l.Outcome = "no_answer" })
+	a2 := h.lead(tn, func(l *lp.Lead) { l.ProjectID, l.LastContactAt, l.ClosedAt = tn.P2.ID, h.now, h.now })
+	held := h.lead(tn, func(l *lp.Lead) { l.LegalHold = true })
+	gone := h.lead(tn, func(l *lp.Lead) { l.Phones, l.Fields, l.ForgottenAt = nil, nil, h.now.Add(-time.Hour) })
+	b1 := h.lead(other)
+	h.addLeads(a1, a2, held, gone, b1)
+	at := h.now.Add(time.Minute)
+	batch := []uuid.UUID{a1.ID, held.ID, gone.ID, uuid.New(), a2.ID, a1.ID, b1.ID}
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		n, err := tx.Leads().AnonymiseMany(ctx, tn.Org.ID, batch, at)
+		h.noErr(err)
+		require.Equal(h.t, 2, n, "a1 and a2 only, a1 once")
+	})
+	for _, l := range []lp.Lead{a1, a2} {
+		want := normLead(l)
+		want.Phones, want.Fields, want.ForgottenAt = nil, nil, at
+		require.Equal(h.t, want, normLead(h.getLead(tn.Org.ID, l.ID)), "forgotten, nothing else changed")
+	}
+	require.Equal(h.t, normLead(held), normLead(h.getLead(tn.Org.ID, held.ID)), "legal hold")
+	require.Equal(h.t, normLead(gone), normLead(h.getLead(tn.Org.ID, gone.ID)), "already forgotten: ForgottenAt kept")
+	require.Equal(h.t, normLead(b1), normLead(h.getLead(other.Org.ID, b1.ID)), "another organisation's lead")
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		found, err := tx.Leads().FindByNumbers(ctx, tn.Org.ID, append(append(a1.Phones, a2.Phones...), held.Phones...))
+		h.noErr(err)
+		require.Equal(h.t, []uuid.UUID{held.ID}, ids(found, leadID), "the forgotten leads' numbers are gone from the index")
+		found, err = tx.Leads().FindByNumbers(ctx, other.Org.ID, b1.Phones)
+		h.noErr(err)
+		require.Equal(h.t, []uuid.UUID{b1.ID}, ids(found, leadID))
+		forgotten, err := tx.Leads().ListIDs(ctx, tn.Org.ID, storage.LeadFilter{Forgotten: ptr(true)}, storage.Page{})
+		h.noErr(err)
+		require.Equal(h.t, sorted(a1.ID, a2.ID, gone.ID), forgotten)
+
+		n, err := tx.Leads().AnonymiseMany(ctx, tn.Org.ID, batch, at.Add(time.Hour))
+		h.noErr(err)
+		require.Zero(h.t, n, "idempotent")
+		n, err = tx.Leads().AnonymiseMany(ctx, tn.Org.ID, nil, at)
+		h.noErr(err)
+		require.Zero(h.t, n, "no ids")
+		_, err = tx.Leads().AnonymiseMany(ctx, tn.Org.ID, []uuid.UUID{held.ID}, time.Time{})
+		h.is(err, lp.ErrInvalidArgument, "zero time")
+		_, err = tx.Leads().AnonymiseMany(ctx, tn.Org.ID, make([]uuid.UUID, storage.MaxLimit+1), at)
+		h.is(err, lp.ErrInvalidArgument, "more than MaxLimit ids")
+	})
+	require.Equal(h.t, at, h.getLead(tn.Org.ID, a1.ID).ForgottenAt, "a second call keeps the first ForgottenAt")
+	require.False(h.t, h.getLead(tn.Org.ID, held.ID).Forgotten())
+}
+
+// testContactsEraseByLeads erases the contact history of a batch of leads
+// and checks the references it reports, exactly and in order.
+func testContactsEraseByLeads(h *harness) {
+	tn, other := h.tenant("A"), h.tenant("B")
+	x, y, z, w := h.lead(tn), h.lead(tn), h.lead(tn), h.lead(other)
+	h.addLeads(x, y, z, w)
+	t1, t2 := h.now.Add(-2*time.Hour), h.now.Add(-time.Hour)
+	late := h.contact(x, t2)
+	early1, early2 := h.contact(x, t1), h.contact(x, t1) // same time: by id
+	if string(early1.ID[:]) > string(early2.ID[:]) {
+		early1, early2 = early2, early1
+	}
+	notesOnly := h.contact(x, t2.Add(time.Minute))
+	notesOnly.RecordingRef = ""
+	blank := h.contact(x, t1)
+	blank.Notes, blank.RecordingRef = "", ""
+	yc := h.contact(y, t1)
+	wc := h.contact(w, t1)
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		for _, c := range []lp.ContactAttempt{late, early2, notesOnly, blank, early1, yc, wc} {
+			h.noErr(tx.Contacts().Add(ctx, c))
+		}
+	})
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		refs, n, err := tx.Contacts().EraseByLeads(ctx, tn.Org.ID, []uuid.UUID{z.ID, x.ID, uuid.New(), y.ID, w.ID, x.ID})
+		h.noErr(err)
+		require.Equal(h.t, map[uuid.UUID][]string{
+			x.ID: {early1.RecordingRef, early2.RecordingRef, late.RecordingRef},
+			y.ID: {yc.RecordingRef},
+		}, refs)
+		require.Equal(h.t, 5, n, "x's four attempts with notes or a reference, y's one")
+		for _, l := range []lp.Lead{x, y} {
+			cs, err := tx.Contacts().ListByLead(ctx, tn.Org.ID, l.ID)
+			h.noErr(err)
+			for _, c := range cs {
+				require.Empty(h.t, c.Notes+c.RecordingRef, "attempt %s", c.ID)
+			}
+		}
+		cs, err := tx.Contacts().ListByLead(ctx, other.Org.ID, w.ID)
+		h.noErr(err)
+		require.Equal(h.t, []lp.ContactAttempt{wc}, cs, "another organisation's attempt")
+
+		refs, n, err = tx.Contacts().EraseByLeads(ctx, tn.Org.ID, []uuid.UUID{x.ID, y.ID})
+		h.noErr(err)
+		require.Empty(h.t, refs, "nothing left to erase")
+		require.Zero(h.t, n)
+		_, _, err = tx.Contacts().EraseByLeads(ctx, tn.Org.ID, make([]uuid.UUID, storage.MaxLimit+1))
+		h.is(err, lp.ErrInvalidArgument, "more than MaxLimit leads")
+	})
+}
+
+// testLeasesAcquire walks a lease through its life: taken, refused to
+// another holder, extended by its holder, taken over once expired,
+// released only by its holder; per organisation and per name.
+func testLeasesAcquire(h *harness) {
+	tn, other := h.tenant("A"), h.tenant("B")
+	org := tn.Org.ID
+	h1, h2, h3 := uuid.New(), uuid.New(), uuid.New()
+	t0 := h.now
+	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
+	acquire := func(tx storage.Tx, ctx context.Context, org uuid.UUID, name string, holder uuid.UUID, now, until time.Time, want bool, msg string) {
+		h.t.Helper()
+		got, err := tx.Leases().Acquire(ctx, org, name, holder, now, until)
+		h.noErr(err, msg)
+		require.Equal(h.t, want, got, msg)
+	}
+	held := func(tx storage.Tx, ctx context.Context, org uuid.UUID, name string, holder uuid.UUID, until time.Time, msg string) {
+		h.t.Helper()
+		gh, gu, err := tx.Leases().Get(ctx, org, name)
+		h.noErr(err, msg)
+		require.Equal(h.t, holder, gh, msg)
+		require.True(h.t, until.Equal(gu), "%s: until %v, want %v", msg, gu, until)
+	}
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		_, _, err := tx.Leases().Get(ctx, org, "retention")
+		h.is(err, lp.ErrNotFound, "never taken")
+		acquire(tx, ctx, org, "retention", h1, at(0), at(10), true, "free")
+		held(tx, ctx, org, "retention", h1, at(10), "taken")
+	})
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		acquire(tx, ctx, org, "retention", h2, at(5), at(15), false, "held by h1")
+		acquire(tx, ctx, org, "retention", h2, at(10).Add(-time.Microsecond), at(15), false, "a microsecond before expiry")
+		held(tx, ctx, org, "retention", h1, at(10), "refused: unchanged")
+		acquire(tx, ctx, org, "retention", h1, at(5), at(20), true, "extended by its holder")
+		held(tx, ctx, org, "retention", h1, at(20), "extended")
+		acquire(tx, ctx, org, "other", h2, at(5), at(15), true, "another name is another lease")
+		acquire(tx, ctx, other.Org.ID, "retention", h3, at(5), at(15), true, "another organisation's lease of the same name")
+		held(tx, ctx, org, "retention", h1, at(20), "unchanged by B")
+	})
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		acquire(tx, ctx, org, "retention", h2, at(20), at(30), true, "expired at now: taken over")
+		held(tx, ctx, org, "retention", h2, at(30), "taken over")
+		h.noErr(tx.Leases().Release(ctx, org, "retention", h1), "release by a former holder")
+		held(tx, ctx, org, "retention", h2, at(30), "a non-holder's release is a no-op")
+		h.noErr(tx.Leases().Release(ctx, other.Org.ID, "retention", h2), "release of B's lease by A's holder")
+		held(tx, ctx, other.Org.ID, "retention", h3, at(15), "B's lease kept")
+		h.noErr(tx.Leases().Release(ctx, org, "retention", h2))
+		_, _, err := tx.Leases().Get(ctx, org, "retention")
+		h.is(err, lp.ErrNotFound, "released")
+		h.noErr(tx.Leases().Release(ctx, org, "retention", h2), "releasing a free lease")
+		acquire(tx, ctx, org, "retention", h1, at(21), at(22), true, "free again")
+	})
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		held(tx, ctx, org, "retention", h1, at(22), "committed")
+		held(tx, ctx, org, "other", h2, at(15), "committed")
+	})
+}
+
+// testLeasesInvalid checks the argument rules of Leases.
+func testLeasesInvalid(h *harness) {
+	tn := h.tenant("A")
+	org := tn.Org.ID
+	holder := uuid.New()
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		for name, c := range map[string]struct {
+			name       string
+			holder     uuid.UUID
+			now, until time.Time
+		}{
+			"name not a code":                {"Retention Run", holder, h.now, h.now.Add(time.Minute)},
+			"empty name":                     {"", holder, h.now, h.now.Add(time.Minute)},
+			"zero holder":                    {"retention", uuid.Nil, h.now, h.now.Add(time.Minute)},
+			"until at now":                   {"retention", holder, h.now, h.now},
+			"until before now":               {"retention", holder, h.now, h.now.Add(-time.Minute)},
+			"until within now's microsecond": {"retention", holder, h.now, h.now.Add(time.Nanosecond)},
+		} {
+			_, err := tx.Leases().Acquire(ctx, org, c.name, c.holder, c.now, c.until)
+			h.is(err, lp.ErrInvalidArgument, name)
+		}
+		h.is(tx.Leases().Release(ctx, org, "Not A Code", holder), lp.ErrInvalidArgument, "Release: name not a code")
+		_, _, err := tx.Leases().Get(ctx, org, "Not A Code")
+		h.is(err, lp.ErrInvalidArgument, "Get: name not a code")
+		_, err = tx.Leases().Acquire(ctx, uuid.New(), "retention", holder, h.now, h.now.Add(time.Minute))
+		h.is(err, lp.ErrNotFound, "unknown organisation")
+	})
+}
+
+// testEventsLeadSet stores events with a set of leads (a purge batch),
+// reads the sets back sorted, finds the events by any lead of their sets
+// with Query, alone or with a number, and refuses sets that break the
+// rules of lp.Event.LeadIDs.
+func testEventsLeadSet(h *harness) {
+	tn, other := h.tenant("A"), h.tenant("B")
+	l := sorted(uuid.New(), uuid.New(), uuid.New(), uuid.New())
+	fp := phone.Fingerprint{0x77}
+	big := make([]uuid.UUID, 1000) // a purge batch
+	for i := range big {
+		big[i] = uuid.New()
+	}
+	big = sorted(big...)
+	es := []lp.Event{
+		h.event(tn, func(e *lp.Event) { e.Action, e.LeadIDs = "retention.purged", []uuid.UUID{l[0], l[1]} }), // 0
+		h.event(tn, func(e *lp.Event) { e.Action, e.LeadID = "lead.forgotten", l[1] }),                       // 1
+		h.event(tn), // 2
+		h.event(tn, func(e *lp.Event) { e.LeadID, e.LeadIDs = l[1], []uuid.UUID{l[1], l[2]} }),          // 3: l1 twice
+		h.event(tn, func(e *lp.Event) { e.Action, e.LeadIDs = "retention.purged", big }),                // 4
+		h.event(tn, func(e *lp.Event) { e.Fingerprint, e.LeadIDs = fp, []uuid.UUID{l[0]} }),             // 5
+		h.event(tn, func(e *lp.Event) { e.Fingerprints, e.LeadIDs = []phone.Fingerprint{fp}, big[:2] }), // 6
+	}
+	h.appendEvents(es...)
+	h.appendEvents(h.event(other, func(e *lp.Event) { e.LeadIDs = []uuid.UUID{l[0]} }))
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		got, err := tx.Events().Range(ctx, tn.Org.ID, 0, int64(len(es)))
+		h.noErr(err)
+		require.Len(h.t, got, len(es))
+		for i, e := range got {
+			require.Equal(h.t, es[i].LeadIDs, e.LeadIDs, "Range: the set of event %d", i)
+			require.Equal(h.t, es[i].Fingerprints, e.Fingerprints, "Range: the fingerprints of event %d", i)
+		}
+		got[0].LeadIDs[0] = l[3] // aliasing: the store keeps its copy
+		for _, tc := range []struct {
+			name string
+			q    storage.EventQuery
+			want []int64
+		}{
+			{"in a set", storage.EventQuery{LeadID: l[0]}, []int64{5, 0}},
+			{"own or in a set, once each", storage.EventQuery{LeadID: l[1]}, []int64{3, 1, 0}},
+			{"in a set of 1000", storage.EventQuery{LeadID: big[777]}, []int64{4}},
+			{"first of a set of 1000", storage.EventQuery{LeadID: big[0]}, []int64{6, 4}},
+			{"with another filter", storage.EventQuery{LeadID: l[1], Actions: []lp.Action{"retention.purged"}}, []int64{0}},
+			{"paged", storage.EventQuery{LeadID: l[1], BeforeSeq: 3, Limit: 1}, []int64{1}},
+			{"limit", storage.EventQuery{LeadID: l[1], Limit: 2}, []int64{3, 1}},
+			{"with a number", storage.EventQuery{LeadID: l[0], Fingerprint: fp}, []int64{5}},
+			{"with a number, both in sets", storage.EventQuery{LeadID: big[1], Fingerprint: fp}, []int64{6}},
+			{"with a number, no match", storage.EventQuery{LeadID: l[2], Fingerprint: fp}, nil},
+			{"no match", storage.EventQuery{LeadID: l[3]}, nil},
+		} {
+			got, err := tx.Events().Query(ctx, tn.Org.ID, tc.q)
+			h.noErr(err)
+			var seqs []int64
+			for _, e := range got {
+				seqs = append(seqs, e.Seq)
+				require.Equal(h.t, es[e.Seq].LeadIDs, e.LeadIDs, "%s: the set of event %d", tc.name, e.Seq)
+			}
+			require.Equal(h.t, tc.want, seqs, tc.name)
+		}
+		tooMany := make([]uuid.UUID, lp.MaxEventLeads+1)
+		for i := range tooMany {
+			tooMany[i] = uuid.New()
+		}
+		for name, set := range map[string][]uuid.UUID{
+			"unsorted":  {l[1], l[0]},
+			"repeated":  {l[0], l[0]},
+			"zero":      {uuid.Nil, l[0]},
+			"too large": sorted(tooMany...),
+		} {
+			_, err := tx.Events().Append(ctx, h.event(tn, func(e *lp.Event) { e.LeadIDs = set }))
+			h.is(err, lp.ErrInvalidArgument, name)
+		}
+	})
+}
