@@ -32,9 +32,14 @@ const (
 	ActionNumberSearched lp.Action = "number.searched"
 	// ActionLeadViewed: a user opened a lead's data and contact history.
 	ActionLeadViewed lp.Action = "lead.viewed"
-	// ActionLeadForgotten: a lead was anonymised (Forget or a retention
-	// purge). Details are the erasure receipt's non-personal facts.
+	// ActionLeadForgotten: a lead was anonymised by Forget, or a batch of
+	// leads by a retention purge (Entry.LeadIDs names them, ObjectID the
+	// rule). Details are the erasure receipt's non-personal facts.
 	ActionLeadForgotten lp.Action = "lead.forgotten"
+	// ActionLeadDeleted: leads were deleted with their contact history by a
+	// retention purge. One event per batch naming every lead (Entry.LeadIDs),
+	// ObjectID the retention rule.
+	ActionLeadDeleted lp.Action = "lead.deleted"
 	// ActionNumberSuppressed: a forgotten number's fingerprint was added to
 	// the suppression list, so it is never imported again.
 	ActionNumberSuppressed lp.Action = "number.suppressed"
@@ -93,7 +98,7 @@ const (
 var actions = []lp.Action{
 	ActionBlockCreated, ActionBlockRemoved, ActionBlockExpiryChanged, ActionBlocksUploaded, ActionBlockExpired,
 	ActionNumberSearched, ActionLeadViewed,
-	ActionLeadForgotten, ActionNumberSuppressed, ActionNumberUnsuppressed,
+	ActionLeadForgotten, ActionLeadDeleted, ActionNumberSuppressed, ActionNumberUnsuppressed,
 	ActionImportChecked, ActionLeadsImported, ActionLeadChanged,
 	ActionRetentionRuleCreated, ActionRetentionRuleUpdated, ActionRetentionRuleDeleted, ActionPurgeRun,
 	ActionLeadExported, ActionLegalHoldSet, ActionLegalHoldLifted, ActionErasureCompleted,

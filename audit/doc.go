@@ -60,6 +60,10 @@
 //	lead.viewed             LeadID, ProjectID
 //	lead.forgotten          LeadID, ProjectID, ObjectID=receipt
 //	                                                    fields, phones, contacts, recordings, suppressed, reason  Numbers
+//	lead.forgotten (purge)  LeadIDs, ProjectID, ObjectID=rule
+//	                                                    leads, contacts, recordings, run
+//	lead.deleted            LeadIDs, ProjectID, ObjectID=rule
+//	                                                    leads, contacts, recordings, run
 //	number.suppressed       ObjectID=receipt            reason                        Number
 //	number.unsuppressed                                 reason                        Number
 //	import.checked          ProjectID                   checked, accepted, rejected_blocked,

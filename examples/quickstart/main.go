@@ -6,7 +6,8 @@
 // store told to delete the audio), rejects the number when it is imported
 // again, screens numbers against a national do-not-call registry, refuses
 // an agent's block, and asks its tamper-evident ChangeLog who blocked and
-// who forgot a number and who was refused.
+// who forgot a number and who was refused; then Alice sets retention rules,
+// previews and runs a purge that skips a lead on legal hold.
 //
 //	go run ./examples/quickstart            # temporary database, removed at exit
 //	go run ./examples/quickstart -db lp.db  # keep the database file
@@ -37,6 +38,7 @@ import (
 	"github.com/leadprivacy/leadprivacy/csvimport"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/privacy"
+	"github.com/leadprivacy/leadprivacy/retention"
 	"github.com/leadprivacy/leadprivacy/storage"
 	"github.com/leadprivacy/leadprivacy/storage/sqlite"
 )
@@ -144,6 +146,9 @@ func run(ctx context.Context, out io.Writer, dbPath string) error {
 		{"8. Bob, an agent, tries to block a number", denyBlock},
 		{"9. An auditor asks the ChangeLog who blocked and who forgot a number and who was\n" +
 			"   refused, and checks that no event was changed since a signed checkpoint", askChangeLog},
+		{"10. Automatic deletion: Alice keeps Energy's successes 60 days, \"not interested\" 30 days and\n" +
+			"    other outcomes 90 days since the last contact, and Insurance's leads 90 days; Carl's\n" +
+			"    Insurance lead is under legal hold. A dry run, then the purge, 100 days later", purgeByRules},
 	}
 	for _, s := range steps {
 		fmt.Fprintf(out, "\n%s\n", s.title)
@@ -632,5 +637,81 @@ func askChangeLog(ctx context.Context, w *world) error {
 		return err
 	}
 	fmt.Fprintf(w.out, "   signed checkpoint over %d events; Verify: the ChangeLog is intact\n", tree.N)
+	return nil
+}
+
+// purgeByRules is journey 5: retention rules, the dry run and the purge,
+// which skips a lead on legal hold, and the ChangeLog saying by lead who
+// forgot it and under which rule.
+func purgeByRules(ctx context.Context, w *world) error {
+	ret := retention.New(w.store, w.changelog, w.privacy, &retention.Options{Blocklist: w.blocks})
+	const days = 24 * time.Hour
+	names := map[uuid.UUID]string{}
+	for _, r := range []retention.RuleRequest{
+		{ProjectID: w.energy.ID, Outcome: "success", KeepFor: 60 * days},
+		{ProjectID: w.energy.ID, Outcome: "not_interested", KeepFor: 30 * days},
+		{ProjectID: w.energy.ID, KeepFor: 90 * days}, // the catch-all: every other outcome
+		{ProjectID: w.insurance.ID, KeepFor: 90 * days},
+	} {
+		res, err := ret.SetRule(ctx, w.alice, r)
+		if err != nil {
+			return err
+		}
+		outcome := r.Outcome
+		if outcome == "" {
+			outcome = "other outcomes"
+		}
+		project := w.energy.Name
+		if r.ProjectID == w.insurance.ID {
+			project = w.insurance.Name
+		}
+		names[res.Rule.ID] = project + ", " + outcome
+	}
+	// Carl's Insurance lead is held for a dispute.
+	carl, err := w.privacy.Search(ctx, w.alice, "70 70 70 70")
+	if err != nil {
+		return err
+	}
+	for _, l := range carl.Leads {
+		if l.ProjectID == w.insurance.ID {
+			if _, err := w.privacy.SetLegalHold(ctx, w.alice, privacy.HoldRequest{LeadID: l.ID, Reason: "dispute"}); err != nil {
+				return err
+			}
+		}
+	}
+	// Erik's Energy lead, which the catch-all will forget: found by his
+	// number before the purge erases it.
+	found, err := w.privacy.Search(ctx, w.alice, "60 60 60 60")
+	if err != nil || len(found.Leads) != 1 {
+		return fmt.Errorf("Erik's lead: %d found, %v", len(found.Leads), err)
+	}
+	erik := found.Leads[0].ID
+	w.leadProjects[erik] = "the " + w.energy.Name + " lead"
+	later := w.now.Add(100 * days)
+	plan, err := ret.Plan(ctx, w.alice, later)
+	if err != nil {
+		return err
+	}
+	for _, rp := range plan.Rules {
+		fmt.Fprintf(w.out, "   plan: %-30s keep %4.0f days: %d due, %d on legal hold\n", names[rp.Rule.ID], rp.Rule.KeepFor.Hours()/24, rp.Due, rp.SkippedLegalHold)
+	}
+	report, err := ret.Purge(ctx, w.alice, later, retention.PurgeOptions{})
+	if err != nil {
+		return err
+	}
+	for _, rr := range report.Rules {
+		if rr.Forgotten+rr.Deleted+rr.SkippedLegalHold > 0 {
+			fmt.Fprintf(w.out, "   purge: %-30s %d forgotten, %d deleted, %d skipped on legal hold\n", names[rr.Rule.ID], rr.Forgotten, rr.Deleted, rr.SkippedLegalHold)
+		}
+	}
+	// Who forgot Erik's lead, and why? The ChangeLog answers by lead id.
+	page, err := w.changelog.Query(ctx, w.alice, audit.Query{LeadID: erik, Actions: []lp.Action{audit.ActionLeadForgotten}})
+	if err != nil {
+		return err
+	}
+	for _, e := range page.Events {
+		fmt.Fprintf(w.out, "   who forgot the lead of +45••••6060? %s, under the rule %q, in a batch of %s lead(s)\n",
+			w.names[e.ActorID], names[e.ObjectID], e.Details["leads"])
+	}
 	return nil
 }

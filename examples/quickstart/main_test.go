@@ -64,6 +64,12 @@ func TestQuickstart(t *testing.T) {
 		"who forgot +45••••3499? Alice, on ",
 		"refused: Bob tried block.created without the block permission",
 		"signed checkpoint over 16 events; Verify: the ChangeLog is intact",
+		// 10: retention: the dry run, the purge skipping the held lead, who forgot by lead.
+		"plan: Energy 2026, other outcomes    keep   90 days: 1 due, 0 on legal hold",
+		"plan: Insurance Q4, other outcomes   keep   90 days: 0 due, 1 on legal hold",
+		"purge: Energy 2026, other outcomes    1 forgotten, 0 deleted, 0 skipped on legal hold",
+		"purge: Insurance Q4, other outcomes   0 forgotten, 0 deleted, 1 skipped on legal hold",
+		`who forgot the lead of +45••••6060? Alice, under the rule "Energy 2026, other outcomes", in a batch of 1 lead(s)`,
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())

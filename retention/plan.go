@@ -1,0 +1,166 @@
+package retention
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/audit"
+	"github.com/leadprivacy/leadprivacy/storage"
+)
+
+// Plan is what a Purge at the same time would do now, rule by rule,
+// without personal data.
+type Plan struct {
+	// ID is the dry run's id: the purge.run events of the plan carry it as
+	// their run.
+	ID uuid.UUID
+	// At is the time the rules were applied to.
+	At    time.Time
+	Rules []RulePlan
+}
+
+// RulePlan is what a purge would do under one rule.
+type RulePlan struct {
+	Rule lp.RetentionRule
+	// DueBefore is the rule's cut-off: leads whose basis time is before it
+	// are due.
+	DueBefore time.Time
+	// Due counts the leads the purge would forget or delete.
+	Due int
+	// SkippedLegalHold counts the leads due but under legal hold: left
+	// until the hold is lifted.
+	SkippedLegalHold int
+	// FirstIDs are the first due lead ids (Options.SampleSize), ascending.
+	FirstIDs []uuid.UUID
+	// FieldKeys are the keys of the templates of the FirstIDs leads,
+	// sorted: the data fields a forget erases (a delete removes the lead).
+	FieldKeys []string
+	// FirstContacts counts the contact attempts of the FirstIDs leads that
+	// the purge would scrub (forget: those with notes or a recording) or
+	// remove (delete).
+	FirstContacts int
+}
+
+// Plan is the dry run of Purge(ctx, actor, now, ...): per rule of the
+// actor's organisation, how many leads are due, the first of them, what
+// would be erased and how many are skipped on legal hold. It changes
+// nothing but the ChangeLog: one purge.run event per rule with the
+// detail dry_run=true and the counts, all in one transaction. It needs
+// lp.PermManageRetention.
+func (s *Service) Plan(ctx context.Context, actor lp.Actor, now time.Time) (Plan, error) {
+	if err := s.authorize(ctx, actor, audit.ActionPurgeRun); err != nil {
+		return Plan{}, wrap("Plan", err)
+	}
+	if err := validNow(now); err != nil {
+		return Plan{}, wrap("Plan", err)
+	}
+	plan := Plan{ID: uuid.New(), At: now}
+	err := s.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
+		rules, err := tx.RetentionRules().List(ctx, actor.OrgID, uuid.Nil)
+		if err != nil {
+			return err
+		}
+		plan.Rules = make([]RulePlan, len(rules))
+		for i, r := range rules {
+			if plan.Rules[i], err = s.planRule(ctx, tx, actor.OrgID, r, rules, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Plan{}, wrap("Plan", err)
+	}
+	if len(plan.Rules) == 0 {
+		return plan, nil
+	}
+	err = s.store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+		for _, rp := range plan.Rules {
+			if err := s.recordRun(ctx, tx, actor, plan.ID, RuleReport{Rule: rp.Rule, Due: rp.Due, SkippedLegalHold: rp.SkippedLegalHold}, true); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Plan{}, wrap("Plan", err)
+	}
+	return plan, nil
+}
+
+// planRule counts and samples the leads due under r.
+func (s *Service) planRule(ctx context.Context, tx storage.Tx, org uuid.UUID, r lp.RetentionRule, all []lp.RetentionRule, now time.Time) (RulePlan, error) {
+	f := dueFilter(r, all, now)
+	rp := RulePlan{Rule: r, DueBefore: f.Before}
+	var err error
+	if rp.Due, rp.SkippedLegalHold, err = countDue(ctx, tx, org, r, f); err != nil {
+		return RulePlan{}, err
+	}
+	// One List reads the sample's leads (for their templates); their data
+	// is not kept.
+	first, err := tx.Leads().List(ctx, org, selectable(f, r.Action, false), storage.Page{Limit: s.sample})
+	if err != nil {
+		return RulePlan{}, err
+	}
+	keys := map[string]bool{}
+	templates := map[uuid.UUID]bool{}
+	for _, l := range first {
+		rp.FirstIDs = append(rp.FirstIDs, l.ID)
+		if !templates[l.TemplateID] {
+			templates[l.TemplateID] = true
+			t, err := tx.Templates().Get(ctx, org, l.TemplateID)
+			if err != nil {
+				return RulePlan{}, err
+			}
+			for _, tf := range t.Fields {
+				keys[tf.Key] = true
+			}
+		}
+		attempts, err := tx.Contacts().ListByLead(ctx, org, l.ID)
+		if err != nil {
+			return RulePlan{}, err
+		}
+		for _, a := range attempts {
+			if r.Action == lp.ActionDelete || a.Notes != "" || a.RecordingRef != "" {
+				rp.FirstContacts++
+			}
+		}
+	}
+	rp.FieldKeys = slices.Sorted(maps.Keys(keys))
+	return rp, nil
+}
+
+// countDue counts the leads due under rule r selected by f, and those of
+// them skipped for legal hold.
+func countDue(ctx context.Context, tx storage.Tx, org uuid.UUID, r lp.RetentionRule, f storage.LeadFilter) (due, held int, err error) {
+	if due, err = tx.Leads().Count(ctx, org, selectable(f, r.Action, false)); err != nil {
+		return 0, 0, err
+	}
+	held, err = tx.Leads().Count(ctx, org, selectable(f, r.Action, true))
+	return due, held, err
+}
+
+// selectable narrows f to the leads a purge with action erases (held
+// false) or skips for legal hold (held true): a forget leaves forgotten
+// leads alone, a delete removes them too (as privacy.EraseBatchTx).
+func selectable(f storage.LeadFilter, action lp.RetentionAction, held bool) storage.LeadFilter {
+	f.LegalHold = &held
+	if action == lp.ActionForget {
+		forgotten := false
+		f.Forgotten = &forgotten
+	}
+	return f
+}
+
+// validNow checks the time a plan or purge applies the rules at.
+func validNow(now time.Time) error {
+	if now.IsZero() {
+		return invalid("now", "must be set")
+	}
+	return lp.ValidTime("now", now)
+}
