@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -126,8 +125,9 @@ func (s *Service) eraseBatch(ctx context.Context, tx storage.Tx, actor lp.Actor,
 		// serializability promise gets here, and the caller rolls back.
 		return BatchReceipt{}, lperr.Wrap(fmt.Sprintf("batch: %d of the %d leads selected changed", n, len(ids)), lp.ErrConflict)
 	}
+	erasers := s.eraserNames()
 	for _, id := range ids {
-		pes, err := s.owe(ctx, tx, actor.OrgID, id, refs[id], now)
+		pes, err := owe(ctx, tx, actor.OrgID, id, erasers, refs[id], now)
 		if err != nil {
 			return BatchReceipt{}, err
 		}
@@ -150,26 +150,6 @@ func (s *Service) eraseBatch(ctx context.Context, tx storage.Tx, actor lp.Actor,
 		return BatchReceipt{}, lperr.Wrap("event of "+strconv.Itoa(n)+" leads", err)
 	}
 	return r, nil
-}
-
-// owe writes the pending erasures a lead erased at now owes the
-// registered erasers, one each, holding its recording references: the
-// record Forget writes.
-func (s *Service) owe(ctx context.Context, tx storage.Tx, org, lead uuid.UUID, refs []string, now time.Time) ([]lp.PendingErasure, error) {
-	names := s.eraserNames()
-	out := make([]lp.PendingErasure, 0, len(names))
-	for _, name := range names {
-		id, err := uuid.NewV7()
-		if err != nil {
-			return nil, err
-		}
-		pe := lp.PendingErasure{OrgID: org, ID: id, LeadID: lead, Eraser: name, RecordingRefs: refs, CreatedAt: now}
-		if err := tx.Erasures().Add(ctx, pe); err != nil {
-			return nil, lperr.Wrap("eraser "+name, err)
-		}
-		out = append(out, pe)
-	}
-	return out, nil
 }
 
 // RunBatchErasures runs the erasers an EraseBatchTx owes once its

@@ -9,6 +9,7 @@ import (
 
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/audit"
+	"github.com/leadprivacy/leadprivacy/internal/lperr"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
 
@@ -226,4 +227,23 @@ func retryDelay(attempts int) time.Duration {
 		d *= 2
 	}
 	return min(d, retryMax)
+}
+
+// owe writes the pending erasures a lead erased at now owes the erasers
+// named, one each, holding its recording references, in the erasing
+// transaction: Forget and EraseBatchTx write the same record.
+func owe(ctx context.Context, tx storage.Tx, org, lead uuid.UUID, erasers, refs []string, now time.Time) ([]lp.PendingErasure, error) {
+	out := make([]lp.PendingErasure, 0, len(erasers))
+	for _, name := range erasers {
+		id, err := uuid.NewV7()
+		if err != nil {
+			return nil, err
+		}
+		pe := lp.PendingErasure{OrgID: org, ID: id, LeadID: lead, Eraser: name, RecordingRefs: refs, CreatedAt: now}
+		if err := tx.Erasures().Add(ctx, pe); err != nil {
+			return nil, lperr.Wrap("eraser "+name, err)
+		}
+		out = append(out, pe)
+	}
+	return out, nil
 }

@@ -11,7 +11,6 @@ import (
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/audit"
 	"github.com/leadprivacy/leadprivacy/blocklist"
-	"github.com/leadprivacy/leadprivacy/internal/lperr"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
@@ -360,17 +359,11 @@ func (f *forgetter) forget(ctx context.Context, l lp.Lead) error {
 			return err
 		}
 	}
-	for _, name := range p.Erasers {
-		id, err := uuid.NewV7()
-		if err != nil {
-			return err
-		}
-		pe := lp.PendingErasure{OrgID: l.OrgID, ID: id, LeadID: l.ID, Eraser: name, RecordingRefs: refs, CreatedAt: f.now}
-		if err := f.tx.Erasures().Add(ctx, pe); err != nil {
-			return lperr.Wrap("eraser "+name, err)
-		}
-		f.pending = append(f.pending, pe)
+	pending, err := owe(ctx, f.tx, l.OrgID, l.ID, p.Erasers, refs, f.now)
+	if err != nil {
+		return err
 	}
+	f.pending = append(f.pending, pending...)
 	queued := len(refs) // read only when erasers are registered
 	details := []audit.Detail{audit.Count(audit.KeyFields, len(p.FieldKeys)), audit.Count(audit.KeyPhones, p.Phones),
 		audit.Count(audit.KeyContacts, scrubbed), audit.Count(audit.KeyRecordings, queued),
