@@ -82,6 +82,10 @@
 //
 // Search costs one Leads.FindByNumbers and one Projects.Get, Templates.Get
 // and Users.WithAccess per distinct project and template of the leads
-// found, plus the durable commit of its event. Measured figures, their
-// commands and their history are in BENCHMARKS.md at the module root.
+// found, plus the durable commit of its event. Forget costs per lead a
+// read of the lead, one update, one scrub of its calls (after reading
+// them if erasers are registered), a pending erasure per eraser and its
+// lead.forgotten event; ForgetFile finds a batch's leads in one
+// Leads.FindByNumbers. Measured figures, their commands and their history
+// are in BENCHMARKS.md at the module root.
 package privacy

@@ -95,9 +95,10 @@ func TestErasersRunAfterCommit(t *testing.T) {
 				t.Fatalf("eraser %s got %+v, want once %+v", name, e.reqs, want)
 			}
 		}
-		if len(r.Erasures) != 2 || r.Pending() != 0 || r.Leads[0].RecordingsQueued != 1 {
-			t.Fatalf("receipt erasures %+v, want two done with one recording queued", r.Erasures)
+		if len(r.Erasures) != 2 || r.Pending() != 0 || r.Leads[0].RecordingsQueued != 1 || r.Leads[0].AttemptsScrubbed != 1 {
+			t.Fatalf("receipt %+v, want two erasures done, one recording queued, one attempt scrubbed", r)
 		}
+		f.assertForgotten(f.energyLead, f.energyCalls)
 		if p := f.pending(); len(p) != 0 {
 			t.Fatalf("pending erasures after success: %+v", p)
 		}
