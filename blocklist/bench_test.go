@@ -19,6 +19,7 @@ import (
 	"github.com/leadprivacy/leadprivacy/audit"
 	"github.com/leadprivacy/leadprivacy/blocklist"
 	"github.com/leadprivacy/leadprivacy/csvimport"
+	"github.com/leadprivacy/leadprivacy/internal/servicetest"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
@@ -59,15 +60,15 @@ func benchNumber(i int) phone.Number { return phone.Number("+453" + fmt.Sprintf(
 //
 //	go test -run '^$' -bench CheckOne -benchtime 2000x ./blocklist
 func BenchmarkCheckOne(b *testing.B) {
-	for _, k := range storeKinds[1:] { // the SQL stores: memstore has no SELECT to compare with
-		b.Run(k.name, func(b *testing.B) {
-			s := k.open(b, filepath.Join(b.TempDir(), "lp.db"))
+	for _, k := range servicetest.Kinds[1:] { // the SQL stores: memstore has no SELECT to compare with
+		b.Run(k.Name, func(b *testing.B) {
+			s := k.Open(b, filepath.Join(b.TempDir(), "lp.db"))
 			b.Cleanup(func() { s.Close() })
 			f := newFixture(b, s)
 			svc := blocklist.New(s, f.log, nil)
 			n := benchBlocks(b)
 			fillBlocks(f, n)
-			stmt, org := bareSelect(b, k.name, s, f)
+			stmt, org := bareSelect(b, k.Name, s, f)
 			defer stmt.Close()
 			rng := rand.New(rand.NewPCG(1, 2))
 
@@ -158,9 +159,9 @@ func selectBlocks(b *testing.B, stmt *sql.Stmt, org any, n phone.Number) {
 //	go test -run '^$' -bench CheckImport -benchtime 1x ./blocklist
 func BenchmarkCheckImport(b *testing.B) {
 	leads := benchLeads(b)
-	for _, k := range storeKinds[1:] {
-		b.Run(k.name, func(b *testing.B) {
-			s := k.open(b, filepath.Join(b.TempDir(), "lp.db"))
+	for _, k := range servicetest.Kinds[1:] {
+		b.Run(k.Name, func(b *testing.B) {
+			s := k.Open(b, filepath.Join(b.TempDir(), "lp.db"))
 			b.Cleanup(func() { s.Close() })
 			f := newFixture(b, s)
 			svc := blocklist.New(s, f.log, nil)
@@ -230,7 +231,7 @@ func BenchmarkCheckImport(b *testing.B) {
 			})
 			b.Run("store-batch-primitive", func(b *testing.B) { perSecond(b, primitive(false)) })
 			b.Run("store-batch-primitive+event", func(b *testing.B) { perSecond(b, primitive(true)) })
-			stmt, org := bareSelect(b, k.name, s, f)
+			stmt, org := bareSelect(b, k.Name, s, f)
 			defer stmt.Close()
 			b.Run("select-per-lead", func(b *testing.B) {
 				perSecond(b, func() {
@@ -270,9 +271,9 @@ func latencies(b *testing.B, op func()) {
 //	go test -run '^$' -bench Upload -benchtime 1x ./blocklist
 func BenchmarkUpload(b *testing.B) {
 	rows := benchSize(b, "LEADPRIVACY_BENCH_UPLOAD", 10_000)
-	for _, k := range storeKinds[1:] {
-		b.Run(k.name, func(b *testing.B) {
-			s := k.open(b, filepath.Join(b.TempDir(), "lp.db"))
+	for _, k := range servicetest.Kinds[1:] {
+		b.Run(k.Name, func(b *testing.B) {
+			s := k.Open(b, filepath.Join(b.TempDir(), "lp.db"))
 			b.Cleanup(func() { s.Close() })
 			f := newFixture(b, s)
 			svc := blocklist.New(s, f.log, nil)

@@ -69,13 +69,13 @@ func TestBlockRenewsExpired(t *testing.T) {
 		first := f.block(blocklist.BlockRequest{Number: "+4520123456", ProjectID: f.energy.ID, ExpiresAt: expiry})
 
 		// One microsecond before the expiry the block holds.
-		f.clock.set(expiry.Add(-time.Microsecond))
+		f.clock.Set(expiry.Add(-time.Microsecond))
 		if res := f.block(blocklist.BlockRequest{Number: "+4520123456", ProjectID: f.energy.ID}); !res.AlreadyBlocked {
 			t.Fatalf("before expiry: %+v, want AlreadyBlocked", res)
 		}
 
 		// At the expiry it is over: blocking again renews the entry.
-		f.clock.set(expiry)
+		f.clock.Set(expiry)
 		mark := f.eventCount()
 		res, err := f.svc.Block(f.ctx, f.blocker, blocklist.BlockRequest{Number: "+4520123456", ProjectID: f.energy.ID, Reason: "renewed_request"})
 		if err != nil {
@@ -241,7 +241,7 @@ func TestGet(t *testing.T) {
 		if masked.Row.Number != "+45••••3456" || !masked.Row.Masked {
 			t.Errorf("Get (no PermSearch) number = %q, masked %v", masked.Row.Number, masked.Row.Masked)
 		}
-		f.clock.set(until)
+		f.clock.Set(until)
 		if r, _ := f.svc.Get(f.ctx, f.alice, blocklist.GetRequest{ID: e.ID}); r.Row.Active {
 			t.Error("Active at the expiry instant")
 		}
@@ -264,7 +264,7 @@ func TestSweep(t *testing.T) {
 		keep := f.block(blocklist.BlockRequest{Number: "31234567", ExpiresAt: start.Add(time.Hour)}).Entry
 		forever := f.block(blocklist.BlockRequest{Number: "31234568"}).Entry
 
-		f.clock.set(start.Add(7 * time.Minute)) // the last one expires at this exact instant
+		f.clock.Set(start.Add(7 * time.Minute)) // the last one expires at this exact instant
 		mark := f.eventCount()
 		counted := &deleteCounter{Store: f.store}
 		res, err := f.service(counted).Sweep(f.ctx, f.alice, blocklist.SweepRequest{})
@@ -391,7 +391,7 @@ func TestList(t *testing.T) {
 		}
 		expired := f.block(blocklist.BlockRequest{Number: "40404040", ProjectID: f.insure.ID, ExpiresAt: start.Add(time.Minute)}).Entry
 		expiring := f.block(blocklist.BlockRequest{Number: "20129999", ProjectID: f.insure.ID, ExpiresAt: start.Add(time.Hour)}).Entry
-		f.clock.set(start.Add(time.Minute))
+		f.clock.Set(start.Add(time.Minute))
 		g := newFixture(t, f.store) // another organisation
 		theirs := g.block(blocklist.BlockRequest{Number: "31234567", ProjectID: g.energy.ID}).Entry
 

@@ -71,11 +71,11 @@ func TestCheck(t *testing.T) {
 
 		// Expiry at the exact instant: blocked one microsecond before,
 		// allowed at it.
-		f.clock.set(expiry.Add(-time.Microsecond))
+		f.clock.Set(expiry.Add(-time.Microsecond))
 		if v := checkOne(t, f, f.energy.ID, "31234567"); v.Outcome != blocklist.Blocked {
 			t.Errorf("1µs before expiry: %v", v.Outcome)
 		}
-		f.clock.set(expiry)
+		f.clock.Set(expiry)
 		if v := checkOne(t, f, f.energy.ID, "31234567"); v.Outcome != blocklist.Allowed {
 			t.Errorf("at expiry: %v", v.Outcome)
 		}

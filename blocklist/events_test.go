@@ -116,7 +116,7 @@ func eventFixture(t *testing.T, f *fixture) *lp.BlockEntry {
 	b := f.block(blocklist.BlockRequest{Number: "20123456"}).Entry
 	f.block(blocklist.BlockRequest{Number: "31234567", ProjectID: f.energy.ID, ExpiresAt: start.Add(time.Minute)})
 	f.block(blocklist.BlockRequest{Number: "50505050", ExpiresAt: start.Add(time.Minute)})
-	f.clock.set(start.Add(time.Minute))
+	f.clock.Set(start.Add(time.Minute))
 	return &b
 }
 

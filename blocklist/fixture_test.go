@@ -2,8 +2,6 @@ package blocklist_test
 
 import (
 	"context"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,84 +10,26 @@ import (
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/audit"
 	"github.com/leadprivacy/leadprivacy/blocklist"
-	"github.com/leadprivacy/leadprivacy/internal/pgtest"
+	"github.com/leadprivacy/leadprivacy/internal/servicetest"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
-	"github.com/leadprivacy/leadprivacy/storage/memstore"
-	"github.com/leadprivacy/leadprivacy/storage/postgres"
-	"github.com/leadprivacy/leadprivacy/storage/sqlite"
 )
-
-// storeKinds are the adapters the service is tested on; open returns a
-// store on path (file-backed ones) that the caller closes. Every fixture
-// makes its own organisation, so tests can share a store.
-var storeKinds = []struct {
-	name string
-	open func(t testing.TB, path string) storage.Store
-}{
-	{"memstore", func(testing.TB, string) storage.Store { return memstore.New() }},
-	{"sqlite", openSQLite},
-	{"postgres", openPostgres},
-}
 
 // forEachStore runs fn as a subtest on every adapter with a fresh fixture.
 func forEachStore(t *testing.T, fn func(t *testing.T, f *fixture)) {
-	for _, k := range storeKinds {
-		t.Run(k.name, func(t *testing.T) {
-			s := k.open(t, filepath.Join(t.TempDir(), "lp.db"))
-			t.Cleanup(func() { s.Close() })
-			fn(t, newFixture(t, s))
-		})
-	}
-}
-
-func openSQLite(t testing.TB, path string) storage.Store {
-	t.Helper()
-	s, err := sqlite.Open(context.Background(), path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// openPostgres opens a store in a schema of its own, named after path so
-// that two Stores opened with one path share it (as two on one SQLite
-// file do); the schema is dropped when the test ends.
-func openPostgres(t testing.TB, path string) storage.Store {
-	t.Helper()
-	s, err := postgres.Open(context.Background(), pgtest.SharedSchema(t, path), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// clock is a settable clock shared by the service and the ChangeLog.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
+	servicetest.ForEach(t, func(t *testing.T, s storage.Store, _ string) {
+		fn(t, newFixture(t, s))
+	})
 }
 
 var start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
 
 type fixture struct {
 	t       testing.TB
 	ctx     context.Context
 	store   storage.Store
 	keys    lp.StaticKeys
-	clock   *clock
+	clock   *servicetest.Clock
 	log     *audit.Log
 	svc     *blocklist.Service
 	org     lp.Organisation
@@ -109,7 +49,7 @@ const batchSize = 3
 // template leadsTemplate and its users in store, and the service on it.
 func newFixture(t testing.TB, store storage.Store) *fixture {
 	t.Helper()
-	f := &fixture{t: t, ctx: context.Background(), store: store, keys: lp.StaticKeys{}, clock: &clock{t: start}}
+	f := &fixture{t: t, ctx: context.Background(), store: store, keys: lp.StaticKeys{}, clock: servicetest.NewClock(start)}
 	f.org = lp.Organisation{ID: uuid.New(), Name: "Nordic Sales ApS", DefaultRegion: "DK", CreatedAt: start}
 	f.keys[f.org.ID] = []byte("0123456789abcdef0123456789abcdef")
 	f.energy = lp.Project{OrgID: f.org.ID, ID: uuid.New(), Name: "Energy 2026", CreatedAt: start}

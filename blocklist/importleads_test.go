@@ -17,6 +17,7 @@ import (
 	"github.com/leadprivacy/leadprivacy/audit"
 	"github.com/leadprivacy/leadprivacy/blocklist"
 	"github.com/leadprivacy/leadprivacy/csvimport"
+	"github.com/leadprivacy/leadprivacy/internal/servicetest"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
@@ -296,9 +297,9 @@ func TestImportChecksInItsWriteTransaction(t *testing.T) {
 //	go test -run '^$' -bench 'Import$' -benchtime 3x ./blocklist
 func BenchmarkImport(b *testing.B) {
 	leads := benchLeads(b)
-	for _, k := range storeKinds[1:] {
-		b.Run(k.name, func(b *testing.B) {
-			s := k.open(b, filepath.Join(b.TempDir(), "lp.db"))
+	for _, k := range servicetest.Kinds[1:] {
+		b.Run(k.Name, func(b *testing.B) {
+			s := k.Open(b, filepath.Join(b.TempDir(), "lp.db"))
 			b.Cleanup(func() { s.Close() })
 			f := newFixture(b, s)
 			svc := blocklist.New(s, f.log, nil)

@@ -11,6 +11,7 @@ import (
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/audit"
 	"github.com/leadprivacy/leadprivacy/blocklist"
+	"github.com/leadprivacy/leadprivacy/internal/servicetest"
 	"github.com/leadprivacy/leadprivacy/storage"
 	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
 )
@@ -26,15 +27,15 @@ import (
 //	go test -run '^$' -bench 'List$' -benchtime 200x ./blocklist
 func BenchmarkList(b *testing.B) {
 	const prefix = "+4530001" // benchNumber(1000) to benchNumber(1999): 500 even ones
-	for _, k := range storeKinds[1:] {
-		b.Run(k.name, func(b *testing.B) {
-			s := k.open(b, filepath.Join(b.TempDir(), "lp.db"))
+	for _, k := range servicetest.Kinds[1:] {
+		b.Run(k.Name, func(b *testing.B) {
+			s := k.Open(b, filepath.Join(b.TempDir(), "lp.db"))
 			b.Cleanup(func() { s.Close() })
 			f := newFixture(b, s)
 			svc := blocklist.New(s, f.log, nil)
 			n := benchBlocks(b)
 			fillBlocks(f, n)
-			analyze(b, k.name, s)
+			analyze(b, k.Name, s)
 			for _, c := range []struct {
 				name  string
 				req   blocklist.ListRequest
@@ -64,7 +65,7 @@ func BenchmarkList(b *testing.B) {
 					})
 				})
 			}
-			if k.name != "sqlite" {
+			if k.Name != "sqlite" {
 				return
 			}
 			for name, hint := range map[string]string{"select-prefix-number-index": "INDEXED BY blocks_number", "select-prefix-primary-key": ""} {
@@ -102,9 +103,9 @@ func BenchmarkList(b *testing.B) {
 //	go test -run '^$' -bench Sweep -benchtime 2x ./blocklist
 func BenchmarkSweep(b *testing.B) {
 	const n = 10_000
-	for _, k := range storeKinds[1:] {
-		b.Run(k.name, func(b *testing.B) {
-			s := k.open(b, filepath.Join(b.TempDir(), "lp.db"))
+	for _, k := range servicetest.Kinds[1:] {
+		b.Run(k.Name, func(b *testing.B) {
+			s := k.Open(b, filepath.Join(b.TempDir(), "lp.db"))
 			b.Cleanup(func() { s.Close() })
 			f := newFixture(b, s)
 			svc := blocklist.New(s, f.log, &blocklist.Options{Now: f.clock.Now})
@@ -124,7 +125,7 @@ func BenchmarkSweep(b *testing.B) {
 					_, err := tx.Blocks().CreateMany(f.ctx, f.org.ID, entries)
 					return err
 				})
-				analyze(b, k.name, s)
+				analyze(b, k.Name, s)
 			}
 			perSecond := func(b *testing.B, sweep func(b *testing.B)) {
 				for b.Loop() {

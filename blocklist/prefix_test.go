@@ -67,9 +67,9 @@ func TestPrefixCheck(t *testing.T) {
 			"+4580000000": ref(insure),
 			"+4570129999": ref(wide), // the Energy prefix does not apply here
 		})
-		f.clock.set(expiry.Add(-time.Nanosecond))
+		f.clock.Set(expiry.Add(-time.Nanosecond))
 		check(f.energy.ID, map[phone.Number]blocklist.BlockRef{"+4570129999": ref(energy)})
-		f.clock.set(expiry)
+		f.clock.Set(expiry)
 		check(f.energy.ID, map[phone.Number]blocklist.BlockRef{"+4570129999": ref(wide), "+4570123456": ref(exact)})
 
 		var got []blocklist.LeadVerdict
@@ -172,7 +172,7 @@ func TestPrefixBlock(t *testing.T) {
 		if err != nil || un.Entry.ID != twinPrefix.Entry.ID {
 			t.Fatalf("Unblock by prefix = %+v, %v (the number of the same digits must stay)", un, err)
 		}
-		f.clock.set(start.Add(time.Minute))
+		f.clock.Set(start.Add(time.Minute))
 		swept, err := f.svc.Sweep(f.ctx, f.alice, blocklist.SweepRequest{})
 		if err != nil || swept.Removed != 1 {
 			t.Fatalf("Sweep = %+v, %v", swept, err)

@@ -13,6 +13,7 @@ import (
 	"github.com/leadprivacy/leadprivacy/audit"
 	"github.com/leadprivacy/leadprivacy/blocklist"
 	"github.com/leadprivacy/leadprivacy/csvimport"
+	"github.com/leadprivacy/leadprivacy/internal/servicetest"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
@@ -31,14 +32,14 @@ func TestBlockThenCheckNeverMisses(t *testing.T) {
 	if testing.Short() {
 		target = 10_000
 	}
-	for _, k := range storeKinds {
-		t.Run(k.name, func(t *testing.T) {
+	for _, k := range servicetest.Kinds {
+		t.Run(k.Name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "lp.db")
-			writer := k.open(t, path)
+			writer := k.Open(t, path)
 			t.Cleanup(func() { writer.Close() })
 			reader := writer
-			if k.name != "memstore" {
-				reader = k.open(t, path)
+			if k.Name != "memstore" {
+				reader = k.Open(t, path)
 				t.Cleanup(func() { reader.Close() })
 			}
 			f := newFixture(t, writer)

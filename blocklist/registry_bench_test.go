@@ -15,6 +15,7 @@ import (
 
 	"github.com/leadprivacy/leadprivacy/blocklist"
 	"github.com/leadprivacy/leadprivacy/csvimport"
+	"github.com/leadprivacy/leadprivacy/internal/servicetest"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
 
@@ -113,8 +114,8 @@ func BenchmarkRegistry(b *testing.B) {
 		return "Lead " + strconv.Itoa(i) + ";" + registryDraw(rng)
 	})
 
-	for _, k := range storeKinds[:2] { // memstore, sqlite
-		s := k.open(b, filepath.Join(b.TempDir(), "lp.db"))
+	for _, k := range servicetest.Kinds[:2] { // memstore, sqlite
+		s := k.Open(b, filepath.Join(b.TempDir(), "lp.db"))
 		b.Cleanup(func() { s.Close() })
 		f := newFixture(b, s)
 		svc := blocklist.New(s, f.log, nil)
@@ -129,7 +130,7 @@ func BenchmarkRegistry(b *testing.B) {
 			return res
 		}
 		res := load()
-		if k.name == "sqlite" {
+		if k.Name == "sqlite" {
 			b.Run("file/sqlite/LoadRegistry", func(b *testing.B) {
 				for b.Loop() {
 					res = load()
@@ -164,7 +165,7 @@ func BenchmarkRegistry(b *testing.B) {
 			})
 		}
 
-		b.Run("load/"+k.name+"/first-check", func(b *testing.B) {
+		b.Run("load/"+k.Name+"/first-check", func(b *testing.B) {
 			for b.Loop() {
 				fresh := blocklist.New(s, f.log, nil)
 				out, err := fresh.Check(f.ctx, f.dialer, blocklist.CheckRequest{ProjectID: f.energy.ID, Numbers: []string{registered[0]}})
@@ -174,7 +175,7 @@ func BenchmarkRegistry(b *testing.B) {
 			}
 			b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/load")
 		})
-		b.Run("load/"+k.name+"/ReadSnapshot", func(b *testing.B) {
+		b.Run("load/"+k.Name+"/ReadSnapshot", func(b *testing.B) {
 			for b.Loop() {
 				err := s.View(f.ctx, func(ctx context.Context, tx storage.Tx) error {
 					data, err := tx.Registries().ReadSnapshot(ctx, f.org.ID, res.Registry.ID, res.Registry.Version)
@@ -191,7 +192,7 @@ func BenchmarkRegistry(b *testing.B) {
 		})
 
 		fillBlocks(f, 100_000)
-		b.Run("import/"+k.name+"/CheckImport", func(b *testing.B) {
+		b.Run("import/"+k.Name+"/CheckImport", func(b *testing.B) {
 			for b.Loop() {
 				fh := openFile(b, leadFile)
 				lr, err := csvimport.NewLeadReader(fh, f.tmpl, csvimport.LeadOptions{})
@@ -206,7 +207,7 @@ func BenchmarkRegistry(b *testing.B) {
 			}
 			b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N*leads), "ns/lead")
 		})
-		b.Run("import/"+k.name+"/CheckImport-unscreened", func(b *testing.B) {
+		b.Run("import/"+k.Name+"/CheckImport-unscreened", func(b *testing.B) {
 			for b.Loop() {
 				fh := openFile(b, leadFile)
 				lr, err := csvimport.NewLeadReader(fh, f.tmpl, csvimport.LeadOptions{})
@@ -221,7 +222,7 @@ func BenchmarkRegistry(b *testing.B) {
 			}
 			b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N*leads), "ns/lead")
 		})
-		b.Run("import/"+k.name+"/csvimport-parse", func(b *testing.B) {
+		b.Run("import/"+k.Name+"/csvimport-parse", func(b *testing.B) {
 			for b.Loop() {
 				fh := openFile(b, leadFile)
 				lr, err := csvimport.NewLeadReader(fh, f.tmpl, csvimport.LeadOptions{})

@@ -21,6 +21,7 @@ import (
 	"github.com/leadprivacy/leadprivacy/audit"
 	"github.com/leadprivacy/leadprivacy/blocklist"
 	"github.com/leadprivacy/leadprivacy/csvimport"
+	"github.com/leadprivacy/leadprivacy/internal/servicetest"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
@@ -504,14 +505,14 @@ func TestRegistrySwitchIsAtomic(t *testing.T) {
 	if testing.Short() {
 		loads = 8
 	}
-	for _, k := range storeKinds {
-		t.Run(k.name, func(t *testing.T) {
+	for _, k := range servicetest.Kinds {
+		t.Run(k.Name, func(t *testing.T) {
 			path := t.TempDir() + "/lp.db"
-			writer := k.open(t, path)
+			writer := k.Open(t, path)
 			t.Cleanup(func() { writer.Close() })
 			reader := writer
-			if k.name != "memstore" {
-				reader = k.open(t, path)
+			if k.Name != "memstore" {
+				reader = k.Open(t, path)
 				t.Cleanup(func() { reader.Close() })
 			}
 			f := newFixture(t, writer)
@@ -620,9 +621,9 @@ func (r slowRegistries) ReadSnapshot(ctx context.Context, org, id uuid.UUID, ver
 // the version changes. On the SQL stores only: memstore runs one
 // transaction at a time, so its checks never meet.
 func TestRegistryLoadedOncePerService(t *testing.T) {
-	for _, k := range storeKinds[1:] {
-		t.Run(k.name, func(t *testing.T) {
-			s := k.open(t, filepath.Join(t.TempDir(), "lp.db"))
+	for _, k := range servicetest.Kinds[1:] {
+		t.Run(k.Name, func(t *testing.T) {
+			s := k.Open(t, filepath.Join(t.TempDir(), "lp.db"))
 			t.Cleanup(func() { s.Close() })
 			f := newFixture(t, s)
 			f.loadRegistry(blocklist.LoadRegistryRequest{Name: "nix", RegistryFile: blocklist.RegistryFile{File: strings.NewReader("20123456\n")}})
@@ -654,7 +655,7 @@ func TestRegistryLoadedOncePerService(t *testing.T) {
 }
 
 func TestLoadRegistryProgress(t *testing.T) {
-	f := newFixture(t, storeKinds[0].open(t, ""))
+	f := newFixture(t, servicetest.Kinds[0].Open(t, ""))
 	var file strings.Builder
 	for i := range 140_000 {
 		fmt.Fprintf(&file, "+4531%06d\n", i)

@@ -39,7 +39,7 @@ func TestUploadChangeLogAnswersWhoBlocked(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				f.clock.set(uploaded.Add(time.Hour)) // later events would show a later time
+				f.clock.Set(uploaded.Add(time.Hour)) // later events would show a later time
 				events := f.eventsSince(mark)
 				// 7 numbers in batches of 3 (the duplicate and the invalid
 				// line ride along): 3 events, each naming at most 3.

@@ -26,7 +26,7 @@ func uploadFixture(f *fixture) {
 	f.block(blocklist.BlockRequest{Number: "31234567", ProjectID: f.energy.ID})
 	f.block(blocklist.BlockRequest{Number: "50505050", ProjectID: f.energy.ID, ExpiresAt: start.Add(time.Minute)})
 	f.block(blocklist.BlockRequest{Number: "70707070"})
-	f.clock.set(start.Add(time.Hour))
+	f.clock.Set(start.Add(time.Hour))
 }
 
 func TestUpload(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/audit"
+	"github.com/leadprivacy/leadprivacy/internal/servicetest"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
@@ -40,7 +41,7 @@ func benchNumber(i int) phone.Number { return phone.Number(fmt.Sprintf("+453%07d
 // benchSecond is the second number of odd lead i: +4560000000 + i.
 func benchSecond(i int) phone.Number { return phone.Number(fmt.Sprintf("+456%07d", i)) }
 
-// newBenchWorld opens a store of kind (one of storeKinds) and fills it
+// newBenchWorld opens a store of kind (a servicetest.Kinds name) and fills it
 // with *benchLeads leads, 10,000 per transaction (Leads.CreateMany and
 // Contacts.Add); on PostgreSQL it then vacuums, gathers the planner's
 // statistics and checkpoints, as autovacuum and the checkpointer would
@@ -48,13 +49,8 @@ func benchSecond(i int) phone.Number { return phone.Number(fmt.Sprintf("+456%07d
 // benchmark.
 func newBenchWorld(b *testing.B, kind string) *benchWorld {
 	b.Helper()
-	i := slices.IndexFunc(storeKinds, func(k struct {
-		name string
-		open func(t testing.TB, path string) storage.Store
-	}) bool {
-		return k.name == kind
-	})
-	s := storeKinds[i].open(b, filepath.Join(b.TempDir(), "lp.db"))
+	i := slices.IndexFunc(servicetest.Kinds, func(k servicetest.Kind) bool { return k.Name == kind })
+	s := servicetest.Kinds[i].Open(b, filepath.Join(b.TempDir(), "lp.db"))
 	b.Cleanup(func() { s.Close() })
 	w := &benchWorld{fixture: newFixture(b, s), n: *benchLeads}
 	w.ids = make([]uuid.UUID, w.n)

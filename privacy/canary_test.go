@@ -234,7 +234,7 @@ func TestCanaryErasure(t *testing.T) {
 		eraser.mu.Lock()
 		eraser.fail = false
 		eraser.mu.Unlock()
-		f.clock.set(start.AddDate(0, 0, 1))
+		f.clock.Set(start.AddDate(0, 0, 1))
 		run, err := svc.RunErasures(f.ctx, f.alice)
 		if err != nil || run.Completed != 3 || run.Failed != 0 {
 			t.Fatalf("RunErasures = %+v, %v; want the three erasures completed", run, err)

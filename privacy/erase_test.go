@@ -15,6 +15,7 @@ import (
 
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/audit"
+	"github.com/leadprivacy/leadprivacy/internal/servicetest"
 	"github.com/leadprivacy/leadprivacy/privacy"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
@@ -147,8 +148,8 @@ func TestFailingEraserStaysPendingUntilRunErasures(t *testing.T) {
 		if err != nil || run != (privacy.ErasureRun{}) || rec.calls() != 3 {
 			t.Fatalf("RunErasures before it is due: %+v, %v, %d calls; want nothing run", run, err, rec.calls())
 		}
-		f.clock.set(start.Add(2 * time.Minute))
-		defer f.clock.set(start)
+		f.clock.Set(start.Add(2 * time.Minute))
+		defer f.clock.Set(start)
 		rec.setFail(nil)
 		if run, err = svc.RunErasures(f.ctx, f.alice); err != nil || run != (privacy.ErasureRun{Completed: 1}) {
 			t.Fatalf("RunErasures when due: %+v, %v; want one completed", run, err)
@@ -222,7 +223,7 @@ func TestForgetCrashBeforeErasers(t *testing.T) {
 		return
 	}
 	path := t.TempDir() + "/lp.db"
-	s := openSQLite(t, path)
+	s := servicetest.OpenSQLite(t, path)
 	defer s.Close()
 	f := newFixture(t, s)
 	f.path = path
@@ -258,7 +259,7 @@ func TestForgetCrashBeforeErasers(t *testing.T) {
 func crashChild(t *testing.T, path string) {
 	ids := strings.Split(os.Getenv("LEADPRIVACY_TEST_CRASH_IDS"), ",")
 	org, user, lead := uuid.MustParse(ids[0]), uuid.MustParse(ids[1]), uuid.MustParse(ids[2])
-	s := openSQLite(t, path)
+	s := servicetest.OpenSQLite(t, path)
 	now := func() time.Time { return start }
 	log := audit.New(s, lp.StaticKeys{org: []byte("0123456789abcdef0123456789abcdef")}, nil, &audit.Options{Now: now})
 	never := &fakeEraser{check: func(privacy.ErasureRequest) { os.Exit(4) }}

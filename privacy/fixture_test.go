@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -14,82 +13,23 @@ import (
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/audit"
 	"github.com/leadprivacy/leadprivacy/blocklist"
-	"github.com/leadprivacy/leadprivacy/internal/pgtest"
+	"github.com/leadprivacy/leadprivacy/internal/servicetest"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/privacy"
 	"github.com/leadprivacy/leadprivacy/storage"
-	"github.com/leadprivacy/leadprivacy/storage/memstore"
-	"github.com/leadprivacy/leadprivacy/storage/postgres"
-	"github.com/leadprivacy/leadprivacy/storage/sqlite"
 )
-
-// storeKinds are the adapters the service is tested on; open returns a
-// store on path (file-backed ones) that the caller closes. Every fixture
-// makes its own organisations, so tests can share a store.
-var storeKinds = []struct {
-	name string
-	open func(t testing.TB, path string) storage.Store
-}{
-	{"memstore", func(testing.TB, string) storage.Store { return memstore.New() }},
-	{"sqlite", openSQLite},
-	{"postgres", openPostgres},
-}
 
 // forEachStore runs fn as a subtest on every adapter with a fresh fixture.
 func forEachStore(t *testing.T, fn func(t *testing.T, f *fixture)) {
-	for _, k := range storeKinds {
-		t.Run(k.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "lp.db")
-			s := k.open(t, path)
-			t.Cleanup(func() { s.Close() })
-			f := newFixture(t, s)
-			f.path = path
-			fn(t, f)
-		})
-	}
-}
-
-func openSQLite(t testing.TB, path string) storage.Store {
-	t.Helper()
-	s, err := sqlite.Open(context.Background(), path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// openPostgres opens a store in a schema of its own, named after path so
-// that two Stores opened with one path share it; the schema is dropped
-// when the test ends.
-func openPostgres(t testing.TB, path string) storage.Store {
-	t.Helper()
-	s, err := postgres.Open(context.Background(), pgtest.SharedSchema(t, path), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// clock is a settable clock shared by the service and the ChangeLog.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
+	servicetest.ForEach(t, func(t *testing.T, s storage.Store, path string) {
+		f := newFixture(t, s)
+		f.path = path
+		fn(t, f)
+	})
 }
 
 // start is the fixture's "now": the day Alice handles the request.
 var start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
 
 // syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
 type syncBuffer struct {
@@ -158,7 +98,7 @@ type fixture struct {
 	store storage.Store
 	path  string // the database file on SQLite (set by forEachStore)
 	keys  lp.StaticKeys
-	clock *clock
+	clock *servicetest.Clock
 	logs  *syncBuffer // everything the ChangeLog and the service logged, at debug level
 	log   *audit.Log
 	svc   *privacy.Service
@@ -184,7 +124,7 @@ type fixture struct {
 // newFixture stores the cast in store and builds the service on it.
 func newFixture(t testing.TB, store storage.Store) *fixture {
 	t.Helper()
-	f := &fixture{t: t, ctx: context.Background(), store: store, keys: lp.StaticKeys{}, clock: &clock{t: start},
+	f := &fixture{t: t, ctx: context.Background(), store: store, keys: lp.StaticKeys{}, clock: servicetest.NewClock(start),
 		logs: &syncBuffer{}}
 	f.org = lp.Organisation{ID: uuid.New(), Name: "Nordic Sales ApS", DefaultRegion: "DK", CreatedAt: start.AddDate(-1, 0, 0)}
 	f.keys[f.org.ID] = []byte("0123456789abcdef0123456789abcdef")

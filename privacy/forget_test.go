@@ -201,8 +201,8 @@ func TestForgetIsIdempotent(t *testing.T) {
 		}
 		before := f.lead(f.org.ID, f.energyLead.ID)
 		mark := f.eventCount(f.org.ID)
-		f.clock.set(start.Add(1e9))
-		defer f.clock.set(start)
+		f.clock.Set(start.Add(1e9))
+		defer f.clock.Set(start)
 		r, err := f.svc.Forget(f.ctx, f.alice, f.energyLead.ID, privacy.ForgetOptions{Suppress: true})
 		if err != nil {
 			t.Fatal(err)

@@ -80,7 +80,7 @@ func TestLeadExtraFields(t *testing.T) {
 func TestLeadAccessSummary(t *testing.T) {
 	forEachStore(t, func(t *testing.T, f *fixture) {
 		lastMonth := time.Date(2026, 2, 10, 10, 0, 0, 0, time.UTC)
-		f.clock.set(lastMonth)
+		f.clock.Set(lastMonth)
 		for _, a := range []lp.Actor{f.alice, f.bob, f.bob} {
 			if _, err := f.svc.Lead(f.ctx, a, f.energyLead.ID); err != nil {
 				t.Fatal(err)
@@ -89,7 +89,7 @@ func TestLeadAccessSummary(t *testing.T) {
 		if _, err := f.svc.Search(f.ctx, f.carol, string(subject)); err != nil {
 			t.Fatal(err)
 		}
-		f.clock.set(start) // this month: not counted
+		f.clock.Set(start) // this month: not counted
 		if _, err := f.svc.Lead(f.ctx, f.carol, f.insureLead.ID); err != nil {
 			t.Fatal(err)
 		}

@@ -246,7 +246,7 @@ func TestSearchShowsHoldAndForgotten(t *testing.T) {
 			}
 		}
 
-		f.clock.set(start.Add(time.Minute))
+		f.clock.Set(start.Add(time.Minute))
 		if _, err := f.svc.ForgetNumber(f.ctx, f.alice, subjectTyped, privacy.ForgetOptions{}); err != nil {
 			t.Fatal(err)
 		}

@@ -41,7 +41,7 @@ func TestExport(t *testing.T) {
 			return tx.Suppressions().Add(f.ctx, lp.Suppression{OrgID: f.org.ID, Fingerprint: f.fingerprint(f.org.ID, subject),
 				CreatedBy: f.alice.UserID, CreatedAt: start.Add(-time.Hour)})
 		})
-		f.clock.set(start.Add(time.Minute))
+		f.clock.Set(start.Add(time.Minute))
 		mark := f.eventCount(f.org.ID)
 
 		e, err := f.svc.Export(f.ctx, f.alice, subjectTyped)

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/internal/servicetest"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/retention"
 	"github.com/leadprivacy/leadprivacy/storage"
@@ -28,9 +29,9 @@ func openBench(b *testing.B, kind string) *sqlstore.Store {
 	path := filepath.Join(b.TempDir(), "lp.db")
 	var s storage.Store
 	if kind == "sqlite" {
-		s = openSQLite(b, path)
+		s = servicetest.OpenSQLite(b, path)
 	} else {
-		s = openPostgres(b, path)
+		s = servicetest.OpenPostgres(b, path)
 	}
 	b.Cleanup(func() { s.Close() })
 	return s.(*sqlstore.Store)

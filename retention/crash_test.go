@@ -18,6 +18,7 @@ import (
 
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/audit"
+	"github.com/leadprivacy/leadprivacy/internal/servicetest"
 	"github.com/leadprivacy/leadprivacy/privacy"
 	"github.com/leadprivacy/leadprivacy/retention"
 )
@@ -48,7 +49,7 @@ func TestPurgeKilledMidwayResumes(t *testing.T) {
 	const leads, batch = 3000, 50
 	dir := t.TempDir()
 	seedPath := filepath.Join(dir, "seed.db")
-	seed := openSQLite(t, seedPath)
+	seed := servicetest.OpenSQLite(t, seedPath)
 	base := newFixture(t, seed)
 	w := seedPurge(base, leads)
 	seed.Close()
@@ -56,7 +57,7 @@ func TestPurgeKilledMidwayResumes(t *testing.T) {
 
 	cleanPath := filepath.Join(dir, "clean.db")
 	copyFile(t, seedPath, cleanPath)
-	cs := openSQLite(t, cleanPath)
+	cs := servicetest.OpenSQLite(t, cleanPath)
 	defer cs.Close()
 	cf := base.on(t, cs, opts)
 	if _, err := cf.svc.Purge(cf.ctx, cf.system, start, retention.PurgeOptions{}); err != nil {
@@ -68,7 +69,7 @@ func TestPurgeKilledMidwayResumes(t *testing.T) {
 		path := filepath.Join(dir, "kill"+strconv.Itoa(killAfter)+".db")
 		copyFile(t, seedPath, path)
 		done := runAndKill(t, path, base, batch, killAfter)
-		s := openSQLite(t, path)
+		s := servicetest.OpenSQLite(t, path)
 		f := base.on(t, s, opts)
 		before := w.state(f)
 		if n := len(before.named); n == 0 || n >= len(want.named) {
@@ -79,14 +80,14 @@ func TestPurgeKilledMidwayResumes(t *testing.T) {
 				t.Fatalf("kill after batch %d: lead %s half-erased", killAfter, id)
 			}
 		}
-		f.clock.set(start.Add(2 * time.Minute)) // past the killed purge's lease
+		f.clock.Set(start.Add(2 * time.Minute)) // past the killed purge's lease
 		if _, err := f.svc.Purge(f.ctx, f.system, start, retention.PurgeOptions{}); err != nil {
 			t.Fatalf("rerun after the kill: %v", err)
 		}
 		got := w.state(f)
 		got.counts, want.counts = nil, nil // the killed run recorded no purge.run for its last rule
 		sameState(t, "killed after batch "+strconv.Itoa(killAfter), got, want)
-		f.clock.set(start)
+		f.clock.Set(start)
 		s.Close()
 		t.Logf("killed after %d batches reported (%d leads purged before the kill)", done, len(before.named))
 	}
@@ -150,7 +151,7 @@ func crashChild(t *testing.T, jobPath string) {
 	if err := json.Unmarshal(data, &job); err != nil {
 		t.Fatal(err)
 	}
-	store := openSQLite(t, job.Path)
+	store := servicetest.OpenSQLite(t, job.Path)
 	now := func() time.Time { return start }
 	log := audit.New(store, lp.StaticKeys(job.Keys), nil, &audit.Options{Now: now})
 	priv := privacy.New(store, log, &privacy.Options{Now: now})

@@ -18,6 +18,7 @@ import (
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/audit"
 	"github.com/leadprivacy/leadprivacy/blocklist"
+	"github.com/leadprivacy/leadprivacy/internal/servicetest"
 	"github.com/leadprivacy/leadprivacy/privacy"
 	"github.com/leadprivacy/leadprivacy/retention"
 	"github.com/leadprivacy/leadprivacy/storage"
@@ -226,11 +227,11 @@ func seedPurge(f *fixture, n int) purgeWorld {
 		part.spec.project, part.spec.contacts = f.energy, 1
 		w.ids = append(w.ids, f.addLeads(n*part.share/20, part.spec)...)
 	}
-	f.clock.set(start.Add(-2 * day))
+	f.clock.Set(start.Add(-2 * day))
 	if _, err := f.block.Block(f.ctx, f.alice, blocklistRequest(start.Add(-day))); err != nil {
 		f.t.Fatal(err)
 	}
-	f.clock.set(start)
+	f.clock.Set(start)
 	return w
 }
 
@@ -335,11 +336,11 @@ func TestPurgeSurvivesAStoreFaultAtEveryWrite(t *testing.T) {
 		leads, batch = 1000, 100
 	}
 	opts := &retention.Options{BatchSize: batch}
-	for _, k := range storeKinds {
-		t.Run(k.name, func(t *testing.T) {
+	for _, k := range servicetest.Kinds {
+		t.Run(k.Name, func(t *testing.T) {
 			dir := t.TempDir()
 			seedPath := filepath.Join(dir, "seed.db")
-			seedStore := k.open(t, seedPath)
+			seedStore := k.Open(t, seedPath)
 			base := newFixture(t, seedStore)
 			w := seedPurge(base, leads)
 			i := 0
@@ -348,18 +349,18 @@ func TestPurgeSurvivesAStoreFaultAtEveryWrite(t *testing.T) {
 			fresh := func(t *testing.T, fs *faultStore) *fixture {
 				i++
 				path := filepath.Join(dir, strconv.Itoa(i)+".db")
-				if k.name == "sqlite" {
+				if k.Name == "sqlite" {
 					copyFile(t, seedPath, path)
 				}
-				fs.Store = k.open(t, path)
+				fs.Store = k.Open(t, path)
 				t.Cleanup(func() { fs.Store.Close() })
 				f := base.on(t, fs, opts)
-				if k.name != "sqlite" {
+				if k.Name != "sqlite" {
 					seedAgain(f, base, &w)
 				}
 				return f
 			}
-			if k.name == "sqlite" {
+			if k.Name == "sqlite" {
 				seedStore.Close() // complete: copies of the file are the worlds
 			} else {
 				t.Cleanup(func() { seedStore.Close() })
@@ -376,7 +377,7 @@ func TestPurgeSurvivesAStoreFaultAtEveryWrite(t *testing.T) {
 			total := clean.writes
 			t.Logf("a clean purge of %d leads makes %d writes", leads, total)
 			for n := 1; n <= total; n++ {
-				if !sampled(k.name, n) {
+				if !sampled(k.Name, n) {
 					continue
 				}
 				fs := &faultStore{failAt: n}

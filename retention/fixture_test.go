@@ -2,7 +2,6 @@ package retention_test
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -12,81 +11,24 @@ import (
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/audit"
 	"github.com/leadprivacy/leadprivacy/blocklist"
-	"github.com/leadprivacy/leadprivacy/internal/pgtest"
+	"github.com/leadprivacy/leadprivacy/internal/servicetest"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/privacy"
 	"github.com/leadprivacy/leadprivacy/retention"
 	"github.com/leadprivacy/leadprivacy/storage"
-	"github.com/leadprivacy/leadprivacy/storage/memstore"
-	"github.com/leadprivacy/leadprivacy/storage/postgres"
-	"github.com/leadprivacy/leadprivacy/storage/sqlite"
 )
-
-// storeKinds are the adapters the service is tested on; open returns a
-// store on path (file-backed ones) that the caller closes.
-var storeKinds = []struct {
-	name string
-	open func(t testing.TB, path string) storage.Store
-}{
-	{"memstore", func(testing.TB, string) storage.Store { return memstore.New() }},
-	{"sqlite", openSQLite},
-	{"postgres", openPostgres},
-}
 
 // forEachStore runs fn as a subtest on every adapter with a fresh fixture.
 func forEachStore(t *testing.T, fn func(t *testing.T, f *fixture)) {
-	for _, k := range storeKinds {
-		t.Run(k.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "lp.db")
-			s := k.open(t, path)
-			t.Cleanup(func() { s.Close() })
-			f := newFixture(t, s)
-			f.path = path
-			fn(t, f)
-		})
-	}
-}
-
-func openSQLite(t testing.TB, path string) storage.Store {
-	t.Helper()
-	s, err := sqlite.Open(context.Background(), path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// openPostgres opens a store in a schema of its own, named after path so
-// that two Stores opened with one path share it.
-func openPostgres(t testing.TB, path string) storage.Store {
-	t.Helper()
-	s, err := postgres.Open(context.Background(), pgtest.SharedSchema(t, path), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// clock is a settable clock shared by the services and the ChangeLog.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
+	servicetest.ForEach(t, func(t *testing.T, s storage.Store, path string) {
+		f := newFixture(t, s)
+		f.path = path
+		fn(t, f)
+	})
 }
 
 // start is the fixture's "now".
 var start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
 
 const day = 24 * time.Hour
 
@@ -100,7 +42,7 @@ type fixture struct {
 	store storage.Store
 	path  string
 	keys  lp.StaticKeys
-	clock *clock
+	clock *servicetest.Clock
 	log   *audit.Log
 	priv  *privacy.Service
 	block *blocklist.Service
@@ -123,7 +65,7 @@ const batchSize = 3
 
 func newFixture(t testing.TB, store storage.Store) *fixture {
 	t.Helper()
-	f := &fixture{t: t, ctx: context.Background(), store: store, keys: lp.StaticKeys{}, clock: &clock{t: start}}
+	f := &fixture{t: t, ctx: context.Background(), store: store, keys: lp.StaticKeys{}, clock: servicetest.NewClock(start)}
 	created := start.AddDate(-2, 0, 0)
 	f.org = lp.Organisation{ID: uuid.New(), Name: "Nordic Sales ApS", DefaultRegion: "DK", CreatedAt: created}
 	f.keys[f.org.ID] = []byte("0123456789abcdef0123456789abcdef")

@@ -342,11 +342,11 @@ func TestPurgeEventsNameEveryLead(t *testing.T) {
 
 func TestPurgeSweepsExpiredBlocks(t *testing.T) {
 	forEachStore(t, func(t *testing.T, f *fixture) {
-		f.clock.set(start.Add(-2 * day))
+		f.clock.Set(start.Add(-2 * day))
 		if _, err := f.block.Block(f.ctx, f.alice, blocklistRequest(start.Add(-day))); err != nil {
 			t.Fatal(err)
 		}
-		f.clock.set(start)
+		f.clock.Set(start)
 		rep := f.purge(start)
 		if rep.BlocksExpired != 1 {
 			t.Errorf("BlocksExpired = %d, want 1", rep.BlocksExpired)
@@ -372,10 +372,10 @@ func TestPurgeLease(t *testing.T) {
 		// The other holder died: its lease runs out, and a purge that
 		// started meanwhile loses its own lease to a third process after
 		// its first batch and stops there.
-		f.clock.set(start.Add(time.Minute))
+		f.clock.Set(start.Add(time.Minute))
 		third := uuid.New()
 		rep, err := f.svc.Purge(f.ctx, f.system, start, retention.PurgeOptions{Progress: func(retention.Progress) {
-			f.clock.set(start.Add(time.Hour))
+			f.clock.Set(start.Add(time.Hour))
 			f.tx(func(tx storage.Tx) error {
 				ok, err := tx.Leases().Acquire(f.ctx, f.org.ID, retention.LeaseName, third, start.Add(time.Hour), start.Add(2*time.Hour))
 				if err == nil && !ok {
@@ -468,7 +468,7 @@ func TestPurgeOwesTheErasers(t *testing.T) {
 			t.Fatalf("ErasuresPending = %d with a failing eraser, want one per lead", rep.ErasuresPending)
 		}
 		fail = false
-		f.clock.set(start.Add(time.Hour)) // the failed erasures are due again
+		f.clock.Set(start.Add(time.Hour)) // the failed erasures are due again
 		run, err := f.priv.RunErasures(f.ctx, f.alice)
 		if err != nil || run.Completed != 3 {
 			t.Fatalf("RunErasures = %+v, %v; want the 3 pending erasures completed", run, err)

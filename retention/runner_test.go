@@ -14,6 +14,7 @@ import (
 
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/audit"
+	"github.com/leadprivacy/leadprivacy/internal/servicetest"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/retention"
 	"github.com/leadprivacy/leadprivacy/storage"
@@ -25,15 +26,15 @@ import (
 // interleaved: the events of each run (its batches and its purge.run)
 // form an unbroken stretch of the log.
 func TestRunnersNeverPurgeAtOnce(t *testing.T) {
-	for _, k := range storeKinds[:2] {
-		t.Run(k.name, func(t *testing.T) {
+	for _, k := range servicetest.Kinds[:2] {
+		t.Run(k.Name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "lp.db")
-			s1 := k.open(t, path)
+			s1 := k.Open(t, path)
 			defer s1.Close()
 			f := newFixture(t, s1)
 			s2 := s1
-			if k.name == "sqlite" {
-				s2 = k.open(t, path)
+			if k.Name == "sqlite" {
+				s2 = k.Open(t, path)
 				defer s2.Close()
 			}
 			f.setRule(retention.RuleRequest{ProjectID: f.energy.ID, Outcome: "success", KeepFor: 30 * day})
