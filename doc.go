@@ -9,7 +9,8 @@
 //
 // This root package holds the domain model shared by every other package —
 // Organisation, Project, CampaignTemplate, User, Lead, ContactAttempt,
-// BlockEntry, Suppression, RetentionRule, Event, Actor — and the sentinel
+// BlockEntry, Suppression, Registry, PendingErasure, RetentionRule, Event,
+// Actor — and the sentinel
 // errors (ErrNotFound, ErrForbidden, ErrConflict, ErrInvalidArgument,
 // ErrInvalidPhone, ErrBlocked, ErrSuppressed, ErrLegalHold) that every
 // function wraps, so errors.Is works across the SDK. It imports only the
@@ -31,7 +32,14 @@
 //   - blocklist: the do-not-call list as one service — Block (numbers and
 //     prefix ranges), Unblock, SetExpiry, Get, List, Upload, Sweep, the
 //     dial-time Check, and CheckImport and Import of leads against blocks
-//     and forgotten-and-suppressed numbers.
+//     and forgotten-and-suppressed numbers; national do-not-call
+//     registries (LoadRegistry, ApplyDelta) kept as compiled, versioned
+//     snapshots and checked in memory.
+//   - privacy: lead admin — Search by number, Lead, the subject-access
+//     Export, Preview and Forget (with suppression, legal hold, and the
+//     host's erasers run after the commit).
+//   - retention: automatic deletion by project and outcome — rules, Plan,
+//     a resumable Purge in batches, and a Runner.
 //
 // # Conventions
 //
