@@ -139,14 +139,13 @@ func (f *fixture) service(opts *retention.Options) *retention.Service {
 
 // leadSpec describes a test lead.
 type leadSpec struct {
-	project      lp.Project
-	outcome      string
-	created      time.Time // zero: two years before start
-	lastContact  time.Time
-	closed       time.Time
-	held         bool
-	contacts     int // contact attempts, each with notes and a recording
-	numberOffset int
+	project     lp.Project
+	outcome     string
+	created     time.Time // zero: two years before start
+	lastContact time.Time
+	closed      time.Time
+	held        bool
+	contacts    int // contact attempts, each with notes and a recording
 }
 
 // addLeads stores n leads like spec (each with its own number and the

@@ -683,7 +683,7 @@ func purgeByRules(ctx context.Context, w *world) error {
 	// number before the purge erases it.
 	found, err := w.privacy.Search(ctx, w.alice, "60 60 60 60")
 	if err != nil || len(found.Leads) != 1 {
-		return fmt.Errorf("Erik's lead: %d found, %v", len(found.Leads), err)
+		return fmt.Errorf("the lead of Erik: %d found, %v", len(found.Leads), err)
 	}
 	erik := found.Leads[0].ID
 	w.leadProjects[erik] = "the " + w.energy.Name + " lead"

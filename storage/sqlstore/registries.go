@@ -35,7 +35,7 @@ func (v registries) Create(ctx context.Context, r lp.Registry) error {
 	}
 	const op = "registries.create"
 	d := v.t.d
-	if err := (blocks{v.t}).projectsExist(ctx, op, r.OrgID, r.ProjectIDs); err != nil {
+	if err := blocks(v).projectsExist(ctx, op, r.OrgID, r.ProjectIDs); err != nil {
 		return err
 	}
 	// ON CONFLICT DO NOTHING covers the key and the unique name alike.
@@ -128,7 +128,7 @@ func (v registries) Update(ctx context.Context, r lp.Registry) error {
 	// The scope is checked before anything changes, so that an error
 	// leaves the registry as it was; a missing registry or a renaming is
 	// reported before a missing project, as by the memory store.
-	if err := (blocks{v.t}).projectsExist(ctx, op, r.OrgID, r.ProjectIDs); err != nil {
+	if err := blocks(v).projectsExist(ctx, op, r.OrgID, r.ProjectIDs); err != nil {
 		if !errors.Is(err, lp.ErrNotFound) {
 			return err
 		}
