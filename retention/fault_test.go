@@ -328,11 +328,11 @@ func sameState(t *testing.T, label string, got, want purgeState) {
 // SQLite every N up to 25 and every third after, on PostgreSQL a sample
 // (-retention.faultevery for every N on both).
 //
-// -short purges 1,000 leads in batches of 100 instead (same number of
-// writes), for the race detector's runs.
+// With -short or the race detector it purges 1,000 leads in batches of
+// 100 instead: the same number of writes, so every N is still tried.
 func TestPurgeSurvivesAStoreFaultAtEveryWrite(t *testing.T) {
 	leads, batch := 10_000, 1000
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		leads, batch = 1000, 100
 	}
 	opts := &retention.Options{BatchSize: batch}
