@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	msqlite "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
 )
@@ -49,7 +49,7 @@ func Open(ctx context.Context, path string, opts *sqlstore.Options) (*sqlstore.S
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	if err := db.PingContext(ctx); err != nil {
+	if err := pingWhileBusy(ctx, db, busy); err != nil {
 		return nil, errors.Join(openError(path, err), db.Close())
 	}
 	read, err := sql.Open("sqlite", dsn(path, busy, false))
@@ -61,6 +61,26 @@ func Open(ctx context.Context, path string, opts *sqlstore.Options) (*sqlstore.S
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
 	return sqlstore.Driver{Dialect: sqlstore.SQLite}.Open(ctx, db, read, opts)
+}
+
+// pingWhileBusy opens the writer connection, trying again for up to busy
+// while another process holds the lock: setting WAL mode on a new file
+// does not wait on busy_timeout, so processes opening one fresh file at
+// once would otherwise fail with SQLITE_BUSY.
+func pingWhileBusy(ctx context.Context, db *sql.DB, busy time.Duration) error {
+	deadline := time.Now().Add(busy)
+	for {
+		err := db.PingContext(ctx)
+		var se *msqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != 5 || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // openError is the error of a database file that cannot be opened, which
