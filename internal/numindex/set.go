@@ -3,6 +3,7 @@ package numindex
 import (
 	"iter"
 	"math/bits"
+	"runtime"
 	"slices"
 )
 
@@ -262,9 +263,14 @@ func (s *Set) find(k uint64) int {
 	if t < 0 {
 		return -1
 	}
-	// Count the group's other bases not above k without a branch: the
-	// bases are a cache miss, and a branch on them mispredicted would
-	// discard the look-ups the CPU started after this one.
+	return s.inGroup(t, k)
+}
+
+// inGroup returns the partition of group t (tops[t] <= k) whose keys k
+// would be among. It counts the group's other bases not above k without a
+// branch: the bases are a cache miss, and a branch on them mispredicted
+// would discard the look-ups the CPU started after this one.
+func (s *Set) inGroup(t int, k uint64) int {
 	p := t * groupParts
 	n := p
 	for q := p + 1; q < min(p+groupParts, len(s.ent)/2); q++ {
@@ -305,39 +311,64 @@ func (s *Set) Contains(k uint64) bool {
 // ContainsSorted reports for each key of ks (ascending, repeats allowed)
 // whether it is in s, into out[i] (len(out) >= len(ks)); a sorted batch walk,
 // faster than len(ks) Contains calls. It works in chunks of keys, in
-// stages: find every key's partition, then read each partition's entry and
-// first code words, then search the partitions. A stage's loads do not
-// depend on one another, so the CPU fetches their cache lines in parallel
-// rather than one look-up's after another's.
+// stages: find every key's partition (a search of only the part of tops
+// the chunk spans), then read each partition's entry and touch every line
+// of its codes, then search the partitions. A stage's loads do not depend
+// on one another, so the CPU fetches their cache lines in parallel rather
+// than one look-up's after another's.
 func (s *Set) ContainsSorted(ks []uint64, out []bool) {
-	const chunk = 32
+	const chunk = 64
 	var (
-		ps   [chunk]int
-		pts  [chunk]part
-		warm [chunk]uint64 // the words read to fetch their lines
+		gs   [chunk]int  // each key's group, then its partition
+		pts  [chunk]part // each key's partition
+		warm uint64      // the words read only to fetch their lines
 	)
 	out = out[:len(ks)]
-	for lo := 0; lo < len(ks); lo += chunk {
+	lo := 0
+	for lo < len(ks) && (s.n == 0 || ks[lo] < s.ent[0]) { // below every key
+		out[lo] = false
+		lo++
+	}
+	t0 := 0 // the group of the chunk's first key
+	for ; lo < len(ks); lo += chunk {
 		keys := ks[lo:min(lo+chunk, len(ks))]
-		for j, k := range keys {
-			ps[j] = s.find(k)
+		t1 := t0 + last(s.tops[t0:], keys[len(keys)-1])
+		span := s.tops[t0 : t1+1] // keys[0] >= span[0]: each key's group is here
+		// A binary search of span for all the chunk's keys at once, a
+		// level at a time: a level's loads are independent.
+		g := gs[:len(keys)]
+		clear(g)
+		for n := len(span); n > 1; {
+			half := n / 2
+			for j, k := range keys {
+				_, below := bits.Sub64(k, span[g[j]+half], 0) // 1 if k < it
+				g[j] += half * int(1-below)
+			}
+			n -= half
 		}
-		for j, p := range ps[:len(keys)] {
-			if p < 0 {
-				pts[j] = part{} // holds nothing: zeros is 0
-				continue
+		for j := range g {
+			g[j] += t0
+		}
+		t0 = t1
+		for _, t := range gs[:len(keys)] {
+			warm ^= s.ent[2*groupParts*t+1]
+		}
+		for j, k := range keys {
+			pts[j] = s.part(s.inGroup(gs[j], k))
+		}
+		for j := range keys {
+			pt := &pts[j]
+			first, end := pt.off>>6, (pt.end-1)>>6
+			for w := first; w < end; w += 8 { // a word a line, and the last
+				warm ^= s.data[w]
 			}
-			pt := s.part(p)
-			pts[j] = pt
-			for w := pt.off >> 6; w <= (pt.end-1)>>6; w += 8 { // a word a line
-				warm[j] ^= s.data[w]
-			}
+			warm ^= s.data[end]
 		}
 		for j, k := range keys {
 			out[lo+j] = s.has(&pts[j], k)
 		}
 	}
-	_ = warm
+	runtime.KeepAlive(warm)
 }
 
 // All yields the keys in ascending order. A Set loaded from damaged bytes
