@@ -19,14 +19,20 @@ const (
 	regDK      = 3_000_000
 	regUK      = 7_000_000
 	regQueries = 1_000_000
-	regBatch   = 1000
 )
 
+// regBatches are the batch sizes of the batch look-ups: blocklist checks
+// 1000 leads a batch; the larger ones show where a sorted walk overtakes.
+var regBatches = []struct {
+	name string
+	size int
+}{{"1k", 1000}, {"10k", 10_000}, {"100k", 100_000}, {"1M", regQueries}}
+
 type registryData struct {
-	keys    []uint64 // as parsed: unsorted, a few repeats
-	sorted  []uint64 // ascending, no repeats
-	queries []uint64 // random order, half present
-	batches []uint64 // queries, each run of regBatch sorted
+	keys    []uint64         // as parsed: unsorted, a few repeats
+	sorted  []uint64         // ascending, no repeats
+	queries []uint64         // random order, half present
+	batches map[int][]uint64 // by batch size: queries, each run of that many sorted
 }
 
 var registry = sync.OnceValue(func() *registryData {
@@ -52,9 +58,13 @@ var registry = sync.OnceValue(func() *registryData {
 		}
 	}
 	r.Shuffle(len(d.queries), func(i, j int) { d.queries[i], d.queries[j] = d.queries[j], d.queries[i] })
-	d.batches = slices.Clone(d.queries)
-	for lo := 0; lo < len(d.batches); lo += regBatch {
-		slices.Sort(d.batches[lo:min(lo+regBatch, len(d.batches))])
+	d.batches = map[int][]uint64{}
+	for _, bs := range regBatches {
+		b := slices.Clone(d.queries)
+		for lo := 0; lo < len(b); lo += bs.size {
+			slices.Sort(b[lo:min(lo+bs.size, len(b))])
+		}
+		d.batches[bs.size] = b
 	}
 	return d
 })
@@ -120,9 +130,11 @@ func structures(bt *built) []*structure {
 
 // BenchmarkRegistry compares the index with roaring64, a sorted slice and a
 // map on a 10M-number registry: memory (B/number), 1M look-ups in sorted
-// batches of 1000 and one by one (ns/lookup), build from the unsorted keys
-// against slices.Sort of them, and Load of the serialized index against a
-// copy of its bytes. The figures are in BENCHMARKS.md.
+// batches of 1k, 10k, 100k and 1M keys (the index through ContainsSorted,
+// the others a look-up a key, of the same sorted batches) and one by one
+// (ns/lookup), build from the unsorted keys against slices.Sort of them,
+// and Load of the serialized index against a copy of its bytes. The figures
+// are in BENCHMARKS.md.
 //
 //	go test ./internal/numindex -run '^$' -bench BenchmarkRegistry -benchtime 1x -count 3
 func BenchmarkRegistry(b *testing.B) {
@@ -134,14 +146,6 @@ func BenchmarkRegistry(b *testing.B) {
 		st.once.Do(func() { st.build(d) })
 		return st
 	}
-	look := func(b *testing.B, qs []uint64, f func(qs []uint64) int) {
-		for b.Loop() {
-			if hits := f(qs); hits != len(qs)/2 {
-				b.Fatalf("%d of %d queries found, want half", hits, len(qs))
-			}
-		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(qs)), "ns/lookup")
-	}
 	for _, st := range sts {
 		b.Run("memory/"+st.name, func(b *testing.B) {
 			ready(st)
@@ -150,34 +154,18 @@ func BenchmarkRegistry(b *testing.B) {
 			b.ReportMetric(st.memory()/n, "B/number")
 		})
 	}
-	for _, st := range sts {
-		b.Run("lookup-batch/"+st.name, func(b *testing.B) {
-			ready(st)
-			out := make([]bool, regBatch)
-			look(b, d.batches, func(qs []uint64) (hits int) {
-				for lo := 0; lo < len(qs); lo += regBatch {
-					batch := qs[lo:min(lo+regBatch, len(qs))]
-					if st.batch != nil {
-						st.batch(batch, out)
-					} else {
-						for i, k := range batch {
-							out[i] = st.contains(k)
-						}
-					}
-					for _, ok := range out[:len(batch)] {
-						if ok {
-							hits++
-						}
-					}
-				}
-				return hits
+	for _, bs := range regBatches {
+		for _, st := range sts {
+			b.Run("lookup-batch/"+bs.name+"/"+st.name, func(b *testing.B) {
+				ready(st)
+				lookBatches(b, st, d.batches[bs.size], bs.size)
 			})
-		})
+		}
 	}
 	for _, st := range sts {
 		b.Run("lookup-single/"+st.name, func(b *testing.B) {
 			ready(st)
-			look(b, d.queries, func(qs []uint64) (hits int) {
+			lookup(b, d.queries, func(qs []uint64) (hits int) {
 				for _, k := range qs {
 					if st.contains(k) {
 						hits++
@@ -239,4 +227,39 @@ func BenchmarkRegistry(b *testing.B) {
 			b.ReportMetric(float64(len(ser))/n, "B/number")
 		})
 	}
+}
+
+// lookup runs f, which returns how many of qs it found, b.N times and
+// reports the time a query.
+func lookup(b *testing.B, qs []uint64, f func(qs []uint64) int) {
+	for b.Loop() {
+		if hits := f(qs); hits != len(qs)/2 {
+			b.Fatalf("%d of %d queries found, want half", hits, len(qs))
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(qs)), "ns/lookup")
+}
+
+// lookBatches looks up qs in st in batches of size, each sorted: st's
+// batch walk if it has one, else a look-up a key.
+func lookBatches(b *testing.B, st *structure, qs []uint64, size int) {
+	out := make([]bool, size)
+	lookup(b, qs, func(qs []uint64) (hits int) {
+		for lo := 0; lo < len(qs); lo += size {
+			batch := qs[lo:min(lo+size, len(qs))]
+			if st.batch != nil {
+				st.batch(batch, out)
+			} else {
+				for i, k := range batch {
+					out[i] = st.contains(k)
+				}
+			}
+			for _, ok := range out[:len(batch)] {
+				if ok {
+					hits++
+				}
+			}
+		}
+		return hits
+	})
 }

@@ -82,3 +82,55 @@ func FuzzSet(f *testing.F) {
 		roundTrip(t, s, want, extra)
 	})
 }
+
+// FuzzContainsSorted builds a Set from the fuzzer's keys (as FuzzSet) and
+// looks up, in batches of a size the fuzzer picks, its queries (8 bytes
+// each, narrowed alike), the keys and their neighbours, sorted and some
+// repeated, comparing ContainsSorted on the Set and on its loaded copy
+// with a map.
+func FuzzContainsSorted(f *testing.F) {
+	f.Add([]byte{}, []byte{}, uint8(0), uint16(1))
+	f.Add(bytes.Repeat([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9}, 300), bytes.Repeat([]byte{7, 0, 0, 0, 0, 0, 0, 0}, 20), uint8(14), uint16(63))
+	f.Add(bytes.Repeat([]byte{0xff, 0, 0x80}, 8*200), bytes.Repeat([]byte{0xff}, 8*70), uint8(63), uint16(65))
+	f.Add(bytes.Repeat([]byte{3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5}, 8*100), []byte{}, uint8(9), uint16(0))
+	f.Fuzz(func(t *testing.T, b, q []byte, width uint8, size uint16) {
+		mask := uint64(1)<<(width%64) - 1
+		if width%64 == 0 {
+			mask = ^uint64(0)
+		}
+		in := map[uint64]bool{}
+		var keys, qs []uint64
+		for ; len(b) >= 8; b = b[8:] {
+			k := binary.LittleEndian.Uint64(b) & mask
+			keys = append(keys, k)
+			in[k] = true
+			qs = append(qs, k, k-1, k+1)
+		}
+		for ; len(q) >= 8; q = q[8:] {
+			k := binary.LittleEndian.Uint64(q) & mask
+			for range 1 + int(q[0]%3) { // repeats in the batch
+				qs = append(qs, k)
+			}
+		}
+		slices.Sort(qs)
+		s := Build(keys)
+		ser, _ := s.AppendBinary(nil)
+		l, err := Load(ser)
+		if err != nil {
+			t.Fatalf("Load(AppendBinary): %v", err)
+		}
+		n := max(1, int(size))
+		out := make([]bool, n)
+		for lo := 0; lo < len(qs); lo += n {
+			batch := qs[lo:min(lo+n, len(qs))]
+			for _, set := range []*Set{s, l} {
+				set.ContainsSorted(batch, out)
+				for i, k := range batch {
+					if out[i] != in[k] {
+						t.Fatalf("batch of %d from %d: key %d = %v, want %v", n, lo, k, out[i], in[k])
+					}
+				}
+			}
+		}
+	})
+}

@@ -210,20 +210,27 @@ func (s *Set) has(pt *part, k uint64) bool {
 }
 
 // select0 returns the position of the r-th zero (from 0) of data at or after
-// bit from and before end, or end if there are not that many.
+// bit from and before end (from < end), or end if there are not that many.
+// It reads whole words: the first from bit from on, the zeros that shift
+// into its top not counted.
 func (s *Set) select0(from, end, r uint64) uint64 {
-	for pos := from; pos < end; pos += 64 {
-		w := ^s.bitsAt(pos)
+	w, pos := from>>6, from
+	x := ^s.data[w] >> (from & 63)
+	for {
 		if end-pos < 64 {
-			w &= 1<<(end-pos) - 1
+			x &= 1<<(end-pos) - 1
 		}
-		c := uint64(bits.OnesCount64(w))
+		c := uint64(bits.OnesCount64(x))
 		if r < c {
-			return pos + select64(w, r)
+			return pos + select64(x, r)
 		}
 		r -= c
+		w++
+		if pos = w << 6; pos >= end {
+			return end
+		}
+		x = ^s.data[w]
 	}
-	return end
 }
 
 // select64 returns the position of the r-th one (from 0) of w, which has
@@ -308,6 +315,11 @@ func (s *Set) Contains(k uint64) bool {
 	return s.has(&pt, k)
 }
 
+// chunkKeys is the keys ContainsSorted looks up together: enough that the
+// misses of a stage keep the memory busy, few enough that the stages'
+// arrays stay on the stack.
+const chunkKeys = 64
+
 // ContainsSorted reports for each key of ks (ascending, repeats allowed)
 // whether it is in s, into out[i] (len(out) >= len(ks)); a sorted batch walk,
 // faster than len(ks) Contains calls. It works in chunks of keys, in
@@ -317,9 +329,9 @@ func (s *Set) Contains(k uint64) bool {
 // on one another, so the CPU fetches their cache lines in parallel rather
 // than one look-up's after another's.
 func (s *Set) ContainsSorted(ks []uint64, out []bool) {
-	const chunk = 64
+	const chunk = chunkKeys
 	var (
-		gs   [chunk]int  // each key's group, then its partition
+		gs   [chunk]int  // each key's group
 		pts  [chunk]part // each key's partition
 		warm uint64      // the words read only to fetch their lines
 	)

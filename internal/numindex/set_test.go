@@ -177,6 +177,67 @@ func TestSetEdges(t *testing.T) {
 	}
 }
 
+// TestContainsSortedBatches checks the batch walk against a map on batches
+// that start and end anywhere, cross its chunks' edges, repeat keys, hold
+// every partition's first and last keys and their neighbours, or lie wholly
+// below or above the set.
+func TestContainsSortedBatches(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 8))
+	for _, kind := range []string{"mobiles", "dense", "full"} {
+		for _, n := range []int{0, 1, partSize, groupParts*partSize + 1, 40*partSize + 9} {
+			want := slices.Compact(slices.Sorted(slices.Values(gen(r, kind, n))))
+			s := Build(slices.Clone(want))
+			in := make(map[uint64]bool, len(want))
+			for _, k := range want {
+				in[k] = true
+			}
+			var edges []uint64 // every partition's first and last keys, and their neighbours
+			for p := 0; p < len(want); p += partSize {
+				for _, k := range []uint64{want[p], want[min(p+partSize, len(want))-1]} {
+					edges = append(edges, k-1, k, k+1)
+				}
+			}
+			var below, above []uint64
+			if len(want) > 0 {
+				for i := range 3 * chunkKeys {
+					below = append(below, want[0]-min(want[0], uint64(i)*7+1))
+					above = append(above, want[len(want)-1]+max(^want[len(want)-1]/1000, 1)*uint64(i+1)/uint64(3*chunkKeys+1)+1)
+				}
+			}
+			var mixed []uint64 // keys, near misses and random keys, each 1-3 times
+			for _, k := range append(slices.Clone(want), edges...) {
+				for range 1 + r.IntN(3) {
+					mixed = append(mixed, k)
+				}
+				mixed = append(mixed, k^1)
+			}
+			for range 500 {
+				mixed = append(mixed, r.Uint64())
+			}
+			batches := map[string][]uint64{"empty": nil, "edges": edges, "below": below, "above": above, "mixed": mixed,
+				"below and above": append(slices.Clone(below), above...)}
+			for name, qs := range batches {
+				slices.Sort(qs)
+				for _, size := range []int{1, 2, chunkKeys - 1, chunkKeys, chunkKeys + 1, 2*chunkKeys + 1, len(qs)} {
+					for lo := 0; lo < len(qs) || lo == 0; lo += max(1, size/3) {
+						batch := qs[lo:min(lo+size, len(qs))]
+						out := make([]bool, len(batch))
+						s.ContainsSorted(batch, out)
+						for i, k := range batch {
+							if out[i] != in[k] {
+								t.Fatalf("%s %d keys, batch %q of %d from %d: key %d = %v, want %v", kind, n, name, size, lo, k, out[i], in[k])
+							}
+						}
+						if lo+size >= len(qs) {
+							break
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 func TestKey(t *testing.T) {
 	for _, n := range []phone.Number{"+1", "+4520123456", "+447700900123", "+999999999999999", "+100000000000000"} {
 		k, ok := Key(n)
