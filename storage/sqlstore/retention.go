@@ -2,15 +2,19 @@ package sqlstore
 
 import (
 	"context"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/internal/lperr"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
 
-// The set-based calls of retention: Leads.Count and AnonymiseMany,
+// The set-based calls of retention: Leads.Count, CountMany and AnonymiseMany,
 // Contacts.EraseByLeads, and the Leases view.
 
 func (v leads) Count(ctx context.Context, org uuid.UUID, f storage.LeadFilter) (int, error) {
@@ -34,6 +38,58 @@ func leadCountSQL(d Dialect, f storage.LeadFilter, where string) string {
 		return `SELECT COUNT(*) FROM leads INDEXED BY leads_project WHERE ` + where
 	}
 	return `SELECT COUNT(*) FROM leads WHERE ` + where
+}
+
+func (v leads) CountMany(ctx context.Context, org uuid.UUID, filters []storage.LeadFilter) ([]int, error) {
+	if err := storage.ValidCountMany(filters); err != nil {
+		return nil, err
+	}
+	if len(filters) == 0 {
+		return []int{}, v.t.alive()
+	}
+	q, args, err := leadCountManySQL(v.t.d, org, filters)
+	if err != nil {
+		return nil, err
+	}
+	counts := make([]int, len(filters))
+	dest := make([]any, len(filters))
+	for i := range counts {
+		dest[i] = &counts[i]
+	}
+	if err := v.t.queryOne(ctx, q, args, dest...); err != nil {
+		return nil, v.t.fail(ctx, "leads.count_many", err)
+	}
+	return counts, nil
+}
+
+// leadCountManySQL is CountMany's statement and its arguments: one
+// COUNT(*) FILTER per filter, on that filter's condition (leadFilterWhere,
+// as Count), over one scan of the organisation's leads. When every filter
+// names a project, the scan keeps to those projects.
+func leadCountManySQL(d Dialect, org uuid.UUID, filters []storage.LeadFilter) (string, []any, error) {
+	cols := make([]string, len(filters))
+	var args []any
+	var projects []uuid.UUID
+	allProjects := true
+	for i, f := range filters {
+		where, fargs, err := leadFilterWhere(d, org, f)
+		if err != nil {
+			return "", nil, lperr.Wrap("filters["+strconv.Itoa(i)+"]", err)
+		}
+		cols[i] = "COUNT(*) FILTER (WHERE " + where + ")"
+		args = append(args, fargs...)
+		allProjects = allProjects && f.ProjectID != uuid.Nil
+		if !slices.Contains(projects, f.ProjectID) {
+			projects = append(projects, f.ProjectID)
+		}
+	}
+	q := "SELECT " + strings.Join(cols, ", ") + " FROM leads WHERE org_id = ?"
+	args = append(args, d.id(org))
+	if allProjects {
+		q += " AND " + d.in("project_id", listUUID)
+		args = append(args, d.uuidList(projects))
+	}
+	return q, args, nil
 }
 
 // anonymisable is the condition on leads that AnonymiseMany changes: of
