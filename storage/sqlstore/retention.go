@@ -63,33 +63,114 @@ func (v leads) CountMany(ctx context.Context, org uuid.UUID, filters []storage.L
 }
 
 // leadCountManySQL is CountMany's statement and its arguments: one
-// COUNT(*) FILTER per filter, on that filter's condition (leadFilterWhere,
-// as Count), over one scan of the organisation's leads. When every filter
-// names a project, the scan keeps to those projects.
+// COUNT(*) FILTER per filter over one scan of the organisation's leads.
+// What every filter selects alike (sharedFilter: the cut-off of rules of
+// one basis and age, not forgotten, ...) is the statement's WHERE, tested
+// once per lead; the rest of each filter is its FILTER. Both are
+// leadFilterWhere's conditions, as Count's. When every filter names a
+// project, the scan keeps to those projects, on the primary key: the
+// leads_project index would look up every lead of a project a rule
+// covers whole.
 func leadCountManySQL(d Dialect, org uuid.UUID, filters []storage.LeadFilter) (string, []any, error) {
-	cols := make([]string, len(filters))
-	var args []any
 	var projects []uuid.UUID
-	allProjects := true
 	for i, f := range filters {
+		if _, _, err := leadFilterWhere(d, org, f); err != nil {
+			return "", nil, lperr.Wrap("filters["+strconv.Itoa(i)+"]", err)
+		}
+		if projects != nil || i == 0 {
+			projects = appendProject(projects, f.ProjectID)
+		}
+	}
+	shared, own := sharedFilter(filters)
+	cols := make([]string, len(own))
+	var args []any
+	for i, f := range own {
+		if len(projects) == 1 {
+			f.ProjectID = uuid.Nil // the statement's WHERE
+		}
 		where, fargs, err := leadFilterWhere(d, org, f)
 		if err != nil {
-			return "", nil, lperr.Wrap("filters["+strconv.Itoa(i)+"]", err)
+			return "", nil, err
+		}
+		// The organisation is the statement's too.
+		if w, ok := strings.CutPrefix(where, "org_id = ? AND "); ok {
+			where, fargs = w, fargs[1:]
 		}
 		cols[i] = "COUNT(*) FILTER (WHERE " + where + ")"
 		args = append(args, fargs...)
-		allProjects = allProjects && f.ProjectID != uuid.Nil
-		if !slices.Contains(projects, f.ProjectID) {
-			projects = append(projects, f.ProjectID)
-		}
 	}
-	q := "SELECT " + strings.Join(cols, ", ") + " FROM leads WHERE org_id = ?"
-	args = append(args, d.id(org))
-	if allProjects {
+	where, wargs, err := leadFilterWhere(d, org, shared)
+	if err != nil {
+		return "", nil, err
+	}
+	q := "SELECT " + strings.Join(cols, ", ") + " FROM leads WHERE " + where
+	args = append(args, wargs...)
+	if projects != nil {
 		q += " AND " + d.in("project_id", listUUID)
 		args = append(args, d.uuidList(projects))
 	}
 	return q, args, nil
+}
+
+// appendProject adds project to the distinct projects of the filters so
+// far; nil, for good, once a filter names none.
+func appendProject(projects []uuid.UUID, project uuid.UUID) []uuid.UUID {
+	switch {
+	case project == uuid.Nil:
+		return nil
+	case slices.Contains(projects, project):
+		return projects
+	}
+	return append(projects, project)
+}
+
+// sharedFilter splits filters (at least one) into the filter of what
+// every one of them selects alike and what is left of each: filter i
+// selects what shared and own[i] both select. It moves the fields it
+// names, each only where every filter has the same value; any other
+// field stays in own.
+func sharedFilter(filters []storage.LeadFilter) (shared storage.LeadFilter, own []storage.LeadFilter) {
+	first := filters[0]
+	shared = storage.LeadFilter{Outcomes: first.Outcomes, ExcludeOutcomes: first.ExcludeOutcomes,
+		Basis: first.Basis, Before: first.Before, Forgotten: first.Forgotten, LegalHold: first.LegalHold}
+	sameBool := func(a, b *bool) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
+	for _, f := range filters[1:] {
+		if !slices.Equal(f.Outcomes, shared.Outcomes) {
+			shared.Outcomes = nil
+		}
+		if !slices.Equal(f.ExcludeOutcomes, shared.ExcludeOutcomes) {
+			shared.ExcludeOutcomes = nil
+		}
+		if f.Basis != shared.Basis || !f.Before.Equal(shared.Before) {
+			shared.Basis, shared.Before = "", time.Time{}
+		}
+		if !sameBool(f.Forgotten, shared.Forgotten) {
+			shared.Forgotten = nil
+		}
+		if !sameBool(f.LegalHold, shared.LegalHold) {
+			shared.LegalHold = nil
+		}
+	}
+	own = slices.Clone(filters)
+	for i := range own {
+		f := &own[i]
+		if len(shared.Outcomes) > 0 {
+			f.Outcomes = nil
+		}
+		if len(shared.ExcludeOutcomes) > 0 {
+			f.ExcludeOutcomes = nil
+		}
+		if !shared.Before.IsZero() {
+			f.Basis, f.Before = "", time.Time{}
+		}
+		if shared.Forgotten != nil {
+			f.Forgotten = nil
+		}
+		if shared.LegalHold != nil {
+			f.LegalHold = nil
+		}
+	}
+	return shared, own
 }
 
 // anonymisable is the condition on leads that AnonymiseMany changes: of

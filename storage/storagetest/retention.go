@@ -127,7 +127,8 @@ func testLeadsCount(h *harness) {
 }
 
 // testLeadsCountMany compares CountMany with Count filter by filter, over
-// sets of random filters (with and without a project each), the filters
+// sets of random filters (with and without a project each, some sharing
+// a cut-off, outcomes, forgotten and held flags), the filters
 // of retention rules (an outcome, or the catch-all excluding the others;
 // each basis; not forgotten; held or not) and cut-offs exactly at a
 // lead's basis time and a microsecond after it; and checks its limits.
@@ -153,6 +154,10 @@ func testLeadsCountMany(h *harness) {
 				if set%2 == 0 && fs[i].ProjectID == uuid.Nil {
 					fs[i].ProjectID = w.tn.P1.ID // every filter of the set names a project
 				}
+				if set%3 == 0 { // and shares a cut-off and more, or not
+					fs[i].Basis, fs[i].Before, fs[i].Forgotten = fs[0].Basis, fs[0].Before, fs[0].Forgotten
+					fs[i].Outcomes, fs[i].LegalHold = fs[0].Outcomes, fs[0].LegalHold
+				}
 			}
 			check(ctx, tx, fs, "random set "+strconv.Itoa(set))
 		}
@@ -161,6 +166,7 @@ func testLeadsCountMany(h *harness) {
 		var rules []storage.LeadFilter
 		for _, basis := range countBases {
 			cut := w.ago()
+			from := len(rules)
 			for _, r := range []storage.LeadFilter{
 				{ProjectID: w.tn.P1.ID, Outcomes: []string{"success"}},
 				{ProjectID: w.tn.P1.ID, Outcomes: []string{"not_interested"}},
@@ -173,6 +179,8 @@ func testLeadsCountMany(h *harness) {
 					rules = append(rules, r)
 				}
 			}
+			check(ctx, tx, rules[from:], "rules since "+string(basis)) // one cut-off: the statement's WHERE
+			check(ctx, tx, rules[from:from+6], "P1's rules since "+string(basis))
 		}
 		check(ctx, tx, rules, "rules")
 		// Cut-offs at a lead's basis time (it is not before it) and a
