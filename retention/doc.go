@@ -52,7 +52,10 @@
 // run within 1.5x of set-based SQL. After a rule's batches, purge.run
 // records the rule's counts for the run (due, forgotten, deleted,
 // skipped_legal_hold, failed). Plan records purge.run per rule with
-// dry_run=true and changes nothing else. A retention event holds no number:
+// dry_run=true and changes nothing else. Plan, and a purge as it starts,
+// count the due and held leads of every rule in one pass over the
+// organisation's leads (storage Leads.CountMany), not a count per rule.
+// A retention event holds no number:
 // unlike Forget's, its events do not answer "who forgot +45...?", only by
 // lead.
 //

@@ -115,12 +115,13 @@ func (s *Service) purge(ctx context.Context, actor lp.Actor, now time.Time, opts
 		if rules, err = tx.RetentionRules().List(ctx, actor.OrgID, uuid.Nil); err != nil {
 			return err
 		}
+		due, held, err := countDue(ctx, tx, actor.OrgID, rules, now)
+		if err != nil {
+			return err
+		}
 		rep.Rules = make([]RuleReport, len(rules))
 		for i, r := range rules {
-			rep.Rules[i].Rule = r
-			if rep.Rules[i].Due, rep.Rules[i].SkippedLegalHold, err = countDue(ctx, tx, actor.OrgID, r, dueFilter(r, rules, now)); err != nil {
-				return err
-			}
+			rep.Rules[i] = RuleReport{Rule: r, Due: due[i], SkippedLegalHold: held[i]}
 		}
 		return nil
 	})

@@ -119,6 +119,12 @@ const (
 	MaxLimit     = 10_000
 )
 
+// MaxCountFilters is the most filters one Leads.CountMany takes: every
+// filter is a column of its statement, so a call stays well within the
+// databases' parameter and expression limits. Callers with more split
+// them into several calls.
+const MaxCountFilters = 100
+
 // Size returns the effective page size.
 func (p Page) Size() int {
 	switch {
@@ -219,6 +225,14 @@ type Leads interface {
 	// without reading the leads. ErrInvalidArgument for a filter List
 	// refuses.
 	Count(ctx context.Context, org uuid.UUID, f LeadFilter) (int, error)
+	// CountMany returns, for each of filters in order, how many leads it
+	// selects, as Count would, in one pass over the organisation's leads
+	// (one statement in SQL adapters, whatever len(filters)): a retention
+	// plan counts every rule's due and held leads at once instead of
+	// scanning once per filter. No filters give an empty result.
+	// ErrInvalidArgument if filters holds more than MaxCountFilters or
+	// any filter is one Count refuses (the error names its index).
+	CountMany(ctx context.Context, org uuid.UUID, filters []LeadFilter) ([]int, error)
 	// AnonymiseMany forgets the leads with the given ids in one set-based
 	// operation (a few statements whatever len(ids), up to MaxLimit ids):
 	// it clears their phone numbers and field values and sets ForgottenAt

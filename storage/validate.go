@@ -21,6 +21,15 @@ func ValidIDBatch(field string, ids []uuid.UUID) error {
 	return nil
 }
 
+// ValidCountMany reports a *lp.FieldError if Leads.CountMany cannot take
+// filters in one call: more than MaxCountFilters.
+func ValidCountMany(filters []LeadFilter) error {
+	if len(filters) > MaxCountFilters {
+		return &lp.FieldError{Field: "filters", Reason: "must hold at most " + strconv.Itoa(MaxCountFilters) + " filters"}
+	}
+	return nil
+}
+
 // ValidAnonymiseMany reports whether Leads.AnonymiseMany accepts ids and
 // at.
 func ValidAnonymiseMany(ids []uuid.UUID, at time.Time) error {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
 
 	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/internal/lperr"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
@@ -207,6 +209,31 @@ func (v leads) Count(ctx context.Context, org uuid.UUID, f storage.LeadFilter) (
 		}
 	}
 	return n, nil
+}
+
+func (v leads) CountMany(ctx context.Context, org uuid.UUID, filters []storage.LeadFilter) ([]int, error) {
+	if err := v.tx.begin(ctx); err != nil {
+		return nil, err
+	}
+	if err := storage.ValidCountMany(filters); err != nil {
+		return nil, err
+	}
+	keep := make([]func(lp.Lead) bool, len(filters))
+	for i, f := range filters {
+		var err error
+		if keep[i], err = leadMatcher(f); err != nil {
+			return nil, lperr.Wrap("filters["+strconv.Itoa(i)+"]", err)
+		}
+	}
+	counts := make([]int, len(filters))
+	for _, l := range v.tx.org(org).leads.rows {
+		for i, k := range keep {
+			if k(l) {
+				counts[i]++
+			}
+		}
+	}
+	return counts, nil
 }
 
 func (v leads) AnonymiseMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID, at time.Time) (int, error) {

@@ -154,7 +154,13 @@
 // update joins the rows a CTE read, which it returns as they were), a
 // read and an update on SQLite, whose RETURNING gives new values only.
 // Leads.Count is one COUNT on the index List pages (leads_project for a
-// project, named with INDEXED BY on SQLite). A batch's ChangeLog event
+// project, named with INDEXED BY on SQLite). Leads.CountMany is one
+// statement too, a COUNT(*) FILTER per filter over one walk of the
+// organisation's primary key range (kept to the filters' projects), the
+// conditions every filter shares in its WHERE: a retention plan counts
+// every rule's due and held leads in one pass (TestPlansSQLite checks the
+// walk; BenchmarkPlan in package retention compares it with hand-written
+// counting SQL). A batch's ChangeLog event
 // keeps its leads (lp.Event.LeadIDs) in event_leads, one row each, as
 // event_fingerprints keeps an upload's numbers: its primary key
 // (org_id, lead_id, seq) finds a lead's events, event_leads_seq reads an

@@ -139,6 +139,20 @@ func TestPlansSQLite(t *testing.T) {
 		}
 		cases = append(cases, planCase{name: name, stmt: leadCountSQL(SQLite, c.f, where), args: args, want: c.want})
 	}
+	// CountMany: one walk of the organisation's primary key range, also
+	// for the rules of one project (not a look-up per lead through
+	// leads_project), sorting nothing.
+	no, yes := false, true
+	rules := []storage.LeadFilter{{ProjectID: id, Outcomes: []string{"sale"}, Forgotten: &no, LegalHold: &no},
+		{ProjectID: id, Outcomes: []string{"sale"}, Forgotten: &no, LegalHold: &yes},
+		{ProjectID: id, ExcludeOutcomes: []string{"sale"}, Basis: "closed", Before: time.Unix(2e9, 0), LegalHold: &no}}
+	for name, fs := range map[string][]storage.LeadFilter{"count many project": rules, "count many org": {{}, {Outcomes: []string{"sale"}}}} {
+		stmt, args, err := leadCountManySQL(SQLite, org, fs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases = append(cases, planCase{name: name, stmt: stmt, args: args, want: "SEARCH leads USING PRIMARY KEY (org_id=?)"})
+	}
 	ids := SQLite.uuidList([]uuid.UUID{id})
 	cases = append(cases,
 		planCase{name: "anonymise phones", stmt: `DELETE FROM lead_phones WHERE org_id = ? AND lead_id IN (SELECT id FROM leads WHERE ` + anonymisable(SQLite) + `)`,

@@ -2,15 +2,19 @@ package sqlstore
 
 import (
 	"context"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	lp "github.com/leadprivacy/leadprivacy"
+	"github.com/leadprivacy/leadprivacy/internal/lperr"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
 
-// The set-based calls of retention: Leads.Count and AnonymiseMany,
+// The set-based calls of retention: Leads.Count, CountMany and AnonymiseMany,
 // Contacts.EraseByLeads, and the Leases view.
 
 func (v leads) Count(ctx context.Context, org uuid.UUID, f storage.LeadFilter) (int, error) {
@@ -34,6 +38,139 @@ func leadCountSQL(d Dialect, f storage.LeadFilter, where string) string {
 		return `SELECT COUNT(*) FROM leads INDEXED BY leads_project WHERE ` + where
 	}
 	return `SELECT COUNT(*) FROM leads WHERE ` + where
+}
+
+func (v leads) CountMany(ctx context.Context, org uuid.UUID, filters []storage.LeadFilter) ([]int, error) {
+	if err := storage.ValidCountMany(filters); err != nil {
+		return nil, err
+	}
+	if len(filters) == 0 {
+		return []int{}, v.t.alive()
+	}
+	q, args, err := leadCountManySQL(v.t.d, org, filters)
+	if err != nil {
+		return nil, err
+	}
+	counts := make([]int, len(filters))
+	dest := make([]any, len(filters))
+	for i := range counts {
+		dest[i] = &counts[i]
+	}
+	if err := v.t.queryOne(ctx, q, args, dest...); err != nil {
+		return nil, v.t.fail(ctx, "leads.count_many", err)
+	}
+	return counts, nil
+}
+
+// leadCountManySQL is CountMany's statement and its arguments: one
+// COUNT(*) FILTER per filter over one scan of the organisation's leads.
+// What every filter selects alike (sharedFilter: the cut-off of rules of
+// one basis and age, not forgotten, ...) is the statement's WHERE, tested
+// once per lead; the rest of each filter is its FILTER. Both are
+// leadFilterWhere's conditions, as Count's. When every filter names a
+// project, the scan keeps to those projects, on the primary key: the
+// leads_project index would look up every lead of a project a rule
+// covers whole.
+func leadCountManySQL(d Dialect, org uuid.UUID, filters []storage.LeadFilter) (string, []any, error) {
+	var projects []uuid.UUID
+	for i, f := range filters {
+		if _, _, err := leadFilterWhere(d, org, f); err != nil {
+			return "", nil, lperr.Wrap("filters["+strconv.Itoa(i)+"]", err)
+		}
+		if projects != nil || i == 0 {
+			projects = appendProject(projects, f.ProjectID)
+		}
+	}
+	shared, own := sharedFilter(filters)
+	cols := make([]string, len(own))
+	var args []any
+	for i, f := range own {
+		if len(projects) == 1 {
+			f.ProjectID = uuid.Nil // the statement's WHERE
+		}
+		where, fargs, err := leadFilterWhere(d, org, f)
+		if err != nil {
+			return "", nil, err
+		}
+		// The organisation is the statement's too.
+		if w, ok := strings.CutPrefix(where, "org_id = ? AND "); ok {
+			where, fargs = w, fargs[1:]
+		}
+		cols[i] = "COUNT(*) FILTER (WHERE " + where + ")"
+		args = append(args, fargs...)
+	}
+	where, wargs, err := leadFilterWhere(d, org, shared)
+	if err != nil {
+		return "", nil, err
+	}
+	q := "SELECT " + strings.Join(cols, ", ") + " FROM leads WHERE " + where
+	args = append(args, wargs...)
+	if projects != nil {
+		q += " AND " + d.in("project_id", listUUID)
+		args = append(args, d.uuidList(projects))
+	}
+	return q, args, nil
+}
+
+// appendProject adds project to the distinct projects of the filters so
+// far; nil, for good, once a filter names none.
+func appendProject(projects []uuid.UUID, project uuid.UUID) []uuid.UUID {
+	switch {
+	case project == uuid.Nil:
+		return nil
+	case slices.Contains(projects, project):
+		return projects
+	}
+	return append(projects, project)
+}
+
+// sharedFilter splits filters (at least one) into the filter of what
+// every one of them selects alike and what is left of each: filter i
+// selects what shared and own[i] both select. It moves the fields it
+// names, each only where every filter has the same value; any other
+// field stays in own.
+func sharedFilter(filters []storage.LeadFilter) (shared storage.LeadFilter, own []storage.LeadFilter) {
+	first := filters[0]
+	shared = storage.LeadFilter{Outcomes: first.Outcomes, ExcludeOutcomes: first.ExcludeOutcomes,
+		Basis: first.Basis, Before: first.Before, Forgotten: first.Forgotten, LegalHold: first.LegalHold}
+	sameBool := func(a, b *bool) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
+	for _, f := range filters[1:] {
+		if !slices.Equal(f.Outcomes, shared.Outcomes) {
+			shared.Outcomes = nil
+		}
+		if !slices.Equal(f.ExcludeOutcomes, shared.ExcludeOutcomes) {
+			shared.ExcludeOutcomes = nil
+		}
+		if f.Basis != shared.Basis || !f.Before.Equal(shared.Before) {
+			shared.Basis, shared.Before = "", time.Time{}
+		}
+		if !sameBool(f.Forgotten, shared.Forgotten) {
+			shared.Forgotten = nil
+		}
+		if !sameBool(f.LegalHold, shared.LegalHold) {
+			shared.LegalHold = nil
+		}
+	}
+	own = slices.Clone(filters)
+	for i := range own {
+		f := &own[i]
+		if len(shared.Outcomes) > 0 {
+			f.Outcomes = nil
+		}
+		if len(shared.ExcludeOutcomes) > 0 {
+			f.ExcludeOutcomes = nil
+		}
+		if !shared.Before.IsZero() {
+			f.Basis, f.Before = "", time.Time{}
+		}
+		if shared.Forgotten != nil {
+			f.Forgotten = nil
+		}
+		if shared.LegalHold != nil {
+			f.LegalHold = nil
+		}
+	}
+	return shared, own
 }
 
 // anonymisable is the condition on leads that AnonymiseMany changes: of

@@ -674,6 +674,21 @@ func (mr *MockLeadsMockRecorder) Count(ctx, org, f any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Count", reflect.TypeOf((*MockLeads)(nil).Count), ctx, org, f)
 }
 
+// CountMany mocks base method.
+func (m *MockLeads) CountMany(ctx context.Context, org uuid.UUID, filters []storage.LeadFilter) ([]int, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "CountMany", ctx, org, filters)
+	ret0, _ := ret[0].([]int)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// CountMany indicates an expected call of CountMany.
+func (mr *MockLeadsMockRecorder) CountMany(ctx, org, filters any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CountMany", reflect.TypeOf((*MockLeads)(nil).CountMany), ctx, org, filters)
+}
+
 // Create mocks base method.
 func (m *MockLeads) Create(ctx context.Context, l leadprivacy.Lead) error {
 	m.ctrl.T.Helper()

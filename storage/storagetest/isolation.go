@@ -3,6 +3,7 @@ package storagetest
 import (
 	"context"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -153,6 +154,8 @@ func testIsolationEveryMethod(h *harness) {
 		empty("Leads.Count", n, err)
 		n, err = tx.Leads().Count(ctx, org, storage.LeadFilter{ProjectID: a.P1.ID})
 		empty("Leads.Count A's project", n, err)
+		counts, err := tx.Leads().CountMany(ctx, org, []storage.LeadFilter{{}, {ProjectID: a.P1.ID}})
+		empty("Leads.CountMany (non-zero counts)", len(slices.DeleteFunc(counts, func(n int) bool { return n == 0 })), err)
 		n, err = tx.Leads().AnonymiseMany(ctx, org, ids(a.Leads, leadID), h.now)
 		empty("Leads.AnonymiseMany", n, err)
 		notFound("Leads.Create with A's project", tx.Leads().Create(ctx, h.lead(b, func(x *lp.Lead) { x.ProjectID = a.P1.ID })))

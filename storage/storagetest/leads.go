@@ -30,6 +30,7 @@ var leadCases = []testCase{
 	{"List", testLeadsList},
 	{"ListFilter", testLeadsListFilter},
 	{"Count", testLeadsCount},
+	{"CountMany", testLeadsCountMany},
 	{"AnonymiseMany", testLeadsAnonymiseMany},
 	{"Aliasing", testLeadsAliasing},
 	{"TimePrecision", testTimePrecision},

@@ -3,6 +3,7 @@ package storagetest
 import (
 	"context"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -13,7 +14,7 @@ import (
 	"github.com/leadprivacy/leadprivacy/storage"
 )
 
-// The set-based calls of retention: Leads.Count and AnonymiseMany,
+// The set-based calls of retention: Leads.Count, CountMany and AnonymiseMany,
 // Contacts.EraseByLeads, Leases, and the lead sets of events.
 
 var leaseCases = []testCase{
@@ -21,79 +22,198 @@ var leaseCases = []testCase{
 	{"Invalid", testLeasesInvalid},
 }
 
+// countWorld is the leads testLeadsCount and testLeadsCountMany count:
+// random attributes in two projects of tn, some forgotten or held, and
+// two leads of another organisation.
+type countWorld struct {
+	h     *harness
+	tn    tenant
+	rng   *rand.Rand
+	leads []lp.Lead
+}
+
+var (
+	countOutcomes = []string{"success", "no_answer", "not_interested", ""}
+	countBases    = []lp.RetentionBasis{lp.SinceLastContact, lp.SinceCreated, lp.SinceClosed}
+)
+
+func newCountWorld(h *harness, seed uint64) *countWorld {
+	w := &countWorld{h: h, tn: h.tenant("A"), rng: rand.New(rand.NewPCG(seed, 8))}
+	other := h.tenant("B")
+	for range 60 {
+		w.leads = append(w.leads, h.lead(w.tn, func(l *lp.Lead) {
+			l.Outcome = countOutcomes[w.rng.IntN(len(countOutcomes))]
+			l.CreatedAt = w.ago()
+			if w.rng.IntN(2) == 0 {
+				l.ProjectID = w.tn.P2.ID
+			}
+			if w.rng.IntN(2) == 0 {
+				l.LastContactAt = w.ago()
+			}
+			if w.rng.IntN(3) == 0 {
+				l.ClosedAt = w.ago()
+			}
+			if w.rng.IntN(4) == 0 {
+				l.ForgottenAt, l.Phones, l.Fields = w.ago(), nil, nil
+			}
+			l.LegalHold = w.rng.IntN(5) == 0
+		}))
+	}
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		h.noErr(tx.Leads().CreateMany(ctx, w.tn.Org.ID, w.leads))
+		h.noErr(tx.Leads().CreateMany(ctx, other.Org.ID, []lp.Lead{h.lead(other), h.lead(other)}))
+	})
+	return w
+}
+
+// ago is a random whole number of days before the harness's now.
+func (w *countWorld) ago() time.Time {
+	return w.h.now.Add(-time.Duration(w.rng.IntN(100)) * 24 * time.Hour)
+}
+
+// pick is a random subset of the outcomes.
+func (w *countWorld) pick() []string {
+	var out []string
+	for _, o := range countOutcomes {
+		if w.rng.IntN(3) == 0 {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// filter is a random filter of w's leads.
+func (w *countWorld) filter() storage.LeadFilter {
+	var f storage.LeadFilter
+	if w.rng.IntN(3) == 0 {
+		f.ProjectID = []uuid.UUID{w.tn.P1.ID, w.tn.P2.ID}[w.rng.IntN(2)]
+	}
+	f.Outcomes, f.ExcludeOutcomes = w.pick(), w.pick()
+	if w.rng.IntN(2) == 0 {
+		f.Basis, f.Before = countBases[w.rng.IntN(len(countBases))], w.ago()
+	}
+	if w.rng.IntN(3) == 0 {
+		f.Forgotten = ptr(w.rng.IntN(2) == 0)
+	}
+	if w.rng.IntN(3) == 0 {
+		f.LegalHold = ptr(w.rng.IntN(2) == 0)
+	}
+	return f
+}
+
 // testLeadsCount compares Count with the leads ListIDs pages through, over
 // random filters of leads with random attributes: Count must select
 // exactly what List does.
 func testLeadsCount(h *harness) {
-	tn, other := h.tenant("A"), h.tenant("B")
-	rng := rand.New(rand.NewPCG(15, 8))
-	day := 24 * time.Hour
-	outcomes := []string{"success", "no_answer", "not_interested", ""}
-	ago := func() time.Time { return h.now.Add(-time.Duration(rng.IntN(100)) * day) }
-	var ls []lp.Lead
-	for range 60 {
-		ls = append(ls, h.lead(tn, func(l *lp.Lead) {
-			l.Outcome = outcomes[rng.IntN(len(outcomes))]
-			l.CreatedAt = ago()
-			if rng.IntN(2) == 0 {
-				l.ProjectID = tn.P2.ID
-			}
-			if rng.IntN(2) == 0 {
-				l.LastContactAt = ago()
-			}
-			if rng.IntN(3) == 0 {
-				l.ClosedAt = ago()
-			}
-			if rng.IntN(4) == 0 {
-				l.ForgottenAt, l.Phones, l.Fields = ago(), nil, nil
-			}
-			l.LegalHold = rng.IntN(5) == 0
-		}))
-	}
+	w := newCountWorld(h, 15)
 	h.tx(func(ctx context.Context, tx storage.Tx) {
-		h.noErr(tx.Leads().CreateMany(ctx, tn.Org.ID, ls))
-		h.noErr(tx.Leads().CreateMany(ctx, other.Org.ID, []lp.Lead{h.lead(other), h.lead(other)}))
-	})
-	bases := []lp.RetentionBasis{lp.SinceLastContact, lp.SinceCreated, lp.SinceClosed}
-	pick := func() []string {
-		var out []string
-		for _, o := range outcomes {
-			if rng.IntN(3) == 0 {
-				out = append(out, o)
-			}
-		}
-		return out
-	}
-	h.tx(func(ctx context.Context, tx storage.Tx) {
-		n, err := tx.Leads().Count(ctx, tn.Org.ID, storage.LeadFilter{})
+		n, err := tx.Leads().Count(ctx, w.tn.Org.ID, storage.LeadFilter{})
 		h.noErr(err)
-		require.Equal(h.t, len(ls), n, "every lead of A, none of B")
+		require.Equal(h.t, len(w.leads), n, "every lead of A, none of B")
 		for i := range 150 {
-			var f storage.LeadFilter
-			if rng.IntN(3) == 0 {
-				f.ProjectID = []uuid.UUID{tn.P1.ID, tn.P2.ID}[rng.IntN(2)]
-			}
-			f.Outcomes, f.ExcludeOutcomes = pick(), pick()
-			if rng.IntN(2) == 0 {
-				f.Basis, f.Before = bases[rng.IntN(len(bases))], ago()
-			}
-			if rng.IntN(3) == 0 {
-				f.Forgotten = ptr(rng.IntN(2) == 0)
-			}
-			if rng.IntN(3) == 0 {
-				f.LegalHold = ptr(rng.IntN(2) == 0)
-			}
+			f := w.filter()
 			want := listAll(h, func(p storage.Page) ([]uuid.UUID, error) {
-				return tx.Leads().ListIDs(ctx, tn.Org.ID, f, p)
+				return tx.Leads().ListIDs(ctx, w.tn.Org.ID, f, p)
 			}, func(id uuid.UUID) uuid.UUID { return id })
-			got, err := tx.Leads().Count(ctx, tn.Org.ID, f)
+			got, err := tx.Leads().Count(ctx, w.tn.Org.ID, f)
 			h.noErr(err)
 			require.Equal(h.t, len(want), got, "filter %d: %+v", i, f)
 		}
 		for _, basis := range []lp.RetentionBasis{"", "bogus"} {
-			_, err := tx.Leads().Count(ctx, tn.Org.ID, storage.LeadFilter{Basis: basis, Before: h.now})
+			_, err := tx.Leads().Count(ctx, w.tn.Org.ID, storage.LeadFilter{Basis: basis, Before: h.now})
 			h.is(err, lp.ErrInvalidArgument, "basis %q", basis)
 		}
+	})
+}
+
+// testLeadsCountMany compares CountMany with Count filter by filter, over
+// sets of random filters (with and without a project each, some sharing
+// a cut-off, outcomes, forgotten and held flags), the filters
+// of retention rules (an outcome, or the catch-all excluding the others;
+// each basis; not forgotten; held or not) and cut-offs exactly at a
+// lead's basis time and a microsecond after it; and checks its limits.
+func testLeadsCountMany(h *harness) {
+	w := newCountWorld(h, 16)
+	org := w.tn.Org.ID
+	check := func(ctx context.Context, tx storage.Tx, fs []storage.LeadFilter, msg string) {
+		h.t.Helper()
+		got, err := tx.Leads().CountMany(ctx, org, fs)
+		h.noErr(err)
+		require.Len(h.t, got, len(fs), msg)
+		for i, f := range fs {
+			want, err := tx.Leads().Count(ctx, org, f)
+			h.noErr(err)
+			require.Equal(h.t, want, got[i], "%s: filter %d: %+v", msg, i, f)
+		}
+	}
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		for set := range 40 {
+			fs := make([]storage.LeadFilter, 1+w.rng.IntN(8))
+			for i := range fs {
+				fs[i] = w.filter()
+				if set%2 == 0 && fs[i].ProjectID == uuid.Nil {
+					fs[i].ProjectID = w.tn.P1.ID // every filter of the set names a project
+				}
+				if set%3 == 0 { // and shares a cut-off and more, or not
+					fs[i].Basis, fs[i].Before, fs[i].Forgotten = fs[0].Basis, fs[0].Before, fs[0].Forgotten
+					fs[i].Outcomes, fs[i].LegalHold = fs[0].Outcomes, fs[0].LegalHold
+				}
+			}
+			check(ctx, tx, fs, "random set "+strconv.Itoa(set))
+		}
+		// Rules: "success" and "not_interested" of P1, its catch-all, and
+		// P2's catch-all; due (not forgotten) and held counts of each.
+		var rules []storage.LeadFilter
+		for _, basis := range countBases {
+			cut := w.ago()
+			from := len(rules)
+			for _, r := range []storage.LeadFilter{
+				{ProjectID: w.tn.P1.ID, Outcomes: []string{"success"}},
+				{ProjectID: w.tn.P1.ID, Outcomes: []string{"not_interested"}},
+				{ProjectID: w.tn.P1.ID, ExcludeOutcomes: []string{"success", "not_interested"}},
+				{ProjectID: w.tn.P2.ID},
+			} {
+				r.Basis, r.Before, r.Forgotten = basis, cut, ptr(false)
+				for _, held := range []bool{false, true} {
+					r.LegalHold = ptr(held)
+					rules = append(rules, r)
+				}
+			}
+			check(ctx, tx, rules[from:], "rules since "+string(basis)) // one cut-off: the statement's WHERE
+			check(ctx, tx, rules[from:from+6], "P1's rules since "+string(basis))
+		}
+		check(ctx, tx, rules, "rules")
+		// Cut-offs at a lead's basis time (it is not before it) and a
+		// microsecond after (it is).
+		var edges []storage.LeadFilter
+		for _, l := range w.leads[:10] {
+			for _, basis := range countBases {
+				t := l.CreatedAt
+				switch {
+				case basis == lp.SinceClosed:
+					t = l.ClosedAt
+				case basis == lp.SinceLastContact && !l.LastContactAt.IsZero():
+					t = l.LastContactAt
+				}
+				if t.IsZero() {
+					continue
+				}
+				edges = append(edges, storage.LeadFilter{Basis: basis, Before: t},
+					storage.LeadFilter{Basis: basis, Before: t.Add(time.Microsecond)})
+			}
+		}
+		check(ctx, tx, edges, "edges")
+		got, err := tx.Leads().CountMany(ctx, org, nil)
+		h.noErr(err)
+		require.Empty(h.t, got, "no filters")
+		_, err = tx.Leads().CountMany(ctx, org, make([]storage.LeadFilter, storage.MaxCountFilters+1))
+		h.is(err, lp.ErrInvalidArgument, "too many filters")
+		got, err = tx.Leads().CountMany(ctx, org, make([]storage.LeadFilter, storage.MaxCountFilters))
+		h.noErr(err)
+		require.Equal(h.t, len(w.leads), got[storage.MaxCountFilters-1], "MaxCountFilters zero filters: every lead of A")
+		_, err = tx.Leads().CountMany(ctx, org, []storage.LeadFilter{{}, {Basis: "bogus", Before: h.now}})
+		h.is(err, lp.ErrInvalidArgument, "bad basis")
+		require.ErrorContains(h.t, err, "filters[1]")
 	})
 }
 

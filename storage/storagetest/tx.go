@@ -260,6 +260,9 @@ func (h *harness) calls(w world) []call {
 		{"Leads.Count", func(ctx context.Context, tx storage.Tx) error {
 			return errOf(tx.Leads().Count(ctx, org, storage.LeadFilter{ProjectID: w.P1.ID}))
 		}},
+		{"Leads.CountMany", func(ctx context.Context, tx storage.Tx) error {
+			return errOf(tx.Leads().CountMany(ctx, org, []storage.LeadFilter{{ProjectID: w.P1.ID}, {}}))
+		}},
 		{"Leads.AnonymiseMany", func(ctx context.Context, tx storage.Tx) error {
 			return errOf(tx.Leads().AnonymiseMany(ctx, org, []uuid.UUID{l.ID}, h.now))
 		}},
