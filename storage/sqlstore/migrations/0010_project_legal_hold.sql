@@ -1,0 +1,11 @@
+-- leadprivacy schema version 10 (both dialects).
+--
+-- A whole project can be put under legal hold (lp.Project.LegalHoldSince):
+-- its leads are then held as if each one's legal_hold were set. The row
+-- keeps only since when; who set the hold and why is in the ChangeLog
+-- (project.hold_set). NULL is not held, so existing projects stay as they
+-- were. Lead selections (storage.LeadFilter.LegalHold) read the held
+-- projects of an organisation once per query through projects_held, a
+-- partial index that holds only them.
+ALTER TABLE projects ADD COLUMN legal_hold_since {{TIME}};
+CREATE INDEX projects_held ON projects (org_id, id) WHERE legal_hold_since IS NOT NULL;
