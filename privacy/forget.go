@@ -112,7 +112,8 @@ type ErasedLead struct {
 // change. It needs lp.PermForget, and lp.PermBlock with opts.Block. A lead
 // the actor may not see, of another organisation included, is ErrNotFound.
 //
-// A lead under legal hold is not changed and is listed in Receipt.Held; a
+// A lead under legal hold, its own or its project's (SetProjectHold), is
+// not changed and is listed in Receipt.Held; a
 // lead forgotten before is listed in Receipt.AlreadyForgotten, unchanged,
 // and nothing is recorded. With Suppress and Block the erased numbers are
 // suppressed and blocked in the same transaction (number.suppressed and
@@ -325,20 +326,25 @@ func (f *forgetter) forget(ctx context.Context, l lp.Lead) error {
 	}
 	f.seen[l.ID] = true
 	ref := LeadRef{LeadID: l.ID, ProjectID: l.ProjectID}
-	switch {
-	case l.Forgotten():
+	if l.Forgotten() {
 		f.receipt.AlreadyForgotten = append(f.receipt.AlreadyForgotten, ref)
 		return nil
-	case l.LegalHold:
-		f.receipt.Held = append(f.receipt.Held, ref)
-		return nil
+	}
+	v, err := f.reader(ctx)
+	if err != nil {
+		return err
+	}
+	if held, err := v.held(ctx, l); err != nil || held {
+		if held {
+			f.receipt.Held = append(f.receipt.Held, ref)
+		}
+		return err
 	}
 	p := planLead(l, f.s.eraserNames())
 	// The attempts are read for a plan and for the erasers' references;
 	// a forget without erasers scrubs them without reading them.
 	var refs []string
 	if f.plan != nil || len(p.Erasers) > 0 {
-		var err error
 		if refs, err = p.readContacts(ctx, f.tx, l); err != nil {
 			return err
 		}
@@ -354,7 +360,6 @@ func (f *forgetter) forget(ctx context.Context, l lp.Lead) error {
 	}
 	scrubbed := 0
 	if len(p.Erasers) == 0 || p.AttemptsToScrub > 0 { // attempts read and found clean need no statement
-		var err error
 		if scrubbed, err = f.tx.Contacts().EraseByLead(ctx, l.OrgID, l.ID); err != nil {
 			return err
 		}
