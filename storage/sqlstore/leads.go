@@ -369,9 +369,11 @@ func leadFilterWhere(d Dialect, org uuid.UUID, f storage.LeadFilter) (string, []
 // legalHoldWhere returns the condition keeping the leads under legal hold
 // (held) or not under it: held by itself or by its project
 // (storage.LeadFilter.LegalHold). The held projects are read by an
-// uncorrelated subquery on projects_held, which both databases run once
-// per statement, not once per lead; with a project given it is the one
-// row of that project, so the lead indexes still drive the selection.
+// uncorrelated subquery on the primary key of projects, which both
+// databases run once per statement, not once per lead; with a project
+// given it is that project's row, so the lead indexes still drive the
+// selection (BENCHMARKS.md, "retention": a purge batch's selection as fast
+// as before).
 func legalHoldWhere(d Dialect, org, project uuid.UUID, held bool) (string, []any) {
 	projectHeld := "project_id IN (SELECT id FROM projects WHERE org_id = ? AND legal_hold_since IS NOT NULL)"
 	args := []any{d.id(org)}

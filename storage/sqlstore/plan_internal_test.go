@@ -122,6 +122,8 @@ func TestPlansSQLite(t *testing.T) {
 		planCase{name: "event sets", stmt: eventSetsSQL[SQLite],
 			args: []any{org[:], SQLite.intList([]int64{1, 2}), org[:], SQLite.intList([]int64{1, 2})},
 			want: "SEARCH event_leads USING COVERING INDEX event_leads_seq (org_id=? AND seq=?)"})
+	no := false
+	notHeld := storage.LeadFilter{ProjectID: id, Outcomes: []string{"sale"}, Basis: "created", Before: time.Unix(2e9, 0), LegalHold: &no}
 	// Retention: a count on the index List pages (the project's, or the
 	// organisation's primary key range), never a scan of the leads table;
 	// AnonymiseMany and EraseByLeads find their rows by key per id.
@@ -132,6 +134,10 @@ func TestPlansSQLite(t *testing.T) {
 		"count project": {storage.LeadFilter{ProjectID: id, Outcomes: []string{"sale"}, Basis: "created", Before: time.Unix(2e9, 0)},
 			"SEARCH leads USING INDEX leads_project (org_id=? AND project_id=?)"},
 		"count org": {storage.LeadFilter{ExcludeOutcomes: []string{"sale"}}, "SEARCH leads USING PRIMARY KEY (org_id=?)"},
+		// A purge's count of the leads not held: the same lead index, and
+		// the project's hold read once by its key (not CORRELATED: per lead).
+		"count project not held":                     {notHeld, "SEARCH leads USING INDEX leads_project (org_id=? AND project_id=?)"},
+		"count project not held, the project's hold": {notHeld, "; SCALAR SUBQUERY 2; SEARCH projects USING PRIMARY KEY (org_id=? AND id=?)"},
 	} {
 		where, args, err := leadFilterWhere(SQLite, org, c.f)
 		if err != nil {
