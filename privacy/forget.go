@@ -113,11 +113,10 @@ type ErasedLead struct {
 // the actor may not see, of another organisation included, is ErrNotFound.
 //
 // A lead under legal hold, its own or its project's (SetProjectHold), is
-// not changed and is listed in Receipt.Held; a
-// lead forgotten before is listed in Receipt.AlreadyForgotten, unchanged,
-// and nothing is recorded. With Suppress and Block the erased numbers are
-// suppressed and blocked in the same transaction (number.suppressed and
-// block.created events).
+// not changed and is listed in Receipt.Held; a lead forgotten before is
+// listed in Receipt.AlreadyForgotten, unchanged, and nothing is recorded.
+// With Suppress and Block the erased numbers are suppressed and blocked in
+// the same transaction (number.suppressed and block.created events).
 //
 // The forget's transaction also writes one pending erasure per lead and
 // registered eraser (Options.Erasers) holding the lead's recording
@@ -334,11 +333,13 @@ func (f *forgetter) forget(ctx context.Context, l lp.Lead) error {
 	if err != nil {
 		return err
 	}
-	if held, err := v.held(ctx, l); err != nil || held {
-		if held {
-			f.receipt.Held = append(f.receipt.Held, ref)
-		}
+	held, err := v.held(ctx, l)
+	if err != nil {
 		return err
+	}
+	if held {
+		f.receipt.Held = append(f.receipt.Held, ref)
+		return nil
 	}
 	p := planLead(l, f.s.eraserNames())
 	// The attempts are read for a plan and for the erasers' references;
