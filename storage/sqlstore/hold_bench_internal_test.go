@@ -138,21 +138,11 @@ func BenchmarkLeadHoldSelection(b *testing.B) {
 		if got := run(v); got != v.want {
 			b.Fatalf("%s selects %d leads, want %d", v.name, got, v.want)
 		}
-		var plan []string
-		rows, err := s.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+SQLite.sql(v.stmt), v.args...)
+		plan, err := explainSQLite(ctx, s.db, v.stmt, v.args...)
 		if err != nil {
 			b.Fatal(err)
 		}
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				b.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		b.Logf("%s: %s", v.name, strings.Join(plan, "; "))
+		b.Logf("%s: %s", v.name, plan)
 	}
 	// One sub-benchmark per selection, before and after interleaved so
 	// that the machine's noise hits both alike.

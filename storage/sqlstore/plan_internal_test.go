@@ -157,23 +157,11 @@ func TestPlansSQLite(t *testing.T) {
 			want: "SEARCH contacts USING INDEX contacts_lead (org_id=? AND lead_id=?)"},
 	)
 	plan := func(c planCase) string {
-		rows, err := s.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+SQLite.sql(c.stmt), c.args...)
+		got, err := explainSQLite(ctx, s.db, c.stmt, c.args...)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		var lines []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			lines = append(lines, detail)
-		}
-		if err := rows.Close(); err != nil {
-			t.Fatal(err)
-		}
-		return strings.Join(lines, "; ")
+		return got
 	}
 	for _, c := range cases {
 		if got := plan(c); !strings.Contains(got, c.want) || strings.Contains(got, "TEMP B-TREE") != c.sorts {
@@ -188,4 +176,24 @@ func TestPlansSQLite(t *testing.T) {
 			}
 		}
 	}
+}
+
+// explainSQLite returns the steps of SQLite's plan of stmt (EXPLAIN QUERY
+// PLAN), joined by "; ".
+func explainSQLite(ctx context.Context, db *sql.DB, stmt string, args ...any) (string, error) {
+	rows, err := db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+SQLite.sql(stmt), args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			return "", err
+		}
+		lines = append(lines, detail)
+	}
+	return strings.Join(lines, "; "), rows.Err()
 }
