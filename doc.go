@@ -36,8 +36,8 @@
 //     registries (LoadRegistry, ApplyDelta) kept as compiled, versioned
 //     snapshots and checked in memory.
 //   - privacy: lead admin — Search by number, Lead, the subject-access
-//     Export, Preview and Forget (with suppression, legal hold, and the
-//     host's erasers run after the commit).
+//     Export, Preview and Forget (with suppression, legal hold of a lead
+//     or a whole project, and the host's erasers run after the commit).
 //   - retention: automatic deletion by project and outcome — rules, Plan,
 //     a resumable Purge in batches, and a Runner.
 //

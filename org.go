@@ -44,7 +44,15 @@ type Project struct {
 	ID        uuid.UUID
 	Name      string
 	CreatedAt time.Time
+	// LegalHoldSince is when the whole project was put under legal hold;
+	// zero when it is not held. Every lead of a held project is held as if
+	// its own LegalHold were set: neither Forget nor retention erases it.
+	// Who set the hold and why is in the ChangeLog (project.hold_set).
+	LegalHoldSince time.Time
 }
+
+// OnLegalHold reports whether the project is under legal hold.
+func (p Project) OnLegalHold() bool { return !p.LegalHoldSince.IsZero() }
 
 // Validate reports whether p can be stored.
 func (p Project) Validate() error {
@@ -57,6 +65,7 @@ func (p Project) Validate() error {
 	return firstErr(
 		ValidText("Project.Name", p.Name, MaxNameLen),
 		ValidTime("Project.CreatedAt", p.CreatedAt),
+		ValidTime("Project.LegalHoldSince", p.LegalHoldSince),
 	)
 }
 

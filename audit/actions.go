@@ -75,6 +75,13 @@ const (
 	ActionLegalHoldSet lp.Action = "lead.hold_set"
 	// ActionLegalHoldLifted: a lead's legal hold was lifted.
 	ActionLegalHoldLifted lp.Action = "lead.hold_lifted"
+	// ActionProjectHoldSet: a whole project was put under legal hold:
+	// neither Forget nor retention erases any of its leads until the hold
+	// is lifted. ProjectID is the project.
+	ActionProjectHoldSet lp.Action = "project.hold_set"
+	// ActionProjectHoldLifted: a project's legal hold was lifted; leads
+	// held on their own stay held.
+	ActionProjectHoldLifted lp.Action = "project.hold_lifted"
 	// ActionErasureCompleted: a host's external eraser confirmed that it
 	// erased what a forgotten lead referenced outside the database (its
 	// recordings, its CRM record); the pending erasure was deleted.
@@ -101,7 +108,8 @@ var actions = []lp.Action{
 	ActionLeadForgotten, ActionLeadDeleted, ActionNumberSuppressed, ActionNumberUnsuppressed,
 	ActionImportChecked, ActionLeadsImported, ActionLeadChanged,
 	ActionRetentionRuleCreated, ActionRetentionRuleUpdated, ActionRetentionRuleDeleted, ActionPurgeRun,
-	ActionLeadExported, ActionLegalHoldSet, ActionLegalHoldLifted, ActionErasureCompleted,
+	ActionLeadExported, ActionLegalHoldSet, ActionLegalHoldLifted, ActionProjectHoldSet, ActionProjectHoldLifted,
+	ActionErasureCompleted,
 	ActionRegistryLoaded, ActionRegistryDeltaApplied, ActionRegistryDropped,
 	ActionAccessDenied,
 }

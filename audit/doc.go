@@ -79,6 +79,8 @@
 //	lead.exported                                       leads                         Number
 //	lead.hold_set           LeadID, ProjectID           reason
 //	lead.hold_lifted        LeadID, ProjectID           reason
+//	project.hold_set        ProjectID                   reason
+//	project.hold_lifted     ProjectID                   reason
 //	erasure.completed       LeadID, ObjectID=erasure    eraser, recordings, attempts
 //	registry.loaded         ObjectID=registry           registry, version, numbers, invalid, content_hash
 //	registry.delta_applied  ObjectID=registry           registry, version, numbers, added, removed,

@@ -19,8 +19,8 @@ import (
 type BatchRequest struct {
 	// Filter selects the leads due, such as a retention rule's project,
 	// outcomes and cut-off. Its Forgotten and LegalHold fields are set by
-	// EraseBatchTx: held leads are never erased, forgotten ones never
-	// forgotten twice.
+	// EraseBatchTx: held leads (on their own or by their project) are never
+	// erased, forgotten ones never forgotten twice.
 	Filter storage.LeadFilter
 	// After and Limit page through Filter (storage.Page); Limit is capped
 	// at lp.MaxEventLeads, so one event names every lead of the batch.

@@ -49,8 +49,9 @@
 // leads). audit.Log.AccessSummary answers from them who accessed lead admin
 // and how often. Each forget records lead.forgotten per lead with its
 // receipt's facts, and number.suppressed and block.created with its
-// options; legal hold records lead.hold_set and lead.hold_lifted, and a
-// completed external erasure erasure.completed. No event holds a field
+// options; legal hold records lead.hold_set and lead.hold_lifted (a
+// project's: project.hold_set and project.hold_lifted), and a completed
+// external erasure erasure.completed. No event holds a field
 // value, a note or a number in any form but masked and fingerprinted.
 //
 // # Erasure
@@ -69,7 +70,14 @@
 //
 // A forget is idempotent: a lead forgotten before is reported, not changed,
 // and nothing is recorded again. A lead under legal hold (SetLegalHold) is
-// skipped and reported until LiftLegalHold. Preview plans with the code
+// skipped and reported until LiftLegalHold. A whole project can be held
+// (SetProjectHold, for litigation over a campaign): every lead of it,
+// those added later included, is then skipped and reported by Forget,
+// ForgetNumber, ForgetFile and Preview exactly like a held lead, never
+// erased by retention (EraseBatchTx), and shown held by Search, Lead and
+// Export (LeadSummary.LegalHold, with ProjectHold saying why) until
+// LiftProjectHold. The two holds are independent: lifting one leaves the
+// other. Preview plans with the code
 // Forget applies, in a read-only transaction. ForgetTx and ForgetNumberTx
 // forget inside a host's own transaction (its erasures stay pending until
 // the host commits and calls RunErasures); ForgetFile forgets the numbers

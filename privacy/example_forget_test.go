@@ -90,6 +90,40 @@ func ExampleService_SetLegalHold() {
 	// forgotten 1, held 0
 }
 
+func ExampleService_SetProjectHold() {
+	ctx := context.Background()
+	ex := newExample()
+
+	// Litigation over the whole Energy campaign: every lead of it is held.
+	h, err := ex.svc.SetProjectHold(ctx, ex.alice, privacy.ProjectHoldRequest{ProjectID: ex.lead.ProjectID, Reason: "litigation"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("project held since", h.Since.Format(time.DateOnly))
+	r, err := ex.svc.ForgetNumber(ctx, ex.alice, "0045 20 12 34 99", privacy.ForgetOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("forgotten %d, held %d\n", len(r.Leads), len(r.Held))
+
+	if _, err := ex.svc.LiftProjectHold(ctx, ex.alice, privacy.ProjectHoldRequest{ProjectID: ex.lead.ProjectID}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	r, err = ex.svc.ForgetNumber(ctx, ex.alice, "0045 20 12 34 99", privacy.ForgetOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("forgotten %d, held %d\n", len(r.Leads), len(r.Held))
+	// Output:
+	// project held since 2026-03-02
+	// forgotten 0, held 1
+	// forgotten 1, held 0
+}
+
 func ExampleService_RunErasures() {
 	ctx := context.Background()
 	ex := newExample()

@@ -112,11 +112,11 @@ type ErasedLead struct {
 // change. It needs lp.PermForget, and lp.PermBlock with opts.Block. A lead
 // the actor may not see, of another organisation included, is ErrNotFound.
 //
-// A lead under legal hold is not changed and is listed in Receipt.Held; a
-// lead forgotten before is listed in Receipt.AlreadyForgotten, unchanged,
-// and nothing is recorded. With Suppress and Block the erased numbers are
-// suppressed and blocked in the same transaction (number.suppressed and
-// block.created events).
+// A lead under legal hold, its own or its project's (SetProjectHold), is
+// not changed and is listed in Receipt.Held; a lead forgotten before is
+// listed in Receipt.AlreadyForgotten, unchanged, and nothing is recorded.
+// With Suppress and Block the erased numbers are suppressed and blocked in
+// the same transaction (number.suppressed and block.created events).
 //
 // The forget's transaction also writes one pending erasure per lead and
 // registered eraser (Options.Erasers) holding the lead's recording
@@ -325,11 +325,19 @@ func (f *forgetter) forget(ctx context.Context, l lp.Lead) error {
 	}
 	f.seen[l.ID] = true
 	ref := LeadRef{LeadID: l.ID, ProjectID: l.ProjectID}
-	switch {
-	case l.Forgotten():
+	if l.Forgotten() {
 		f.receipt.AlreadyForgotten = append(f.receipt.AlreadyForgotten, ref)
 		return nil
-	case l.LegalHold:
+	}
+	v, err := f.reader(ctx)
+	if err != nil {
+		return err
+	}
+	held, err := v.held(ctx, l)
+	if err != nil {
+		return err
+	}
+	if held {
 		f.receipt.Held = append(f.receipt.Held, ref)
 		return nil
 	}
@@ -338,7 +346,6 @@ func (f *forgetter) forget(ctx context.Context, l lp.Lead) error {
 	// a forget without erasers scrubs them without reading them.
 	var refs []string
 	if f.plan != nil || len(p.Erasers) > 0 {
-		var err error
 		if refs, err = p.readContacts(ctx, f.tx, l); err != nil {
 			return err
 		}
@@ -354,7 +361,6 @@ func (f *forgetter) forget(ctx context.Context, l lp.Lead) error {
 	}
 	scrubbed := 0
 	if len(p.Erasers) == 0 || p.AttemptsToScrub > 0 { // attempts read and found clean need no statement
-		var err error
 		if scrubbed, err = f.tx.Contacts().EraseByLead(ctx, l.OrgID, l.ID); err != nil {
 			return err
 		}

@@ -45,7 +45,13 @@ type LeadSummary struct {
 	LastContactAt time.Time `json:"last_contact_at,omitzero"` // zero: never called
 	ClosedAt      time.Time `json:"closed_at,omitzero"`       // zero: open
 	ForgottenAt   time.Time `json:"forgotten_at,omitzero"`    // zero: not forgotten
-	LegalHold     bool      `json:"legal_hold"`
+	// LegalHold is the lead's effective legal hold: its own or its
+	// project's. While it is set, Forget and retention leave the lead as
+	// it is.
+	LegalHold bool `json:"legal_hold"`
+	// ProjectHold says the lead's project is under legal hold
+	// (SetProjectHold): lifting the lead's own hold does not release it.
+	ProjectHold bool `json:"project_hold,omitempty"`
 }
 
 // LeadData is the data available of one lead.
@@ -185,7 +191,7 @@ func (r *reader) summary(ctx context.Context, l lp.Lead) (LeadSummary, error) {
 	}
 	return LeadSummary{ID: l.ID, ProjectID: p.ID, ProjectName: p.Name, TemplateID: t.ID, TemplateName: t.Name,
 		Outcome: l.Outcome, CreatedAt: l.CreatedAt, LastContactAt: l.LastContactAt, ClosedAt: l.ClosedAt,
-		ForgottenAt: l.ForgottenAt, LegalHold: l.LegalHold}, nil
+		ForgottenAt: l.ForgottenAt, LegalHold: l.LegalHold || p.OnLegalHold(), ProjectHold: p.OnLegalHold()}, nil
 }
 
 // fields returns the lead's fields with their labels: the template's

@@ -118,6 +118,41 @@ func (r *reader) lead(ctx context.Context, id uuid.UUID) (lp.Lead, error) {
 	return l, nil
 }
 
+// visibleProject returns the project with id if the actor sees its
+// leads. A project that does not exist in the organisation and one the
+// actor may not see fail with the same error, which names only the id.
+func (r *reader) visibleProject(ctx context.Context, id uuid.UUID) (lp.Project, error) {
+	notFound := lperr.Wrap("project "+id.String(), lp.ErrNotFound)
+	p, err := r.project(ctx, id)
+	if errors.Is(err, lp.ErrNotFound) {
+		return lp.Project{}, notFound
+	}
+	if err != nil {
+		return lp.Project{}, err
+	}
+	ok, err := r.seesProject(ctx, id)
+	if err != nil {
+		return lp.Project{}, err
+	}
+	if !ok {
+		return lp.Project{}, notFound
+	}
+	return p, nil
+}
+
+// held reports whether l is under legal hold, by itself or by its
+// project.
+func (r *reader) held(ctx context.Context, l lp.Lead) (bool, error) {
+	if l.LegalHold {
+		return true, nil
+	}
+	p, err := r.project(ctx, l.ProjectID)
+	if err != nil {
+		return false, err
+	}
+	return p.OnLegalHold(), nil
+}
+
 // project returns the project.
 func (r *reader) project(ctx context.Context, id uuid.UUID) (lp.Project, error) {
 	if p, ok := r.projects[id]; ok {

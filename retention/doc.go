@@ -73,8 +73,13 @@
 //
 // A lead under legal hold (privacy.Service.SetLegalHold) is never purged;
 // Plan and Purge count it as skipped_legal_hold under its rule. A whole
-// project cannot be held as such: the schema has no project-level hold.
-// Hold its leads, or delete the project's rules while the hold lasts.
+// project can be held (privacy.Service.SetProjectHold): then every lead of
+// it is held, as if each one were, and its due leads are counted under
+// skipped_legal_hold too; its rules stay as they are. Once the project's
+// hold is lifted (LiftProjectHold), the next Purge erases the leads due
+// that are not held on their own. Each batch selects the leads not held
+// in its own transaction, so a hold set during a purge takes effect at
+// the purge's next batch.
 //
 // # Also in a purge
 //

@@ -154,6 +154,12 @@ type Projects interface {
 	Get(ctx context.Context, org, id uuid.UUID) (lp.Project, error)
 	// List returns one page of the organisation's projects.
 	List(ctx context.Context, org uuid.UUID, page Page) ([]lp.Project, error)
+	// SetLegalHold puts the project under legal hold since since, or lifts
+	// its hold when since is zero (lp.Project.LegalHoldSince): while it is
+	// held, every LeadFilter.LegalHold counts its leads as held.
+	// ErrNotFound if the project does not exist in org; ErrInvalidArgument
+	// if since is not storable (lp.ValidTime).
+	SetLegalHold(ctx context.Context, org, id uuid.UUID, since time.Time) error
 }
 
 // Templates stores campaign templates.
@@ -264,6 +270,10 @@ type LeadFilter struct {
 	Forgotten *bool
 	// LegalHold, when set, keeps only leads under legal hold (true) or
 	// only leads not under it (false): retention never deletes the former.
+	// A lead is under legal hold when its own LegalHold is set OR its
+	// project is held (lp.Project.LegalHoldSince), read in the same
+	// transaction; adapters resolve the held projects once per query, not
+	// once per lead, so the retention indexes still serve the selection.
 	LegalHold *bool
 }
 

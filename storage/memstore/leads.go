@@ -172,23 +172,25 @@ func (v leads) List(ctx context.Context, org uuid.UUID, f storage.LeadFilter, pa
 	if err := v.tx.begin(ctx); err != nil {
 		return nil, err
 	}
-	keep, err := leadMatcher(f)
+	d := v.tx.org(org)
+	keep, err := leadMatcher(f, d)
 	if err != nil {
 		return nil, err
 	}
-	return pageOf(v.tx.org(org).leads, page, keep, copyLead), nil
+	return pageOf(d.leads, page, keep, copyLead), nil
 }
 
 func (v leads) ListIDs(ctx context.Context, org uuid.UUID, f storage.LeadFilter, page storage.Page) ([]uuid.UUID, error) {
 	if err := v.tx.begin(ctx); err != nil {
 		return nil, err
 	}
-	keep, err := leadMatcher(f)
+	d := v.tx.org(org)
+	keep, err := leadMatcher(f, d)
 	if err != nil {
 		return nil, err
 	}
 	var ids []uuid.UUID
-	for _, l := range v.tx.org(org).leads.page(page.After, page.Size(), keep) {
+	for _, l := range d.leads.page(page.After, page.Size(), keep) {
 		ids = append(ids, l.ID)
 	}
 	return ids, nil
@@ -198,12 +200,13 @@ func (v leads) Count(ctx context.Context, org uuid.UUID, f storage.LeadFilter) (
 	if err := v.tx.begin(ctx); err != nil {
 		return 0, err
 	}
-	keep, err := leadMatcher(f)
+	d := v.tx.org(org)
+	keep, err := leadMatcher(f, d)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
-	for _, l := range v.tx.org(org).leads.rows {
+	for _, l := range d.leads.rows {
 		if keep(l) {
 			n++
 		}
@@ -257,8 +260,9 @@ func (v leads) AnonymiseMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID
 	return n, nil
 }
 
-// leadMatcher turns f into a predicate.
-func leadMatcher(f storage.LeadFilter) (func(lp.Lead) bool, error) {
+// leadMatcher turns f into a predicate on the leads of d. A lead is held
+// when it is or its project is (storage.LeadFilter.LegalHold).
+func leadMatcher(f storage.LeadFilter, d *orgData) (func(lp.Lead) bool, error) {
 	if err := lp.ValidTime("LeadFilter.Before", f.Before); err != nil {
 		return nil, err
 	}
@@ -281,13 +285,22 @@ func leadMatcher(f storage.LeadFilter) (func(lp.Lead) bool, error) {
 			return nil, &lp.FieldError{Field: "LeadFilter.Basis", Reason: "must be last_contact, created or closed when Before is set"}
 		}
 	}
+	var heldProjects map[uuid.UUID]bool
+	if f.LegalHold != nil {
+		heldProjects = map[uuid.UUID]bool{}
+		for id, p := range d.projects.rows {
+			if p.OnLegalHold() {
+				heldProjects[id] = true
+			}
+		}
+	}
 	return func(l lp.Lead) bool {
 		switch {
 		case f.ProjectID != uuid.Nil && l.ProjectID != f.ProjectID,
 			len(f.Outcomes) > 0 && !slices.Contains(f.Outcomes, l.Outcome),
 			slices.Contains(f.ExcludeOutcomes, l.Outcome),
 			f.Forgotten != nil && *f.Forgotten != l.Forgotten(),
-			f.LegalHold != nil && *f.LegalHold != l.LegalHold:
+			f.LegalHold != nil && *f.LegalHold != (l.LegalHold || heldProjects[l.ProjectID]):
 			return false
 		case basis != nil:
 			t := basis(l)

@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -68,7 +69,7 @@ func (v projects) Create(ctx context.Context, p lp.Project) error {
 	if _, ok := d.projects.get(p.ID); ok {
 		return idExists("project", p.ID)
 	}
-	p.CreatedAt = utc(p.CreatedAt)
+	p.CreatedAt, p.LegalHoldSince = utc(p.CreatedAt), utc(p.LegalHoldSince)
 	d.projects.put(&v.tx.undo, p.ID, p)
 	return nil
 }
@@ -89,6 +90,23 @@ func (v projects) List(ctx context.Context, org uuid.UUID, page storage.Page) ([
 		return nil, err
 	}
 	return pageOf(v.tx.org(org).projects, page, nil, ident), nil
+}
+
+func (v projects) SetLegalHold(ctx context.Context, org, id uuid.UUID, since time.Time) error {
+	if err := v.tx.beginWrite(ctx); err != nil {
+		return err
+	}
+	if err := lp.ValidTime("since", since); err != nil {
+		return err
+	}
+	d := v.tx.org(org) // an unknown organisation has no project: nothing to create
+	p, ok := d.projects.get(id)
+	if !ok {
+		return notFound("project", id)
+	}
+	p.LegalHoldSince = utc(since)
+	d.projects.put(&v.tx.undo, p.ID, p)
+	return nil
 }
 
 type templates struct{ tx *txn }

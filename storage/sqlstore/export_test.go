@@ -14,6 +14,17 @@ import (
 // MigrateTo exports migrateTo to the tests of package sqlstore_test.
 func MigrateTo(ctx context.Context, s *Store, version int) error { return s.migrateTo(ctx, version) }
 
+// CreateProjectUnheld creates p with the columns projects had before
+// schema version 10 (no legal hold), so the migration tests can build
+// their world on an older schema; on the newest it is Projects.Create of
+// a project that is not held.
+func CreateProjectUnheld(ctx context.Context, tx storage.Tx, p lp.Project) error {
+	v := tx.Projects().(projects)
+	d := v.t.d
+	return v.t.insertNew(ctx, "projects.create_unheld", `INSERT INTO projects (org_id, id, name, created_at) VALUES (?, ?, ?, ?)`,
+		d.id(p.OrgID), d.id(p.ID), p.Name, d.time(p.CreatedAt))
+}
+
 // SetPostgresWriteIsolation makes WithTx on PostgreSQL begin at level
 // until restore is called, so the isolation benchmark can measure the old
 // READ COMMITTED beside SERIALIZABLE. Not for tests running in parallel.

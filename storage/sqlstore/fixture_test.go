@@ -11,6 +11,7 @@ import (
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
+	"github.com/leadprivacy/leadprivacy/storage/sqlstore"
 )
 
 // world is an organisation with one project, template and admin.
@@ -28,7 +29,9 @@ func newWorld(t testing.TB, s storage.Store) world {
 		if err := tx.Organisations().Create(ctx, lp.Organisation{ID: w.org, Name: "Org", DefaultRegion: "DK", CreatedAt: w.now}); err != nil {
 			return err
 		}
-		if err := tx.Projects().Create(ctx, lp.Project{OrgID: w.org, ID: w.project, Name: "Energy", CreatedAt: w.now}); err != nil {
+		// Without the legal hold column: the migration tests build this
+		// world on older schemas.
+		if err := sqlstore.CreateProjectUnheld(ctx, tx, lp.Project{OrgID: w.org, ID: w.project, Name: "Energy", CreatedAt: w.now}); err != nil {
 			return err
 		}
 		if err := tx.Users().Create(ctx, lp.User{OrgID: w.org, ID: w.admin, Name: "Admin", Role: lp.RoleAdmin}); err != nil {

@@ -359,8 +359,30 @@ func leadFilterWhere(d Dialect, org uuid.UUID, f storage.LeadFilter) (string, []
 		}
 	}
 	if f.LegalHold != nil {
-		where = append(where, "legal_hold = ?")
-		args = append(args, *f.LegalHold)
+		cond, holdArgs := legalHoldWhere(d, org, f.ProjectID, *f.LegalHold)
+		where = append(where, cond)
+		args = append(args, holdArgs...)
 	}
 	return strings.Join(where, " AND "), args, nil
+}
+
+// legalHoldWhere returns the condition keeping the leads under legal hold
+// (held) or not under it: held by itself or by its project
+// (storage.LeadFilter.LegalHold). The held projects are read by an
+// uncorrelated subquery on the primary key of projects, which both
+// databases run once per statement, not once per lead; with a project
+// given it is that project's row, so the lead indexes still drive the
+// selection (BENCHMARKS.md, "retention": a purge batch's selection as fast
+// as before).
+func legalHoldWhere(d Dialect, org, project uuid.UUID, held bool) (string, []any) {
+	projectHeld := "project_id IN (SELECT id FROM projects WHERE org_id = ? AND legal_hold_since IS NOT NULL)"
+	args := []any{d.id(org)}
+	if project != uuid.Nil {
+		projectHeld = "EXISTS (SELECT 1 FROM projects WHERE org_id = ? AND id = ? AND legal_hold_since IS NOT NULL)"
+		args = append(args, d.id(project))
+	}
+	if held {
+		return "(legal_hold OR " + projectHeld + ")", args
+	}
+	return "NOT legal_hold AND NOT (" + projectHeld + ")", args
 }

@@ -134,5 +134,8 @@ func (s *Store) migrateTo(ctx context.Context, target int) error {
 	if err != nil {
 		return err
 	}
+	if target > 0 && target < latest {
+		return nil // the hot statements are the newest schema's
+	}
 	return s.prepareHot(ctx)
 }

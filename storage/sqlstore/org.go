@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -49,11 +50,11 @@ func (v orgs) Update(ctx context.Context, o lp.Organisation) error {
 
 type projects struct{ t *txn }
 
-const projectCols = `org_id, id, name, created_at`
+const projectCols = `org_id, id, name, created_at, legal_hold_since`
 
 func scanProject(r scanner) (lp.Project, error) {
 	var p lp.Project
-	err := r.Scan(uuidCol{&p.OrgID}, uuidCol{&p.ID}, &p.Name, timeCol{&p.CreatedAt})
+	err := r.Scan(uuidCol{&p.OrgID}, uuidCol{&p.ID}, &p.Name, timeCol{&p.CreatedAt}, timeCol{&p.LegalHoldSince})
 	return p, err
 }
 
@@ -64,9 +65,9 @@ func (v projects) Create(ctx context.Context, p lp.Project) error {
 	d := v.t.d
 	err := v.t.insertInOrg(ctx, "projects.create", p.OrgID,
 		`INSERT INTO projects (`+projectCols+`)
-		 SELECT CAST(? AS {{UUID}}), CAST(? AS {{UUID}}), CAST(? AS TEXT), CAST(? AS {{TIME}}) WHERE `+orgExists+`
+		 SELECT CAST(? AS {{UUID}}), CAST(? AS {{UUID}}), CAST(? AS TEXT), CAST(? AS {{TIME}}), CAST(? AS {{TIME}}) WHERE `+orgExists+`
 		 ON CONFLICT DO NOTHING`,
-		d.id(p.OrgID), d.id(p.ID), p.Name, d.time(p.CreatedAt))
+		d.id(p.OrgID), d.id(p.ID), p.Name, d.time(p.CreatedAt), d.time(p.LegalHoldSince))
 	return aboutID(err, "project", p.ID)
 }
 
@@ -83,6 +84,16 @@ func (v projects) List(ctx context.Context, org uuid.UUID, page storage.Page) ([
 	return list(ctx, v.t, "projects.list", scanProject,
 		`SELECT `+projectCols+` FROM projects WHERE org_id = ? AND id > ? ORDER BY id LIMIT ?`,
 		v.t.d.id(org), v.t.d.id(page.After), page.Size())
+}
+
+func (v projects) SetLegalHold(ctx context.Context, org, id uuid.UUID, since time.Time) error {
+	if err := lp.ValidTime("since", since); err != nil {
+		return err
+	}
+	d := v.t.d
+	err := v.t.mustAffect(ctx, "projects.set_legal_hold",
+		`UPDATE projects SET legal_hold_since = ? WHERE org_id = ? AND id = ?`, d.time(since), d.id(org), d.id(id))
+	return aboutID(err, "project", id)
 }
 
 type templates struct{ t *txn }

@@ -122,6 +122,8 @@ func TestPlansSQLite(t *testing.T) {
 		planCase{name: "event sets", stmt: eventSetsSQL[SQLite],
 			args: []any{org[:], SQLite.intList([]int64{1, 2}), org[:], SQLite.intList([]int64{1, 2})},
 			want: "SEARCH event_leads USING COVERING INDEX event_leads_seq (org_id=? AND seq=?)"})
+	no := false
+	notHeld := storage.LeadFilter{ProjectID: id, Outcomes: []string{"sale"}, Basis: "created", Before: time.Unix(2e9, 0), LegalHold: &no}
 	// Retention: a count on the index List pages (the project's, or the
 	// organisation's primary key range), never a scan of the leads table;
 	// AnonymiseMany and EraseByLeads find their rows by key per id.
@@ -132,6 +134,10 @@ func TestPlansSQLite(t *testing.T) {
 		"count project": {storage.LeadFilter{ProjectID: id, Outcomes: []string{"sale"}, Basis: "created", Before: time.Unix(2e9, 0)},
 			"SEARCH leads USING INDEX leads_project (org_id=? AND project_id=?)"},
 		"count org": {storage.LeadFilter{ExcludeOutcomes: []string{"sale"}}, "SEARCH leads USING PRIMARY KEY (org_id=?)"},
+		// A purge's count of the leads not held: the same lead index, and
+		// the project's hold read once by its key (not CORRELATED: per lead).
+		"count project not held":                     {notHeld, "SEARCH leads USING INDEX leads_project (org_id=? AND project_id=?)"},
+		"count project not held, the project's hold": {notHeld, "; SCALAR SUBQUERY 2; SEARCH projects USING PRIMARY KEY (org_id=? AND id=?)"},
 	} {
 		where, args, err := leadFilterWhere(SQLite, org, c.f)
 		if err != nil {
@@ -165,23 +171,11 @@ func TestPlansSQLite(t *testing.T) {
 			want: "SEARCH contacts USING INDEX contacts_lead (org_id=? AND lead_id=?)"},
 	)
 	plan := func(c planCase) string {
-		rows, err := s.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+SQLite.sql(c.stmt), c.args...)
+		got, err := explainSQLite(ctx, s.db, c.stmt, c.args...)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		var lines []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			lines = append(lines, detail)
-		}
-		if err := rows.Close(); err != nil {
-			t.Fatal(err)
-		}
-		return strings.Join(lines, "; ")
+		return got
 	}
 	for _, c := range cases {
 		if got := plan(c); !strings.Contains(got, c.want) || strings.Contains(got, "TEMP B-TREE") != c.sorts {
@@ -196,4 +190,24 @@ func TestPlansSQLite(t *testing.T) {
 			}
 		}
 	}
+}
+
+// explainSQLite returns the steps of SQLite's plan of stmt (EXPLAIN QUERY
+// PLAN), joined by "; ".
+func explainSQLite(ctx context.Context, db *sql.DB, stmt string, args ...any) (string, error) {
+	rows, err := db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+SQLite.sql(stmt), args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			return "", err
+		}
+		lines = append(lines, detail)
+	}
+	return strings.Join(lines, "; "), rows.Err()
 }

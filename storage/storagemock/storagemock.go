@@ -427,6 +427,20 @@ func (mr *MockProjectsMockRecorder) List(ctx, org, page any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "List", reflect.TypeOf((*MockProjects)(nil).List), ctx, org, page)
 }
 
+// SetLegalHold mocks base method.
+func (m *MockProjects) SetLegalHold(ctx context.Context, org, id uuid.UUID, since time.Time) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "SetLegalHold", ctx, org, id, since)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// SetLegalHold indicates an expected call of SetLegalHold.
+func (mr *MockProjectsMockRecorder) SetLegalHold(ctx, org, id, since any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SetLegalHold", reflect.TypeOf((*MockProjects)(nil).SetLegalHold), ctx, org, id, since)
+}
+
 // MockTemplates is a mock of Templates interface.
 type MockTemplates struct {
 	ctrl     *gomock.Controller

@@ -108,6 +108,7 @@ func testIsolationEveryMethod(h *harness) {
 
 		_, err = tx.Projects().Get(ctx, org, a.P1.ID)
 		notFound("Projects.Get", err)
+		notFound("Projects.SetLegalHold", tx.Projects().SetLegalHold(ctx, org, a.P1.ID, h.now))
 		ok("Projects.Create with A's id", tx.Projects().Create(ctx, lp.Project{OrgID: org, ID: a.P2.ID, Name: "B's project with A's id"}))
 		ps, err := tx.Projects().List(ctx, org, storage.Page{})
 		ok("Projects.List", err)

@@ -29,6 +29,7 @@ var leadCases = []testCase{
 	{"FindByNumbers", testLeadsFindByNumbers},
 	{"List", testLeadsList},
 	{"ListFilter", testLeadsListFilter},
+	{"ProjectLegalHold", testLeadsProjectLegalHold},
 	{"Count", testLeadsCount},
 	{"CountMany", testLeadsCountMany},
 	{"AnonymiseMany", testLeadsAnonymiseMany},
@@ -307,6 +308,80 @@ func testLeadsList(h *harness) {
 			return tx.Leads().ListIDs(ctx, tn.Org.ID, storage.LeadFilter{Outcomes: []string{"no_answer"}}, p)
 		}, func(id uuid.UUID) uuid.UUID { return id })
 		require.Equal(h.t, sorted(want...), gotIDs, "ListIDs paging with a filter")
+	})
+}
+
+// testLeadsProjectLegalHold checks LeadFilter.LegalHold with a held
+// project: its leads are held as if each one were, with or without a
+// ProjectID in the filter, in List, ListIDs and Count alike; another
+// organisation's held project changes nothing; lifting the hold releases
+// the leads but their own hold stays.
+func testLeadsProjectLegalHold(h *harness) {
+	tn, other := h.tenant("A"), h.tenant("B")
+	a1 := h.lead(tn)
+	a2 := h.lead(tn, func(l *lp.Lead) { l.LegalHold = true })
+	b1 := h.lead(tn, func(l *lp.Lead) { l.ProjectID = tn.P2.ID })
+	b2 := h.lead(tn, func(l *lp.Lead) { l.ProjectID, l.LegalHold = tn.P2.ID, true })
+	b3 := h.lead(tn, func(l *lp.Lead) { l.ProjectID, l.CreatedAt = tn.P2.ID, h.now.Add(-time.Hour) })
+	o1 := h.lead(other)
+	h.addLeads(a1, a2, b1, b2, b3, o1)
+	cut := h.now.Add(-24 * time.Hour)
+	check := func(state string, cases []struct {
+		f    storage.LeadFilter
+		want []lp.Lead
+	}) {
+		h.t.Helper()
+		h.tx(func(ctx context.Context, tx storage.Tx) {
+			for i, tc := range cases {
+				want := nilIfEmpty(sorted(ids(tc.want, leadID)...))
+				got, err := tx.Leads().List(ctx, tn.Org.ID, tc.f, storage.Page{})
+				h.noErr(err)
+				require.Equal(h.t, want, nilIfEmpty(ids(got, leadID)), "%s: List %d", state, i)
+				gotIDs, err := tx.Leads().ListIDs(ctx, tn.Org.ID, tc.f, storage.Page{})
+				h.noErr(err)
+				require.Equal(h.t, want, nilIfEmpty(gotIDs), "%s: ListIDs %d", state, i)
+				n, err := tx.Leads().Count(ctx, tn.Org.ID, tc.f)
+				h.noErr(err)
+				require.Equal(h.t, len(want), n, "%s: Count %d", state, i)
+			}
+		})
+	}
+	type cases = []struct {
+		f    storage.LeadFilter
+		want []lp.Lead
+	}
+	// B holds its P1: A's leads do not change.
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		h.noErr(tx.Projects().SetLegalHold(ctx, other.Org.ID, other.P1.ID, h.now))
+	})
+	notHeld := cases{
+		{storage.LeadFilter{LegalHold: ptr(true)}, []lp.Lead{a2, b2}},
+		{storage.LeadFilter{LegalHold: ptr(false)}, []lp.Lead{a1, b1, b3}},
+		{storage.LeadFilter{ProjectID: tn.P2.ID, LegalHold: ptr(false)}, []lp.Lead{b1, b3}},
+		{storage.LeadFilter{ProjectID: tn.P2.ID, LegalHold: ptr(true)}, []lp.Lead{b2}},
+		{storage.LeadFilter{ProjectID: tn.P2.ID, Basis: lp.SinceCreated, Before: cut, LegalHold: ptr(false)}, []lp.Lead{b1}},
+	}
+	check("P2 not held", notHeld)
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		h.noErr(tx.Projects().SetLegalHold(ctx, tn.Org.ID, tn.P2.ID, h.now))
+	})
+	check("P2 held", cases{
+		{storage.LeadFilter{LegalHold: ptr(true)}, []lp.Lead{a2, b1, b2, b3}},
+		{storage.LeadFilter{LegalHold: ptr(false)}, []lp.Lead{a1}},
+		{storage.LeadFilter{ProjectID: tn.P2.ID, LegalHold: ptr(false)}, nil},
+		{storage.LeadFilter{ProjectID: tn.P2.ID, LegalHold: ptr(true)}, []lp.Lead{b1, b2, b3}},
+		{storage.LeadFilter{ProjectID: tn.P1.ID, LegalHold: ptr(false)}, []lp.Lead{a1}},
+		{storage.LeadFilter{ProjectID: tn.P2.ID, Basis: lp.SinceCreated, Before: cut, LegalHold: ptr(true)}, []lp.Lead{b1, b2}},
+		{storage.LeadFilter{ProjectID: tn.P2.ID}, []lp.Lead{b1, b2, b3}},
+	})
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		h.noErr(tx.Projects().SetLegalHold(ctx, tn.Org.ID, tn.P2.ID, time.Time{}))
+	})
+	check("P2 lifted", notHeld)
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		n, err := tx.Leads().Count(ctx, other.Org.ID, storage.LeadFilter{LegalHold: ptr(true)})
+		h.noErr(err)
+		require.Equal(h.t, 1, n, "B's lead, held by B's project")
 	})
 }
 

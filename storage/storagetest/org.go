@@ -138,6 +138,50 @@ var projectCases = []testCase{
 		})
 	}},
 	{"PageSize", testPageSize},
+	{"SetLegalHold", testProjectsSetLegalHold},
+}
+
+// testProjectsSetLegalHold sets and lifts a project's hold: Get and List
+// show it, a created project keeps its own, another organisation's or an
+// unknown project is ErrNotFound, and a bad time changes nothing.
+func testProjectsSetLegalHold(h *harness) {
+	tn, other := h.tenant("A"), h.tenant("B")
+	since := h.now.Add(-time.Hour)
+	held := lp.Project{OrgID: tn.Org.ID, ID: uuid.New(), Name: "Held", CreatedAt: h.now, LegalHoldSince: since}
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		h.noErr(tx.Projects().Create(ctx, held))
+		h.noErr(tx.Projects().SetLegalHold(ctx, tn.Org.ID, tn.P1.ID, since))
+		h.is(tx.Projects().SetLegalHold(ctx, tn.Org.ID, uuid.New(), since), lp.ErrNotFound, "unknown project")
+		h.is(tx.Projects().SetLegalHold(ctx, tn.Org.ID, other.P1.ID, since), lp.ErrNotFound, "B's project")
+		h.is(tx.Projects().SetLegalHold(ctx, tn.Org.ID, tn.P2.ID, time.Date(10_000, 1, 1, 0, 0, 0, 0, time.UTC)), lp.ErrInvalidArgument)
+	})
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		p1, err := tx.Projects().Get(ctx, tn.Org.ID, tn.P1.ID)
+		h.noErr(err)
+		want := tn.P1
+		want.LegalHoldSince = since
+		require.Equal(h.t, want, p1)
+		require.True(h.t, p1.OnLegalHold())
+		got, err := tx.Projects().Get(ctx, tn.Org.ID, held.ID)
+		h.noErr(err)
+		require.Equal(h.t, held, got, "created held")
+		p2, err := tx.Projects().Get(ctx, tn.Org.ID, tn.P2.ID)
+		h.noErr(err)
+		require.Equal(h.t, tn.P2, p2, "a refused hold changes nothing")
+		ps, err := tx.Projects().List(ctx, tn.Org.ID, storage.Page{})
+		h.noErr(err)
+		require.Contains(h.t, ps, want)
+		b1, err := tx.Projects().Get(ctx, other.Org.ID, other.P1.ID)
+		h.noErr(err)
+		require.Equal(h.t, other.P1, b1, "B's project is not held")
+	})
+	h.tx(func(ctx context.Context, tx storage.Tx) {
+		h.noErr(tx.Projects().SetLegalHold(ctx, tn.Org.ID, tn.P1.ID, time.Time{}))
+		p1, err := tx.Projects().Get(ctx, tn.Org.ID, tn.P1.ID)
+		h.noErr(err)
+		require.Equal(h.t, tn.P1, p1, "lifted")
+		require.False(h.t, p1.OnLegalHold())
+	})
 }
 
 // testPageSize checks the Page.Size rules: 0 and negative mean DefaultLimit,

@@ -150,6 +150,9 @@ func (h *harness) calls(w world) []call {
 		{"Projects.List", func(ctx context.Context, tx storage.Tx) error {
 			return errOf(tx.Projects().List(ctx, org, storage.Page{}))
 		}},
+		{"Projects.SetLegalHold", func(ctx context.Context, tx storage.Tx) error {
+			return tx.Projects().SetLegalHold(ctx, org, w.P2.ID, w.Org.CreatedAt)
+		}},
 		{"Templates.Create", func(ctx context.Context, tx storage.Tx) error {
 			return tx.Templates().Create(ctx, lp.CampaignTemplate{OrgID: org, ID: uuid.New(), Name: "X"})
 		}},
@@ -356,7 +359,7 @@ func testViewReadsCommitted(h *harness) {
 var writeMethods = map[string]bool{"Create": true, "CreateMany": true, "Update": true, "Delete": true,
 	"DeleteMany": true, "Add": true, "EraseByLead": true, "Remove": true, "AddMember": true,
 	"RemoveMember": true, "Append": true, "WriteHashes": true, "WriteSnapshot": true, "DeleteSnapshots": true,
-	"AnonymiseMany": true, "EraseByLeads": true, "Acquire": true, "Release": true}
+	"AnonymiseMany": true, "EraseByLeads": true, "Acquire": true, "Release": true, "SetLegalHold": true}
 
 // testViewRejectsWrites calls every method in View: the writes must fail
 // with ErrReadOnly, the reads succeed, and nothing may change.
