@@ -53,8 +53,8 @@ type orgData struct {
 	// screening is the generation storage.Blocks.ScreeningGeneration
 	// returns, bumped by every change to blocks or suppressions.
 	screening int64
-	rules        map[uuid.UUID]lp.RetentionRule
-	ruleKeys     map[ruleKey]uuid.UUID
+	rules     map[uuid.UUID]lp.RetentionRule
+	ruleKeys  map[ruleKey]uuid.UUID
 
 	registries    map[uuid.UUID]lp.Registry
 	registryNames map[string]uuid.UUID

@@ -62,7 +62,9 @@ func testScreeningEveryWriteBumps(h *harness) {
 		{"Suppressions.Add", func(ctx context.Context, tx storage.Tx) error {
 			return tx.Suppressions().Add(ctx, lp.Suppression{OrgID: tn.Org.ID, Fingerprint: fps[0], CreatedBy: tn.Admin.ID, CreatedAt: h.now})
 		}},
-		{"Suppressions.Remove", func(ctx context.Context, tx storage.Tx) error { return tx.Suppressions().Remove(ctx, tn.Org.ID, fps[0]) }},
+		{"Suppressions.Remove", func(ctx context.Context, tx storage.Tx) error {
+			return tx.Suppressions().Remove(ctx, tn.Org.ID, fps[0])
+		}},
 	}
 	for _, w := range writes {
 		before := h.generation(tn.Org.ID)
