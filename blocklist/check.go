@@ -189,6 +189,7 @@ func (s *Service) Check(ctx context.Context, actor lp.Actor, req CheckRequest) (
 		res.Verdicts = verdicts
 		return nil
 	})
+	c.refresh(ctx)
 	return res, wrap("Check", err)
 }
 
@@ -199,6 +200,10 @@ type checker struct {
 	now          time.Time
 	fp           *phone.Fingerprinter
 	regs         *registryCache
+	screens      *screens
+	// stale is the screening generation a batch saw without a snapshot
+	// of it, -1 if none: refresh reloads it once the transaction is over.
+	stale int64
 }
 
 func (s *Service) checker(ctx context.Context, actor lp.Actor, project uuid.UUID) (*checker, error) {
@@ -206,7 +211,16 @@ func (s *Service) checker(ctx context.Context, actor lp.Actor, project uuid.UUID
 	if err != nil {
 		return nil, err
 	}
-	return &checker{org: actor.OrgID, project: project, now: s.clock(), fp: fp, regs: s.regs}, nil
+	return &checker{org: actor.OrgID, project: project, now: s.clock(), fp: fp, regs: s.regs, screens: s.screens, stale: -1}, nil
+}
+
+// refresh reloads the screening snapshot if a batch found it stale; it
+// runs outside any transaction, after the batch's.
+func (c *checker) refresh(ctx context.Context) {
+	if c.stale >= 0 {
+		c.screens.refresh(ctx, c.org, c.stale)
+		c.stale = -1
+	}
 }
 
 // prepare checks that the project exists and returns the organisation's
@@ -222,8 +236,24 @@ func (c *checker) prepare(ctx context.Context, tx storage.Tx, field string) (str
 // check returns the verdict of each of numbers (Allowed, Blocked,
 // Registered or Suppressed), reading their blocks, the registries in force
 // and then the suppressions of the numbers neither stops (a block outranks
-// a registry, a registry a suppression), in one call each.
+// a registry, a registry a suppression), in one call each; or, when the
+// screening snapshot is as current as tx (see screens), the registries
+// only, and the blocks and suppressions from the snapshot.
 func (c *checker) check(ctx context.Context, tx storage.Tx, numbers []phone.Number) ([]Verdict, error) {
+	snap, g, err := c.screens.current(ctx, tx, c.org)
+	if err != nil {
+		return nil, err
+	}
+	if snap == nil {
+		c.stale = g
+	}
+	regs, err := c.regs.applicable(ctx, tx, c.org, c.project)
+	if err != nil {
+		return nil, err
+	}
+	if snap != nil {
+		return c.checkSnapshot(snap, regs, numbers), nil
+	}
 	blocks, err := tx.Blocks().FindByNumbers(ctx, c.org, numbers)
 	if err != nil {
 		return nil, err
@@ -241,10 +271,6 @@ func (c *checker) check(ctx context.Context, tx storage.Tx, numbers []phone.Numb
 		if cur, ok := applies[k]; !ok || outlasts(b, cur) {
 			applies[k] = b
 		}
-	}
-	regs, err := c.regs.applicable(ctx, tx, c.org, c.project)
-	if err != nil {
-		return nil, err
 	}
 	out := make([]Verdict, len(numbers))
 	var fps []phone.Fingerprint
@@ -279,6 +305,28 @@ func (c *checker) check(ctx context.Context, tx storage.Tx, numbers []phone.Numb
 		}
 	}
 	return out, nil
+}
+
+// checkSnapshot is check answered from the screening snapshot snap.
+func (c *checker) checkSnapshot(snap *screen, regs []registryView, numbers []phone.Number) []Verdict {
+	out := make([]Verdict, len(numbers))
+	for i, n := range numbers {
+		out[i] = Verdict{Number: n}
+		if ref, ok := snap.block(n, c.project, c.now); ok {
+			out[i].Outcome, out[i].Block = Blocked, ref
+			continue
+		}
+		if ref, ok := registered(regs, n); ok {
+			out[i].Outcome, out[i].Registry = Registered, ref
+			continue
+		}
+		if len(snap.suppressed) > 0 {
+			if _, ok := snap.suppressed[c.fp.Fingerprint(n)]; ok {
+				out[i].Outcome = Suppressed
+			}
+		}
+	}
+	return out
 }
 
 // blockKey is what a block entry matches on: a number, or a prefix.

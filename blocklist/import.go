@@ -247,6 +247,7 @@ func (im *importer) flush(ctx context.Context) error {
 		}
 		return im.save(ctx, tx, verdicts, t.res)
 	})
+	im.refresh(ctx)
 	if err != nil {
 		return err
 	}

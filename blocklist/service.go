@@ -33,6 +33,12 @@ type Options struct {
 	// and the entries Sweep removes per transaction; 0 means
 	// DefaultBatchSize.
 	BatchSize int
+	// SnapshotLimit is the most block entries plus suppressions of one
+	// organisation that Check, CheckImport and Import hold in memory as
+	// its screening snapshot (see Performance in the package doc); an
+	// organisation with more is checked against the store. 0 means
+	// DefaultSnapshotLimit, a negative value no snapshot at all.
+	SnapshotLimit int
 }
 
 // Service is the do-not-call list of one store: blocking, unblocking,
@@ -49,6 +55,7 @@ type Service struct {
 	logger    *slog.Logger
 	batch     int
 	regs      *registryCache
+	screens   *screens
 }
 
 // New returns the blocklist service of store, recording into changelog,
@@ -68,6 +75,11 @@ func New(store storage.Store, changelog *audit.Log, opts *Options) *Service {
 		}
 	}
 	s.regs = newRegistryCache(s.logger)
+	limit := DefaultSnapshotLimit
+	if opts != nil && opts.SnapshotLimit != 0 {
+		limit = opts.SnapshotLimit
+	}
+	s.screens = newScreens(store, s.logger, limit)
 	return s
 }
 
