@@ -197,7 +197,8 @@ func (s *Service) Check(ctx context.Context, actor lp.Actor, req CheckRequest) (
 // and the organisation's suppressions.
 type checker struct {
 	org, project uuid.UUID
-	now          time.Time
+	clock        func() time.Time
+	now          time.Time // the clock at the start of the batch: blocks expire at check time
 	fp           *phone.Fingerprinter
 	regs         *registryCache
 	screens      *screens
@@ -211,7 +212,7 @@ func (s *Service) checker(ctx context.Context, actor lp.Actor, project uuid.UUID
 	if err != nil {
 		return nil, err
 	}
-	return &checker{org: actor.OrgID, project: project, now: s.clock(), fp: fp, regs: s.regs, screens: s.screens, stale: -1}, nil
+	return &checker{org: actor.OrgID, project: project, clock: s.clock, fp: fp, regs: s.regs, screens: s.screens, stale: -1}, nil
 }
 
 // refresh reloads the screening snapshot if a batch found it stale; it
@@ -240,6 +241,7 @@ func (c *checker) prepare(ctx context.Context, tx storage.Tx, field string) (str
 // screening snapshot is as current as tx (see screens), the registries
 // only, and the blocks and suppressions from the snapshot.
 func (c *checker) check(ctx context.Context, tx storage.Tx, numbers []phone.Number) ([]Verdict, error) {
+	c.now = c.clock()
 	snap, g, err := c.screens.current(ctx, tx, c.org)
 	if err != nil {
 		return nil, err

@@ -5,3 +5,8 @@ package blocklist
 func SnapshotBatches(s *Service) (snapshot, store int64) {
 	return s.screens.hits.Load(), s.screens.misses.Load()
 }
+
+// ReloadAtOnce makes s reload a stale screening snapshot after every batch
+// that found it stale, without the pause that spaces reloads out, so that
+// tests know which batches a snapshot answers.
+func ReloadAtOnce(s *Service) { s.screens.pause = 0 }

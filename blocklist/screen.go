@@ -36,6 +36,10 @@ type screens struct {
 	store  storage.Store
 	logger *slog.Logger
 	limit  int // < 0: no snapshot
+	// pause is how many times its own duration a reload waits after the
+	// previous one ended: 3 keeps reloads to a quarter of the time while
+	// writes keep changing the list.
+	pause time.Duration
 
 	mu    sync.Mutex
 	slots map[uuid.UUID]*screenSlot
@@ -55,7 +59,7 @@ type screenSlot struct {
 }
 
 func newScreens(store storage.Store, logger *slog.Logger, limit int) *screens {
-	return &screens{store: store, logger: logger, limit: limit, slots: map[uuid.UUID]*screenSlot{}}
+	return &screens{store: store, logger: logger, limit: limit, pause: 3, slots: map[uuid.UUID]*screenSlot{}}
 }
 
 func (sc *screens) slot(org uuid.UUID) *screenSlot {
@@ -74,6 +78,7 @@ func (sc *screens) slot(org uuid.UUID) *screenSlot {
 // With snapshots disabled it returns nil without a query.
 func (sc *screens) current(ctx context.Context, tx storage.Tx, org uuid.UUID) (*screen, int64, error) {
 	if sc.limit < 0 {
+		sc.misses.Add(1)
 		return nil, -1, nil
 	}
 	g, err := tx.Blocks().ScreeningGeneration(ctx, org)
@@ -112,7 +117,7 @@ func (sc *screens) refresh(ctx context.Context, org uuid.UUID, seen int64) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	sl.loading = false
-	sl.notTill = time.Now().Add(3 * took)
+	sl.notTill = time.Now().Add(sc.pause * took)
 	switch {
 	case err != nil:
 		if ctx.Err() == nil {
