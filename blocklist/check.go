@@ -2,6 +2,7 @@ package blocklist
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -178,7 +179,7 @@ func (s *Service) Check(ctx context.Context, actor lp.Actor, req CheckRequest) (
 		}
 		for start := 0; start < len(numbers); start += s.batch {
 			end := min(start+s.batch, len(numbers))
-			batch, err := c.check(ctx, tx, numbers[start:end])
+			batch, err := c.check(ctx, tx, numbers[start:end], nil)
 			if err != nil {
 				return err
 			}
@@ -240,7 +241,10 @@ func (c *checker) prepare(ctx context.Context, tx storage.Tx, field string) (str
 // a registry, a registry a suppression), in one call each; or, when the
 // screening snapshot is as current as tx (see screens), the registries
 // only, and the blocks and suppressions from the snapshot.
-func (c *checker) check(ctx context.Context, tx storage.Tx, numbers []phone.Number) ([]Verdict, error) {
+//
+// pre, if not nil, is the batch looked up ahead in a snapshot (see
+// precheck): used if it is valid for the snapshot current in tx.
+func (c *checker) check(ctx context.Context, tx storage.Tx, numbers []phone.Number, pre *precheck) ([]Verdict, error) {
 	c.now = c.clock()
 	snap, g, err := c.screens.current(ctx, tx, c.org)
 	if err != nil {
@@ -254,7 +258,7 @@ func (c *checker) check(ctx context.Context, tx storage.Tx, numbers []phone.Numb
 		return nil, err
 	}
 	if snap != nil {
-		return c.checkSnapshot(snap, regs, numbers), nil
+		return c.checkSnapshot(snap, regs, numbers, pre), nil
 	}
 	blocks, err := tx.Blocks().FindByNumbers(ctx, c.org, numbers)
 	if err != nil {
@@ -309,26 +313,43 @@ func (c *checker) check(ctx context.Context, tx storage.Tx, numbers []phone.Numb
 	return out, nil
 }
 
-// checkSnapshot is check answered from the screening snapshot snap.
-func (c *checker) checkSnapshot(snap *screen, regs []registryView, numbers []phone.Number) []Verdict {
-	out := make([]Verdict, len(numbers))
+// checkSnapshot is check answered from the screening snapshot snap, and
+// from pre where it is valid.
+func (c *checker) checkSnapshot(snap *screen, regs []registryView, numbers []phone.Number, pre *precheck) []Verdict {
+	var out []Verdict
+	if pre.valid(snap, c.now) {
+		out = slices.Clone(pre.verdicts) // a transaction run again starts afresh
+		c.screens.ahead.Add(1)
+	} else {
+		out = make([]Verdict, len(numbers))
+		for i, n := range numbers {
+			out[i] = c.lookUp(snap, n, c.now, nil)
+		}
+	}
+	// A registry outranks a suppression.
 	for i, n := range numbers {
-		out[i] = Verdict{Number: n}
-		if ref, ok := snap.block(n, c.project, c.now); ok {
-			out[i].Outcome, out[i].Block = Blocked, ref
+		if out[i].Outcome == Blocked {
 			continue
 		}
 		if ref, ok := registered(regs, n); ok {
 			out[i].Outcome, out[i].Registry = Registered, ref
-			continue
-		}
-		if len(snap.suppressed) > 0 {
-			if _, ok := snap.suppressed[c.fp.Fingerprint(n)]; ok {
-				out[i].Outcome = Suppressed
-			}
 		}
 	}
 	return out
+}
+
+// lookUp returns n's verdict from snap at now before the registries are
+// consulted: Blocked, Suppressed or Allowed. until is as in screen.block.
+func (c *checker) lookUp(snap *screen, n phone.Number, now time.Time, until *time.Time) Verdict {
+	v := Verdict{Number: n}
+	if ref, ok := snap.block(n, c.project, now, until); ok {
+		v.Outcome, v.Block = Blocked, ref
+	} else if len(snap.suppressed) > 0 {
+		if _, ok := snap.suppressed[c.fp.Fingerprint(n)]; ok {
+			v.Outcome = Suppressed
+		}
+	}
+	return v
 }
 
 // blockKey is what a block entry matches on: a number, or a prefix.

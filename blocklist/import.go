@@ -207,6 +207,7 @@ type pending struct {
 	batch    []candidate
 	verdicts []LeadVerdict  // one per candidate, numbers parsed
 	numbers  []phone.Number // the valid numbers of verdicts, in order
+	pre      *precheck      // numbers looked up ahead in the snapshot, or nil
 	err      error          // a fatal reader error that ended the sequence after batch
 	panicked any            // what the sequence panicked with, re-panicked by all
 }
@@ -285,6 +286,7 @@ func (im *importer) prepare(batch []candidate) pending {
 			p.numbers = append(p.numbers, n)
 		}
 	}
+	p.pre = im.precheck(p.numbers)
 	return p
 }
 
@@ -300,7 +302,7 @@ func (im *importer) flush(ctx context.Context, p pending) error {
 	verdicts, numbers := p.verdicts, p.numbers
 	var t tally
 	err := im.run(ctx, func(ctx context.Context, tx storage.Tx) error {
-		checked, err := im.check(ctx, tx, numbers)
+		checked, err := im.check(ctx, tx, numbers, p.pre)
 		if err != nil {
 			return err
 		}

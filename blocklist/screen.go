@@ -47,6 +47,8 @@ type screens struct {
 	// Batches answered from a snapshot, and from the store: for tests and
 	// benchmarks.
 	hits, misses atomic.Int64
+	// Of the hits, the batches looked up ahead on the reading goroutine.
+	ahead atomic.Int64
 }
 
 // screenSlot is one organisation's snapshot and the state of its reloads.
@@ -184,6 +186,45 @@ func (sc *screens) load(ctx context.Context, org uuid.UUID) (*screen, int64, err
 	return s, g, err
 }
 
+// peek returns org's snapshot, current or not, without a transaction: the
+// reading goroutine looks a batch up in it ahead of the check (see
+// precheck), which uses that only if the snapshot is still current then.
+func (sc *screens) peek(org uuid.UUID) *screen {
+	if sc.limit < 0 {
+		return nil
+	}
+	return sc.slot(org).cur.Load()
+}
+
+// precheck is a batch's numbers looked up in a snapshot by the reading
+// goroutine, ahead of the batch's transaction, so that the two
+// goroutines share the work. The batch uses it only if that snapshot is
+// the one current in its transaction and its clock is within [at, until).
+type precheck struct {
+	snap      *screen
+	at, until time.Time // until zero: no expiry among the entries looked at
+	verdicts  []Verdict // Blocked with Block, Suppressed, or Allowed (registries are not looked at)
+}
+
+// precheck looks numbers up in the organisation's snapshot as it is now;
+// nil if there is none.
+func (c *checker) precheck(numbers []phone.Number) *precheck {
+	snap := c.screens.peek(c.org)
+	if snap == nil || len(numbers) == 0 {
+		return nil
+	}
+	pc := &precheck{snap: snap, at: c.clock(), verdicts: make([]Verdict, len(numbers))}
+	for i, n := range numbers {
+		pc.verdicts[i] = c.lookUp(snap, n, pc.at, &pc.until)
+	}
+	return pc
+}
+
+// valid reports whether pc answers a batch of snapshot snap checked at now.
+func (pc *precheck) valid(snap *screen, now time.Time) bool {
+	return pc != nil && pc.snap == snap && !now.Before(pc.at) && (pc.until.IsZero() || now.Before(pc.until))
+}
+
 // screen is one organisation's compiled screening list at one generation.
 // It is immutable once built.
 type screen struct {
@@ -233,9 +274,11 @@ func (b screenBuilder) add(e lp.BlockEntry) {
 }
 
 // block returns the entry that stops n in project at now, chosen as
-// mostSpecific and outlasts choose on the store path.
-func (s *screen) block(n phone.Number, project uuid.UUID, now time.Time) (BlockRef, bool) {
-	if e, ok := s.best(s.exact, key(n), project, now); ok {
+// mostSpecific and outlasts choose on the store path. If until is not
+// nil, it lowers *until (zero: no bound) to the first expiry after now
+// among the entries it looked at: the answer holds until then.
+func (s *screen) block(n phone.Number, project uuid.UUID, now time.Time, until *time.Time) (BlockRef, bool) {
+	if e, ok := s.best(s.exact, key(n), project, now, until); ok {
 		return BlockRef{ID: e.ID, ProjectID: e.ProjectID, ExpiresAt: e.ExpiresAt}, true
 	}
 	if s.prefixLens == 0 {
@@ -254,7 +297,7 @@ func (s *screen) block(n phone.Number, project uuid.UUID, now time.Time) (BlockR
 			continue
 		}
 		p := n[:1+l]
-		if e, ok := s.best(s.prefix, key(p), project, now); ok {
+		if e, ok := s.best(s.prefix, key(p), project, now, until); ok {
 			return BlockRef{ID: e.ID, ProjectID: e.ProjectID, ExpiresAt: e.ExpiresAt, Prefix: p}, true
 		}
 	}
@@ -262,8 +305,8 @@ func (s *screen) block(n phone.Number, project uuid.UUID, now time.Time) (BlockR
 }
 
 // best returns the entry of key k in m that applies to project at now and
-// lasts longest.
-func (s *screen) best(m map[uint64]int32, k uint64, project uuid.UUID, now time.Time) (lp.BlockEntry, bool) {
+// lasts longest, lowering *until as block says.
+func (s *screen) best(m map[uint64]int32, k uint64, project uuid.UUID, now time.Time, until *time.Time) (lp.BlockEntry, bool) {
 	i, ok := m[k]
 	if !ok {
 		return lp.BlockEntry{}, false
@@ -273,7 +316,13 @@ func (s *screen) best(m map[uint64]int32, k uint64, project uuid.UUID, now time.
 	for ; i >= 0; i = s.entries[i].next {
 		e := &s.entries[i]
 		b := lp.BlockEntry{ID: e.id, ProjectID: e.project, ExpiresAt: e.expires}
-		if b.Applies(project, now) && (!found || outlasts(b, out)) {
+		if !b.Applies(project, now) {
+			continue
+		}
+		if until != nil && !b.ExpiresAt.IsZero() && (until.IsZero() || b.ExpiresAt.Before(*until)) {
+			*until = b.ExpiresAt
+		}
+		if !found || outlasts(b, out) {
 			out, found = b, true
 		}
 	}

@@ -171,6 +171,19 @@ func TestSnapshotMatchesStore(t *testing.T) {
 			require.Positive(t, outcomes[blocklist.Allowed])
 			require.Positive(t, outcomes[99], "prefix blocks among them")
 		}
+		// CheckImport, whose batches are looked up ahead while the leads are read.
+		for _, project := range []uuid.UUID{f.energy.ID, f.insure.ID} {
+			var want, got []blocklist.LeadVerdict
+			_, err := storeSvc.CheckImport(f.ctx, f.dialer, blocklist.CheckImportRequest{ProjectID: project, Leads: oneLeadEach(numbers...),
+				OnVerdict: func(v blocklist.LeadVerdict) error { want = append(want, v); return nil }})
+			require.NoError(t, err)
+			ahead := blocklist.PrecheckedBatches(snapSvc)
+			_, err = snapSvc.CheckImport(f.ctx, f.dialer, blocklist.CheckImportRequest{ProjectID: project, Leads: oneLeadEach(numbers...),
+				OnVerdict: func(v blocklist.LeadVerdict) error { got = append(got, v); return nil }})
+			require.NoError(t, err)
+			require.Equal(t, want, got)
+			require.Positive(t, blocklist.PrecheckedBatches(snapSvc)-ahead, "batches looked up ahead")
+		}
 		snap, store := blocklist.SnapshotBatches(storeSvc)
 		require.Zero(t, snap, "SnapshotLimit -1 never uses a snapshot")
 		require.Positive(t, store)
