@@ -130,8 +130,9 @@ const attemptCheck lp.Action = "blocklist.check"
 // in the project now, or which block, registry or suppression stops it. It
 // needs lp.PermImport. It reads in one read-only transaction (Store.View),
 // so it goes on during a long upload, with one round trip per BatchSize
-// numbers (the blocks of the batch, the current registry versions, then
-// its suppressions; see Registries in the package doc) after reading the
+// numbers (the screening generation, the current registry versions, and,
+// unless the screening snapshot answers, the blocks of the batch and its
+// suppressions; see the package doc) after reading the
 // project, and the organisation's region only if a number is not written
 // in international form ("+45 …"): a dialler passing E.164 saves a query. A block stops a number until the exact
 // instant of its expiry (lp.BlockEntry.ActiveAt). Once Block has returned,

@@ -29,6 +29,13 @@ type CheckImportRequest struct {
 	// organisation's region). A *csvimport.LineError that is not Fatal is
 	// a rejected row (an Invalid verdict); any other error ends the check
 	// and is returned.
+	//
+	// The sequence runs on a goroutine of its own, up to two batches
+	// ahead of the batch being checked, so it must not touch what
+	// OnVerdict touches without synchronisation. The call stops it (its
+	// yield returns false) and waits for it to return before returning
+	// itself, whatever ends the call; a panic in it is raised again on
+	// the caller's goroutine.
 	Leads iter.Seq2[csvimport.LeadDraft, error]
 	// KeepCallable accepts a lead that has blocked, suppressed, invalid or
 	// duplicate numbers if at least one of its numbers is callable, with
@@ -36,8 +43,9 @@ type CheckImportRequest struct {
 	// is rejected.
 	KeepCallable bool
 	// OnVerdict receives each lead's verdict, in input order, as soon as
-	// its batch is checked; an error it returns ends the check and is
-	// returned. Nil: only the counts are kept.
+	// its batch is checked, on the caller's goroutine; an error it
+	// returns ends the check and is returned. Nil: only the counts are
+	// kept.
 	OnVerdict func(LeadVerdict) error
 }
 
@@ -74,10 +82,12 @@ type CheckImportResult struct {
 // its numbers is not callable, unless KeepCallable. It needs lp.PermImport.
 //
 // It streams: it reads BatchSize leads, checks their numbers in one
-// read-only transaction (one round trip for blocks and one for
-// suppressions), hands the verdicts to OnVerdict and goes on, so it never
-// holds more than one batch of leads. To recognise duplicates it keeps the
-// accepted numbers of the import, 8 bytes each plus map overhead.
+// read-only transaction (from the screening snapshot, or with one round
+// trip for blocks and one for suppressions; see the package doc), hands
+// the verdicts to OnVerdict and goes on, reading the next batches
+// meanwhile on another goroutine, so it never holds more than three
+// batches of leads. To recognise duplicates it keeps the accepted numbers
+// of the import, 8 bytes each plus map overhead.
 //
 // When the whole sequence was checked it records one import.checked event
 // with the counts (duplicates are the checked leads no other count
