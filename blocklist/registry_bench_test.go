@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 
 	"github.com/google/uuid"
@@ -66,19 +65,6 @@ func writeFile(b *testing.B, dir, name string, header string, n int, line func(i
 		b.Fatal(err)
 	}
 	return path
-}
-
-// cpuTime returns the CPU time the process has used so far, user and
-// system, in nanoseconds, on every goroutine: on this shared machine a
-// steadier figure than wall-clock time (which also counts waiting for a
-// core), though it adds rather than overlaps the work of CheckImport's two
-// goroutines.
-func cpuTime(b *testing.B) int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
 }
 
 // open opens path for one benchmark iteration.
