@@ -10,14 +10,17 @@ import (
 )
 
 // screeningGetSQL reads an organisation's screening generation
-// (storage.Blocks.ScreeningGeneration): a primary-key look-up, run once
-// per checked batch, so it is a hot statement.
-const screeningGetSQL = `SELECT generation FROM screening_generations WHERE org_id = ?`
+// (storage.Blocks.ScreeningGeneration), kept in its ChangeLog counter row
+// (schema version 9): a primary-key look-up, run once per checked batch,
+// so it is a hot statement.
+const screeningGetSQL = `SELECT screening FROM event_counters WHERE org_id = ?`
 
 // screeningBumpSQL increases an organisation's screening generation,
-// creating its row at 1. Its argument is the organisation.
-const screeningBumpSQL = `INSERT INTO screening_generations (org_id, generation) VALUES (?, 1)
-	ON CONFLICT (org_id) DO UPDATE SET generation = screening_generations.generation + 1`
+// creating its counter row with no events yet (next_seq 0, as no row
+// means) if it has none. Its argument is the organisation, which exists:
+// the write that bumps it changed a row of it.
+const screeningBumpSQL = `INSERT INTO event_counters (org_id, next_seq, screening) VALUES (?, 0, 1)
+	ON CONFLICT (org_id) DO UPDATE SET screening = event_counters.screening + 1`
 
 // bumpScreening increases org's screening generation in t, after a write
 // that changed its blocks or suppressions; every such write calls it, so
