@@ -25,6 +25,8 @@ type Options struct {
 	// Now returns the current time; nil means the ChangeLog's clock
 	// (audit.Log.Now), so entries and their events agree. Block times are
 	// truncated to microseconds in UTC, the precision every adapter keeps.
+	// CheckImport and Import call it from the goroutine reading the leads
+	// too, so it must be safe for concurrent use.
 	Now func() time.Time
 	// Logger receives warnings; nil discards them. It never receives
 	// personal data.
