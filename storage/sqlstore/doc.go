@@ -168,7 +168,7 @@
 // the organisation's event_counters row (schema version 9): every Blocks
 // and Suppressions method that changes a row ends with one INSERT ... ON
 // CONFLICT DO UPDATE adding 1, in its transaction, and the read is a
-// primary-key look-up (a hot statement on SQLite). Every such change
+// primary-key look-up. Every such change
 // appends its ChangeLog event in the same transaction, which updates that
 // row anyway, so writers of one organisation meet on no row they did not
 // meet on before, and a retry behind lockCountersSQL covers the bump.

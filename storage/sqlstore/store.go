@@ -63,7 +63,7 @@ type Store struct {
 // PostgreSQL needs none of it: pgx caches prepared statements per
 // connection itself.
 var hotSQL = []string{eventCounterSQL, eventInsertSQL, eventRangeSQL, writeHashesSQL(sqliteHashRows), readRunSQL, readHashesSQL[SQLite],
-	userGetSQL, projectGetSQL, screeningGetSQL}
+	userGetSQL, projectGetSQL}
 
 // prepareHot prepares hotSQL on SQLite, on the writer and the readers,
 // replacing any prepared before. It runs outside a transaction: with the
