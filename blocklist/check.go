@@ -2,6 +2,7 @@ package blocklist
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -129,8 +130,9 @@ const attemptCheck lp.Action = "blocklist.check"
 // in the project now, or which block, registry or suppression stops it. It
 // needs lp.PermImport. It reads in one read-only transaction (Store.View),
 // so it goes on during a long upload, with one round trip per BatchSize
-// numbers (the blocks of the batch, the current registry versions, then
-// its suppressions; see Registries in the package doc) after reading the
+// numbers (the screening generation, the current registry versions, and,
+// unless the screening snapshot answers, the blocks of the batch and its
+// suppressions; see the package doc) after reading the
 // project, and the organisation's region only if a number is not written
 // in international form ("+45 …"): a dialler passing E.164 saves a query. A block stops a number until the exact
 // instant of its expiry (lp.BlockEntry.ActiveAt). Once Block has returned,
@@ -178,7 +180,7 @@ func (s *Service) Check(ctx context.Context, actor lp.Actor, req CheckRequest) (
 		}
 		for start := 0; start < len(numbers); start += s.batch {
 			end := min(start+s.batch, len(numbers))
-			batch, err := c.check(ctx, tx, numbers[start:end])
+			batch, err := c.check(ctx, tx, numbers[start:end], nil)
 			if err != nil {
 				return err
 			}
@@ -189,6 +191,7 @@ func (s *Service) Check(ctx context.Context, actor lp.Actor, req CheckRequest) (
 		res.Verdicts = verdicts
 		return nil
 	})
+	c.refresh(ctx)
 	return res, wrap("Check", err)
 }
 
@@ -196,9 +199,14 @@ func (s *Service) Check(ctx context.Context, actor lp.Actor, req CheckRequest) (
 // and the organisation's suppressions.
 type checker struct {
 	org, project uuid.UUID
-	now          time.Time
+	clock        func() time.Time
+	now          time.Time // the clock at the start of the batch: blocks expire at check time
 	fp           *phone.Fingerprinter
 	regs         *registryCache
+	screens      *screens
+	// stale is the screening generation a batch saw without a snapshot
+	// of it, -1 if none: refresh reloads it once the transaction is over.
+	stale int64
 }
 
 func (s *Service) checker(ctx context.Context, actor lp.Actor, project uuid.UUID) (*checker, error) {
@@ -206,7 +214,16 @@ func (s *Service) checker(ctx context.Context, actor lp.Actor, project uuid.UUID
 	if err != nil {
 		return nil, err
 	}
-	return &checker{org: actor.OrgID, project: project, now: s.clock(), fp: fp, regs: s.regs}, nil
+	return &checker{org: actor.OrgID, project: project, clock: s.clock, fp: fp, regs: s.regs, screens: s.screens, stale: -1}, nil
+}
+
+// refresh reloads the screening snapshot if a batch found it stale; it
+// runs outside any transaction, after the batch's.
+func (c *checker) refresh(ctx context.Context) {
+	if c.stale >= 0 {
+		c.screens.refresh(ctx, c.org, c.stale)
+		c.stale = -1
+	}
 }
 
 // prepare checks that the project exists and returns the organisation's
@@ -222,8 +239,28 @@ func (c *checker) prepare(ctx context.Context, tx storage.Tx, field string) (str
 // check returns the verdict of each of numbers (Allowed, Blocked,
 // Registered or Suppressed), reading their blocks, the registries in force
 // and then the suppressions of the numbers neither stops (a block outranks
-// a registry, a registry a suppression), in one call each.
-func (c *checker) check(ctx context.Context, tx storage.Tx, numbers []phone.Number) ([]Verdict, error) {
+// a registry, a registry a suppression), in one call each; or, when the
+// screening snapshot is as current as tx (see screens), the registries
+// only, and the blocks and suppressions from the snapshot.
+//
+// pre, if not nil, is the batch looked up ahead in a snapshot (see
+// precheck): used if it is valid for the snapshot current in tx.
+func (c *checker) check(ctx context.Context, tx storage.Tx, numbers []phone.Number, pre *precheck) ([]Verdict, error) {
+	c.now = c.clock()
+	snap, g, err := c.screens.current(ctx, tx, c.org)
+	if err != nil {
+		return nil, err
+	}
+	if snap == nil {
+		c.stale = g
+	}
+	regs, err := c.regs.applicable(ctx, tx, c.org, c.project)
+	if err != nil {
+		return nil, err
+	}
+	if snap != nil {
+		return c.checkSnapshot(snap, regs, numbers, pre), nil
+	}
 	blocks, err := tx.Blocks().FindByNumbers(ctx, c.org, numbers)
 	if err != nil {
 		return nil, err
@@ -241,10 +278,6 @@ func (c *checker) check(ctx context.Context, tx storage.Tx, numbers []phone.Numb
 		if cur, ok := applies[k]; !ok || outlasts(b, cur) {
 			applies[k] = b
 		}
-	}
-	regs, err := c.regs.applicable(ctx, tx, c.org, c.project)
-	if err != nil {
-		return nil, err
 	}
 	out := make([]Verdict, len(numbers))
 	var fps []phone.Fingerprint
@@ -279,6 +312,45 @@ func (c *checker) check(ctx context.Context, tx storage.Tx, numbers []phone.Numb
 		}
 	}
 	return out, nil
+}
+
+// checkSnapshot is check answered from the screening snapshot snap, and
+// from pre where it is valid.
+func (c *checker) checkSnapshot(snap *screen, regs []registryView, numbers []phone.Number, pre *precheck) []Verdict {
+	var out []Verdict
+	if pre.valid(snap, c.now) {
+		out = slices.Clone(pre.verdicts) // a transaction run again starts afresh
+		c.screens.ahead.Add(1)
+	} else {
+		out = make([]Verdict, len(numbers))
+		for i, n := range numbers {
+			out[i] = c.lookUp(snap, n, c.now, nil)
+		}
+	}
+	// A registry outranks a suppression.
+	for i, n := range numbers {
+		if out[i].Outcome == Blocked {
+			continue
+		}
+		if ref, ok := registered(regs, n); ok {
+			out[i].Outcome, out[i].Registry = Registered, ref
+		}
+	}
+	return out
+}
+
+// lookUp returns n's verdict from snap at now before the registries are
+// consulted: Blocked, Suppressed or Allowed. until is as in screen.block.
+func (c *checker) lookUp(snap *screen, n phone.Number, now time.Time, until *time.Time) Verdict {
+	v := Verdict{Number: n}
+	if ref, ok := snap.block(n, c.project, now, until); ok {
+		v.Outcome, v.Block = Blocked, ref
+	} else if len(snap.suppressed) > 0 {
+		if _, ok := snap.suppressed[c.fp.Fingerprint(n)]; ok {
+			v.Outcome = Suppressed
+		}
+	}
+	return v
 }
 
 // blockKey is what a block entry matches on: a number, or a prefix.

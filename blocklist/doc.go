@@ -146,19 +146,47 @@
 // transaction (Store.View) that begins after. Import checks each batch in
 // the write transaction that stores it, so a Block committing meanwhile is
 // either seen or serialised after the batch. Expiry is exact: a block stops its number
-// until the instant ExpiresAt, not at it (lp.BlockEntry.ActiveAt); use
-// Options.Now to test it.
+// until the instant ExpiresAt, not at it (lp.BlockEntry.ActiveAt), read
+// from the clock when each batch is checked; use Options.Now to test it.
+//
+// # Screening snapshot
+//
+// The Service keeps, per organisation, an in-memory copy of its whole
+// screening list: every block entry (exact and prefix, org-wide and per
+// project, expired ones too, as expiry is evaluated when a batch is
+// checked) and every suppressed fingerprint, taken in one read
+// transaction together with the list's screening generation
+// (storage.Blocks.ScreeningGeneration, a counter every write to blocks or
+// suppressions increases in its own transaction, enforced by the storage
+// adapters). Each batch of Check, CheckImport and Import reads the
+// generation in its own transaction, one primary-key look-up, and answers
+// from the copy only if the copy was taken at that generation, so it
+// holds exactly what the transaction would read; otherwise the batch reads
+// the store as it always did, and once its transaction is over the call
+// reloads the copy in a read transaction of its own (one caller at a time,
+// and never more than a quarter of the time: a reload waits three times
+// its own duration after the previous one, so a list written to all the
+// time is read from the store). Verdicts are the same either way: the
+// most specific block, the longest-lasting among equals, Blocked before
+// Registered before Suppressed. An organisation with more than
+// Options.SnapshotLimit entries and suppressions (DefaultSnapshotLimit,
+// 1,000,000; about 100 bytes an entry) is always checked against the
+// store. Every process writing the database must bump the generation,
+// that is, run a version of the storage adapters that has it.
 //
 // # Performance
 //
-// BENCHMARKS.md (section blocklist) has the figures at the scale
-// (1M blocks, 100k leads, 1M uploaded numbers) beside their baselines and
-// the commands that measure them. In short: CheckImport runs within
-// 1.1x (SQLite) and 1.6x (PostgreSQL) of the bare batch primitive it
-// calls; what separates them is the closing import.checked event, a write
-// that on SQLite also drops every reader's page cache. A Check is one
-// read-only transaction of two to four statements (project, region only
-// for numbers not in international form, blocks, suppressions of the
-// numbers no block stops), and an Upload looks up and writes each batch
-// in one transaction with its event.
+// BENCHMARKS.md (sections blocklist and "Registry lists") has the figures
+// at the scale (1M blocks, 100k leads, 1M uploaded numbers; a 10M
+// registry and 1M leads) beside their baselines and the commands that
+// measure them. CheckImport and Import read and parse the leads on a
+// goroutine of their own, at most two batches ahead, and that goroutine
+// also looks each batch up in the screening snapshot, so the checking
+// goroutine is left with the batch's transaction (the screening
+// generation, the registries), the registry look-ups and the verdicts. A
+// Check answered from the snapshot is one read-only transaction of three
+// statements (project, generation, registries; the region only for
+// numbers not in international form); from the store, the blocks and the
+// suppressions of the numbers no block stops are read too. An Upload
+// looks up and writes each batch in one transaction with its event.
 package blocklist

@@ -29,6 +29,13 @@ type CheckImportRequest struct {
 	// organisation's region). A *csvimport.LineError that is not Fatal is
 	// a rejected row (an Invalid verdict); any other error ends the check
 	// and is returned.
+	//
+	// The sequence runs on a goroutine of its own, up to two batches
+	// ahead of the batch being checked, so it must not touch what
+	// OnVerdict touches without synchronisation. The call stops it (its
+	// yield returns false) and waits for it to return before returning
+	// itself, whatever ends the call; a panic in it is raised again on
+	// the caller's goroutine.
 	Leads iter.Seq2[csvimport.LeadDraft, error]
 	// KeepCallable accepts a lead that has blocked, suppressed, invalid or
 	// duplicate numbers if at least one of its numbers is callable, with
@@ -36,8 +43,9 @@ type CheckImportRequest struct {
 	// is rejected.
 	KeepCallable bool
 	// OnVerdict receives each lead's verdict, in input order, as soon as
-	// its batch is checked; an error it returns ends the check and is
-	// returned. Nil: only the counts are kept.
+	// its batch is checked, on the caller's goroutine; an error it
+	// returns ends the check and is returned. Nil: only the counts are
+	// kept.
 	OnVerdict func(LeadVerdict) error
 }
 
@@ -74,10 +82,12 @@ type CheckImportResult struct {
 // its numbers is not callable, unless KeepCallable. It needs lp.PermImport.
 //
 // It streams: it reads BatchSize leads, checks their numbers in one
-// read-only transaction (one round trip for blocks and one for
-// suppressions), hands the verdicts to OnVerdict and goes on, so it never
-// holds more than one batch of leads. To recognise duplicates it keeps the
-// accepted numbers of the import, 8 bytes each plus map overhead.
+// read-only transaction (from the screening snapshot, or with one round
+// trip for blocks and one for suppressions; see the package doc), hands
+// the verdicts to OnVerdict and goes on, reading the next batches
+// meanwhile on another goroutine, so it never holds more than three
+// batches of leads. To recognise duplicates it keeps the accepted numbers
+// of the import, 8 bytes each plus map overhead.
 //
 // When the whole sequence was checked it records one import.checked event
 // with the counts (duplicates are the checked leads no other count
@@ -126,7 +136,7 @@ func (s *Service) importer(ctx context.Context, actor lp.Actor, req CheckImportR
 	if err != nil {
 		return nil, err
 	}
-	im := &importer{checker: c, req: req, seen: map[uint64]struct{}{}, batch: make([]candidate, 0, s.batch)}
+	im := &importer{checker: c, req: req, seen: map[uint64]struct{}{}, size: s.batch}
 	err = s.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
 		if im.region, err = c.prepare(ctx, tx, field); err != nil || prepare == nil {
 			return err
@@ -149,8 +159,7 @@ type importer struct {
 	*checker
 	req    CheckImportRequest
 	region string
-	index  int
-	batch  []candidate
+	size   int                 // candidates per batch
 	seen   map[uint64]struct{} // keys of the accepted numbers
 	res    CheckImportResult
 	// run runs a batch's transaction: Store.View for CheckImport,
@@ -169,38 +178,99 @@ type importer struct {
 
 // all reads the candidates and checks them batch by batch. A fatal
 // reader error ends it after the candidates read before it were checked.
+//
+// The sequence is read on a goroutine of its own (see read), at most two
+// batches ahead of the one being checked, so that reading and parsing
+// the file overlap the look-ups; the checks, the transactions and
+// OnVerdict stay on the caller's goroutine, in input order. all returns
+// only once that goroutine has ended: on an error, a cancelled ctx or an
+// OnVerdict error it stops at its next candidate.
 func (im *importer) all(ctx context.Context) error {
+	batches := make(chan pending, 1)
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(batches)
+		im.read(batches, stop)
+	}()
+	defer func() {
+		close(stop)
+		<-done
+	}()
+	for p := range batches {
+		if p.panicked != nil {
+			panic(p.panicked)
+		}
+		err := im.flush(ctx, p)
+		if p.err != nil {
+			return errors.Join(fmt.Errorf("leads: %w", p.err), err)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pending is a batch of candidates read and prepared, not yet checked.
+type pending struct {
+	batch    []candidate
+	verdicts []LeadVerdict  // one per candidate, numbers parsed
+	numbers  []phone.Number // the valid numbers of verdicts, in order
+	pre      *precheck      // numbers looked up ahead in the snapshot, or nil
+	err      error          // a fatal reader error that ended the sequence after batch
+	panicked any            // what the sequence panicked with, re-panicked by all
+}
+
+// read runs the sequence on its own goroutine, sending each batch,
+// prepared, to out, until the sequence ends or stop closes.
+func (im *importer) read(out chan<- pending, stop <-chan struct{}) {
+	send := func(p pending) bool {
+		select {
+		case out <- p:
+			return true
+		case <-stop:
+			return false
+		}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			send(pending{panicked: r})
+		}
+	}()
+	batch := make([]candidate, 0, im.size)
+	index := 0
 	for d, err := range im.req.Leads {
-		im.index++
+		index++
 		if err != nil {
 			var le *csvimport.LineError
 			if !errors.As(err, &le) || le.Fatal {
-				return errors.Join(fmt.Errorf("leads: %w", err), im.flush(ctx))
+				p := im.prepare(batch)
+				p.err = err
+				send(p)
+				return
 			}
 		}
-		im.batch = append(im.batch, candidate{lead: d, err: err, index: im.index})
-		if len(im.batch) == cap(im.batch) {
-			if err := im.flush(ctx); err != nil {
-				return err
+		batch = append(batch, candidate{lead: d, err: err, index: index})
+		if len(batch) == im.size {
+			if !send(im.prepare(batch)) {
+				return
 			}
+			batch = make([]candidate, 0, im.size)
 		}
 	}
-	return im.flush(ctx)
+	if len(batch) > 0 {
+		send(im.prepare(batch))
+	}
 }
 
-// flush checks the pending batch in one transaction, in which save stores
-// what it accepted, and delivers its verdicts once that has committed.
-func (im *importer) flush(ctx context.Context) error {
-	if len(im.batch) == 0 {
-		return nil
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	verdicts := make([]LeadVerdict, len(im.batch))
-	var numbers []phone.Number
-	for i, c := range im.batch {
-		v := &verdicts[i]
+// prepare makes the verdicts of a batch as far as reading can: rows the
+// reader rejected, leads without numbers or that validate rejects, and
+// each number parsed in the organisation's region.
+func (im *importer) prepare(batch []candidate) pending {
+	p := pending{batch: batch, verdicts: make([]LeadVerdict, len(batch))}
+	for i, c := range batch {
+		v := &p.verdicts[i]
 		v.Lead, v.Err = c.lead, c.err
 		if c.err != nil {
 			continue
@@ -215,20 +285,34 @@ func (im *importer) flush(ctx context.Context) error {
 			}
 		}
 		v.Numbers = make([]Verdict, len(c.lead.Phones))
-		for j, p := range c.lead.Phones {
+		for j, ph := range c.lead.Phones {
 			// Not parseNumber: the field's name is built only for an error.
-			n, err := phone.Parse(string(p), im.region)
+			n, err := phone.Parse(string(ph), im.region)
 			if err != nil {
-				v.Numbers[j] = Verdict{Outcome: Invalid, Err: numberError(im.where(c)+" phone "+strconv.Itoa(j+1), string(p), err)}
+				v.Numbers[j] = Verdict{Outcome: Invalid, Err: numberError(im.where(c)+" phone "+strconv.Itoa(j+1), string(ph), err)}
 				continue
 			}
 			v.Numbers[j].Number = n
-			numbers = append(numbers, n)
+			p.numbers = append(p.numbers, n)
 		}
 	}
+	p.pre = im.precheck(p.numbers)
+	return p
+}
+
+// flush checks a prepared batch in one transaction, in which save stores
+// what it accepted, and delivers its verdicts once that has committed.
+func (im *importer) flush(ctx context.Context, p pending) error {
+	if len(p.batch) == 0 {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	verdicts, numbers := p.verdicts, p.numbers
 	var t tally
 	err := im.run(ctx, func(ctx context.Context, tx storage.Tx) error {
-		checked, err := im.check(ctx, tx, numbers)
+		checked, err := im.check(ctx, tx, numbers, p.pre)
 		if err != nil {
 			return err
 		}
@@ -247,6 +331,7 @@ func (im *importer) flush(ctx context.Context) error {
 		}
 		return im.save(ctx, tx, verdicts, t.res)
 	})
+	im.refresh(ctx)
 	if err != nil {
 		return err
 	}
@@ -255,7 +340,7 @@ func (im *importer) flush(ctx context.Context) error {
 		im.seen[k] = struct{}{}
 	}
 	if im.committed != nil {
-		im.committed(im.batch)
+		im.committed(p.batch)
 	}
 	for _, v := range verdicts {
 		if im.req.OnVerdict != nil {
@@ -264,7 +349,6 @@ func (im *importer) flush(ctx context.Context) error {
 			}
 		}
 	}
-	im.batch = im.batch[:0]
 	return nil
 }
 

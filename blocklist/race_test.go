@@ -107,6 +107,11 @@ func TestBlockThenCheckNeverMisses(t *testing.T) {
 			if during == 0 {
 				t.Error("no check ran while numbers were being blocked")
 			}
+			snap, store := blocklist.SnapshotBatches(checkSvc)
+			t.Logf("batches: %d answered from the screening snapshot, %d from the store", snap, store)
+			if snap == 0 {
+				t.Error("no batch was answered from the screening snapshot")
+			}
 		})
 	}
 }

@@ -25,6 +25,8 @@ type Options struct {
 	// Now returns the current time; nil means the ChangeLog's clock
 	// (audit.Log.Now), so entries and their events agree. Block times are
 	// truncated to microseconds in UTC, the precision every adapter keeps.
+	// CheckImport and Import call it from the goroutine reading the leads
+	// too, so it must be safe for concurrent use.
 	Now func() time.Time
 	// Logger receives warnings; nil discards them. It never receives
 	// personal data.
@@ -33,6 +35,12 @@ type Options struct {
 	// and the entries Sweep removes per transaction; 0 means
 	// DefaultBatchSize.
 	BatchSize int
+	// SnapshotLimit is the most block entries plus suppressions of one
+	// organisation that Check, CheckImport and Import hold in memory as
+	// its screening snapshot (see Performance in the package doc); an
+	// organisation with more is checked against the store. 0 means
+	// DefaultSnapshotLimit, a negative value no snapshot at all.
+	SnapshotLimit int
 }
 
 // Service is the do-not-call list of one store: blocking, unblocking,
@@ -49,6 +57,7 @@ type Service struct {
 	logger    *slog.Logger
 	batch     int
 	regs      *registryCache
+	screens   *screens
 }
 
 // New returns the blocklist service of store, recording into changelog,
@@ -68,6 +77,11 @@ func New(store storage.Store, changelog *audit.Log, opts *Options) *Service {
 		}
 	}
 	s.regs = newRegistryCache(s.logger)
+	limit := DefaultSnapshotLimit
+	if opts != nil && opts.SnapshotLimit != 0 {
+		limit = opts.SnapshotLimit
+	}
+	s.screens = newScreens(store, s.logger, limit)
 	return s
 }
 

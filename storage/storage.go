@@ -346,6 +346,19 @@ type Blocks interface {
 	// set-based operation, and returns how many existed (an id listed twice
 	// counts once). Unknown ids are skipped.
 	DeleteMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID) (int, error)
+	// ScreeningGeneration returns the organisation's screening generation:
+	// a counter that every write changing its block entries (Create,
+	// CreateMany, Update, Delete, DeleteMany) or its suppressions (Add,
+	// Remove) increases in the same transaction, so it commits or rolls
+	// back with the write. A call that changes no row (Add of a fingerprint
+	// already suppressed, CreateMany skipping every entry, DeleteMany of
+	// unknown ids) need not bump it. It is 0 for an organisation whose
+	// list was never written. Adapters bump it themselves, so no write path
+	// can skip it: two reads of the same generation in any transactions
+	// saw the same entries and suppressions, and a service may answer from
+	// an in-memory copy taken at that generation (blocklist does). One
+	// cheap statement (a primary-key look-up in SQL adapters).
+	ScreeningGeneration(ctx context.Context, org uuid.UUID) (int64, error)
 }
 
 // BlockFilter selects block entries. Zero fields select everything; set
@@ -401,6 +414,13 @@ type Suppressions interface {
 	Find(ctx context.Context, org uuid.UUID, fps []phone.Fingerprint) ([]lp.Suppression, error)
 	// Remove lifts the suppression. ErrNotFound if absent.
 	Remove(ctx context.Context, org uuid.UUID, fp phone.Fingerprint) error
+	// ListFingerprints returns one page of the organisation's suppressed
+	// fingerprints in ascending byte order: those after after (the zero
+	// fingerprint: from the first), at most limit of them (capped to
+	// MaxLimit; 0 means DefaultLimit). With Blocks.List and
+	// Blocks.ScreeningGeneration, read in one transaction, it copies the
+	// whole screening list.
+	ListFingerprints(ctx context.Context, org uuid.UUID, after phone.Fingerprint, limit int) ([]phone.Fingerprint, error)
 }
 
 // RetentionRules stores automatic deletion rules. (org, project, outcome) is

@@ -1,6 +1,7 @@
 package memstore
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -66,6 +67,7 @@ func (v blocks) Create(ctx context.Context, b lp.BlockEntry) error {
 		return conflict(what)
 	}
 	v.tx.insertBlock(d, b)
+	v.tx.bumpScreening(d)
 	return nil
 }
 
@@ -107,6 +109,9 @@ func (v blocks) CreateMany(ctx context.Context, org uuid.UUID, entries []lp.Bloc
 	for _, b := range insert {
 		v.tx.insertBlock(d, b)
 	}
+	if len(insert) > 0 {
+		v.tx.bumpScreening(d)
+	}
 	return len(insert), nil
 }
 
@@ -137,6 +142,7 @@ func (v blocks) Update(ctx context.Context, b lp.BlockEntry) error {
 		return &lp.FieldError{Field: "BlockEntry", Reason: "number, prefix flag and project scope of an entry cannot change"}
 	}
 	d.blocks.put(&v.tx.undo, b.ID, copyBlock(b))
+	v.tx.bumpScreening(d)
 	return nil
 }
 
@@ -144,9 +150,11 @@ func (v blocks) Delete(ctx context.Context, org, id uuid.UUID) error {
 	if err := v.tx.beginWrite(ctx); err != nil {
 		return err
 	}
-	if !v.tx.deleteBlock(v.tx.writeOrg(org), id) {
+	d := v.tx.writeOrg(org)
+	if !v.tx.deleteBlock(d, id) {
 		return notFound("block entry", id)
 	}
+	v.tx.bumpScreening(d)
 	return nil
 }
 
@@ -161,7 +169,25 @@ func (v blocks) DeleteMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID) 
 			n++
 		}
 	}
+	if n > 0 {
+		v.tx.bumpScreening(d)
+	}
 	return n, nil
+}
+
+// bumpScreening increases the organisation's screening generation, undone
+// with the transaction.
+func (tx *txn) bumpScreening(d *orgData) {
+	old := d.screening
+	d.screening++
+	tx.undo = append(tx.undo, func() { d.screening = old })
+}
+
+func (v blocks) ScreeningGeneration(ctx context.Context, org uuid.UUID) (int64, error) {
+	if err := v.tx.begin(ctx); err != nil {
+		return 0, err
+	}
+	return v.tx.org(org).screening, nil
 }
 
 // deleteBlock removes the entry and its index keys, reporting whether it existed.
@@ -258,6 +284,7 @@ func (v suppressions) Add(ctx context.Context, s lp.Suppression) error {
 	if _, ok := d.suppressions[s.Fingerprint]; !ok {
 		s.CreatedAt = utc(s.CreatedAt)
 		set(&v.tx.undo, d.suppressions, s.Fingerprint, s)
+		v.tx.bumpScreening(d)
 	}
 	return nil
 }
@@ -287,7 +314,22 @@ func (v suppressions) Remove(ctx context.Context, org uuid.UUID, fp phone.Finger
 		return fmt.Errorf("%w: suppression", lp.ErrNotFound)
 	}
 	del(&v.tx.undo, d.suppressions, fp)
+	v.tx.bumpScreening(d)
 	return nil
+}
+
+func (v suppressions) ListFingerprints(ctx context.Context, org uuid.UUID, after phone.Fingerprint, limit int) ([]phone.Fingerprint, error) {
+	if err := v.tx.begin(ctx); err != nil {
+		return nil, err
+	}
+	var out []phone.Fingerprint
+	for fp := range v.tx.org(org).suppressions {
+		if bytes.Compare(fp[:], after[:]) > 0 {
+			out = append(out, fp)
+		}
+	}
+	slices.SortFunc(out, func(a, b phone.Fingerprint) int { return bytes.Compare(a[:], b[:]) })
+	return out[:min(len(out), storage.Page{Limit: limit}.Size())], nil
 }
 
 type retentionRules struct{ tx *txn }

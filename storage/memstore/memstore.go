@@ -50,8 +50,11 @@ type orgData struct {
 	blockScopes map[blockScope]uuid.UUID
 
 	suppressions map[phone.Fingerprint]lp.Suppression
-	rules        map[uuid.UUID]lp.RetentionRule
-	ruleKeys     map[ruleKey]uuid.UUID
+	// screening is the generation storage.Blocks.ScreeningGeneration
+	// returns, bumped by every change to blocks or suppressions.
+	screening int64
+	rules     map[uuid.UUID]lp.RetentionRule
+	ruleKeys  map[ruleKey]uuid.UUID
 
 	registries    map[uuid.UUID]lp.Registry
 	registryNames map[string]uuid.UUID

@@ -49,8 +49,11 @@ func (v blocks) Create(ctx context.Context, b lp.BlockEntry) error {
 		       CAST(? AS {{TIME}}), CAST(? AS {{TIME}}), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BOOLEAN)
 		WHERE `+orgExists+` AND `+projectScopeExists+` ON CONFLICT DO NOTHING`,
 		append(blockArgs(d, b), d.id(b.OrgID), d.id(b.ProjectID), d.id(uuid.Nil), d.id(b.OrgID), d.id(b.ProjectID))...)
-	if err != nil || n > 0 {
+	if err != nil {
 		return err
+	}
+	if n > 0 {
+		return v.t.bumpScreening(ctx, op, b.OrgID)
 	}
 	if err := v.t.requireOrg(ctx, op, b.OrgID); err != nil {
 		return err
@@ -134,6 +137,15 @@ type scope struct {
 
 func (v blocks) CreateMany(ctx context.Context, org uuid.UUID, entries []lp.BlockEntry) (int, error) {
 	const op = "blocks.create_many"
+	n, err := v.createMany(ctx, op, org, entries)
+	if err == nil && n > 0 {
+		err = v.t.bumpScreening(ctx, op, org)
+	}
+	return n, err
+}
+
+// createMany is CreateMany without the bump of the screening generation.
+func (v blocks) createMany(ctx context.Context, op string, org uuid.UUID, entries []lp.BlockEntry) (int, error) {
 	kept := make([]lp.BlockEntry, 0, len(entries))
 	projects := make([]uuid.UUID, 0, 4)
 	seenProject := map[uuid.UUID]bool{}
@@ -376,8 +388,11 @@ func (v blocks) Update(ctx context.Context, b lp.BlockEntry) error {
 		 WHERE org_id = ? AND id = ? AND number = ? AND project_id = ? AND is_prefix = ?`,
 		d.id(b.BlockedBy), d.time(b.BlockedAt), d.time(b.ExpiresAt), b.Reason, string(b.Source),
 		d.id(b.OrgID), d.id(b.ID), string(b.Number), d.id(b.ProjectID), b.Prefix)
-	if err != nil || n > 0 {
+	if err != nil {
 		return err
+	}
+	if n > 0 {
+		return v.t.bumpScreening(ctx, op, b.OrgID)
 	}
 	found, err := v.t.exists(ctx, op, `SELECT 1 FROM blocks WHERE org_id = ? AND id = ?`, d.id(b.OrgID), d.id(b.ID))
 	switch {
@@ -391,6 +406,9 @@ func (v blocks) Update(ctx context.Context, b lp.BlockEntry) error {
 
 func (v blocks) Delete(ctx context.Context, org, id uuid.UUID) error {
 	err := v.t.mustAffect(ctx, "blocks.delete", `DELETE FROM blocks WHERE org_id = ? AND id = ?`, v.t.d.id(org), v.t.d.id(id))
+	if err == nil {
+		err = v.t.bumpScreening(ctx, "blocks.delete", org)
+	}
 	return aboutID(err, "block entry", id)
 }
 
@@ -473,6 +491,9 @@ func (v blocks) DeleteMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID) 
 	}
 	d := v.t.d
 	n, err := v.t.affected(ctx, "blocks.delete_many", `DELETE FROM blocks WHERE org_id = ? AND `+d.in("id", listUUID), d.id(org), d.uuidList(ids))
+	if err == nil && n > 0 {
+		err = v.t.bumpScreening(ctx, "blocks.delete_many", org)
+	}
 	return int(n), err
 }
 

@@ -77,8 +77,11 @@ func (v suppressions) Add(ctx context.Context, s lp.Suppression) error {
 		 SELECT CAST(? AS {{UUID}}), CAST(? AS {{BYTES}}), CAST(? AS {{UUID}}), CAST(? AS {{TIME}}) WHERE `+orgExists+`
 		 ON CONFLICT DO NOTHING`,
 		d.id(s.OrgID), s.Fingerprint[:], d.id(s.CreatedBy), d.time(s.CreatedAt), d.id(s.OrgID))
-	if err != nil || n > 0 {
+	if err != nil {
 		return err
+	}
+	if n > 0 {
+		return v.t.bumpScreening(ctx, op, s.OrgID)
 	}
 	return v.t.requireOrg(ctx, op, s.OrgID) // else already suppressed: a no-op
 }
@@ -100,5 +103,8 @@ func (v suppressions) Find(ctx context.Context, org uuid.UUID, fps []phone.Finge
 func (v suppressions) Remove(ctx context.Context, org uuid.UUID, fp phone.Fingerprint) error {
 	err := v.t.mustAffect(ctx, "suppressions.remove",
 		`DELETE FROM suppressions WHERE org_id = ? AND fingerprint = ?`, v.t.d.id(org), fp[:])
+	if err == nil {
+		err = v.t.bumpScreening(ctx, "suppressions.remove", org)
+	}
 	return about(err, "suppression", "")
 }

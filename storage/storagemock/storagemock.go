@@ -1060,6 +1060,21 @@ func (mr *MockBlocksMockRecorder) List(ctx, org, f, page any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "List", reflect.TypeOf((*MockBlocks)(nil).List), ctx, org, f, page)
 }
 
+// ScreeningGeneration mocks base method.
+func (m *MockBlocks) ScreeningGeneration(ctx context.Context, org uuid.UUID) (int64, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ScreeningGeneration", ctx, org)
+	ret0, _ := ret[0].(int64)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ScreeningGeneration indicates an expected call of ScreeningGeneration.
+func (mr *MockBlocksMockRecorder) ScreeningGeneration(ctx, org any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ScreeningGeneration", reflect.TypeOf((*MockBlocks)(nil).ScreeningGeneration), ctx, org)
+}
+
 // Update mocks base method.
 func (m *MockBlocks) Update(ctx context.Context, b leadprivacy.BlockEntry) error {
 	m.ctrl.T.Helper()
@@ -1125,6 +1140,21 @@ func (m *MockSuppressions) Find(ctx context.Context, org uuid.UUID, fps []phone.
 func (mr *MockSuppressionsMockRecorder) Find(ctx, org, fps any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Find", reflect.TypeOf((*MockSuppressions)(nil).Find), ctx, org, fps)
+}
+
+// ListFingerprints mocks base method.
+func (m *MockSuppressions) ListFingerprints(ctx context.Context, org uuid.UUID, after phone.Fingerprint, limit int) ([]phone.Fingerprint, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ListFingerprints", ctx, org, after, limit)
+	ret0, _ := ret[0].([]phone.Fingerprint)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ListFingerprints indicates an expected call of ListFingerprints.
+func (mr *MockSuppressionsMockRecorder) ListFingerprints(ctx, org, after, limit any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ListFingerprints", reflect.TypeOf((*MockSuppressions)(nil).ListFingerprints), ctx, org, after, limit)
 }
 
 // Remove mocks base method.

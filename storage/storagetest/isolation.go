@@ -193,6 +193,10 @@ func testIsolationEveryMethod(h *harness) {
 		sup, err := tx.Suppressions().Find(ctx, org, a.FPs)
 		empty("Suppressions.Find", len(sup), err)
 		notFound("Suppressions.Remove", tx.Suppressions().Remove(ctx, org, a.FPs[0]))
+		fpsB, err := tx.Suppressions().ListFingerprints(ctx, org, phone.Fingerprint{}, 0)
+		empty("Suppressions.ListFingerprints", len(fpsB), err)
+		gen, err := tx.Blocks().ScreeningGeneration(ctx, org)
+		empty("Blocks.ScreeningGeneration", int(gen), err)
 
 		_, err = tx.RetentionRules().Get(ctx, org, a.Rule.ID)
 		notFound("RetentionRules.Get", err)

@@ -84,6 +84,7 @@ var groups = []group{
 	{"Contacts", contactCases},
 	{"Blocks", blockCases},
 	{"Suppressions", suppressionCases},
+	{"Screening", screeningCases},
 	{"RetentionRules", ruleCases},
 	{"Events", eventCases},
 	{"Registries", registryCases},

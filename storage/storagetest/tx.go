@@ -217,6 +217,12 @@ func (h *harness) calls(w world) []call {
 		}},
 		{"Suppressions.Find", func(ctx context.Context, tx storage.Tx) error { return errOf(tx.Suppressions().Find(ctx, org, w.FPs)) }},
 		{"Suppressions.Remove", func(ctx context.Context, tx storage.Tx) error { return tx.Suppressions().Remove(ctx, org, w.FPs[0]) }},
+		{"Suppressions.ListFingerprints", func(ctx context.Context, tx storage.Tx) error {
+			return errOf(tx.Suppressions().ListFingerprints(ctx, org, phone.Fingerprint{}, 0))
+		}},
+		{"Blocks.ScreeningGeneration", func(ctx context.Context, tx storage.Tx) error {
+			return errOf(tx.Blocks().ScreeningGeneration(ctx, org))
+		}},
 		{"RetentionRules.Create", func(ctx context.Context, tx storage.Tx) error {
 			return tx.RetentionRules().Create(ctx, h.rule(w.tenant, "other"))
 		}},

@@ -1,0 +1,15 @@
+-- leadprivacy schema version 9 (both dialects).
+--
+-- The screening generation of each organisation
+-- (storage.Blocks.ScreeningGeneration): a counter that every write to
+-- blocks or suppressions increases in its own transaction, so a service
+-- can tell with one primary-key look-up whether an in-memory copy of the
+-- list taken at a generation is still the list. It is a column of the
+-- organisation's ChangeLog counter row, not a row of its own: every
+-- change to the list appends its event in the same transaction and so
+-- updates that row anyway, so writers of one organisation meet on one row
+-- as before, and the retry that locks event_counters (see the adapters'
+-- lockCountersSQL) covers this counter too. No row: generation 0.
+-- Existing lists start at 0. Every process writing the database must
+-- run a version that bumps it: an older one's writes would go unseen.
+ALTER TABLE event_counters ADD COLUMN screening BIGINT NOT NULL DEFAULT 0;
