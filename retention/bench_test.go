@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"flag"
-	"fmt"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -17,7 +16,6 @@ import (
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/internal/pgtest"
 	"github.com/leadprivacy/leadprivacy/internal/servicetest"
-	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/retention"
 	"github.com/leadprivacy/leadprivacy/storage"
 	"github.com/leadprivacy/leadprivacy/storage/postgres"
@@ -29,6 +27,7 @@ var (
 		"leads in the retention benchmarks' world, half of them due, 3 contact attempts each")
 	benchFull = flag.Bool("retention.full", false,
 		"BenchmarkPurge at the issue's size: 1M due leads of 2M, 3 contact attempts each (overrides -retention.leads)")
+	benchBatch = flag.Int("retention.batch", retention.DefaultBatchSize, "BenchmarkPurge's service batch size (Options.BatchSize)")
 )
 
 // purgeBenchLeads is the size of BenchmarkPurge's world.
@@ -74,30 +73,46 @@ func newPurgeBenchWorld(b *testing.B, kind string) *benchWorld {
 	return w
 }
 
-// fill stores n leads (CreateMany, 10,000 a transaction) and then their
-// contact attempts (one set-based INSERT), and analyses the tables.
+// fill stores n leads and their phone index rows, then their contact
+// attempts, each table in one set-based statement (lead ids random, as
+// CreateMany's callers make them), and analyses the tables. A lead's
+// number, fields and dates follow from its creation index i.
 func (w *benchWorld) fill(b *testing.B, n int) {
 	b.Helper()
-	const perTx = 10_000
-	for lo := 0; lo < n; lo += perTx {
-		hi := min(n, lo+perTx)
-		leads := make([]lp.Lead, 0, hi-lo)
-		for i := lo; i < hi; i++ {
-			last := start.Add(-20 * day)
-			if i%2 == 0 {
-				last = start.Add(-40 * day)
-				w.due++
-			}
-			outcome := "success"
-			if i%4 >= 2 {
-				outcome = "not_interested"
-			}
-			leads = append(leads, lp.Lead{OrgID: w.org.ID, ID: uuid.New(), ProjectID: w.energy.ID, TemplateID: w.tmpl.ID,
-				Phones: []phone.Number{phone.Number("+459" + fmt.Sprintf("%07d", i))}, Fields: map[string]string{"first_name": "F" + strconv.Itoa(i), "email": strconv.Itoa(i) + "@example.dk"},
-				Outcome: outcome, CreatedAt: start.Add(-100 * day), LastContactAt: last})
-		}
-		w.tx(func(tx storage.Tx) error { return tx.Leads().CreateMany(w.ctx, w.org.ID, leads) })
+	h := w.hand()
+	seq := `WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i + 1 < ?),
+		gen(i, id) AS (SELECT i, randomblob(16) FROM seq)`
+	phone, email := `printf('+459%07d', i)`, `'{"email":"' || i || '@example.dk","first_name":"F' || i || '"}'`
+	at := `?`
+	if h.d == sqlstore.Postgres {
+		seq = `WITH gen(i, id) AS (SELECT i, gen_random_uuid() FROM generate_series(0, CAST(? AS bigint) - 1) AS s(i))`
+		phone, at = `'+459' || lpad(i::text, 7, '0')`, `CAST(? AS timestamptz)`
 	}
+	stmts := []struct {
+		q    string
+		args []any
+	}{
+		{seq + ` INSERT INTO leads (org_id, id, project_id, template_id, phones, fields, outcome, created_at, last_contact_at, legal_hold)
+			SELECT ?, id, ?, ?, ` + phone + `, ` + email + `, CASE WHEN i % 4 >= 2 THEN 'not_interested' ELSE 'success' END,
+			       ?, CASE WHEN i % 2 = 0 THEN ` + at + ` ELSE ` + at + ` END, false
+			FROM gen ORDER BY id`,
+			[]any{n, h.id(w.org.ID), h.id(w.energy.ID), h.id(w.tmpl.ID), h.time(start.Add(-100 * day)), h.time(start.Add(-40 * day)), h.time(start.Add(-20 * day))}},
+		{`INSERT INTO lead_phones (org_id, lead_id, number) SELECT org_id, id, phones FROM leads WHERE org_id = ?`, []any{h.id(w.org.ID)}},
+	}
+	tx, err := w.sq.DB().BeginTx(w.ctx, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tx.Rollback()
+	for _, st := range stmts {
+		if _, err := tx.ExecContext(w.ctx, h.sql(st.q), st.args...); err != nil {
+			b.Fatalf("%s: %v", st.q, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	w.due = (n + 1) / 2
 	w.addContacts(b)
 	analyse := "ANALYZE"
 	if w.sq.Dialect() == sqlstore.Postgres {
@@ -402,7 +417,7 @@ func benchPurge(b *testing.B, sd *benchSeed, action lp.RetentionAction) {
 			w := sd.open(b)
 			rule := w.setRule(retention.RuleRequest{ProjectID: w.energy.ID, Outcome: "success", KeepFor: 30 * day, Action: action})
 			w.setRule(retention.RuleRequest{ProjectID: w.energy.ID, Outcome: "not_interested", KeepFor: 30 * day, Action: action})
-			svc := w.service(&retention.Options{BatchSize: retention.DefaultBatchSize})
+			svc := w.service(&retention.Options{BatchSize: *benchBatch})
 			t0 := time.Now()
 			n := 0
 			switch variant {
@@ -431,6 +446,7 @@ func benchPurge(b *testing.B, sd *benchSeed, action lp.RetentionAction) {
 				b.Fatalf("%s erased %d leads, want %d", variant, n, w.due)
 			}
 			b.Logf("%s: %d leads in %v", variant, n, d.Round(time.Millisecond))
+
 
 			leads += n
 		}
