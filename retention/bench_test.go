@@ -2,10 +2,10 @@ package retention_test
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"database/sql"
 	"flag"
+	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -461,7 +461,6 @@ func benchPurge(b *testing.B, sd *benchSeed, action lp.RetentionAction) {
 			// Printed at once: a full-size run takes long, and a cut run
 			// keeps the rows it finished.
 			fmt.Printf("purge %s %s: %d leads in %v, %.0f ns/lead\n", b.Name(), variant, n, d.Round(time.Millisecond), float64(d.Nanoseconds())/float64(n))
-
 
 			leads += n
 		}
