@@ -110,11 +110,16 @@ func newFixture(t testing.TB, store storage.Store) *fixture {
 		}
 		return nil
 	})
-	f.log = audit.New(store, f.keys, nil, &audit.Options{Now: f.clock.Now})
-	f.block = blocklist.New(store, f.log, &blocklist.Options{Now: f.clock.Now})
-	f.priv = privacy.New(store, f.log, &privacy.Options{Now: f.clock.Now})
-	f.svc = f.service(nil)
+	f.wire()
 	return f
+}
+
+// wire builds the fixture's ChangeLog and services on its store and clock.
+func (f *fixture) wire() {
+	f.log = audit.New(f.store, f.keys, nil, &audit.Options{Now: f.clock.Now})
+	f.block = blocklist.New(f.store, f.log, &blocklist.Options{Now: f.clock.Now})
+	f.priv = privacy.New(f.store, f.log, &privacy.Options{Now: f.clock.Now})
+	f.svc = f.service(nil)
 }
 
 // service returns a retention Service of the fixture with opts; unset

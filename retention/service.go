@@ -47,7 +47,12 @@ type Options struct {
 	// receives personal data.
 	Logger *slog.Logger
 	// BatchSize is how many leads one purge transaction erases, at most
-	// lp.MaxEventLeads; 0 means DefaultBatchSize.
+	// lp.MaxEventLeads; 0 means DefaultBatchSize. On SQLite a larger
+	// batch (such as 5000) ran a delete purge of 200,000 leads twice as fast:
+	// each commit writes every page its batch changed to the WAL and
+	// checkpoints it, and a batch's contact attempts are spread over the
+	// whole table (BENCHMARKS.md, "retention"); but each batch then holds
+	// the write lock longer, which other writers wait for.
 	BatchSize int
 	// Blocklist, if set, is the do-not-call list whose expired entries a
 	// Purge sweeps (blocklist.Service.Sweep) in the same run; the purging

@@ -221,15 +221,16 @@ func (v leads) CountMany(ctx context.Context, org uuid.UUID, filters []storage.L
 	if err := storage.ValidCountMany(filters); err != nil {
 		return nil, err
 	}
+	d := v.tx.org(org)
 	keep := make([]func(lp.Lead) bool, len(filters))
 	for i, f := range filters {
 		var err error
-		if keep[i], err = leadMatcher(f); err != nil {
+		if keep[i], err = leadMatcher(f, d); err != nil {
 			return nil, lperr.Wrap("filters["+strconv.Itoa(i)+"]", err)
 		}
 	}
 	counts := make([]int, len(filters))
-	for _, l := range v.tx.org(org).leads.rows {
+	for _, l := range d.leads.rows {
 		for i, k := range keep {
 			if k(l) {
 				counts[i]++

@@ -243,13 +243,15 @@ func (v leads) DeleteMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID) (
 	}
 	const op = "leads.delete_many"
 	d := v.t.d
-	list := d.uuidList(ids)
-	n, err := v.t.affected(ctx, op, `DELETE FROM leads WHERE org_id = ? AND `+d.in("id", listUUID), d.id(org), list)
+	in, args := idsIn(d, "id", ids)
+	args = append([]any{d.id(org)}, args...)
+	n, err := v.t.affected(ctx, op, `DELETE FROM leads WHERE org_id = ? AND `+in, args...)
 	if err != nil || n == 0 {
 		return 0, err
 	}
+	in, _ = idsIn(d, "lead_id", ids)
 	for _, child := range []string{"lead_phones", "contacts"} {
-		if _, err := v.t.exec(ctx, op, `DELETE FROM `+child+` WHERE org_id = ? AND `+d.in("lead_id", listUUID), d.id(org), list); err != nil {
+		if _, err := v.t.exec(ctx, op, `DELETE FROM `+child+` WHERE org_id = ? AND `+in, args...); err != nil {
 			return 0, err
 		}
 	}

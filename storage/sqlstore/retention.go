@@ -173,18 +173,39 @@ func sharedFilter(filters []storage.LeadFilter) (shared storage.LeadFilter, own 
 	return shared, own
 }
 
+// maxIDParams is the longest id list idsIn binds one parameter per id.
+const maxIDParams = storage.MaxLimit
+
+// idsIn returns the condition "col is one of ids" of a write statement
+// and its arguments. On SQLite each id is a parameter of its own (up to
+// maxIDParams): a table-valued function in a write statement, such as
+// the json_each of Dialect.in, makes SQLite keep a statement journal (a
+// copy of every page the statement changes), which made a purge batch's
+// contacts delete three to four times slower (BenchmarkPurge). Longer
+// lists, and PostgreSQL, use Dialect.in.
+func idsIn(d Dialect, col string, ids []uuid.UUID) (string, []any) {
+	if d != SQLite || len(ids) == 0 || len(ids) > maxIDParams {
+		return d.in(col, listUUID), []any{d.uuidList(ids)}
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = d.id(id)
+	}
+	return col + " IN (?" + strings.Repeat(", ?", len(ids)-1) + ")", args
+}
+
 // anonymisable is the condition on leads that AnonymiseMany changes: of
-// the call's ids, not forgotten, not under legal hold. Its arguments are
-// org and the id list.
-func anonymisable(d Dialect) string {
-	return `org_id = ? AND ` + d.in("id", listUUID) + ` AND forgotten_at IS NULL AND NOT legal_hold`
+// the call's ids (in, their condition on id), not forgotten, not under
+// legal hold. Its arguments are org and in's.
+func anonymisable(in string) string {
+	return `org_id = ? AND ` + in + ` AND forgotten_at IS NULL AND NOT legal_hold`
 }
 
 // anonymiseSQL is AnonymiseMany's statement on PostgreSQL: the lead update
 // and the phone index rows it clears in one round trip, as data-modifying
 // CTEs. Its arguments are at, org, ids, org.
 var anonymiseSQL = `WITH upd AS (UPDATE leads SET phones = '', fields = '{}', forgotten_at = ?
-	    WHERE ` + anonymisable(Postgres) + ` RETURNING id),
+	    WHERE ` + anonymisable(Postgres.in("id", listUUID)) + ` RETURNING id),
 	del AS (DELETE FROM lead_phones WHERE org_id = ? AND lead_id IN (SELECT id FROM upd))
 	SELECT COUNT(*) FROM upd`
 
@@ -197,21 +218,22 @@ func (v leads) AnonymiseMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID
 	}
 	const op = "leads.anonymise_many"
 	d := v.t.d
-	idList := d.uuidList(ids)
 	if d == Postgres {
 		var n int
-		if err := v.t.queryOne(ctx, anonymiseSQL, []any{d.time(at), d.id(org), idList, d.id(org)}, &n); err != nil {
+		if err := v.t.queryOne(ctx, anonymiseSQL, []any{d.time(at), d.id(org), d.uuidList(ids), d.id(org)}, &n); err != nil {
 			return 0, v.t.fail(ctx, op, err)
 		}
 		return n, nil
 	}
+	in, args := idsIn(d, "id", ids)
+	args = append([]any{d.id(org)}, args...)
 	// The phone rows first, while the condition still selects their leads.
 	if _, err := v.t.exec(ctx, op, `DELETE FROM lead_phones WHERE org_id = ? AND lead_id IN (
-		SELECT id FROM leads WHERE `+anonymisable(d)+`)`, d.id(org), d.id(org), idList); err != nil {
+		SELECT id FROM leads WHERE `+anonymisable(in)+`)`, append([]any{d.id(org)}, args...)...); err != nil {
 		return 0, err
 	}
 	n, err := v.t.affected(ctx, op, `UPDATE leads SET phones = '', fields = '{}', forgotten_at = ?
-		WHERE `+anonymisable(d), d.time(at), d.id(org), idList)
+		WHERE `+anonymisable(in), append([]any{d.time(at)}, args...)...)
 	return int(n), err
 }
 
@@ -249,8 +271,9 @@ func (v contacts) EraseByLeads(ctx context.Context, org uuid.UUID, leads []uuid.
 		// SQLite's RETURNING gives the new values only: read, then clear
 		// the same rows, one statement each.
 		if rows, err = list(ctx, v.t, op, scan, eraseRefsSQL, d.id(org), idList); err == nil {
+			in, args := idsIn(d, "lead_id", leads)
 			var changed int64
-			changed, err = v.t.affected(ctx, op, eraseContactsSQL, d.id(org), idList)
+			changed, err = v.t.affected(ctx, op, eraseContactsSQL(in), append([]any{d.id(org)}, args...)...)
 			n = int(changed)
 		}
 	}
@@ -266,22 +289,27 @@ func (v contacts) EraseByLeads(ctx context.Context, org uuid.UUID, leads []uuid.
 }
 
 // erasable is the condition on contacts that EraseByLeads changes: of the
-// call's leads, with notes or a reference. Its arguments are org and the
-// lead list.
-func erasable(d Dialect) string {
-	return `org_id = ? AND ` + d.in("lead_id", listUUID) + ` AND (notes <> '' OR recording_ref <> '')`
+// call's leads (in, their condition on lead_id), with notes or a
+// reference. Its arguments are org and in's.
+func erasable(in string) string {
+	return `org_id = ? AND ` + in + ` AND (notes <> '' OR recording_ref <> '')`
 }
 
 // eraseRefsSQL and eraseContactsSQL are EraseByLeads' read and update on
 // SQLite; eraseByLeadsSQL is both in one statement on PostgreSQL. Every
 // one finds the attempts on contacts_lead.
 var (
-	eraseRefsSQL     = `SELECT lead_id, recording_ref FROM contacts WHERE ` + erasable(SQLite) + ` ORDER BY lead_id, called_at, id`
-	eraseContactsSQL = `UPDATE contacts SET notes = '', recording_ref = '' WHERE ` + erasable(SQLite)
-	eraseByLeadsSQL  = `WITH old AS (SELECT id, lead_id, called_at, recording_ref FROM contacts WHERE ` + erasable(Postgres) + `),
+	eraseRefsSQL    = `SELECT lead_id, recording_ref FROM contacts WHERE ` + erasable(SQLite.in("lead_id", listUUID)) + ` ORDER BY lead_id, called_at, id`
+	eraseByLeadsSQL = `WITH old AS (SELECT id, lead_id, called_at, recording_ref FROM contacts WHERE ` + erasable(Postgres.in("lead_id", listUUID)) + `),
 		upd AS (UPDATE contacts c SET notes = '', recording_ref = '' FROM old WHERE c.org_id = ? AND c.id = old.id)
 		SELECT lead_id, recording_ref FROM old ORDER BY lead_id, called_at, id`
 )
+
+// eraseContactsSQL is EraseByLeads' update on SQLite, of the leads in
+// selects (idsIn).
+func eraseContactsSQL(in string) string {
+	return `UPDATE contacts SET notes = '', recording_ref = '' WHERE ` + erasable(in)
+}
 
 type leases struct{ t *txn }
 
