@@ -282,14 +282,15 @@ func (c *checker) check(ctx context.Context, tx storage.Tx, numbers []phone.Numb
 	out := make([]Verdict, len(numbers))
 	var fps []phone.Fingerprint
 	var open []int // index in out of fps[i]
+	listed := registeredAll(regs, numbers)
 	for i, n := range numbers {
 		out[i] = Verdict{Number: n}
 		if b, ok := mostSpecific(applies, n, anyPrefix); ok {
 			out[i].Outcome, out[i].Block = Blocked, refOf(b)
 			continue
 		}
-		if ref, ok := registered(regs, n); ok {
-			out[i].Outcome, out[i].Registry = Registered, ref
+		if r := listed[i]; r >= 0 {
+			out[i].Outcome, out[i].Registry = Registered, regs[r].ref
 			continue
 		}
 		fps = append(fps, c.fp.Fingerprint(n))
@@ -328,12 +329,9 @@ func (c *checker) checkSnapshot(snap *screen, regs []registryView, numbers []pho
 		}
 	}
 	// A registry outranks a suppression.
-	for i, n := range numbers {
-		if out[i].Outcome == Blocked {
-			continue
-		}
-		if ref, ok := registered(regs, n); ok {
-			out[i].Outcome, out[i].Registry = Registered, ref
+	for i, r := range registeredAll(regs, numbers) {
+		if r >= 0 && out[i].Outcome != Blocked {
+			out[i].Outcome, out[i].Registry = Registered, regs[r].ref
 		}
 	}
 	return out

@@ -98,3 +98,21 @@ func BenchmarkRegisteredAll(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(numbers)), "ns/number")
 	})
 }
+
+// registered returns the first of regs that lists n, one look-up a
+// number: the reference registeredAll is tested against.
+func registered(regs []registryView, n phone.Number) (RegistryRef, bool) {
+	if len(regs) == 0 {
+		return RegistryRef{}, false
+	}
+	k, ok := numindex.Key(n)
+	if !ok {
+		return RegistryRef{}, false
+	}
+	for _, r := range regs {
+		if r.set.Contains(k) {
+			return r.ref, true
+		}
+	}
+	return RegistryRef{}, false
+}

@@ -269,25 +269,8 @@ func corrupt(name string, version int64, why string, err error) error {
 	return lperr.Wrap(msg, ErrCorruptSnapshot)
 }
 
-// registered returns the first of regs that lists n.
-func registered(regs []registryView, n phone.Number) (RegistryRef, bool) {
-	if len(regs) == 0 {
-		return RegistryRef{}, false
-	}
-	k, ok := numindex.Key(n)
-	if !ok {
-		return RegistryRef{}, false
-	}
-	for _, r := range regs {
-		if r.set.Contains(k) {
-			return r.ref, true
-		}
-	}
-	return RegistryRef{}, false
-}
-
-// registeredAll is registered for a batch: at[i] is the index in regs of
-// the first registry that lists numbers[i], or -1. The batch's keys are
+// registeredAll returns, for a batch of numbers, at[i]: the index in regs
+// of the first registry that lists numbers[i], or -1. The batch's keys are
 // sorted once, with their places in numbers, and each registry answers
 // them all in one sorted walk (numindex.Set.ContainsSorted), several
 // times faster than a look-up a number.
