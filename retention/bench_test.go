@@ -40,20 +40,6 @@ func purgeBenchLeads() int {
 	return *benchLeads
 }
 
-// openBench opens a fresh store of kind for a benchmark world.
-func openBench(b *testing.B, kind string) *sqlstore.Store {
-	b.Helper()
-	path := filepath.Join(b.TempDir(), "lp.db")
-	var s storage.Store
-	if kind == "sqlite" {
-		s = servicetest.OpenSQLite(b, path)
-	} else {
-		s = servicetest.OpenPostgres(b, path)
-	}
-	b.Cleanup(func() { s.Close() })
-	return s.(*sqlstore.Store)
-}
-
 // benchWorld is a fixture holding n leads of Energy: even ones due (last
 // contact 40 days ago), odd ones not (20 days ago), outcomes alternating
 // between success and not_interested by pairs, each lead with two
@@ -63,16 +49,6 @@ type benchWorld struct {
 	*fixture
 	sq  *sqlstore.Store
 	due int
-}
-
-// newPurgeBenchWorld builds a world of -retention.leads leads in a fresh
-// store of kind.
-func newPurgeBenchWorld(b *testing.B, kind string) *benchWorld {
-	b.Helper()
-	sq := openBench(b, kind)
-	w := &benchWorld{fixture: newFixture(b, sq), sq: sq}
-	w.fill(b, *benchLeads)
-	return w
 }
 
 // fill stores n leads and their phone index rows, then their contact
