@@ -489,8 +489,8 @@ func (v blocks) DeleteMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID) 
 	if len(ids) == 0 {
 		return 0, v.t.alive()
 	}
-	d := v.t.d
-	n, err := v.t.affected(ctx, "blocks.delete_many", `DELETE FROM blocks WHERE org_id = ? AND `+d.in("id", listUUID), d.id(org), d.uuidList(ids))
+	in, args := idsIn(v.t.d, "id", ids)
+	n, err := v.t.affected(ctx, "blocks.delete_many", `DELETE FROM blocks WHERE org_id = ? AND `+in, append([]any{v.t.d.id(org)}, args...)...)
 	if err == nil && n > 0 {
 		err = v.t.bumpScreening(ctx, "blocks.delete_many", org)
 	}
