@@ -10,10 +10,10 @@
 // This root package holds the domain model shared by every other package —
 // Organisation, Project, CampaignTemplate, User, Lead, ContactAttempt,
 // BlockEntry, Suppression, Registry, PendingErasure, RetentionRule, Event,
-// Actor — and the sentinel
-// errors (ErrNotFound, ErrForbidden, ErrConflict, ErrInvalidArgument,
-// ErrInvalidPhone, ErrBlocked, ErrSuppressed, ErrLegalHold) that every
-// function wraps, so errors.Is works across the SDK. It imports only the
+// Actor — and the sentinel errors (ErrNotFound, ErrForbidden,
+// ErrConflict, ErrInvalidArgument, ErrInvalidPhone, ErrBlocked,
+// ErrSuppressed) that every function wraps, so errors.Is works across the
+// SDK. It imports only the
 // standard library, uuid and package phone.
 //
 // # Packages

@@ -37,9 +37,6 @@ var (
 	// ErrSuppressed means a number was forgotten with suppression and must
 	// never be imported or dialled again.
 	ErrSuppressed = errors.New("leadprivacy: number is forgotten and suppressed")
-
-	// ErrLegalHold means the lead is under legal hold and may not be erased.
-	ErrLegalHold = errors.New("leadprivacy: lead is under legal hold")
 )
 
 // invalid wraps ErrInvalidArgument with the name of the offending field and a

@@ -242,8 +242,11 @@ type Leads interface {
 	// AnonymiseMany forgets the leads with the given ids in one set-based
 	// operation (a few statements whatever len(ids), up to MaxLimit ids):
 	// it clears their phone numbers and field values and sets ForgottenAt
-	// to at. Leads already forgotten or under legal hold, and unknown ids,
-	// are left unchanged and not counted (an id listed twice counts once).
+	// to at. Leads already forgotten or under a legal hold of their own
+	// (lp.Lead.LegalHold), and unknown ids, are left unchanged and not
+	// counted (an id listed twice counts once). A project's hold is not
+	// looked at here: the caller selects the ids in the same transaction
+	// with LeadFilter.LegalHold, which covers both.
 	// It returns how many leads it changed. ErrInvalidArgument if at is
 	// zero or not storable (lp.ValidTime) or ids holds more than MaxLimit.
 	AnonymiseMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID, at time.Time) (int, error)
