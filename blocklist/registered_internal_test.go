@@ -2,6 +2,7 @@ package blocklist
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/leadprivacy/leadprivacy/internal/numindex"
@@ -43,11 +44,15 @@ func TestRegisteredAll(t *testing.T) {
 		{"no registry", nil, numbers},
 		{"empty batch", regs, nil},
 		{"one number", regs, numbers[:1]},
+		{"more than a chunk", regs, slices.Concat(numbers, numbers, numbers, numbers)}, // 2^packBits numbers a chunk
 	} {
-		at := registeredAll(c.regs, c.numbers)
-		if len(at) != len(c.numbers) {
-			t.Fatalf("%s: %d answers for %d numbers", c.name, len(at), len(c.numbers))
+		keys := make([]uint64, len(c.numbers))
+		for i, n := range c.numbers {
+			keys[i] = key(n)
 		}
+		at := make([]int32, len(keys))
+		var sc registryScratch
+		sc.registeredAll(c.regs, keys, at)
 		hits := 0
 		for i, n := range c.numbers {
 			ref, ok := registered(c.regs, n)
@@ -84,8 +89,13 @@ func BenchmarkRegisteredAll(b *testing.B) {
 		numbers[i] = numindex.Number(447_000000000 + rng.Uint64N(2_000_000))
 	}
 	b.Run("registeredAll", func(b *testing.B) {
+		var sc registryScratch
+		keys, at := make([]uint64, len(numbers)), make([]int32, len(numbers))
 		for b.Loop() {
-			registeredAll(regs, numbers)
+			for i, n := range numbers {
+				keys[i] = key(n)
+			}
+			sc.registeredAll(regs, keys, at)
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(numbers)), "ns/number")
 	})
