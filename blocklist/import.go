@@ -233,8 +233,8 @@ func (im *importer) all(ctx context.Context) error {
 // it back to be filled again.
 type pending struct {
 	batch    []candidate
-	verdicts []LeadVerdict // one per candidate, numbers parsed
-	nums     numberBatch   // the valid numbers, their verdicts (LeadVerdict.Numbers) and the look-ups ahead
+	verdicts []LeadVerdict  // one per candidate, numbers parsed
+	nums     numberBatch    // the valid numbers, their verdicts (LeadVerdict.Numbers) and the look-ups ahead
 	phones   []phone.Number // where decide puts the accepted leads' LeadVerdict.Phones
 	err      error          // a fatal reader error that ended the sequence after batch
 	panicked any            // what the sequence panicked with, re-panicked by all
