@@ -139,7 +139,7 @@ func (s *Service) importer(ctx context.Context, actor lp.Actor, req CheckImportR
 	if err != nil {
 		return nil, err
 	}
-	im := &importer{checker: c, req: req, seen: map[uint64]struct{}{}, size: s.batch}
+	im := &importer{checker: c, req: req, size: s.batch, ahead: s.ahead}
 	err = s.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
 		if im.region, err = c.prepare(ctx, tx, field); err != nil || prepare == nil {
 			return err
@@ -148,6 +148,16 @@ func (s *Service) importer(ctx context.Context, actor lp.Actor, req CheckImportR
 	})
 	return im, err
 }
+
+// aheadPolicy says when the reading goroutine of CheckImport and Import
+// looks a batch up ahead of its transaction (see importer.read).
+type aheadPolicy uint8
+
+const (
+	aheadWhenBehind aheadPolicy = iota // when the checking goroutine is behind: the default
+	aheadAlways                        // every batch (tests)
+	aheadNever                         // no batch (tests and benchmarks)
+)
 
 // candidate is one lead or rejected row of the input, and its place in it.
 type candidate struct {
@@ -162,10 +172,11 @@ type importer struct {
 	*checker
 	req    CheckImportRequest
 	region string
-	size   int                 // candidates per batch
-	seen   map[uint64]struct{} // keys of the accepted numbers
-	added  []uint64            // the keys the batch being checked added to seen
+	size   int      // candidates per batch
+	seen   keySet   // keys of the accepted numbers
+	added  []uint64 // the keys the batch being checked added to seen
 	res    CheckImportResult
+	ahead  aheadPolicy
 	// regsAhead are the registries in force for the project as the last
 	// batch's transaction saw them: the reading goroutine looks the next
 	// batches up in them (see lookAhead). nil until a batch was checked.
@@ -243,7 +254,20 @@ type pending struct {
 // read runs the sequence on its own goroutine, sending each batch,
 // prepared, to out, until the sequence ends or stop closes. It fills the
 // batches that come back on free, else new ones; fresh is as in prepare.
+//
+// It looks a batch up ahead (see lookAhead) when the checking goroutine
+// is behind, with the previous batch still waiting in out: it would wait
+// for it anyway. Otherwise the check does the look-ups itself, so that
+// the two goroutines' work stays balanced whichever of them is the slower.
 func (im *importer) read(out chan<- *pending, free <-chan *pending, stop <-chan struct{}, fresh bool) {
+	prepare := func(p *pending) {
+		im.prepare(p, fresh)
+		if im.ahead == aheadAlways || im.ahead == aheadWhenBehind && len(out) == cap(out) {
+			im.lookAhead(&p.nums)
+		} else {
+			p.nums.snap, p.nums.listedOK = nil, false
+		}
+	}
 	send := func(p *pending) bool {
 		select {
 		case out <- p:
@@ -273,7 +297,7 @@ func (im *importer) read(out chan<- *pending, free <-chan *pending, stop <-chan 
 		if err != nil {
 			var le *csvimport.LineError
 			if !errors.As(err, &le) || le.Fatal {
-				im.prepare(p, fresh)
+				prepare(p)
 				p.err = err
 				send(p)
 				return
@@ -281,7 +305,7 @@ func (im *importer) read(out chan<- *pending, free <-chan *pending, stop <-chan 
 		}
 		p.batch = append(p.batch, candidate{lead: d, err: err, index: index})
 		if len(p.batch) == im.size {
-			im.prepare(p, fresh)
+			prepare(p)
 			if !send(p) {
 				return
 			}
@@ -289,15 +313,14 @@ func (im *importer) read(out chan<- *pending, free <-chan *pending, stop <-chan 
 		}
 	}
 	if len(p.batch) > 0 {
-		im.prepare(p, fresh)
+		prepare(p)
 		send(p)
 	}
 }
 
 // prepare makes the verdicts of p's batch as far as reading can: rows the
 // reader rejected, leads without numbers or that validate rejects, and
-// each number parsed in the organisation's region; then it looks the
-// numbers up ahead (see lookAhead). With fresh, the memory of the
+// each number parsed in the organisation's region. With fresh, the memory of the
 // verdicts' Numbers and Phones is new, as the host may keep them;
 // otherwise that of an earlier batch is reused.
 func (im *importer) prepare(p *pending, fresh bool) {
@@ -345,7 +368,6 @@ func (im *importer) prepare(p *pending, fresh bool) {
 		}
 		pos = end
 	}
-	im.lookAhead(nb)
 }
 
 // lookAhead looks a batch's numbers up, on the reading goroutine, in the
@@ -423,7 +445,7 @@ func (im *importer) flush(ctx context.Context, p *pending) error {
 // commit (or is run again) out of seen.
 func (im *importer) undo() {
 	for _, k := range im.added {
-		delete(im.seen, k)
+		im.seen.remove(k)
 	}
 	im.added = im.added[:0]
 }
@@ -476,7 +498,7 @@ func (im *importer) decide(v *LeadVerdict, res *CheckImportResult, p *pending) {
 	for j := range v.Numbers {
 		n := &v.Numbers[j]
 		if n.Outcome == Allowed {
-			if _, before := im.seen[key(n.Number)]; before || slices.Contains(p.phones[start:], n.Number) {
+			if im.seen.has(key(n.Number)) || slices.Contains(p.phones[start:], n.Number) {
 				n.Outcome = Duplicate
 			} else {
 				p.phones = append(p.phones, n.Number)
@@ -508,7 +530,7 @@ func (im *importer) decide(v *LeadVerdict, res *CheckImportResult, p *pending) {
 	res.Accepted++
 	for _, n := range callable {
 		k := key(n)
-		im.seen[k] = struct{}{}
+		im.seen.add(k)
 		im.added = append(im.added, k)
 	}
 }
