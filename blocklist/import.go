@@ -139,7 +139,7 @@ func (s *Service) importer(ctx context.Context, actor lp.Actor, req CheckImportR
 	if err != nil {
 		return nil, err
 	}
-	im := &importer{checker: c, req: req, size: s.batch, ahead: s.ahead}
+	im := &importer{checker: c, req: req, size: s.batch, ahead: s.ahead, seen: keySets.Get().(*keySet)}
 	err = s.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
 		if im.region, err = c.prepare(ctx, tx, field); err != nil || prepare == nil {
 			return err
@@ -150,13 +150,14 @@ func (s *Service) importer(ctx context.Context, actor lp.Actor, req CheckImportR
 }
 
 // aheadPolicy says when the reading goroutine of CheckImport and Import
-// looks a batch up ahead of its transaction (see importer.read).
+// prepares a batch and looks it up ahead of its transaction (see
+// importer.read).
 type aheadPolicy uint8
 
 const (
 	aheadWhenBehind aheadPolicy = iota // when the checking goroutine is behind: the default
 	aheadAlways                        // every batch (tests)
-	aheadNever                         // no batch (tests and benchmarks)
+	aheadNever                         // no batch: the checking goroutine prepares them too (tests)
 )
 
 // candidate is one lead or rejected row of the input, and its place in it.
@@ -173,7 +174,7 @@ type importer struct {
 	req    CheckImportRequest
 	region string
 	size   int      // candidates per batch
-	seen   keySet   // keys of the accepted numbers
+	seen   *keySet  // keys of the accepted numbers (from keySets, returned by all)
 	added  []uint64 // the keys the batch being checked added to seen
 	res    CheckImportResult
 	ahead  aheadPolicy
@@ -219,10 +220,16 @@ func (im *importer) all(ctx context.Context) error {
 	defer func() {
 		close(stop)
 		<-done
+		im.seen.reset()
+		keySets.Put(im.seen)
+		im.seen = nil
 	}()
 	for p := range batches {
 		if p.panicked != nil {
 			panic(p.panicked)
+		}
+		if !p.prepared {
+			im.prepare(p, fresh)
 		}
 		err := im.flush(ctx, p)
 		if p.err != nil {
@@ -249,23 +256,28 @@ type pending struct {
 	phones   []phone.Number // where decide puts the accepted leads' LeadVerdict.Phones
 	err      error          // a fatal reader error that ended the sequence after batch
 	panicked any            // what the sequence panicked with, re-panicked by all
+	prepared bool           // prepare has run
 }
 
 // read runs the sequence on its own goroutine, sending each batch,
 // prepared, to out, until the sequence ends or stop closes. It fills the
 // batches that come back on free, else new ones; fresh is as in prepare.
 //
-// It looks a batch up ahead (see lookAhead) when the checking goroutine
-// is behind, with the previous batch still waiting in out: it would wait
-// for it anyway. Otherwise the check does the look-ups itself, so that
-// the two goroutines' work stays balanced whichever of them is the slower.
+// It prepares a batch, and then looks it up ahead (see lookAhead), only
+// while the checking goroutine is behind, with the previous batch still
+// waiting in out: it would wait for it anyway. Otherwise the checking
+// goroutine does that itself, so that the work goes to whichever of the
+// two has time.
 func (im *importer) read(out chan<- *pending, free <-chan *pending, stop <-chan struct{}, fresh bool) {
+	behind := func() bool { return im.ahead == aheadAlways || im.ahead == aheadWhenBehind && len(out) == cap(out) }
 	prepare := func(p *pending) {
-		im.prepare(p, fresh)
-		if im.ahead == aheadAlways || im.ahead == aheadWhenBehind && len(out) == cap(out) {
-			im.lookAhead(&p.nums)
-		} else {
-			p.nums.snap, p.nums.listedOK = nil, false
+		p.prepared = false
+		if behind() {
+			im.prepare(p, fresh)
+			p.prepared = true
+			if behind() {
+				im.lookAhead(&p.nums)
+			}
 		}
 	}
 	send := func(p *pending) bool {
@@ -322,9 +334,11 @@ func (im *importer) read(out chan<- *pending, free <-chan *pending, stop <-chan 
 // reader rejected, leads without numbers or that validate rejects, and
 // each number parsed in the organisation's region. With fresh, the memory of the
 // verdicts' Numbers and Phones is new, as the host may keep them;
-// otherwise that of an earlier batch is reused.
+// otherwise that of an earlier batch is reused. Nothing is looked up
+// ahead yet.
 func (im *importer) prepare(p *pending, fresh bool) {
 	batch, nb := p.batch, &p.nums
+	nb.snap, nb.listedOK = nil, false
 	phones := 0
 	for _, c := range batch {
 		if c.err == nil {
@@ -414,6 +428,7 @@ func (im *importer) flush(ctx context.Context, p *pending) error {
 			regs := p.nums.regs // not &p.nums.regs: the reading goroutine refills p
 			im.regsAhead.Store(&regs)
 		}
+		im.seen.warm(p.nums.keys)
 		for i := range p.verdicts {
 			im.decide(&p.verdicts[i], &counts, p)
 		}

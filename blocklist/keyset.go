@@ -1,6 +1,10 @@
 package blocklist
 
-import "math/bits"
+import (
+	"math/bits"
+	"runtime"
+	"sync"
+)
 
 // keySet is a set of number keys (see key; never 0): the numbers an
 // import accepted, looked up for every number it checks. Open addressing
@@ -11,6 +15,17 @@ type keySet struct {
 	slots []uint64 // 0: empty
 	n     int      // keys held
 	shift uint8    // 64 - log2(len(slots))
+}
+
+// keySets keeps the sets of finished imports, emptied, for the next ones:
+// a stream of imports then neither allocates nor rehashes its set again
+// as it grows. The pool lets them go when they stay unused (sync.Pool).
+var keySets = sync.Pool{New: func() any { return new(keySet) }}
+
+// reset empties s, keeping its table.
+func (s *keySet) reset() {
+	clear(s.slots)
+	s.n = 0
 }
 
 // home is the slot where k's probe starts (Fibonacci hashing).
@@ -89,4 +104,18 @@ func (s *keySet) remove(k uint64) {
 		s.slots[i] = s.slots[j]
 		i = j
 	}
+}
+
+// warm reads the slot where each of keys' probe starts, so that the cache
+// lines a batch's look-ups need are fetched together, the loads being
+// independent, instead of one miss after another.
+func (s *keySet) warm(keys []uint64) {
+	if s.n == 0 {
+		return
+	}
+	var x uint64
+	for _, k := range keys {
+		x ^= s.slots[s.home(k)]
+	}
+	runtime.KeepAlive(x)
 }

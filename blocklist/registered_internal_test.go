@@ -126,3 +126,33 @@ func registered(regs []registryView, n phone.Number) (RegistryRef, bool) {
 	}
 	return RegistryRef{}, false
 }
+
+// TestSortPacked checks the radix sort of packed keys against a
+// comparison sort of the keys, at sizes on both sides of its cut-over,
+// with repeated keys and keys that differ in few bytes or in many.
+func TestSortPacked(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 8))
+	for _, n := range []int{0, 1, 63, 64, 1000, 1 << packBits} {
+		for _, span := range []uint64{10, 1 << 20, 999_999_999_999_999} {
+			a := make([]uint64, n)
+			for i := range a {
+				a[i] = (1+rng.Uint64N(span))<<packBits | uint64(i)
+			}
+			want := make([]uint64, n)
+			for i, v := range a {
+				want[i] = v >> packBits
+			}
+			slices.Sort(want)
+			got, _ := sortPacked(a, make([]uint64, n))
+			keys := make([]uint64, len(got))
+			places := map[uint64]bool{}
+			for i, v := range got {
+				keys[i] = v >> packBits
+				places[v&(1<<packBits-1)] = true
+			}
+			if !slices.Equal(keys, want) || len(places) != n {
+				t.Fatalf("n %d, span %d: keys not sorted, or places lost", n, span)
+			}
+		}
+	}
+}

@@ -277,6 +277,7 @@ const packBits = 14
 // keys sorted with their places, and the registries' answers.
 type registryScratch struct {
 	packed []uint64 // key<<packBits | place in the chunk, sorted
+	spare  []uint64 // sortPacked's second buffer
 	keys   []uint64 // the keys of packed, in its order
 	hit    []bool   // a registry's answer for each of keys
 }
@@ -303,7 +304,7 @@ func (sc *registryScratch) registeredAll(regs []registryView, keys []uint64, lis
 				sc.packed = append(sc.packed, k<<packBits|uint64(i))
 			}
 		}
-		slices.Sort(sc.packed)
+		sc.packed, sc.spare = sortPacked(sc.packed, slices.Grow(sc.spare[:0], len(sc.packed))[:len(sc.packed)])
 		sc.keys = sc.keys[:0]
 		for _, pk := range sc.packed {
 			sc.keys = append(sc.keys, pk>>packBits)
@@ -318,6 +319,43 @@ func (sc *registryScratch) registeredAll(regs []registryView, keys []uint64, lis
 			}
 		}
 	}
+}
+
+// sortPacked sorts packed keys by their keys (the places below packBits
+// are left in any order) and returns them, in a or in buf (as long as a),
+// with the other slice: a radix sort, a byte a pass and only the bytes in
+// which the keys differ (a batch's numbers share their calling codes),
+// faster than a comparison sort at a batch's size.
+func sortPacked(a, buf []uint64) (sorted, spare []uint64) {
+	if len(a) < 64 {
+		slices.Sort(a)
+		return a, buf
+	}
+	var or, and uint64 = 0, ^uint64(0)
+	for _, v := range a {
+		or, and = or|v, and&v
+	}
+	differ := or ^ and
+	for shift := packBits; shift < 64; shift += 8 {
+		if differ>>shift&0xff == 0 {
+			continue
+		}
+		var at [256]int
+		for _, v := range a {
+			at[v>>shift&0xff]++
+		}
+		sum := 0
+		for d, n := range at {
+			at[d], sum = sum, sum+n
+		}
+		for _, v := range a {
+			d := v >> shift & 0xff
+			buf[at[d]] = v
+			at[d]++
+		}
+		a, buf = buf, a
+	}
+	return a, buf
 }
 
 // sameRegistries reports whether a and b are the same registry versions
