@@ -158,7 +158,8 @@ func (s *Service) Check(ctx context.Context, actor lp.Actor, req CheckRequest) (
 		}
 		verdicts := make([]Verdict, len(req.Numbers))
 		numbers := make([]phone.Number, 0, len(req.Numbers))
-		at := make([]int, 0, len(req.Numbers)) // index in verdicts of numbers[i]
+		keys := make([]uint64, 0, len(req.Numbers))
+		at := make([]int32, 0, len(req.Numbers)) // index in verdicts of numbers[i]
 		// The region is read for the first number not in international form.
 		reg := ""
 		for i, raw := range req.Numbers {
@@ -176,17 +177,17 @@ func (s *Service) Check(ctx context.Context, actor lp.Actor, req CheckRequest) (
 				continue
 			}
 			numbers = append(numbers, n)
-			at = append(at, i)
+			keys = append(keys, key(n))
+			at = append(at, int32(i))
 		}
+		var scratch registryScratch
 		for start := 0; start < len(numbers); start += s.batch {
 			end := min(start+s.batch, len(numbers))
-			batch, err := c.check(ctx, tx, numbers[start:end], nil)
-			if err != nil {
+			b := numberBatch{numbers: numbers[start:end], keys: keys[start:end], at: at[start:end], out: verdicts, scratch: scratch}
+			if err := c.check(ctx, tx, &b); err != nil {
 				return err
 			}
-			for j, v := range batch {
-				verdicts[at[start+j]] = v
-			}
+			scratch = b.scratch
 		}
 		res.Verdicts = verdicts
 		return nil
@@ -236,72 +237,119 @@ func (c *checker) prepare(ctx context.Context, tx storage.Tx, field string) (str
 	return reg, checkProject(ctx, tx, c.org, c.project, field)
 }
 
-// check returns the verdict of each of numbers (Allowed, Blocked,
+// numberBatch is a batch of numbers to check and where their verdicts
+// go, with what the reading goroutine of CheckImport and Import looked up
+// ahead of the batch's transaction (see importer.lookAhead). CheckImport
+// and Import reuse one batch after another's memory.
+type numberBatch struct {
+	numbers []phone.Number // the numbers, valid E.164
+	keys    []uint64       // key of each
+	at      []int32        // out[at[i]] receives the verdict of numbers[i]
+	out     []Verdict
+
+	// snap, if not nil, is the screening snapshot whose verdicts out
+	// holds (Blocked with Block, Suppressed or Allowed), valid at a clock
+	// in [from, until) (until zero: no bound).
+	snap        *screen
+	from, until time.Time
+	// listed[i] is the index in regs of the first registry that lists
+	// numbers[i], or -1; if listedOK, regs are the registries it was
+	// worked out against.
+	listed   []int32
+	regs     []registryView
+	listedOK bool
+	scratch  registryScratch
+}
+
+// check sets the verdict of each of b's numbers (Allowed, Blocked,
 // Registered or Suppressed), reading their blocks, the registries in force
 // and then the suppressions of the numbers neither stops (a block outranks
 // a registry, a registry a suppression), in one call each; or, when the
 // screening snapshot is as current as tx (see screens), the registries
 // only, and the blocks and suppressions from the snapshot.
 //
-// pre, if not nil, is the batch looked up ahead in a snapshot (see
-// precheck): used if it is valid for the snapshot current in tx.
-func (c *checker) check(ctx context.Context, tx storage.Tx, numbers []phone.Number, pre *precheck) ([]Verdict, error) {
+// What b holds from a look-up ahead is used if it answers for what tx
+// sees: the snapshot current in tx at the clock now, the registries in
+// force in tx. The snapshot's verdicts are used by the first run of a
+// batch's transaction only, as the run changes them (a transaction run
+// again starts afresh). On return b.regs are the registries in force in
+// tx and b.listed their answers.
+func (c *checker) check(ctx context.Context, tx storage.Tx, b *numberBatch) error {
 	c.now = c.clock()
+	ahead := b.snap
+	b.snap = nil
 	snap, g, err := c.screens.current(ctx, tx, c.org)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if snap == nil {
 		c.stale = g
 	}
 	regs, err := c.regs.applicable(ctx, tx, c.org, c.project)
 	if err != nil {
-		return nil, err
+		return err
+	}
+	if !b.listedOK || !sameRegistries(b.regs, regs) {
+		b.listed = slices.Grow(b.listed[:0], len(b.keys))[:len(b.keys)]
+		b.scratch.registeredAll(regs, b.keys, b.listed)
+		b.regs, b.listedOK = regs, true
 	}
 	if snap != nil {
-		return c.checkSnapshot(snap, regs, numbers, pre), nil
+		if ahead == snap && !c.now.Before(b.from) && (b.until.IsZero() || c.now.Before(b.until)) {
+			c.screens.ahead.Add(1)
+		} else {
+			for i, n := range b.numbers {
+				b.out[b.at[i]] = c.lookUp(snap, n, b.keys[i], c.now, nil)
+			}
+		}
+		// A registry outranks a suppression.
+		for i, r := range b.listed {
+			if v := &b.out[b.at[i]]; r >= 0 && v.Outcome != Blocked {
+				v.Outcome, v.Registry = Registered, regs[r].ref
+			}
+		}
+		return nil
 	}
-	blocks, err := tx.Blocks().FindByNumbers(ctx, c.org, numbers)
+	blocks, err := tx.Blocks().FindByNumbers(ctx, c.org, b.numbers)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	// Exact entries are keyed by their number, prefix entries by their
 	// prefix: a number's candidates are its own key and its prefixes'.
 	applies := make(map[blockKey]lp.BlockEntry, len(blocks))
 	anyPrefix := false
-	for _, b := range blocks {
-		if !b.Applies(c.project, c.now) {
+	for _, e := range blocks {
+		if !e.Applies(c.project, c.now) {
 			continue
 		}
-		anyPrefix = anyPrefix || b.Prefix
-		k := blockKey{b.Number, b.Prefix}
-		if cur, ok := applies[k]; !ok || outlasts(b, cur) {
-			applies[k] = b
+		anyPrefix = anyPrefix || e.Prefix
+		k := blockKey{e.Number, e.Prefix}
+		if cur, ok := applies[k]; !ok || outlasts(e, cur) {
+			applies[k] = e
 		}
 	}
-	out := make([]Verdict, len(numbers))
 	var fps []phone.Fingerprint
-	var open []int // index in out of fps[i]
-	listed := registeredAll(regs, numbers)
-	for i, n := range numbers {
-		out[i] = Verdict{Number: n}
-		if b, ok := mostSpecific(applies, n, anyPrefix); ok {
-			out[i].Outcome, out[i].Block = Blocked, refOf(b)
+	var open []int32 // index in b.out of fps[i]
+	for i, n := range b.numbers {
+		v := &b.out[b.at[i]]
+		*v = Verdict{Number: n}
+		if e, ok := mostSpecific(applies, n, anyPrefix); ok {
+			v.Outcome, v.Block = Blocked, refOf(e)
 			continue
 		}
-		if r := listed[i]; r >= 0 {
-			out[i].Outcome, out[i].Registry = Registered, regs[r].ref
+		if r := b.listed[i]; r >= 0 {
+			v.Outcome, v.Registry = Registered, regs[r].ref
 			continue
 		}
 		fps = append(fps, c.fp.Fingerprint(n))
-		open = append(open, i)
+		open = append(open, b.at[i])
 	}
 	if len(fps) == 0 {
-		return out, nil
+		return nil
 	}
 	sups, err := tx.Suppressions().Find(ctx, c.org, fps)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	suppressed := make(map[phone.Fingerprint]bool, len(sups))
 	for _, sp := range sups {
@@ -309,39 +357,18 @@ func (c *checker) check(ctx context.Context, tx storage.Tx, numbers []phone.Numb
 	}
 	for j, fp := range fps {
 		if suppressed[fp] {
-			out[open[j]].Outcome = Suppressed
+			b.out[open[j]].Outcome = Suppressed
 		}
 	}
-	return out, nil
+	return nil
 }
 
-// checkSnapshot is check answered from the screening snapshot snap, and
-// from pre where it is valid.
-func (c *checker) checkSnapshot(snap *screen, regs []registryView, numbers []phone.Number, pre *precheck) []Verdict {
-	var out []Verdict
-	if pre.valid(snap, c.now) {
-		out = slices.Clone(pre.verdicts) // a transaction run again starts afresh
-		c.screens.ahead.Add(1)
-	} else {
-		out = make([]Verdict, len(numbers))
-		for i, n := range numbers {
-			out[i] = c.lookUp(snap, n, c.now, nil)
-		}
-	}
-	// A registry outranks a suppression.
-	for i, r := range registeredAll(regs, numbers) {
-		if r >= 0 && out[i].Outcome != Blocked {
-			out[i].Outcome, out[i].Registry = Registered, regs[r].ref
-		}
-	}
-	return out
-}
-
-// lookUp returns n's verdict from snap at now before the registries are
-// consulted: Blocked, Suppressed or Allowed. until is as in screen.block.
-func (c *checker) lookUp(snap *screen, n phone.Number, now time.Time, until *time.Time) Verdict {
+// lookUp returns the verdict of n, whose key is k (see key), from snap
+// at now before the registries are consulted: Blocked, Suppressed or
+// Allowed. until is as in screen.block.
+func (c *checker) lookUp(snap *screen, n phone.Number, k uint64, now time.Time, until *time.Time) Verdict {
 	v := Verdict{Number: n}
-	if ref, ok := snap.block(n, c.project, now, until); ok {
+	if ref, ok := snap.block(n, k, c.project, now, until); ok {
 		v.Outcome, v.Block = Blocked, ref
 	} else if len(snap.suppressed) > 0 {
 		if _, ok := snap.suppressed[c.fp.Fingerprint(n)]; ok {

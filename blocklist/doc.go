@@ -180,10 +180,14 @@
 // at the scale (1M blocks, 100k leads, 1M uploaded numbers; a 10M
 // registry and 1M leads) beside their baselines and the commands that
 // measure them. CheckImport and Import read and parse the leads on a
-// goroutine of their own, at most two batches ahead, and that goroutine
-// also looks each batch up in the screening snapshot, so the checking
-// goroutine is left with the batch's transaction (the screening
-// generation, the registries), the registry look-ups and the verdicts. A
+// goroutine of their own, at most two batches ahead. While the checking
+// goroutine is behind, the reading one also parses each batch's numbers
+// and looks them up in the screening snapshot and in the registry
+// versions the last batch's transaction saw in force (each answer used
+// only if the batch's own transaction sees the same); otherwise the
+// checking goroutine does that itself, so the work goes to whichever has
+// time. A batch's memory is reused by a later one, except the verdicts'
+// Numbers and Phones when OnVerdict (or Import's store) may keep them. A
 // Check answered from the snapshot is one read-only transaction of three
 // statements (project, generation, registries; the region only for
 // numbers not in international form); from the store, the blocks and the

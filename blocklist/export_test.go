@@ -14,3 +14,13 @@ func PrecheckedBatches(s *Service) int64 { return s.screens.ahead.Load() }
 // that found it stale, without the pause that spaces reloads out, so that
 // tests know which batches a snapshot answers.
 func ReloadAtOnce(s *Service) { s.screens.pause = 0 }
+
+// LookAhead makes CheckImport and Import of s look every batch up ahead
+// on the goroutine reading the leads (always), or none (!always), instead
+// of only when the checking goroutine is behind.
+func LookAhead(s *Service, always bool) {
+	s.ahead = aheadNever
+	if always {
+		s.ahead = aheadAlways
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"iter"
 	"slices"
 	"strconv"
+	"sync/atomic"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/leadprivacy/leadprivacy/audit"
 	"github.com/leadprivacy/leadprivacy/csvimport"
 	"github.com/leadprivacy/leadprivacy/internal/lperr"
+	"github.com/leadprivacy/leadprivacy/internal/numindex"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
@@ -87,7 +90,8 @@ type CheckImportResult struct {
 // the verdicts to OnVerdict and goes on, reading the next batches
 // meanwhile on another goroutine, so it never holds more than three
 // batches of leads. To recognise duplicates it keeps the accepted numbers
-// of the import, 8 bytes each plus map overhead.
+// of the import, 16 to 32 bytes each (a table at most half full, which
+// the next import reuses).
 //
 // When the whole sequence was checked it records one import.checked event
 // with the counts (duplicates are the checked leads no other count
@@ -136,7 +140,7 @@ func (s *Service) importer(ctx context.Context, actor lp.Actor, req CheckImportR
 	if err != nil {
 		return nil, err
 	}
-	im := &importer{checker: c, req: req, seen: map[uint64]struct{}{}, size: s.batch}
+	im := &importer{checker: c, req: req, size: s.batch, ahead: s.ahead, seen: keySets.Get().(*keySet)}
 	err = s.store.View(ctx, func(ctx context.Context, tx storage.Tx) error {
 		if im.region, err = c.prepare(ctx, tx, field); err != nil || prepare == nil {
 			return err
@@ -145,6 +149,17 @@ func (s *Service) importer(ctx context.Context, actor lp.Actor, req CheckImportR
 	})
 	return im, err
 }
+
+// aheadPolicy says when the reading goroutine of CheckImport and Import
+// prepares a batch and looks it up ahead of its transaction (see
+// importer.read).
+type aheadPolicy uint8
+
+const (
+	aheadWhenBehind aheadPolicy = iota // when the checking goroutine is behind: the default
+	aheadAlways                        // every batch (tests)
+	aheadNever                         // no batch: the checking goroutine prepares them too (tests)
+)
 
 // candidate is one lead or rejected row of the input, and its place in it.
 type candidate struct {
@@ -159,9 +174,15 @@ type importer struct {
 	*checker
 	req    CheckImportRequest
 	region string
-	size   int                 // candidates per batch
-	seen   map[uint64]struct{} // keys of the accepted numbers
+	size   int      // candidates per batch
+	seen   *keySet  // keys of the accepted numbers (from keySets, returned by all)
+	added  []uint64 // the keys the batch being checked added to seen
 	res    CheckImportResult
+	ahead  aheadPolicy
+	// regsAhead are the registries in force for the project as the last
+	// batch's transaction saw them: the reading goroutine looks the next
+	// batches up in them (see lookAhead). nil until a batch was checked.
+	regsAhead atomic.Pointer[[]registryView]
 	// run runs a batch's transaction: Store.View for CheckImport,
 	// Store.WithTx for Import, which may run it more than once.
 	run func(context.Context, func(context.Context, storage.Tx) error) error
@@ -184,22 +205,32 @@ type importer struct {
 // the file overlap the look-ups; the checks, the transactions and
 // OnVerdict stay on the caller's goroutine, in input order. all returns
 // only once that goroutine has ended: on an error, a cancelled ctx or an
-// OnVerdict error it stops at its next candidate.
+// OnVerdict error it stops at its next candidate. A checked batch goes
+// back to the reading goroutine (free), which refills its memory.
 func (im *importer) all(ctx context.Context) error {
-	batches := make(chan pending, 1)
+	batches := make(chan *pending, 1)
+	free := make(chan *pending, 4) // at most three batches are out at once
 	stop, done := make(chan struct{}), make(chan struct{})
+	// Verdicts that OnVerdict or save may keep get memory of their own.
+	fresh := im.req.OnVerdict != nil || im.save != nil
 	go func() {
 		defer close(done)
 		defer close(batches)
-		im.read(batches, stop)
+		im.read(batches, free, stop, fresh)
 	}()
 	defer func() {
 		close(stop)
 		<-done
+		im.seen.reset()
+		keySets.Put(im.seen)
+		im.seen = nil
 	}()
 	for p := range batches {
 		if p.panicked != nil {
 			panic(p.panicked)
+		}
+		if !p.prepared {
+			im.prepare(p, fresh)
 		}
 		err := im.flush(ctx, p)
 		if p.err != nil {
@@ -208,24 +239,49 @@ func (im *importer) all(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		select {
+		case free <- p:
+		default:
+		}
 	}
 	return nil
 }
 
 // pending is a batch of candidates read and prepared, not yet checked.
+// The reading goroutine fills it, the checking one checks it and hands
+// it back to be filled again.
 type pending struct {
 	batch    []candidate
 	verdicts []LeadVerdict  // one per candidate, numbers parsed
-	numbers  []phone.Number // the valid numbers of verdicts, in order
-	pre      *precheck      // numbers looked up ahead in the snapshot, or nil
+	nums     numberBatch    // the valid numbers, their verdicts (LeadVerdict.Numbers) and the look-ups ahead
+	phones   []phone.Number // where decide puts the accepted leads' LeadVerdict.Phones
 	err      error          // a fatal reader error that ended the sequence after batch
 	panicked any            // what the sequence panicked with, re-panicked by all
+	prepared bool           // prepare has run
 }
 
 // read runs the sequence on its own goroutine, sending each batch,
-// prepared, to out, until the sequence ends or stop closes.
-func (im *importer) read(out chan<- pending, stop <-chan struct{}) {
-	send := func(p pending) bool {
+// prepared, to out, until the sequence ends or stop closes. It fills the
+// batches that come back on free, else new ones; fresh is as in prepare.
+//
+// It prepares a batch, and then looks it up ahead (see lookAhead), only
+// while the checking goroutine is behind, with the previous batch still
+// waiting in out: it would wait for it anyway. Otherwise the checking
+// goroutine does that itself, so that the work goes to whichever of the
+// two has time.
+func (im *importer) read(out chan<- *pending, free <-chan *pending, stop <-chan struct{}, fresh bool) {
+	behind := func() bool { return im.ahead == aheadAlways || im.ahead == aheadWhenBehind && len(out) == cap(out) }
+	prepare := func(p *pending) {
+		p.prepared = false
+		if behind() {
+			im.prepare(p, fresh)
+			p.prepared = true
+			if behind() {
+				im.lookAhead(&p.nums)
+			}
+		}
+	}
+	send := func(p *pending) bool {
 		select {
 		case out <- p:
 			return true
@@ -235,43 +291,70 @@ func (im *importer) read(out chan<- pending, stop <-chan struct{}) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			send(pending{panicked: r})
+			send(&pending{panicked: r})
 		}
 	}()
-	batch := make([]candidate, 0, im.size)
+	next := func() *pending {
+		select {
+		case p := <-free:
+			p.batch = p.batch[:0]
+			return p
+		default:
+			return &pending{batch: make([]candidate, 0, im.size)}
+		}
+	}
+	p := next()
 	index := 0
 	for d, err := range im.req.Leads {
 		index++
 		if err != nil {
 			var le *csvimport.LineError
 			if !errors.As(err, &le) || le.Fatal {
-				p := im.prepare(batch)
+				prepare(p)
 				p.err = err
 				send(p)
 				return
 			}
 		}
-		batch = append(batch, candidate{lead: d, err: err, index: index})
-		if len(batch) == im.size {
-			if !send(im.prepare(batch)) {
+		p.batch = append(p.batch, candidate{lead: d, err: err, index: index})
+		if len(p.batch) == im.size {
+			prepare(p)
+			if !send(p) {
 				return
 			}
-			batch = make([]candidate, 0, im.size)
+			p = next()
 		}
 	}
-	if len(batch) > 0 {
-		send(im.prepare(batch))
+	if len(p.batch) > 0 {
+		prepare(p)
+		send(p)
 	}
 }
 
-// prepare makes the verdicts of a batch as far as reading can: rows the
+// prepare makes the verdicts of p's batch as far as reading can: rows the
 // reader rejected, leads without numbers or that validate rejects, and
-// each number parsed in the organisation's region.
-func (im *importer) prepare(batch []candidate) pending {
-	p := pending{batch: batch, verdicts: make([]LeadVerdict, len(batch))}
+// each number parsed in the organisation's region. With fresh, the memory of the
+// verdicts' Numbers and Phones is new, as the host may keep them;
+// otherwise that of an earlier batch is reused. Nothing is looked up
+// ahead yet.
+func (im *importer) prepare(p *pending, fresh bool) {
+	batch, nb := p.batch, &p.nums
+	nb.snap, nb.listedOK = nil, false
+	phones := 0
+	for _, c := range batch {
+		if c.err == nil {
+			phones += len(c.lead.Phones)
+		}
+	}
+	if fresh || cap(nb.out) < phones {
+		nb.out, p.phones = make([]Verdict, phones), make([]phone.Number, 0, phones)
+	}
+	p.verdicts = slices.Grow(p.verdicts[:0], len(batch))[:len(batch)]
+	nb.numbers, nb.keys, nb.at = nb.numbers[:0], nb.keys[:0], nb.at[:0]
+	pos := 0 // where the next lead's numbers go in nb.out
 	for i, c := range batch {
 		v := &p.verdicts[i]
-		v.Lead, v.Err = c.lead, c.err
+		*v = LeadVerdict{Lead: c.lead, Err: c.err}
 		if c.err != nil {
 			continue
 		}
@@ -284,7 +367,8 @@ func (im *importer) prepare(batch []candidate) pending {
 				continue
 			}
 		}
-		v.Numbers = make([]Verdict, len(c.lead.Phones))
+		end := pos + len(c.lead.Phones)
+		v.Numbers = nb.out[pos:end:end]
 		for j, ph := range c.lead.Phones {
 			// Not parseNumber: the field's name is built only for an error.
 			n, err := phone.Parse(string(ph), im.region)
@@ -292,58 +376,79 @@ func (im *importer) prepare(batch []candidate) pending {
 				v.Numbers[j] = Verdict{Outcome: Invalid, Err: numberError(im.where(c)+" phone "+strconv.Itoa(j+1), string(ph), err)}
 				continue
 			}
-			v.Numbers[j].Number = n
-			p.numbers = append(p.numbers, n)
+			v.Numbers[j] = Verdict{Number: n}
+			nb.numbers = append(nb.numbers, n)
+			nb.keys = append(nb.keys, key(n))
+			nb.at = append(nb.at, int32(pos+j))
+		}
+		pos = end
+	}
+}
+
+// lookAhead looks a batch's numbers up, on the reading goroutine, in the
+// organisation's screening snapshot as it is now and in the registries
+// the last batch's transaction saw in force, so that the two goroutines
+// share the work; the check uses each answer only if its transaction sees
+// the same (see checker.check).
+func (im *importer) lookAhead(nb *numberBatch) {
+	nb.snap, nb.listedOK = nil, false
+	if len(nb.numbers) == 0 {
+		return
+	}
+	if snap := im.screens.peek(im.org); snap != nil {
+		nb.snap, nb.from, nb.until = snap, im.clock(), time.Time{}
+		for i, n := range nb.numbers {
+			nb.out[nb.at[i]] = im.lookUp(snap, n, nb.keys[i], nb.from, &nb.until)
 		}
 	}
-	p.pre = im.precheck(p.numbers)
-	return p
+	if regs := im.regsAhead.Load(); regs != nil {
+		nb.listed = slices.Grow(nb.listed[:0], len(nb.keys))[:len(nb.keys)]
+		nb.scratch.registeredAll(*regs, nb.keys, nb.listed)
+		nb.regs, nb.listedOK = *regs, true
+	}
 }
 
 // flush checks a prepared batch in one transaction, in which save stores
 // what it accepted, and delivers its verdicts once that has committed.
-func (im *importer) flush(ctx context.Context, p pending) error {
+func (im *importer) flush(ctx context.Context, p *pending) error {
 	if len(p.batch) == 0 {
 		return nil
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	verdicts, numbers := p.verdicts, p.numbers
-	var t tally
+	var counts CheckImportResult
 	err := im.run(ctx, func(ctx context.Context, tx storage.Tx) error {
-		checked, err := im.check(ctx, tx, numbers, p.pre)
-		if err != nil {
+		// A transaction run again starts afresh.
+		im.undo()
+		counts, p.phones = CheckImportResult{}, p.phones[:0]
+		if err := im.check(ctx, tx, &p.nums); err != nil {
 			return err
 		}
-		t = tally{accepted: map[uint64]struct{}{}}
-		for i := range verdicts {
-			v := &verdicts[i]
-			for j := range v.Numbers {
-				if v.Numbers[j].Outcome != Invalid {
-					v.Numbers[j], checked = checked[0], checked[1:]
-				}
-			}
-			im.decide(v, &t)
+		if regs := im.regsAhead.Load(); regs == nil || !sameRegistries(*regs, p.nums.regs) {
+			regs := p.nums.regs // not &p.nums.regs: the reading goroutine refills p
+			im.regsAhead.Store(&regs)
+		}
+		im.seen.warm(p.nums.keys)
+		for i := range p.verdicts {
+			im.decide(&p.verdicts[i], &counts, p)
 		}
 		if im.save == nil {
 			return nil
 		}
-		return im.save(ctx, tx, verdicts, t.res)
+		return im.save(ctx, tx, p.verdicts, counts)
 	})
 	im.refresh(ctx)
 	if err != nil {
 		return err
 	}
-	im.res.add(t.res)
-	for k := range t.accepted {
-		im.seen[k] = struct{}{}
-	}
+	im.added = im.added[:0] // seen keeps them: the batch committed
+	im.res.add(counts)
 	if im.committed != nil {
 		im.committed(p.batch)
 	}
-	for _, v := range verdicts {
-		if im.req.OnVerdict != nil {
+	if im.req.OnVerdict != nil {
+		for _, v := range p.verdicts {
 			if err := im.req.OnVerdict(v); err != nil {
 				return fmt.Errorf("OnVerdict: %w", err)
 			}
@@ -352,12 +457,13 @@ func (im *importer) flush(ctx context.Context, p pending) error {
 	return nil
 }
 
-// tally is what one batch adds to the import: its counts and its
-// accepted numbers. It is merged once the batch's transaction has
-// committed, so a transaction run again starts from the same state.
-type tally struct {
-	res      CheckImportResult
-	accepted map[uint64]struct{}
+// undo takes the accepted numbers of a batch whose transaction did not
+// commit (or is run again) out of seen.
+func (im *importer) undo() {
+	for _, k := range im.added {
+		im.seen.remove(k)
+	}
+	im.added = im.added[:0]
 }
 
 // add adds the counts of b to r.
@@ -392,9 +498,10 @@ func (im *importer) where(c candidate) string {
 
 // decide sets the lead's outcome and phones from its numbers' verdicts,
 // marking numbers of earlier accepted leads (or repeated in the lead) as
-// duplicates, and counts it in the batch's tally.
-func (im *importer) decide(v *LeadVerdict, t *tally) {
-	res := &t.res
+// duplicates, and counts it in the batch's counts res. The phones of an
+// accepted lead go to p.phones and its numbers' keys to seen, recorded in
+// added until the batch commits.
+func (im *importer) decide(v *LeadVerdict, res *CheckImportResult, p *pending) {
 	res.Checked++
 	v.Phones, v.LeadID = nil, uuid.Nil // a transaction run again decides afresh
 	if v.Err != nil {
@@ -402,23 +509,24 @@ func (im *importer) decide(v *LeadVerdict, t *tally) {
 		res.Invalid++
 		return
 	}
-	var callable []phone.Number
+	start := len(p.phones)
 	worst := Allowed
 	for j := range v.Numbers {
 		n := &v.Numbers[j]
 		if n.Outcome == Allowed {
-			_, before := im.seen[key(n.Number)]
-			if _, now := t.accepted[key(n.Number)]; before || now || slices.Contains(callable, n.Number) {
+			if im.seen.has(key(n.Number)) || slices.Contains(p.phones[start:], n.Number) {
 				n.Outcome = Duplicate
 			} else {
-				callable = append(callable, n.Number)
+				p.phones = append(p.phones, n.Number)
 			}
 		}
 		if n.Outcome != Allowed && (worst == Allowed || n.Outcome < worst) {
 			worst = n.Outcome
 		}
 	}
+	callable := p.phones[start:len(p.phones):len(p.phones)]
 	if worst != Allowed && !(im.req.KeepCallable && len(callable) > 0) {
+		p.phones = p.phones[:start]
 		v.Outcome = worst
 		switch worst {
 		case Blocked:
@@ -437,17 +545,16 @@ func (im *importer) decide(v *LeadVerdict, t *tally) {
 	v.Outcome, v.Phones = Allowed, callable
 	res.Accepted++
 	for _, n := range callable {
-		t.accepted[key(n)] = struct{}{}
+		k := key(n)
+		im.seen.add(k)
+		im.added = append(im.added, k)
 	}
 }
 
-// key packs an E.164 number into an integer: at most 15 digits after the
-// '+', and calling codes never start with 0, so distinct numbers have
-// distinct keys.
+// key packs an E.164 number into an integer (numindex.Key): at most 15
+// digits after the '+', and calling codes never start with 0, so distinct
+// numbers have distinct keys; 0 for what is not E.164.
 func key(n phone.Number) uint64 {
-	var k uint64
-	for i := 1; i < len(n); i++ {
-		k = k*10 + uint64(n[i]-'0')
-	}
+	k, _ := numindex.Key(n)
 	return k
 }

@@ -2,6 +2,7 @@ package blocklist
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/leadprivacy/leadprivacy/internal/numindex"
@@ -43,11 +44,15 @@ func TestRegisteredAll(t *testing.T) {
 		{"no registry", nil, numbers},
 		{"empty batch", regs, nil},
 		{"one number", regs, numbers[:1]},
+		{"more than a chunk", regs, slices.Concat(numbers, numbers, numbers, numbers)}, // 2^packBits numbers a chunk
 	} {
-		at := registeredAll(c.regs, c.numbers)
-		if len(at) != len(c.numbers) {
-			t.Fatalf("%s: %d answers for %d numbers", c.name, len(at), len(c.numbers))
+		keys := make([]uint64, len(c.numbers))
+		for i, n := range c.numbers {
+			keys[i] = key(n)
 		}
+		at := make([]int32, len(keys))
+		var sc registryScratch
+		sc.registeredAll(c.regs, keys, at)
 		hits := 0
 		for i, n := range c.numbers {
 			ref, ok := registered(c.regs, n)
@@ -84,8 +89,13 @@ func BenchmarkRegisteredAll(b *testing.B) {
 		numbers[i] = numindex.Number(447_000000000 + rng.Uint64N(2_000_000))
 	}
 	b.Run("registeredAll", func(b *testing.B) {
+		var sc registryScratch
+		keys, at := make([]uint64, len(numbers)), make([]int32, len(numbers))
 		for b.Loop() {
-			registeredAll(regs, numbers)
+			for i, n := range numbers {
+				keys[i] = key(n)
+			}
+			sc.registeredAll(regs, keys, at)
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(numbers)), "ns/number")
 	})
@@ -115,4 +125,34 @@ func registered(regs []registryView, n phone.Number) (RegistryRef, bool) {
 		}
 	}
 	return RegistryRef{}, false
+}
+
+// TestSortPacked checks the radix sort of packed keys against a
+// comparison sort of the keys, at sizes on both sides of its cut-over,
+// with repeated keys and keys that differ in few bytes or in many.
+func TestSortPacked(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 8))
+	for _, n := range []int{0, 1, 63, 64, 1000, 1 << packBits} {
+		for _, span := range []uint64{10, 1 << 20, 999_999_999_999_999} {
+			a := make([]uint64, n)
+			for i := range a {
+				a[i] = (1+rng.Uint64N(span))<<packBits | uint64(i)
+			}
+			want := make([]uint64, n)
+			for i, v := range a {
+				want[i] = v >> packBits
+			}
+			slices.Sort(want)
+			got, _ := sortPacked(a, make([]uint64, n))
+			keys := make([]uint64, len(got))
+			places := map[uint64]bool{}
+			for i, v := range got {
+				keys[i] = v >> packBits
+				places[v&(1<<packBits-1)] = true
+			}
+			if !slices.Equal(keys, want) || len(places) != n {
+				t.Fatalf("n %d, span %d: keys not sorted, or places lost", n, span)
+			}
+		}
+	}
 }

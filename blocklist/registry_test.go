@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
 
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/audit"
@@ -694,5 +695,61 @@ func TestLoadRegistryRejects(t *testing.T) {
 		if infos, _ := f.svc.Registries(f.ctx, f.dialer); len(infos) != 0 || f.eventCount() != mark {
 			t.Errorf("rejected loads left %v and %d events", infos, f.eventCount()-mark)
 		}
+	})
+}
+
+// TestRegistryChangesDuringImport changes a registry while CheckImport
+// reads its leads, with every batch looked up ahead on the reading
+// goroutine: a batch looked up in the old version and checked in a
+// transaction that sees the new one must be answered by the new one. The
+// registry lists r1..r6 at first; before the fifth batch is read, a delta
+// lists d1..d6 instead. Each batch has one r, one d and one c (never
+// listed): its verdicts must agree with one version, the one named.
+func TestRegistryChangesDuringImport(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		blocklist.LookAhead(f.svc, true)
+		const batches = 6
+		var rs, ds, numbers []string
+		for i := range batches {
+			r, d, c := fmt.Sprintf("2011110%d", i), fmt.Sprintf("3022220%d", i), fmt.Sprintf("4033330%d", i)
+			rs, ds = append(rs, r), append(ds, d)
+			numbers = append(numbers, r, d, c)
+		}
+		f.loadRegistry(blocklist.LoadRegistryRequest{Name: "nix", ProjectIDs: []uuid.UUID{f.energy.ID},
+			RegistryFile: blocklist.RegistryFile{File: strings.NewReader(strings.Join(rs, "\n"))}})
+		leads := func(yield func(csvimport.LeadDraft, error) bool) {
+			for i, n := range numbers {
+				if i == 4*batchSize { // the fourth batch was read and looked up ahead
+					if _, err := f.svc.ApplyDelta(f.ctx, f.alice, blocklist.ApplyDeltaRequest{Name: "nix",
+						Added: strings.NewReader(strings.Join(ds, "\n")), Removed: strings.NewReader(strings.Join(rs, "\n"))}); err != nil {
+						t.Error(err)
+					}
+				}
+				if !yield(csvimport.LeadDraft{Phones: []phone.Number{phone.Number(n)}}, nil) {
+					return
+				}
+			}
+		}
+		var got []blocklist.LeadVerdict
+		_, err := f.svc.CheckImport(f.ctx, f.dialer, blocklist.CheckImportRequest{ProjectID: f.energy.ID, Leads: leads,
+			OnVerdict: func(v blocklist.LeadVerdict) error { got = append(got, v); return nil }})
+		require.NoError(t, err)
+		require.Len(t, got, len(numbers))
+		var versions []int64
+		for i := range batches {
+			v := got[i*batchSize : (i+1)*batchSize]
+			batch := describe(slices.Concat(v[0].Numbers, v[1].Numbers, v[2].Numbers))
+			switch batch {
+			case "registered nix 1, allowed, allowed":
+				versions = append(versions, 1)
+			case "allowed, registered nix 2, allowed":
+				versions = append(versions, 2)
+			default:
+				t.Fatalf("batch %d: %s, the answer of no one version", i+1, batch)
+			}
+		}
+		require.True(t, slices.IsSorted(versions), "versions %v", versions)
+		require.Equal(t, int64(1), versions[0], "versions %v", versions)
+		require.Equal(t, int64(2), versions[batches-1], "versions %v", versions)
 	})
 }

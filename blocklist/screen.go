@@ -180,7 +180,7 @@ func (sc *screens) load(ctx context.Context, org uuid.UUID) (*screen, int64, err
 			}
 			after = fps[len(fps)-1]
 		}
-		s = b.s
+		s = b.finish()
 		return nil
 	})
 	return s, g, err
@@ -188,41 +188,13 @@ func (sc *screens) load(ctx context.Context, org uuid.UUID) (*screen, int64, err
 
 // peek returns org's snapshot, current or not, without a transaction: the
 // reading goroutine looks a batch up in it ahead of the check (see
-// precheck), which uses that only if the snapshot is still current then.
+// importer.lookAhead), which uses that only if the snapshot is still
+// current then.
 func (sc *screens) peek(org uuid.UUID) *screen {
 	if sc.limit < 0 {
 		return nil
 	}
 	return sc.slot(org).cur.Load()
-}
-
-// precheck is a batch's numbers looked up in a snapshot by the reading
-// goroutine, ahead of the batch's transaction, so that the two
-// goroutines share the work. The batch uses it only if that snapshot is
-// the one current in its transaction and its clock is within [at, until).
-type precheck struct {
-	snap      *screen
-	at, until time.Time // until zero: no expiry among the entries looked at
-	verdicts  []Verdict // Blocked with Block, Suppressed, or Allowed (registries are not looked at)
-}
-
-// precheck looks numbers up in the organisation's snapshot as it is now;
-// nil if there is none.
-func (c *checker) precheck(numbers []phone.Number) *precheck {
-	snap := c.screens.peek(c.org)
-	if snap == nil || len(numbers) == 0 {
-		return nil
-	}
-	pc := &precheck{snap: snap, at: c.clock(), verdicts: make([]Verdict, len(numbers))}
-	for i, n := range numbers {
-		pc.verdicts[i] = c.lookUp(snap, n, pc.at, &pc.until)
-	}
-	return pc
-}
-
-// valid reports whether pc answers a batch of snapshot snap checked at now.
-func (pc *precheck) valid(snap *screen, now time.Time) bool {
-	return pc != nil && pc.snap == snap && !now.Before(pc.at) && (pc.until.IsZero() || now.Before(pc.until))
 }
 
 // screen is one organisation's compiled screening list at one generation.
@@ -237,6 +209,13 @@ type screen struct {
 	// prefixLens has bit i set if some prefix entry has i digits.
 	prefixLens uint16
 	suppressed map[phone.Fingerprint]struct{}
+	// filter is a Bloom filter of the keys of exact and prefix (see
+	// filterHash), two bits in one word a key, 16 to 32 bits a key: the
+	// number it rules out, most of them, costs a word read from a table
+	// small enough to stay in cache instead of a map look-up that misses
+	// it. nil until finish: every key may be there.
+	filter      []uint64
+	filterShift uint8 // 64 - log2(len(filter))
 }
 
 // screenEntry is a block entry as a check needs it.
@@ -252,6 +231,54 @@ type screenBuilder struct{ s *screen }
 func newScreenBuilder(generation int64) screenBuilder {
 	return screenBuilder{&screen{generation: generation, exact: map[uint64]int32{}, prefix: map[uint64]int32{},
 		suppressed: map[phone.Fingerprint]struct{}{}}}
+}
+
+// finish builds the screen's filter and returns the screen, complete.
+func (b screenBuilder) finish() *screen {
+	s := b.s
+	words, shift := 1, uint8(64)
+	for words*64 < 16*(len(s.exact)+len(s.prefix)) {
+		words, shift = words*2, shift-1
+	}
+	s.filter, s.filterShift = make([]uint64, words), shift
+	for k := range s.exact {
+		h := filterHash(k, false)
+		s.filter[h>>s.filterShift] |= filterBits(h)
+	}
+	for k := range s.prefix {
+		h := filterHash(k, true)
+		s.filter[h>>s.filterShift] |= filterBits(h)
+	}
+	return s
+}
+
+// filterHash mixes a key (murmur3's finaliser) for the filter; a prefix's
+// key is complemented first, so that it differs from any number's.
+func filterHash(k uint64, prefix bool) uint64 {
+	if prefix {
+		k = ^k
+	}
+	k ^= k >> 33
+	k *= 0xff51afd7ed558ccd
+	k ^= k >> 33
+	k *= 0xc4ceb9fe1a85ec53
+	k ^= k >> 33
+	return k
+}
+
+// filterBits are the two bits of a hash in its filter word (the word is
+// chosen by the hash's top bits).
+func filterBits(h uint64) uint64 { return 1<<(h&63) | 1<<(h>>6&63) }
+
+// mayHold reports whether s may have entries of key k: false only if it
+// has none.
+func (s *screen) mayHold(k uint64, prefix bool) bool {
+	if s.filter == nil {
+		return true
+	}
+	h := filterHash(k, prefix)
+	bits := filterBits(h)
+	return s.filter[h>>s.filterShift]&bits == bits
 }
 
 // size is how many entries and suppressions the screen holds so far.
@@ -273,13 +300,17 @@ func (b screenBuilder) add(e lp.BlockEntry) {
 	s.entries = append(s.entries, screenEntry{id: e.ID, project: e.ProjectID, expires: e.ExpiresAt, next: next})
 }
 
-// block returns the entry that stops n in project at now, chosen as
-// mostSpecific and outlasts choose on the store path. If until is not
-// nil, it lowers *until (zero: no bound) to the first expiry after now
-// among the entries it looked at: the answer holds until then.
-func (s *screen) block(n phone.Number, project uuid.UUID, now time.Time, until *time.Time) (BlockRef, bool) {
-	if e, ok := s.best(s.exact, key(n), project, now, until); ok {
-		return BlockRef{ID: e.ID, ProjectID: e.ProjectID, ExpiresAt: e.ExpiresAt}, true
+// block returns the entry that stops n, whose key is k (see key), in
+// project at now, chosen as mostSpecific and outlasts choose on the store
+// path. If until is not nil, it lowers *until (zero: no bound) to the
+// first expiry after now among the entries it looked at: the answer holds
+// until then. A key the filter rules out costs no map look-up, and only
+// the prefix lengths some entry has are tried.
+func (s *screen) block(n phone.Number, k uint64, project uuid.UUID, now time.Time, until *time.Time) (BlockRef, bool) {
+	if s.mayHold(k, false) {
+		if e, ok := s.best(s.exact, k, project, now, until); ok {
+			return BlockRef{ID: e.ID, ProjectID: e.ProjectID, ExpiresAt: e.ExpiresAt}, true
+		}
 	}
 	if s.prefixLens == 0 {
 		return BlockRef{}, false
@@ -292,12 +323,13 @@ func (s *screen) block(n phone.Number, project uuid.UUID, now time.Time, until *
 	for c := cc; c >= 10; c /= 10 {
 		first++
 	}
-	for l := len(n) - 1; l >= first; l-- {
-		if s.prefixLens&(1<<l) == 0 {
+	// pk is the key of the prefix of l digits, n[:1+l].
+	for l, pk := len(n)-1, k; l >= first; l, pk = l-1, pk/10 {
+		if s.prefixLens&(1<<l) == 0 || !s.mayHold(pk, true) {
 			continue
 		}
 		p := n[:1+l]
-		if e, ok := s.best(s.prefix, key(p), project, now, until); ok {
+		if e, ok := s.best(s.prefix, pk, project, now, until); ok {
 			return BlockRef{ID: e.ID, ProjectID: e.ProjectID, ExpiresAt: e.ExpiresAt, Prefix: p}, true
 		}
 	}

@@ -45,6 +45,7 @@ func BenchmarkScreenMemory(b *testing.B) {
 		for _, fp := range fps {
 			sb.s.suppressed[fp] = struct{}{}
 		}
+		sb.finish()
 		after := heap()
 		runtime.KeepAlive(sb)
 		perEntry, perSuppression = float64(mid-before)/n, float64(after-mid)/n
@@ -97,7 +98,10 @@ func TestScreenBlock(t *testing.T) {
 				}
 			}
 		}
-		got, ok := sb.s.block("+4520123456", project, now, nil)
+		got, ok := sb.s.block("+4520123456", key("+4520123456"), project, now, nil)
+		if fgot, fok := sb.finish().block("+4520123456", key("+4520123456"), project, now, nil); fgot != got || fok != ok {
+			t.Errorf("%s: with the filter %v %v, without %v %v", tc.name, fgot, fok, got, ok)
+		}
 		storeB, storeOK := mostSpecific(applies, "+4520123456", anyPrefix)
 		if ok != storeOK || ok && got != refOf(storeB) {
 			t.Errorf("%s: snapshot %v %v, store path %v %v", tc.name, got, ok, refOf(storeB), storeOK)

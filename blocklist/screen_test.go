@@ -30,10 +30,18 @@ func oneLeadEach(numbers ...string) func(func(csvimport.LeadDraft, error) bool) 
 // batches of one CheckImport (an unblock, an expiry, a suppression written
 // as privacy.Forget writes it, a prefix block) and checks that the next
 // batch's verdicts follow, whether the batch is answered from the store
-// (the first after a write) or from the snapshot (the others).
+// (the first after a write) or from the snapshot (the others), and
+// whether the batches are looked up ahead on the reading goroutine or not.
 func TestSnapshotSeesChangesBetweenBatches(t *testing.T) {
+	for _, ahead := range []bool{true, false} {
+		t.Run(fmt.Sprintf("ahead=%v", ahead), func(t *testing.T) { testSnapshotSeesChangesBetweenBatches(t, ahead) })
+	}
+}
+
+func testSnapshotSeesChangesBetweenBatches(t *testing.T, ahead bool) {
 	forEachStore(t, func(t *testing.T, f *fixture) {
 		blocklist.ReloadAtOnce(f.svc)
+		blocklist.LookAhead(f.svc, ahead)
 		const a, b, c = "+4520111111", "+4520222222", "+4520333333"
 		exact := f.block(blocklist.BlockRequest{Number: a})
 		expiring := f.block(blocklist.BlockRequest{Number: b, ProjectID: f.energy.ID, ExpiresAt: start.Add(time.Hour)})
@@ -171,18 +179,26 @@ func TestSnapshotMatchesStore(t *testing.T) {
 			require.Positive(t, outcomes[blocklist.Allowed])
 			require.Positive(t, outcomes[99], "prefix blocks among them")
 		}
-		// CheckImport, whose batches are looked up ahead while the leads are read.
-		for _, project := range []uuid.UUID{f.energy.ID, f.insure.ID} {
-			var want, got []blocklist.LeadVerdict
-			_, err := storeSvc.CheckImport(f.ctx, f.dialer, blocklist.CheckImportRequest{ProjectID: project, Leads: oneLeadEach(numbers...),
-				OnVerdict: func(v blocklist.LeadVerdict) error { want = append(want, v); return nil }})
-			require.NoError(t, err)
-			ahead := blocklist.PrecheckedBatches(snapSvc)
-			_, err = snapSvc.CheckImport(f.ctx, f.dialer, blocklist.CheckImportRequest{ProjectID: project, Leads: oneLeadEach(numbers...),
-				OnVerdict: func(v blocklist.LeadVerdict) error { got = append(got, v); return nil }})
-			require.NoError(t, err)
-			require.Equal(t, want, got)
-			require.Positive(t, blocklist.PrecheckedBatches(snapSvc)-ahead, "batches looked up ahead")
+		// CheckImport, whose batches are looked up ahead while the leads
+		// are read (always), or in their transactions (!always).
+		for _, always := range []bool{true, false} {
+			blocklist.LookAhead(snapSvc, always)
+			for _, project := range []uuid.UUID{f.energy.ID, f.insure.ID} {
+				var want, got []blocklist.LeadVerdict
+				_, err := storeSvc.CheckImport(f.ctx, f.dialer, blocklist.CheckImportRequest{ProjectID: project, Leads: oneLeadEach(numbers...),
+					OnVerdict: func(v blocklist.LeadVerdict) error { want = append(want, v); return nil }})
+				require.NoError(t, err)
+				ahead := blocklist.PrecheckedBatches(snapSvc)
+				_, err = snapSvc.CheckImport(f.ctx, f.dialer, blocklist.CheckImportRequest{ProjectID: project, Leads: oneLeadEach(numbers...),
+					OnVerdict: func(v blocklist.LeadVerdict) error { got = append(got, v); return nil }})
+				require.NoError(t, err)
+				require.Equal(t, want, got)
+				if always {
+					require.Positive(t, blocklist.PrecheckedBatches(snapSvc)-ahead, "batches looked up ahead")
+				} else {
+					require.Zero(t, blocklist.PrecheckedBatches(snapSvc)-ahead, "batches looked up ahead")
+				}
+			}
 		}
 		snap, store := blocklist.SnapshotBatches(storeSvc)
 		require.Zero(t, snap, "SnapshotLimit -1 never uses a snapshot")

@@ -58,6 +58,7 @@ type Service struct {
 	batch     int
 	regs      *registryCache
 	screens   *screens
+	ahead     aheadPolicy
 }
 
 // New returns the blocklist service of store, recording into changelog,
