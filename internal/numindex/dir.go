@@ -1,0 +1,119 @@
+package numindex
+
+import (
+	"math/bits"
+	"unsafe"
+)
+
+// regionShift cuts the key space into regions of 2^32 keys, about 4·10^9:
+// a country's numbers fall in one or a few, and the gaps between
+// countries in none, so a region's partitions are spread about evenly
+// over its part of the key space.
+const regionShift = 32
+
+// maxSlotsPerPart bounds a region's directory: at most 2 slots a
+// partition (8 bytes for 128 keys), and so a slot about half a
+// partition's span, which holds at most one partition's first key when
+// the keys are about evenly spread.
+const maxSlotsPerPart = 2
+
+// dir finds the partition of a key in a region by the key's value: no
+// search. It is derived from the partitions' first keys by Build and Load,
+// not stored.
+type dir struct {
+	his   []uint64 // each region's key>>regionShift, ascending
+	regs  []region // the regions, as his
+	slots []uint32 // the regions' slots, back to back
+}
+
+// region is the directory of the partitions whose first keys share
+// key>>regionShift.
+type region struct {
+	first uint64 // the first key of its first partition
+	shift uint64 // a slot spans 2^shift keys from first
+	start int    // its slots are slots[start:end]
+	end   int
+	p0    int // its first partition
+}
+
+// setDir derives s.dir from s.ent. A region of partitions pa..pb-1 and
+// first keys f_p, from f_pa, gets L slots: slot j is the last partition
+// whose first key is at most f_pa + j<<shift, with shift the smallest
+// that keeps L = (f_(pb-1)-f_pa)>>shift + 2 within maxSlotsPerPart a
+// partition and one; the last slot is pb-1.
+func (s *Set) setDir() {
+	np := len(s.ent) / 2
+	d := dir{slots: make([]uint32, 0, maxSlotsPerPart*np+np/4+1)}
+	for pa := 0; pa < np; {
+		hi := s.ent[2*pa] >> regionShift
+		pb := pa + 1
+		for pb < np && s.ent[2*pb]>>regionShift == hi {
+			pb++
+		}
+		r := region{first: s.ent[2*pa], p0: pa, start: len(d.slots)}
+		span := s.ent[2*(pb-1)] - r.first
+		for span>>r.shift > uint64(maxSlotsPerPart*(pb-pa)-1) {
+			r.shift++
+		}
+		// slot from which partition p counts: ceil((f_p-first)/2^shift)
+		from := func(p int) uint64 {
+			o := s.ent[2*p] - r.first
+			return o>>r.shift + min(o&(1<<r.shift-1), 1)
+		}
+		p := pa
+		for j := range span>>r.shift + 2 {
+			for p+1 < pb && from(p+1) <= j {
+				p++
+			}
+			d.slots = append(d.slots, uint32(p))
+		}
+		r.end = len(d.slots)
+		d.his = append(d.his, hi)
+		d.regs = append(d.regs, r)
+		pa = pb
+	}
+	s.dir = d
+}
+
+// find returns the partition whose keys k would be among, or -1 if k
+// is below every key: the region by k's high bits (a search of a handful
+// of regions), then two adjacent slots, then, as a rule, one entry's
+// first key, read without a branch.
+func (s *Set) find(k uint64) int {
+	r := last(s.dir.his, k>>regionShift)
+	if r < 0 {
+		return -1
+	}
+	rg := &s.dir.regs[r]
+	if k < rg.first {
+		return rg.p0 - 1
+	}
+	j := rg.start + int(min((k-rg.first)>>rg.shift, uint64(rg.end-rg.start-2)))
+	p, q := int(s.dir.slots[j]), int(s.dir.slots[j+1])
+	if q-p > 1 { // slots crowded by uneven keys: a search of the few
+		return p + lastBase(s.ent[2*p+2:2*q+2], k) + 1
+	}
+	_, below := bits.Sub64(k, s.ent[2*q], 0) // 1 if k < it
+	return q - int(below)*(q-p)
+}
+
+// lastBase returns the index of the last partition entry of ent (pairs of
+// words, first keys ascending) whose first key is not above k, or -1.
+func lastBase(ent []uint64, k uint64) int {
+	i, n := -1, len(ent)/2
+	for n > 0 {
+		half := n / 2
+		if ent[2*(i+1+half)] <= k {
+			i += half + 1
+			n -= half + 1
+		} else {
+			n = half
+		}
+	}
+	return i
+}
+
+// memoryBytes is the heap d holds.
+func (d *dir) memoryBytes() int {
+	return 8*cap(d.his) + int(unsafe.Sizeof(region{}))*cap(d.regs) + 4*cap(d.slots)
+}
