@@ -2,6 +2,7 @@ package numindex
 
 import (
 	"math/bits"
+	"sort"
 	"unsafe"
 )
 
@@ -40,38 +41,60 @@ type region struct {
 // first keys f_p, from f_pa, gets L slots: slot j is the last partition
 // whose first key is at most f_pa + j<<shift, with shift the smallest
 // that keeps L = (f_(pb-1)-f_pa)>>shift + 2 within maxSlotsPerPart a
-// partition and one; the last slot is pb-1.
+// partition and one; the last slot is pb-1. It runs on every Load, so it
+// finds a region's end by a binary search and fills each partition's
+// slots without a branch.
 func (s *Set) setDir() {
 	np := len(s.ent) / 2
-	d := dir{slots: make([]uint32, 0, maxSlotsPerPart*np+np/4+1)}
+	var d dir
+	nslots := 0
 	for pa := 0; pa < np; {
 		hi := s.ent[2*pa] >> regionShift
-		pb := pa + 1
-		for pb < np && s.ent[2*pb]>>regionShift == hi {
-			pb++
+		pb := np
+		if hi < 1<<(64-regionShift)-1 { // else the region runs to the end
+			pb = pa + sort.Search(np-pa, func(i int) bool { return s.ent[2*(pa+i)]>>regionShift > hi })
 		}
-		r := region{first: s.ent[2*pa], p0: pa, start: len(d.slots)}
-		span := s.ent[2*(pb-1)] - r.first
-		for span>>r.shift > uint64(maxSlotsPerPart*(pb-pa)-1) {
+		r := region{first: s.ent[2*pa], p0: pa, start: nslots}
+		span, most := s.ent[2*(pb-1)]-r.first, uint64(maxSlotsPerPart*(pb-pa)-1)
+		r.shift = uint64(max(0, bits.Len64(span)-bits.Len64(most)))
+		for span>>r.shift > most {
 			r.shift++
 		}
-		// slot from which partition p counts: ceil((f_p-first)/2^shift)
-		from := func(p int) uint64 {
-			o := s.ent[2*p] - r.first
-			return o>>r.shift + min(o&(1<<r.shift-1), 1)
-		}
-		p := pa
-		for j := range span>>r.shift + 2 {
-			for p+1 < pb && from(p+1) <= j {
-				p++
-			}
-			d.slots = append(d.slots, uint32(p))
-		}
-		r.end = len(d.slots)
+		nslots += int(span>>r.shift) + 2
+		r.end = nslots
 		d.his = append(d.his, hi)
 		d.regs = append(d.regs, r)
 		pa = pb
 	}
+	const spare = 4 // slots a partition writes unconditionally
+	slots := make([]uint32, nslots+spare)
+	for i, r := range d.regs {
+		pb := np
+		if i+1 < len(d.regs) {
+			pb = d.regs[i+1].p0
+		}
+		sl := slots[r.start : r.end+spare]
+		next := s.ent[2*r.p0+2 : 2*pb] // the first keys of the region's other partitions
+		j := 0
+		for p := r.p0; p < pb-1; p++ {
+			// up to the slot from which partition p+1 counts:
+			// ceil(o/2^shift), o > 0 as first keys ascend
+			o := next[2*(p-r.p0)] - r.first
+			end := int((o-1)>>r.shift + 1)
+			// spare slots, then the rest if more; those past end are
+			// the next partition's, which it writes over
+			v := uint32(p)
+			sl[j], sl[j+1], sl[j+2], sl[j+3] = v, v, v, v
+			for k := j + spare; k < end; k++ {
+				sl[k] = v
+			}
+			j = end
+		}
+		for ; j < r.end-r.start; j++ {
+			sl[j] = uint32(pb - 1)
+		}
+	}
+	d.slots = slots[:nslots:nslots]
 	s.dir = d
 }
 
