@@ -103,21 +103,32 @@ func (s *Set) setDir() {
 // of regions), then two adjacent slots, then, as a rule, one entry's
 // first key, read without a branch.
 func (s *Set) find(k uint64) int {
-	r := last(s.dir.his, k>>regionShift)
-	if r < 0 {
-		return -1
+	j, p := s.slot(k)
+	if j < 0 {
+		return p
 	}
-	rg := &s.dir.regs[r]
-	if k < rg.first {
-		return rg.p0 - 1
-	}
-	j := rg.start + int(min((k-rg.first)>>rg.shift, uint64(rg.end-rg.start-2)))
 	p, q := int(s.dir.slots[j]), int(s.dir.slots[j+1])
 	if q-p > 1 { // slots crowded by uneven keys: a search of the few
 		return p + lastBase(s.ent[2*p+2:2*q+2], k) + 1
 	}
 	_, below := bits.Sub64(k, s.ent[2*q], 0) // 1 if k < it
 	return q - int(below)*(q-p)
+}
+
+// slot returns the slot j whose partition and the next slot's bound k's
+// partition, or j = -1 and k's partition p (-1 if k is below every key)
+// when k is below its region's first partition. It reads only the
+// regions, which stay in cache.
+func (s *Set) slot(k uint64) (j, p int) {
+	r := last(s.dir.his, k>>regionShift)
+	if r < 0 {
+		return -1, -1
+	}
+	rg := &s.dir.regs[r]
+	if k < rg.first {
+		return -1, rg.p0 - 1
+	}
+	return rg.start + int(min((k-rg.first)>>rg.shift, uint64(rg.end-rg.start-2))), 0
 }
 
 // lastBase returns the index of the last partition entry of ent (pairs of

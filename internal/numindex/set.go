@@ -286,14 +286,16 @@ const chunkKeys = 64
 // ContainsSorted reports for each key of ks (ascending, repeats allowed)
 // whether it is in s, into out[i] (len(out) >= len(ks)); a sorted batch walk,
 // faster than len(ks) Contains calls. It works in chunks of keys, in
-// stages: find every key's partition and read its entry (dir.go), then
-// touch every line of its codes, then search the partitions. A stage's
+// stages: touch every key's directory slots, then its partition's entry,
+// find its partition (dir.go), read its entry, touch every line of its
+// codes, then search the partitions. A stage's
 // loads do not depend on one another, so the CPU fetches their cache
 // lines in parallel rather than one look-up's after another's.
 func (s *Set) ContainsSorted(ks []uint64, out []bool) {
 	const chunk = chunkKeys
 	var (
-		pts  [chunk]part // each key's partition
+		ps   [chunk]int  // each key's partition
+		pts  [chunk]part // its description
 		warm uint64      // the words read only to fetch their lines
 	)
 	out = out[:len(ks)]
@@ -304,8 +306,18 @@ func (s *Set) ContainsSorted(ks []uint64, out []bool) {
 	}
 	for ; lo < len(ks); lo += chunk {
 		keys := ks[lo:min(lo+chunk, len(ks))]
+		for i, k := range keys {
+			ps[i], _ = s.slot(k)
+			warm ^= uint64(s.dir.slots[max(ps[i], 0)])
+		}
+		for _, j := range ps[:len(keys)] {
+			warm ^= s.ent[2*s.dir.slots[max(j, 0)+1]]
+		}
 		for j, k := range keys {
-			pts[j] = s.part(s.find(k))
+			ps[j] = s.find(k)
+		}
+		for j, p := range ps[:len(keys)] {
+			pts[j] = s.part(p)
 		}
 		for j := range keys {
 			pt := &pts[j]
