@@ -68,8 +68,8 @@ func Build(keys []uint64) *Set {
 }
 
 // alloc sets up s's slices for np partitions of s.total bits, the entries
-// at the start of a fresh allocation (page-aligned when large, so groups
-// of entries do not straddle lines).
+// at the start of a fresh allocation (page-aligned when large, so an
+// entry's two words never straddle lines).
 func (s *Set) alloc(np int) {
 	s.setWords(np, make([]uint64, 2*np+int((s.total+63)/64)))
 }
@@ -286,15 +286,15 @@ const chunkKeys = 64
 // ContainsSorted reports for each key of ks (ascending, repeats allowed)
 // whether it is in s, into out[i] (len(out) >= len(ks)); a sorted batch walk,
 // faster than len(ks) Contains calls. It works in chunks of keys, in
-// stages: touch every key's directory slots, then its partition's entry,
-// find its partition (dir.go), read its entry, touch every line of its
-// codes, then search the partitions. A stage's
-// loads do not depend on one another, so the CPU fetches their cache
-// lines in parallel rather than one look-up's after another's.
+// stages: touch every key's directory slots, then the entry they point
+// to, find its partition (dir.go), read its entry, touch every line of
+// its codes, then search the partitions. A stage's loads do not depend on
+// one another, so the CPU fetches their cache lines in parallel rather
+// than one look-up's after another's.
 func (s *Set) ContainsSorted(ks []uint64, out []bool) {
 	const chunk = chunkKeys
 	var (
-		ps   [chunk]int  // each key's partition
+		ps   [chunk]int  // each key's slot, then its partition
 		pts  [chunk]part // its description
 		warm uint64      // the words read only to fetch their lines
 	)
