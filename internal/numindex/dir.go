@@ -18,8 +18,8 @@ const regionShift = 32
 // the keys are about evenly spread.
 const maxSlotsPerPart = 2
 
-// dir finds the partition of a key in a region by the key's value: no
-// search. It is derived from the partitions' first keys by Build and Load,
+// dir finds the partition of a key by the key's value, with no search
+// among partitions. It is derived from their first keys by Build and Load,
 // not stored.
 type dir struct {
 	his   []uint64 // each region's key>>regionShift, ascending
