@@ -13,9 +13,16 @@
 // the others. Coding fixed partitions of 128 keys separately, each relative
 // to its first key, keeps that bound local: the gap between +45… and +447…
 // costs one partition, not a wider code for every number, and a look-up
-// reads one partition: a binary search of every 4th partition's first key
-// (a small array that stays in cache), a 64-byte line holding 4 partitions'
-// first keys and code positions, then a few words of codes. 10M mobile
+// reads one partition. A directory finds it from the key's value, with no
+// search among partitions: the key's high 32 bits pick a region (a
+// country's range holds one or a few), in which the partitions' first keys spread about evenly,
+// so a slot a half partition wide, indexed by the key's offset in the
+// region, names the partition its start is in and, with the next slot,
+// the at most one partition that may start inside it. A look-up reads
+// two adjacent slots, the partition's entry (first key and code
+// position, the next partition's beside it), then a few words of codes.
+// The directory (about 8 bytes a partition) is derived by Build and Load
+// from the entries, not stored. 10M mobile
 // numbers of two countries take about 1.2 bytes each (a map takes 30,
 // roaring64 2); the figures and the command that measures them are in
 // BENCHMARKS.md, section "Registry index".

@@ -96,7 +96,7 @@ func Load(b []byte) (*Set, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	s.setTops()
+	s.setDir()
 	return s, nil
 }
 

@@ -33,13 +33,9 @@ type Set struct {
 	data  []uint64
 	total uint64
 	words []uint64 // the one allocation ent and data share
-	// tops is the first key of every group of partitions whose entries
-	// share a cache line: a search of it stays in cache.
-	tops []uint64
+	// dir finds a key's partition from the key's value (dir.go).
+	dir dir
 }
-
-// groupParts is the partitions whose entries fill a 64-byte line.
-const groupParts = 4
 
 // The fields of an entry's meta word.
 const (
@@ -67,22 +63,13 @@ func Build(keys []uint64) *Set {
 		s.ent[2*p+1] = off<<offShift | highBits(part, l)<<6 | l
 		off = s.encode(part, off, l)
 	}
-	s.setTops()
+	s.setDir()
 	return s
 }
 
-// setTops derives tops from ent.
-func (s *Set) setTops() {
-	np := len(s.ent) / 2
-	s.tops = make([]uint64, 0, (np+groupParts-1)/groupParts)
-	for p := 0; p < np; p += groupParts {
-		s.tops = append(s.tops, s.ent[2*p])
-	}
-}
-
 // alloc sets up s's slices for np partitions of s.total bits, the entries
-// at the start of a fresh allocation (page-aligned when large, so groups
-// of entries do not straddle lines).
+// at the start of a fresh allocation (page-aligned when large, so an
+// entry's two words never straddle lines).
 func (s *Set) alloc(np int) {
 	s.setWords(np, make([]uint64, 2*np+int((s.total+63)/64)))
 }
@@ -263,30 +250,6 @@ var selectInByte = func() (t [8 << 8]uint8) {
 // Len returns the number of keys in s.
 func (s *Set) Len() int { return s.n }
 
-// find returns the partition whose keys k would be among, or -1 if k is
-// below every key: a search of tops, then of the group's bases, one line.
-func (s *Set) find(k uint64) int {
-	t := last(s.tops, k)
-	if t < 0 {
-		return -1
-	}
-	return s.inGroup(t, k)
-}
-
-// inGroup returns the partition of group t (tops[t] <= k) whose keys k
-// would be among. It counts the group's other bases not above k without a
-// branch: the bases are a cache miss, and a branch on them mispredicted
-// would discard the look-ups the CPU started after this one.
-func (s *Set) inGroup(t int, k uint64) int {
-	p := t * groupParts
-	n := p
-	for q := p + 1; q < min(p+groupParts, len(s.ent)/2); q++ {
-		_, below := bits.Sub64(k, s.ent[2*q], 0) // 1 if k < base
-		n += int(1 - below)
-	}
-	return n
-}
-
 // last returns the index of the last of ks (ascending) not above k, or -1.
 // Its halving loop compiles to conditional moves: a look-up's comparisons
 // are random, and mispredicted branches would cost more than the loads.
@@ -323,16 +286,16 @@ const chunkKeys = 64
 // ContainsSorted reports for each key of ks (ascending, repeats allowed)
 // whether it is in s, into out[i] (len(out) >= len(ks)); a sorted batch walk,
 // faster than len(ks) Contains calls. It works in chunks of keys, in
-// stages: find every key's partition (a search of only the part of tops
-// the chunk spans), then read each partition's entry and touch every line
-// of its codes, then search the partitions. A stage's loads do not depend
-// on one another, so the CPU fetches their cache lines in parallel rather
+// stages: touch every key's directory slots, then the entry they point
+// to, find its partition (dir.go), read its entry, touch every line of
+// its codes, then search the partitions. A stage's loads do not depend on
+// one another, so the CPU fetches their cache lines in parallel rather
 // than one look-up's after another's.
 func (s *Set) ContainsSorted(ks []uint64, out []bool) {
 	const chunk = chunkKeys
 	var (
-		gs   [chunk]int  // each key's group
-		pts  [chunk]part // each key's partition
+		ps   [chunk]int  // each key's slot, then its partition
+		pts  [chunk]part // its description
 		warm uint64      // the words read only to fetch their lines
 	)
 	out = out[:len(ks)]
@@ -341,32 +304,20 @@ func (s *Set) ContainsSorted(ks []uint64, out []bool) {
 		out[lo] = false
 		lo++
 	}
-	t0 := 0 // the group of the chunk's first key
 	for ; lo < len(ks); lo += chunk {
 		keys := ks[lo:min(lo+chunk, len(ks))]
-		t1 := t0 + last(s.tops[t0:], keys[len(keys)-1])
-		span := s.tops[t0 : t1+1] // keys[0] >= span[0]: each key's group is here
-		// A binary search of span for all the chunk's keys at once, a
-		// level at a time: a level's loads are independent.
-		g := gs[:len(keys)]
-		clear(g)
-		for n := len(span); n > 1; {
-			half := n / 2
-			for j, k := range keys {
-				_, below := bits.Sub64(k, span[g[j]+half], 0) // 1 if k < it
-				g[j] += half * int(1-below)
-			}
-			n -= half
+		for i, k := range keys {
+			ps[i], _ = s.slot(k)
+			warm ^= uint64(s.dir.slots[max(ps[i], 0)])
 		}
-		for j := range g {
-			g[j] += t0
-		}
-		t0 = t1
-		for _, t := range gs[:len(keys)] {
-			warm ^= s.ent[2*groupParts*t+1]
+		for _, j := range ps[:len(keys)] {
+			warm ^= s.ent[2*s.dir.slots[max(j, 0)+1]]
 		}
 		for j, k := range keys {
-			pts[j] = s.part(s.inGroup(gs[j], k))
+			ps[j] = s.find(k)
+		}
+		for j, p := range ps[:len(keys)] {
+			pts[j] = s.part(p)
 		}
 		for j := range keys {
 			pt := &pts[j]
@@ -414,4 +365,4 @@ func (s *Set) All() iter.Seq[uint64] {
 }
 
 // MemoryBytes is the heap the set holds.
-func (s *Set) MemoryBytes() int { return 8 * (cap(s.words) + cap(s.tops)) }
+func (s *Set) MemoryBytes() int { return 8*cap(s.words) + s.dir.memoryBytes() }

@@ -3,6 +3,7 @@ package numindex
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -184,7 +185,7 @@ func TestSetEdges(t *testing.T) {
 func TestContainsSortedBatches(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 8))
 	for _, kind := range []string{"mobiles", "dense", "full"} {
-		for _, n := range []int{0, 1, partSize, groupParts*partSize + 1, 40*partSize + 9} {
+		for _, n := range []int{0, 1, partSize, 4*partSize + 1, 40*partSize + 9} {
 			want := slices.Compact(slices.Sorted(slices.Values(gen(r, kind, n))))
 			s := Build(slices.Clone(want))
 			in := make(map[uint64]bool, len(want))
@@ -325,3 +326,86 @@ func TestConcurrentContains(t *testing.T) {
 
 // newRand is the tests' seeded source of random keys.
 func newRand() *rand.Rand { return rand.New(rand.NewPCG(1, 2)) }
+
+// TestDirectory checks the partition the directory finds against a search
+// of the partitions' first keys, and Contains against the keys, at every
+// slot's first and last key and their neighbours (slots with no key, one
+// or several partitions' first keys among them), every partition's and
+// region's first key, and the edges of regions; and that a region keeps
+// within its slots' bound.
+func TestDirectory(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 3))
+	crowded := gen(r, "mobiles", 20*partSize) // sparse, then a run that crowds a few slots
+	for k := uint64(447_500_000_000); len(crowded) < 60*partSize; k += 3 {
+		crowded = append(crowded, k)
+	}
+	var edges []uint64 // across regions' edges, a region of one key, keys at the top of uint64
+	for _, hi := range []uint64{1, 2, 104, 1<<32 - 1} {
+		for i := range uint64(3 * partSize) {
+			edges = append(edges, hi<<regionShift-1-i*5, hi<<regionShift+i*7)
+		}
+	}
+	edges = append(edges, 3<<regionShift+9, ^uint64(0), ^uint64(0)-1)
+	sets := map[string][]uint64{"crowded": crowded, "edges": edges}
+	for _, kind := range []string{"uniform", "mobiles", "dense", "full"} {
+		for _, n := range []int{1, partSize + 1, 5000} {
+			sets[fmt.Sprintf("%s %d", kind, n)] = gen(r, kind, n)
+		}
+	}
+	sawCrowded := false
+	for name, keys := range sets {
+		want := slices.Compact(slices.Sorted(slices.Values(keys)))
+		s := Build(slices.Clone(want))
+		bases := make([]uint64, len(s.ent)/2)
+		for p := range bases {
+			bases[p] = s.ent[2*p]
+		}
+		qs := slices.Clone(want)
+		add := func(k uint64) { qs = append(qs, k-1, k, k+1) }
+		for _, b := range bases {
+			add(b)
+			add(b &^ (1<<regionShift - 1))
+		}
+		for ri, rg := range s.dir.regs {
+			n := rg.end - rg.start
+			parts := int(s.dir.slots[rg.end-1]) - rg.p0 + 1
+			if n < 2 || n > maxSlotsPerPart*parts+1 {
+				t.Fatalf("%s: region %d has %d slots for %d partitions", name, ri, n, parts)
+			}
+			for j := range n - 1 {
+				first := rg.first + uint64(j)<<rg.shift
+				if first < rg.first { // past the top of uint64
+					break
+				}
+				add(first)
+				add(first + (1<<rg.shift - 1)) // the slot's last key
+				lo, _ := slices.BinarySearch(want, first)
+				if lo < len(want) && want[lo]-first < 1<<rg.shift {
+					add(want[lo]) // the slot's first key present
+				}
+				if p, q := s.dir.slots[rg.start+j], s.dir.slots[rg.start+j+1]; q-p > 1 {
+					sawCrowded = true
+				}
+			}
+		}
+		in := make(map[uint64]bool, len(want))
+		for _, k := range want {
+			in[k] = true
+		}
+		for _, k := range qs {
+			i, ok := slices.BinarySearch(bases, k)
+			if !ok {
+				i--
+			}
+			if p := s.find(k); p != i {
+				t.Fatalf("%s: find(%d) = partition %d, want %d", name, k, p, i)
+			}
+			if s.Contains(k) != in[k] {
+				t.Fatalf("%s: Contains(%d) = %v, want %v", name, k, !in[k], in[k])
+			}
+		}
+	}
+	if !sawCrowded {
+		t.Error("no set crowds a slot with partitions: the search among them is not tested")
+	}
+}
