@@ -31,11 +31,12 @@ var (
 	ErrInvalidPhone = phone.ErrInvalidPhone
 
 	// ErrBlocked means a number is on the do-not-call list for the scope in
-	// question.
+	// question, or on a national registry screening it
+	// (blocklist.Verdict.Refusal).
 	ErrBlocked = errors.New("leadprivacy: number is blocked")
 
 	// ErrSuppressed means a number was forgotten with suppression and must
-	// never be imported or dialled again.
+	// never be imported or dialled again (blocklist.Verdict.Refusal).
 	ErrSuppressed = errors.New("leadprivacy: number is forgotten and suppressed")
 )
 

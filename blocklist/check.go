@@ -2,6 +2,7 @@ package blocklist
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -106,6 +107,31 @@ type Verdict struct {
 	// Err says why the number is Invalid: which input, masked, and the
 	// phone package's reason (errors.Is matches lp.ErrInvalidPhone).
 	Err error
+}
+
+// Refusal returns nil when the verdict lets the number be dialled
+// (Allowed, and Duplicate: a repeat left out of an import, not a stop),
+// else an error for the caller's own error path that says why without the
+// number: errors.Is matches lp.ErrBlocked for Blocked and Registered (the
+// entry or registry version named), lp.ErrSuppressed for Suppressed, and
+// for Invalid it is Verdict.Err (lp.ErrInvalidPhone for a bad number).
+func (v Verdict) Refusal() error {
+	switch v.Outcome {
+	case Allowed, Duplicate:
+		return nil
+	case Blocked:
+		return fmt.Errorf("%w: %s", lp.ErrBlocked, v.Block)
+	case Registered:
+		return fmt.Errorf("%w: listed in %s", lp.ErrBlocked, v.Registry)
+	case Suppressed:
+		return lp.ErrSuppressed
+	case Invalid:
+		if v.Err != nil {
+			return v.Err
+		}
+		return lp.ErrInvalidPhone
+	}
+	return fmt.Errorf("blocklist: unknown %s", v.Outcome)
 }
 
 // CheckRequest asks whether numbers may be dialled in a project.

@@ -2,6 +2,7 @@ package blocklist_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -109,4 +110,38 @@ func checkOne(t *testing.T, f *fixture, project uuid.UUID, number string) blockl
 		t.Fatal(err)
 	}
 	return res.Verdicts[0]
+}
+
+func TestVerdictRefusal(t *testing.T) {
+	bad := fmt.Errorf("number 3: %w", lp.ErrInvalidPhone)
+	sentinels := []error{lp.ErrBlocked, lp.ErrSuppressed, lp.ErrInvalidPhone}
+	for _, c := range []struct {
+		v    blocklist.Verdict
+		want error // nil: no refusal
+	}{
+		{blocklist.Verdict{Outcome: blocklist.Allowed}, nil},
+		{blocklist.Verdict{Outcome: blocklist.Duplicate}, nil},
+		{blocklist.Verdict{Outcome: blocklist.Blocked, Block: blocklist.BlockRef{ID: uuid.New()}}, lp.ErrBlocked},
+		{blocklist.Verdict{Outcome: blocklist.Registered, Registry: blocklist.RegistryRef{Name: "tps", Version: 3}}, lp.ErrBlocked},
+		{blocklist.Verdict{Outcome: blocklist.Suppressed}, lp.ErrSuppressed},
+		{blocklist.Verdict{Outcome: blocklist.Invalid, Err: bad}, lp.ErrInvalidPhone},
+		{blocklist.Verdict{Outcome: blocklist.Invalid}, lp.ErrInvalidPhone},
+	} {
+		err := c.v.Refusal()
+		for _, s := range sentinels {
+			if got, want := errors.Is(err, s), s == c.want; got != want {
+				t.Errorf("%v: Refusal() = %v; errors.Is(%v) = %v, want %v", c.v.Outcome, err, s, got, want)
+			}
+		}
+		if (err == nil) != (c.want == nil) {
+			t.Errorf("%v: Refusal() = %v", c.v.Outcome, err)
+		}
+	}
+	reg := blocklist.Verdict{Outcome: blocklist.Registered, Registry: blocklist.RegistryRef{Name: "tps", Version: 3}}
+	if msg := reg.Refusal().Error(); !strings.Contains(msg, "registry tps version 3") {
+		t.Errorf("Refusal() = %q, want the registry version named", msg)
+	}
+	if (blocklist.Verdict{Outcome: blocklist.Outcome(99)}).Refusal() == nil {
+		t.Error("an unknown outcome is no refusal")
+	}
 }

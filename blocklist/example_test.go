@@ -2,6 +2,7 @@ package blocklist_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -265,4 +266,34 @@ func ExampleService_LoadRegistry() {
 	// line 3: invalid phone number: contains letters (••••••••86••)
 	// registered on registry tps version 1
 	// allowed
+}
+
+// A dialler turns a verdict into an error with Refusal and decides with
+// errors.Is, as with any other error of the SDK.
+func ExampleVerdict_Refusal() {
+	ctx := context.Background()
+	ex := newExample()
+	if _, err := ex.blocks.Block(ctx, ex.alice, blocklist.BlockRequest{Number: "20 12 34 56", Reason: "customer_request"}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	check, err := ex.blocks.Check(ctx, ex.bob, blocklist.CheckRequest{ProjectID: ex.energy.ID,
+		Numbers: []string{"+45 20 12 34 56", "+45 31 23 45 67"}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, v := range check.Verdicts {
+		switch err := v.Refusal(); {
+		case errors.Is(err, lp.ErrBlocked):
+			fmt.Println("do not call:", v.Outcome)
+		case err != nil:
+			fmt.Println("skip:", err)
+		default:
+			fmt.Println("dial")
+		}
+	}
+	// Output:
+	// do not call: blocked
+	// dial
 }
