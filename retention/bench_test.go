@@ -31,7 +31,7 @@ var (
 		"BenchmarkPurge at the issue's size: 1M due leads of 2M, 3 contact attempts each (overrides -retention.leads)")
 	benchBatch = flag.Int("retention.batch", 0,
 		"BenchmarkPurge's service batch size (Options.BatchSize); 0: adaptive, aiming at -retention.batch-time")
-	benchNoPages = flag.Bool("retention.no-pages", false, "BenchmarkPurge without its pages variant (hours at the full size)")
+	benchNoPages   = flag.Bool("retention.no-pages", false, "BenchmarkPurge without its pages variant (hours at the full size)")
 	benchBatchTime = flag.Duration("retention.batch-time", 0,
 		"BenchmarkPurge's service batch time (Options.BatchTime); 0: retention.DefaultBatchTime")
 )
