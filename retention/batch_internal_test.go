@@ -9,7 +9,7 @@ import (
 
 // TestNextBatch checks the adaptive batch size: the size that fits in
 // BatchTime at the last batch's pace, from half to twice the last size,
-// within [MinBatchSize, lp.MaxEventLeads]; a fixed BatchSize never moves.
+// within [DefaultBatchSize, lp.MaxEventLeads]; a fixed BatchSize never moves.
 func TestNextBatch(t *testing.T) {
 	s := &Service{batchTime: time.Second}
 	for _, c := range []struct {
@@ -21,9 +21,9 @@ func TestNextBatch(t *testing.T) {
 		{1000, 800 * time.Millisecond, 1250},
 		{1000, 0, 2000},
 		{1000, time.Millisecond, 2000},
-		{1000, 1250 * time.Millisecond, 800},
-		{1000, time.Minute, 500},
-		{150, time.Minute, MinBatchSize},
+		{2000, 1250 * time.Millisecond, 1600},
+		{4000, 8 * time.Second, 2000},
+		{1000, time.Minute, DefaultBatchSize},
 		{8000, time.Millisecond, lp.MaxEventLeads},
 		{lp.MaxEventLeads, 0, lp.MaxEventLeads},
 	} {

@@ -19,15 +19,11 @@ import (
 
 // Defaults of Options.
 const (
-	// DefaultBatchSize is how many leads one purge transaction erases
-	// when Options.BatchSize is 0: the first batch's size, which the next
-	// ones adapt to Options.BatchTime.
+	// DefaultBatchSize is the size of an adaptive purge's (Options.BatchSize
+	// 0) first and smallest batches.
 	DefaultBatchSize = 1000
-	// DefaultBatchTime is how long an adaptive purge batch (Options.BatchSize
-	// 0) aims to take.
-	DefaultBatchTime = 500 * time.Millisecond
-	// MinBatchSize is the smallest batch an adaptive purge shrinks to.
-	MinBatchSize = 100
+	// DefaultBatchTime is how long an adaptive purge batch aims to take.
+	DefaultBatchTime = time.Second
 	// DefaultLeaseFor is how long a purge's lease lasts without renewal;
 	// every batch renews it, so it only runs out when the purging process
 	// died.
@@ -57,12 +53,14 @@ type Options struct {
 	// at most lp.MaxEventLeads. 0 means adaptive: the first batch erases
 	// DefaultBatchSize leads and each next one as many as its predecessor's
 	// pace says fit in BatchTime (at most twice and at least half the last
-	// size, between MinBatchSize and lp.MaxEventLeads). Larger batches
-	// erase faster, most on SQLite (each commit writes every page its batch
-	// changed to the WAL, and the phone number and contact id indexes of a
-	// batch's leads are spread over their whole tables: BENCHMARKS.md,
-	// "retention"); but a batch holds the write lock (SQLite) or its rows'
-	// locks (PostgreSQL) while it runs, which other writers wait for.
+	// size, between DefaultBatchSize and lp.MaxEventLeads). Larger batches
+	// erase faster, most on SQLite: each commit writes every page its batch
+	// changed to the WAL, and the entries of a batch's leads in the phone
+	// number and contact id indexes are spread over those whole indexes,
+	// so small batches write the same index pages again and again
+	// (BENCHMARKS.md, "retention"). But a batch holds the write lock
+	// (SQLite) or its rows' locks (PostgreSQL) while it runs, which other
+	// writers wait for.
 	BatchSize int
 	// BatchTime is how long an adaptive batch (BatchSize 0) aims to take,
 	// so how long other writers may wait for a purge; 0 means
@@ -150,7 +148,7 @@ func (s *Service) firstBatch() int {
 
 // nextBatch is the size of the batch after a full one of size leads that
 // took took: the fixed size, or the size that fits in batchTime at that
-// pace, from half to twice size, within [MinBatchSize, maxBatch].
+// pace, from half to twice size, within [DefaultBatchSize, maxBatch].
 func (s *Service) nextBatch(size int, took time.Duration) int {
 	if s.batch > 0 {
 		return s.batch
@@ -159,7 +157,7 @@ func (s *Service) nextBatch(size int, took time.Duration) int {
 	if took > 0 {
 		next = min(next, max(size/2, int(float64(size)*float64(s.batchTime)/float64(took))))
 	}
-	return min(max(next, MinBatchSize), maxBatch)
+	return min(max(next, DefaultBatchSize), maxBatch)
 }
 
 // clock returns the current time as the store keeps it.
