@@ -29,7 +29,11 @@ var (
 		"leads in the retention benchmarks' world, half of them due, 3 contact attempts each")
 	benchFull = flag.Bool("retention.full", false,
 		"BenchmarkPurge at the issue's size: 1M due leads of 2M, 3 contact attempts each (overrides -retention.leads)")
-	benchBatch = flag.Int("retention.batch", retention.DefaultBatchSize, "BenchmarkPurge's service batch size (Options.BatchSize)")
+	benchBatch = flag.Int("retention.batch", 0,
+		"BenchmarkPurge's service batch size (Options.BatchSize); 0: adaptive, aiming at -retention.batch-time")
+	benchNoPages   = flag.Bool("retention.no-pages", false, "BenchmarkPurge without its pages variant (hours at the full size)")
+	benchBatchTime = flag.Duration("retention.batch-time", 0,
+		"BenchmarkPurge's service batch time (Options.BatchTime); 0: retention.DefaultBatchTime")
 )
 
 // purgeBenchLeads is the size of BenchmarkPurge's world.
@@ -372,7 +376,7 @@ func (w *benchWorld) purgeByPages(b *testing.B, rule lp.RetentionRule) int {
 // under two rules, on SQLite and PostgreSQL, for both actions, three ways,
 // each on its own copy of one world seeded per store:
 //
-//   - service: Purge (batches of DefaultBatchSize, each with its event
+//   - service: Purge (adaptive batches, or -retention.batch, each with its event
 //     naming every lead, the lease renewal, the rule's purge.run; no
 //     compaction);
 //   - hand-sql: the same change as hand-written set-based SQL, one
@@ -402,16 +406,22 @@ func benchPurge(b *testing.B, sd *benchSeed, action lp.RetentionAction) {
 	leads := 0
 	for range b.N {
 		b.StopTimer()
-		for _, variant := range []string{"service", "hand-sql", "pages"} {
+		variants := []string{"service", "hand-sql", "pages"}
+		if *benchNoPages {
+			variants = variants[:2]
+		}
+		for _, variant := range variants {
 			w := sd.open(b)
 			rule := w.setRule(retention.RuleRequest{ProjectID: w.energy.ID, Outcome: "success", KeepFor: 30 * day, Action: action})
 			w.setRule(retention.RuleRequest{ProjectID: w.energy.ID, Outcome: "not_interested", KeepFor: 30 * day, Action: action})
-			svc := w.service(&retention.Options{BatchSize: *benchBatch})
+			svc := retention.New(w.store, w.log, w.priv, &retention.Options{Now: w.clock.Now, Blocklist: w.block,
+				BatchSize: *benchBatch, BatchTime: *benchBatchTime})
 			t0 := time.Now()
-			n := 0
+			n, batches := 0, 0
 			switch variant {
 			case "service":
-				rep, err := svc.Purge(w.ctx, w.system, start, retention.PurgeOptions{NoCompact: true})
+				rep, err := svc.Purge(w.ctx, w.system, start, retention.PurgeOptions{NoCompact: true,
+					Progress: func(retention.Progress) { batches++ }})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -436,15 +446,21 @@ func benchPurge(b *testing.B, sd *benchSeed, action lp.RetentionAction) {
 			}
 			// Printed at once: a full-size run takes long, and a cut run
 			// keeps the rows it finished.
-			fmt.Printf("purge %s %s: %d leads in %v, %.0f ns/lead\n", b.Name(), variant, n, d.Round(time.Millisecond), float64(d.Nanoseconds())/float64(n))
+			fmt.Printf("purge %s %s: %d leads in %v, %.0f ns/lead", b.Name(), variant, n, d.Round(time.Millisecond), float64(d.Nanoseconds())/float64(n))
+			if batches > 0 {
+				fmt.Printf(", %d batches", batches)
+			}
+			fmt.Println()
 
 			leads += n
 		}
 	}
-	per := float64(leads / 3)
+	per := float64(leads / len(took))
 	for v, d := range took {
 		b.ReportMetric(float64(d.Nanoseconds())/per, v+"-ns/lead")
 	}
 	b.ReportMetric(float64(took["service"])/float64(took["hand-sql"]), "x-hand-sql")
-	b.ReportMetric(float64(took["service"])/float64(took["pages"]), "x-pages")
+	if took["pages"] > 0 {
+		b.ReportMetric(float64(took["service"])/float64(took["pages"]), "x-pages")
+	}
 }

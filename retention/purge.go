@@ -66,8 +66,9 @@ type RuleReport struct {
 var errLeaseLost = fmt.Errorf("%w (the purge's lease ran out and was taken over)", ErrBusy)
 
 // Purge applies the rules of the actor's organisation at now: under each
-// rule it erases the due leads that are not under legal hold in batches of
-// Options.BatchSize, each batch one transaction of its own
+// rule it erases the due leads that are not under legal hold in batches
+// (Options.BatchSize: fixed, or adapted to Options.BatchTime), each batch
+// one transaction of its own
 // (privacy.Service.EraseBatchTx: set-based, one lead.forgotten or
 // lead.deleted event naming every lead of the batch, ObjectID the rule,
 // detail run). After a rule's last batch it records purge.run with the
@@ -129,9 +130,10 @@ func (s *Service) purge(ctx context.Context, actor lp.Actor, now time.Time, opts
 		return err
 	}
 	erased := 0
+	size := s.firstBatch() // carried from rule to rule: the same store
 	for i := range rep.Rules {
 		rr := &rep.Rules[i]
-		err := s.purgeRule(ctx, actor, dueFilter(rr.Rule, rules, now), rep, rr, opts.Progress)
+		err := s.purgeRule(ctx, actor, dueFilter(rr.Rule, rules, now), rep, rr, &size, opts.Progress)
 		erased += rr.Forgotten + rr.Deleted
 		if err == nil {
 			err = s.store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
@@ -172,11 +174,14 @@ func (s *Service) purge(ctx context.Context, actor lp.Actor, now time.Time, opts
 	return nil
 }
 
-// purgeRule erases the leads f selects in batches, adding to rr.
-func (s *Service) purgeRule(ctx context.Context, actor lp.Actor, f storage.LeadFilter, rep *Report, rr *RuleReport, progress func(Progress)) error {
-	req := privacy.BatchRequest{Filter: f, Limit: s.batch, Delete: rr.Rule.Action == lp.ActionDelete, Rule: rr.Rule.ID, Run: rep.Run}
+// purgeRule erases the leads f selects in batches, adding to rr; *size
+// is the next batch's size, adapted after every full batch (nextBatch).
+func (s *Service) purgeRule(ctx context.Context, actor lp.Actor, f storage.LeadFilter, rep *Report, rr *RuleReport, size *int, progress func(Progress)) error {
+	req := privacy.BatchRequest{Filter: f, Delete: rr.Rule.Action == lp.ActionDelete, Rule: rr.Rule.ID, Run: rep.Run}
 	for {
 		var r privacy.BatchReceipt
+		req.Limit = *size
+		t0 := time.Now()
 		err := s.store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 			if err := s.renew(ctx, tx, actor.OrgID); err != nil {
 				return err
@@ -188,6 +193,7 @@ func (s *Service) purgeRule(ctx context.Context, actor lp.Actor, f storage.LeadF
 		if err != nil {
 			return err
 		}
+		took := s.since(t0)
 		rr.Forgotten += r.Forgotten
 		rr.Deleted += r.Deleted
 		statuses, err := s.privacy.RunBatchErasures(ctx, actor, &r)
@@ -202,9 +208,10 @@ func (s *Service) purgeRule(ctx context.Context, actor lp.Actor, f storage.LeadF
 		if progress != nil && len(r.LeadIDs) > 0 {
 			progress(Progress{Rule: rr.Rule, Due: rr.Due, Done: rr.Forgotten + rr.Deleted})
 		}
-		if len(r.LeadIDs) < s.batch {
+		if len(r.LeadIDs) < req.Limit {
 			return nil
 		}
+		*size = s.nextBatch(req.Limit, took)
 		// Keyset: the leads up to here are erased, or were skipped by the
 		// selection, so the next batch need not read past them again.
 		req.After = r.LeadIDs[len(r.LeadIDs)-1]

@@ -488,3 +488,42 @@ func TestPurgeOwesTheErasers(t *testing.T) {
 		}
 	})
 }
+
+// TestPurgeAdaptiveBatches purges with BatchSize 0: each batch's size
+// follows from how long the one before took (as the test says), and the
+// purge still erases every due lead exactly once, across sizes that grow
+// and shrink.
+func TestPurgeAdaptiveBatches(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		const n = 5650
+		ids := f.addLeads(n, leadSpec{project: f.energy, outcome: "success", lastContact: start.AddDate(0, 0, -40)})
+		f.setRule(retention.RuleRequest{ProjectID: f.energy.ID, Outcome: "success", KeepFor: 30 * day})
+		svc := retention.New(f.store, f.log, f.priv, &retention.Options{Now: f.clock.Now, BatchTime: time.Second})
+		// batch:      1000   2000 1000 1250 (then 1000 at least)  400 (the last, not full)
+		took := []time.Duration{100 * time.Millisecond, 8 * time.Second, 800 * time.Millisecond, time.Minute, time.Minute}
+		retention.SetSince(svc, func(time.Time) time.Duration {
+			if len(took) == 0 {
+				t.Fatal("more batches than expected")
+			}
+			d := took[0]
+			took = took[1:]
+			return d
+		})
+		var done []int
+		rep, err := svc.Purge(f.ctx, f.system, start, retention.PurgeOptions{Progress: func(p retention.Progress) { done = append(done, p.Done) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []int{1000, 3000, 4000, 5250, 5650}; !slices.Equal(done, want) {
+			t.Errorf("progress %v, want %v", done, want)
+		}
+		if rep.Rules[0].Forgotten != n {
+			t.Errorf("forgotten %d, want %d", rep.Rules[0].Forgotten, n)
+		}
+		for _, id := range []uuid.UUID{ids[0], ids[n/2], ids[n-1]} {
+			if got := f.state(f.org.ID, id); got != forgotten {
+				t.Errorf("lead %s %s, want forgotten", id, got)
+			}
+		}
+	})
+}

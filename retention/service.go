@@ -19,8 +19,11 @@ import (
 
 // Defaults of Options.
 const (
-	// DefaultBatchSize is how many leads one purge transaction erases.
+	// DefaultBatchSize is the size of an adaptive purge's (Options.BatchSize
+	// 0) first and smallest batches.
 	DefaultBatchSize = 1000
+	// DefaultBatchTime is how long an adaptive purge batch aims to take.
+	DefaultBatchTime = time.Second
 	// DefaultLeaseFor is how long a purge's lease lasts without renewal;
 	// every batch renews it, so it only runs out when the purging process
 	// died.
@@ -46,14 +49,23 @@ type Options struct {
 	// Logger receives progress and warnings; nil discards them. It never
 	// receives personal data.
 	Logger *slog.Logger
-	// BatchSize is how many leads one purge transaction erases, at most
-	// lp.MaxEventLeads; 0 means DefaultBatchSize. On SQLite a larger
-	// batch (such as 5000) ran a delete purge of 200,000 leads twice as fast:
-	// each commit writes every page its batch changed to the WAL and
-	// checkpoints it, and a batch's contact attempts are spread over the
-	// whole table (BENCHMARKS.md, "retention"); but each batch then holds
-	// the write lock longer, which other writers wait for.
+	// BatchSize, if set, is how many leads every purge transaction erases,
+	// at most lp.MaxEventLeads. 0 means adaptive: the first batch erases
+	// DefaultBatchSize leads and each next one as many as its predecessor's
+	// pace says fit in BatchTime (at most twice and at least half the last
+	// size, between DefaultBatchSize and lp.MaxEventLeads). Larger batches
+	// erase faster, most on SQLite: each commit writes every page its batch
+	// changed to the WAL, and the entries of a batch's leads in the phone
+	// number and contact id indexes are spread over those whole indexes,
+	// so small batches write the same index pages again and again
+	// (BENCHMARKS.md, "retention"). But a batch holds the write lock
+	// (SQLite) or its rows' locks (PostgreSQL) while it runs, which other
+	// writers wait for.
 	BatchSize int
+	// BatchTime is how long an adaptive batch (BatchSize 0) aims to take,
+	// so how long other writers may wait for a purge; 0 means
+	// DefaultBatchTime. Keep it well below the writers' busy timeout.
+	BatchTime time.Duration
 	// Blocklist, if set, is the do-not-call list whose expired entries a
 	// Purge sweeps (blocklist.Service.Sweep) in the same run; the purging
 	// actor then also needs lp.PermBlock. It must be a service of the same
@@ -77,7 +89,11 @@ type Service struct {
 	privacy   *privacy.Service
 	now       func() time.Time
 	logger    *slog.Logger
+	// batch is the fixed batch size, or 0: adaptive, aiming at batchTime
+	// measured by since.
 	batch     int
+	batchTime time.Duration
+	since     func(time.Time) time.Duration
 	blocklist *blocklist.Service
 	leaseFor  time.Duration
 	sample    int
@@ -92,7 +108,7 @@ type Service struct {
 // erasing through privacy, all three of the same store.
 func New(store storage.Store, changelog *audit.Log, privacy *privacy.Service, opts *Options) *Service {
 	s := &Service{store: store, changelog: changelog, privacy: privacy, now: changelog.Now,
-		logger: slog.New(slog.DiscardHandler), batch: DefaultBatchSize, leaseFor: DefaultLeaseFor,
+		logger: slog.New(slog.DiscardHandler), batchTime: DefaultBatchTime, since: time.Since, leaseFor: DefaultLeaseFor,
 		sample: DefaultSampleSize, holder: uuid.New()}
 	if opts != nil {
 		if opts.Now != nil {
@@ -102,7 +118,10 @@ func New(store storage.Store, changelog *audit.Log, privacy *privacy.Service, op
 			s.logger = opts.Logger
 		}
 		if opts.BatchSize > 0 {
-			s.batch = min(opts.BatchSize, lp.MaxEventLeads, storage.MaxLimit)
+			s.batch = min(opts.BatchSize, maxBatch)
+		}
+		if opts.BatchTime > 0 {
+			s.batchTime = opts.BatchTime
 		}
 		if opts.LeaseFor > 0 {
 			s.leaseFor = opts.LeaseFor
@@ -113,6 +132,32 @@ func New(store storage.Store, changelog *audit.Log, privacy *privacy.Service, op
 		s.blocklist = opts.Blocklist
 	}
 	return s
+}
+
+// maxBatch is the largest batch: one event names every lead of it, and
+// its statements bind every id at once.
+const maxBatch = min(lp.MaxEventLeads, storage.MaxLimit)
+
+// firstBatch is the size of a purge's first batch.
+func (s *Service) firstBatch() int {
+	if s.batch > 0 {
+		return s.batch
+	}
+	return DefaultBatchSize
+}
+
+// nextBatch is the size of the batch after a full one of size leads that
+// took took: the fixed size, or the size that fits in batchTime at that
+// pace, from half to twice size, within [DefaultBatchSize, maxBatch].
+func (s *Service) nextBatch(size int, took time.Duration) int {
+	if s.batch > 0 {
+		return s.batch
+	}
+	next := 2 * size
+	if took > 0 {
+		next = min(next, max(size/2, int(float64(size)*float64(s.batchTime)/float64(took))))
+	}
+	return min(max(next, DefaultBatchSize), maxBatch)
 }
 
 // clock returns the current time as the store keeps it.

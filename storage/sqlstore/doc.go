@@ -149,7 +149,9 @@
 // PostgreSQL, one statement (the lead update and, as a data-modifying CTE,
 // the delete of their phone index rows); on SQLite the phone rows, then
 // the leads, by primary key per listed id. Contacts.EraseByLeads reads the
-// attempts it clears on contacts_lead, with their recording references in
+// attempts it clears on contacts_lead (on SQLite the table's own key: it
+// keeps attempts in lead order since migration 11, so a batch of leads in
+// id order changes adjacent pages), with their recording references in
 // the contract's order, and clears them: one statement on PostgreSQL (the
 // update joins the rows a CTE read, which it returns as they were), a
 // read and an update on SQLite, whose RETURNING gives new values only.
