@@ -20,20 +20,7 @@ import (
 // deletes find their rows by lead in one statement.
 func TestPlanPurgeWritesPostgres(t *testing.T) {
 	ctx := t.Context()
-	db, err := sql.Open("pgx", pgtest.Schema(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := Driver{Dialect: Postgres}.Open(ctx, db, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	_, conn := openPlanPostgres(t)
 	org := uuid.New()
 	// Attempts and phone rows of 20,000 leads (neither table has a foreign
 	// key), so that the planner weighs the indexes against real sizes.
@@ -59,25 +46,8 @@ func TestPlanPurgeWritesPostgres(t *testing.T) {
 			want: []string{"Index Scan using lead_phones_v3_pkey on lead_phones", "Index Scan using contacts_lead on contacts"},
 			not:  []string{"Seq Scan"}},
 	} {
-		var plan []string
-		for _, stmt := range []string{"ANALYZE contacts", "ANALYZE lead_phones", "SET plan_cache_mode = force_generic_plan",
-			fmt.Sprintf("PREPARE p%d AS %s", i, Postgres.sql(c.stmt)), fmt.Sprintf("EXPLAIN EXECUTE p%d(%s)", i, c.args)} {
-			rows, err := conn.QueryContext(ctx, stmt)
-			if err != nil {
-				t.Fatalf("%s: %s: %v", c.name, stmt, err)
-			}
-			for rows.Next() {
-				var line string
-				if err := rows.Scan(&line); err != nil {
-					t.Fatal(err)
-				}
-				plan = append(plan, line)
-			}
-			if err := rows.Close(); err != nil {
-				t.Fatal(err)
-			}
-		}
-		got := strings.Join(plan, "\n")
+		got := queryLines(t, conn, "ANALYZE contacts", "ANALYZE lead_phones", "SET plan_cache_mode = force_generic_plan",
+			fmt.Sprintf("PREPARE p%d AS %s", i, Postgres.sql(c.stmt)), fmt.Sprintf("EXPLAIN EXECUTE p%d(%s)", i, c.args))
 		for _, w := range c.want {
 			if !strings.Contains(got, w) {
 				t.Errorf("%s: generic plan:\n%s\nwant %q", c.name, got, w)
@@ -89,4 +59,51 @@ func TestPlanPurgeWritesPostgres(t *testing.T) {
 			}
 		}
 	}
+}
+
+// openPlanPostgres opens a Store on a schema of its own on the test
+// server (skipping without one) and one connection of its pool, for
+// statements that must share a session (SET, PREPARE); both are closed
+// when t ends.
+func openPlanPostgres(t *testing.T) (*Store, *sql.Conn) {
+	t.Helper()
+	db, err := sql.Open("pgx", pgtest.Schema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Driver{Dialect: Postgres}.Open(t.Context(), db, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	conn, err := db.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return s, conn
+}
+
+// queryLines runs stmts on conn in order and returns the first column of
+// every row they returned (the lines of an EXPLAIN), one per line.
+func queryLines(t *testing.T, conn *sql.Conn, stmts ...string) string {
+	t.Helper()
+	var lines []string
+	for _, stmt := range stmts {
+		rows, err := conn.QueryContext(t.Context(), stmt)
+		if err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
+			}
+			lines = append(lines, line)
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return strings.Join(lines, "\n")
 }
