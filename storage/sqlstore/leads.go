@@ -224,11 +224,10 @@ func (v leads) Update(ctx context.Context, l lp.Lead) error {
 }
 
 // Delete and DeleteMany remove the lead rows first, then their phone
-// numbers and contact attempts, each table in one statement (on
-// PostgreSQL both child tables in one, deleteChildrenSQL). The order
+// numbers and contact attempts, each table in one statement. The order
 // matters on PostgreSQL: Contacts.Add locks the lead it adds to, so a
-// delete waits for it, and the child deletes, a later statement with a
-// newer snapshot (at READ COMMITTED), see the contact it added.
+// delete waits for it, and the child deletes, later statements with a
+// newer snapshot, see the contact it added.
 
 func (v leads) Delete(ctx context.Context, org, id uuid.UUID) error {
 	n, err := v.DeleteMany(ctx, org, []uuid.UUID{id})
@@ -250,12 +249,6 @@ func (v leads) DeleteMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID) (
 	if err != nil || n == 0 {
 		return 0, err
 	}
-	if d == Postgres {
-		if _, err := v.t.exec(ctx, op, deleteChildrenSQL, append(args, args...)...); err != nil {
-			return 0, err
-		}
-		return int(n), nil
-	}
 	in, _ = idsIn(d, "lead_id", ids)
 	for _, child := range []string{"lead_phones", "contacts"} {
 		if _, err := v.t.exec(ctx, op, `DELETE FROM `+child+` WHERE org_id = ? AND `+in, args...); err != nil {
@@ -264,13 +257,6 @@ func (v leads) DeleteMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID) (
 	}
 	return int(n), nil
 }
-
-// deleteChildrenSQL is DeleteMany's second statement on PostgreSQL: the
-// phone rows and the contact attempts of the deleted leads in one round
-// trip, the first as a data-modifying CTE. Its arguments are org and the
-// id list, twice.
-var deleteChildrenSQL = `WITH p AS (DELETE FROM lead_phones WHERE org_id = ? AND ` + Postgres.in("lead_id", listUUID) + `)
-	DELETE FROM contacts WHERE org_id = ? AND ` + Postgres.in("lead_id", listUUID)
 
 func (v leads) FindByNumbers(ctx context.Context, org uuid.UUID, numbers []phone.Number) ([]lp.Lead, error) {
 	if len(numbers) == 0 {
