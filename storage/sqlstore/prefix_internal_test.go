@@ -12,7 +12,6 @@ import (
 	"github.com/google/uuid"
 
 	lp "github.com/leadprivacy/leadprivacy"
-	"github.com/leadprivacy/leadprivacy/internal/pgtest"
 	"github.com/leadprivacy/leadprivacy/phone"
 	"github.com/leadprivacy/leadprivacy/storage"
 )
@@ -65,17 +64,9 @@ func TestPrefixRangeCollations(t *testing.T) {
 // primary key in id order and filters every number.
 func TestPlanPrefixPostgres(t *testing.T) {
 	ctx := t.Context()
-	db, err := sql.Open("pgx", pgtest.Schema(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := Driver{Dialect: Postgres}.Open(ctx, db, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, conn := openPlanPostgres(t)
 	org := uuid.New()
-	err = s.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+	err := s.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 		if err := tx.Organisations().Create(ctx, lp.Organisation{ID: org, Name: "o", DefaultRegion: "DK"}); err != nil {
 			return err
 		}
@@ -90,11 +81,6 @@ func TestPlanPrefixPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
 	q, args, err := blockListQuery(Postgres, org, storage.BlockFilter{NumberPrefix: "+4530001"}, storage.Page{})
 	if err != nil {
 		t.Fatal(err)
@@ -103,25 +89,9 @@ func TestPlanPrefixPostgres(t *testing.T) {
 	for i, a := range args {
 		literals[i] = fmt.Sprintf("'%v'", a)
 	}
-	var plan []string
-	for _, stmt := range []string{"ANALYZE blocks", "SET plan_cache_mode = force_generic_plan", "PREPARE page AS " + Postgres.sql(q),
-		"EXPLAIN EXECUTE page(" + strings.Join(literals, ", ") + ")"} {
-		rows, err := conn.QueryContext(ctx, stmt)
-		if err != nil {
-			t.Fatalf("%s: %v", stmt, err)
-		}
-		for rows.Next() {
-			var line string
-			if err := rows.Scan(&line); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, line)
-		}
-		if err := rows.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got := strings.Join(plan, "\n"); !strings.Contains(got, "using blocks_number") || strings.Contains(got, "blocks_pkey") {
+	plan := queryLines(t, conn, "ANALYZE blocks", "SET plan_cache_mode = force_generic_plan", "PREPARE page AS "+Postgres.sql(q),
+		"EXPLAIN EXECUTE page("+strings.Join(literals, ", ")+")")
+	if got := plan; !strings.Contains(got, "using blocks_number") || strings.Contains(got, "blocks_pkey") {
 		t.Errorf("generic plan of a prefix page:\n%s\nwant the number index, not the primary key", got)
 	}
 }

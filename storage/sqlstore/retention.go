@@ -263,9 +263,10 @@ func (v contacts) EraseByLeads(ctx context.Context, org uuid.UUID, leads []uuid.
 	var err error
 	n := 0
 	if d == Postgres {
-		// One round trip: the update joins the rows read, which a
-		// data-modifying CTE returns as they were.
-		rows, err = list(ctx, v.t, op, scan, eraseByLeadsSQL, d.id(org), idList, d.id(org))
+		// One round trip: the read and the update are sibling CTEs of
+		// one statement, so they see the same rows (one snapshot) and the
+		// read returns them as they were.
+		rows, err = list(ctx, v.t, op, scan, eraseByLeadsSQL, d.id(org), idList, d.id(org), idList)
 		n = len(rows)
 	} else {
 		// SQLite's RETURNING gives the new values only: read, then clear
@@ -297,11 +298,19 @@ func erasable(in string) string {
 
 // eraseRefsSQL and eraseContactsSQL are EraseByLeads' read and update on
 // SQLite; eraseByLeadsSQL is both in one statement on PostgreSQL. Every
-// one finds the attempts on contacts_lead.
+// one finds the attempts on contacts_lead. On PostgreSQL the update (upd)
+// is not joined to the rows read (old) but selects them by the same
+// condition: the sub-statements of one WITH share its snapshot, so both
+// find the same attempts, each on contacts_lead, where a join on id
+// looked every attempt up again in the primary key (an index probe per
+// attempt: a quarter of the statement's time in BenchmarkPurge's forget).
+// At READ COMMITTED an attempt another transaction erased in between is
+// rechecked and left alone by the update (it is erased already) but still
+// read: it is counted and its reference returned, as before.
 var (
 	eraseRefsSQL    = `SELECT lead_id, recording_ref FROM contacts WHERE ` + erasable(SQLite.in("lead_id", listUUID)) + ` ORDER BY lead_id, called_at, id`
 	eraseByLeadsSQL = `WITH old AS (SELECT id, lead_id, called_at, recording_ref FROM contacts WHERE ` + erasable(Postgres.in("lead_id", listUUID)) + `),
-		upd AS (UPDATE contacts c SET notes = '', recording_ref = '' FROM old WHERE c.org_id = ? AND c.id = old.id)
+		upd AS (UPDATE contacts SET notes = '', recording_ref = '' WHERE ` + erasable(Postgres.in("lead_id", listUUID)) + `)
 		SELECT lead_id, recording_ref FROM old ORDER BY lead_id, called_at, id`
 )
 
