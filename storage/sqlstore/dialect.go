@@ -143,18 +143,21 @@ func (d Dialect) textList(vs []string) any {
 	return jsonArray(vs)
 }
 
-// uuidList encodes a list of uuids for in(col, listUUID).
+// uuidList encodes a list of uuids for in(col, listUUID). On PostgreSQL
+// it is a slice of [16]byte, which pgx sends as a binary uuid[]: 16 bytes
+// an id, nothing to format here or parse at the server (a []string went
+// as text, 36 characters an id parsed at every bind).
 func (d Dialect) uuidList(ids []uuid.UUID) any {
+	if d == Postgres {
+		b := make([][16]byte, len(ids))
+		for i, u := range ids {
+			b[i] = u
+		}
+		return b
+	}
 	s := make([]string, len(ids))
 	for i, u := range ids {
-		if d == Postgres {
-			s[i] = u.String()
-		} else {
-			s[i] = hex.EncodeToString(u[:])
-		}
-	}
-	if d == Postgres {
-		return s
+		s[i] = hex.EncodeToString(u[:])
 	}
 	return jsonArray(s)
 }

@@ -182,9 +182,12 @@ const maxIDParams = storage.MaxLimit
 // the json_each of Dialect.in, makes SQLite keep a statement journal (a
 // copy of every page the statement changes), which made a purge batch's
 // contacts delete three to four times slower (BenchmarkPurge). Longer
-// lists, and PostgreSQL, use Dialect.in.
+// lists use Dialect.in. PostgreSQL uses pgIDsIn.
 func idsIn(d Dialect, col string, ids []uuid.UUID) (string, []any) {
-	if d != SQLite || len(ids) == 0 || len(ids) > maxIDParams {
+	if d == Postgres {
+		return pgIDsIn(col), []any{d.uuidList(ids)}
+	}
+	if len(ids) == 0 || len(ids) > maxIDParams {
 		return d.in(col, listUUID), []any{d.uuidList(ids)}
 	}
 	args := make([]any, len(ids))
@@ -192,6 +195,20 @@ func idsIn(d Dialect, col string, ids []uuid.UUID) (string, []any) {
 		args[i] = d.id(id)
 	}
 	return col + " IN (?" + strings.Repeat(", ?", len(ids)-1) + ")", args
+}
+
+// pgIDsIn is idsIn's condition on PostgreSQL: col is one of the uuid[]
+// parameter, read through a scalar subquery so that the planner never sees
+// the list. pgx prepares every statement, and PostgreSQL plans its first
+// five runs with the parameters' values: for a batch that is a few percent
+// of the table it then picked a sequential scan of the whole table,
+// testing every row against the list (a purge batch's contacts delete
+// 175-285 ms warm, where probing contacts_lead once per lead takes 60 ms;
+// BENCHMARKS.md, "retention"), and every batch scanned the table again.
+// Hidden, the list is planned as the generic plan plans it, a few rows:
+// one index probe per id, for every run, at any table size.
+func pgIDsIn(col string) string {
+	return col + " = ANY(CAST((SELECT CAST(? AS uuid[])) AS uuid[]))"
 }
 
 // anonymisable is the condition on leads that AnonymiseMany changes: of
