@@ -245,17 +245,23 @@ func (v leads) DeleteMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID) (
 	d := v.t.d
 	in, args := idsIn(d, "id", ids)
 	args = append([]any{d.id(org)}, args...)
-	n, err := v.t.affected(ctx, op, `DELETE FROM leads WHERE org_id = ? AND `+in, args...)
+	n, err := v.t.affected(ctx, op, deleteManySQL("leads", in), args...)
 	if err != nil || n == 0 {
 		return 0, err
 	}
 	in, _ = idsIn(d, "lead_id", ids)
 	for _, child := range []string{"lead_phones", "contacts"} {
-		if _, err := v.t.exec(ctx, op, `DELETE FROM `+child+` WHERE org_id = ? AND `+in, args...); err != nil {
+		if _, err := v.t.exec(ctx, op, deleteManySQL(child, in), args...); err != nil {
 			return 0, err
 		}
 	}
 	return int(n), nil
+}
+
+// deleteManySQL is one statement of DeleteMany: the rows of table in org
+// that in (idsIn's condition) selects. Its arguments are org and in's.
+func deleteManySQL(table, in string) string {
+	return `DELETE FROM ` + table + ` WHERE org_id = ? AND ` + in
 }
 
 func (v leads) FindByNumbers(ctx context.Context, org uuid.UUID, numbers []phone.Number) ([]lp.Lead, error) {
