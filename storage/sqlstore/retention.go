@@ -197,9 +197,10 @@ func idsIn(d Dialect, col string, ids []uuid.UUID) (string, []any) {
 	return col + " IN (?" + strings.Repeat(", ?", len(ids)-1) + ")", args
 }
 
-// pgIDsIn is idsIn's condition on PostgreSQL: col is one of the uuid[]
-// parameter, read through a scalar subquery so that the planner never sees
-// the list. pgx prepares every statement, and PostgreSQL plans its first
+// pgIDsIn is idsIn's condition on PostgreSQL, and that of the purge
+// batch's other writes there (anonymiseSQL, eraseByLeadsSQL): col is one
+// of the uuid[] parameter, read through a scalar subquery so that the
+// planner never sees the list. pgx prepares every statement, and PostgreSQL plans its first
 // five runs with the parameters' values: for a batch that is a few percent
 // of the table it then picked a sequential scan of the whole table,
 // testing every row against the list (a purge batch's contacts delete
@@ -222,7 +223,7 @@ func anonymisable(in string) string {
 // and the phone index rows it clears in one round trip, as data-modifying
 // CTEs. Its arguments are at, org, ids, org.
 var anonymiseSQL = `WITH upd AS (UPDATE leads SET phones = '', fields = '{}', forgotten_at = ?
-	    WHERE ` + anonymisable(Postgres.in("id", listUUID)) + ` RETURNING id),
+	    WHERE ` + anonymisable(pgIDsIn("id")) + ` RETURNING id),
 	del AS (DELETE FROM lead_phones WHERE org_id = ? AND lead_id IN (SELECT id FROM upd))
 	SELECT COUNT(*) FROM upd`
 
@@ -326,8 +327,8 @@ func erasable(in string) string {
 // read: it is counted and its reference returned, as before.
 var (
 	eraseRefsSQL    = `SELECT lead_id, recording_ref FROM contacts WHERE ` + erasable(SQLite.in("lead_id", listUUID)) + ` ORDER BY lead_id, called_at, id`
-	eraseByLeadsSQL = `WITH old AS (SELECT id, lead_id, called_at, recording_ref FROM contacts WHERE ` + erasable(Postgres.in("lead_id", listUUID)) + `),
-		upd AS (UPDATE contacts SET notes = '', recording_ref = '' WHERE ` + erasable(Postgres.in("lead_id", listUUID)) + `)
+	eraseByLeadsSQL = `WITH old AS (SELECT id, lead_id, called_at, recording_ref FROM contacts WHERE ` + erasable(pgIDsIn("lead_id")) + `),
+		upd AS (UPDATE contacts SET notes = '', recording_ref = '' WHERE ` + erasable(pgIDsIn("lead_id")) + `)
 		SELECT lead_id, recording_ref FROM old ORDER BY lead_id, called_at, id`
 )
 
