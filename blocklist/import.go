@@ -370,8 +370,12 @@ func (im *importer) prepare(p *pending, fresh bool) {
 		end := pos + len(c.lead.Phones)
 		v.Numbers = nb.out[pos:end:end]
 		for j, ph := range c.lead.Phones {
+			// csvimport's numbers are in E.164: checked without parsing.
 			// Not parseNumber: the field's name is built only for an error.
-			n, err := phone.Parse(string(ph), im.region)
+			n, err := ph, error(nil)
+			if !phone.IsE164(string(ph)) {
+				n, err = phone.Parse(string(ph), im.region)
+			}
 			if err != nil {
 				v.Numbers[j] = Verdict{Outcome: Invalid, Err: numberError(im.where(c)+" phone "+strconv.Itoa(j+1), string(ph), err)}
 				continue
