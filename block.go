@@ -123,7 +123,7 @@ func (b BlockEntry) Validate() error {
 		if err := ValidPrefix("BlockEntry.Number", b.Number); err != nil {
 			return err
 		}
-	} else if p, err := phone.Parse(string(b.Number), ""); err != nil || p != b.Number {
+	} else if !phone.IsE164(string(b.Number)) {
 		return invalid("BlockEntry.Number", "must be in E.164 form")
 	}
 	if b.BlockedAt.IsZero() {

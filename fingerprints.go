@@ -44,7 +44,7 @@ func NewFingerprints(keys KeyProvider) *Fingerprints {
 // ErrInvalidPhone. A failure to get the key is returned, wrapped, and
 // tried again on the next call.
 func (f *Fingerprints) Fingerprint(ctx context.Context, org uuid.UUID, n phone.Number) (phone.Fingerprint, error) {
-	if p, err := phone.Parse(string(n), ""); err != nil || p != n {
+	if !phone.IsE164(string(n)) {
 		return phone.Fingerprint{}, fmt.Errorf("%w: fingerprint of %s: not in E.164 form", ErrInvalidPhone, phone.MaskInput(string(n)))
 	}
 	fp, err := f.Fingerprinter(ctx, org)

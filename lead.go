@@ -57,7 +57,7 @@ func (l Lead) Validate() error {
 	}
 	seen := make(map[phone.Number]bool, len(l.Phones))
 	for _, n := range l.Phones {
-		if p, err := phone.Parse(string(n), ""); err != nil || p != n {
+		if !phone.IsE164(string(n)) {
 			return invalid("Lead.Phones", "number "+phone.MaskInput(string(n))+" is not in E.164 form")
 		}
 		if seen[n] {

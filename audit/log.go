@@ -164,7 +164,7 @@ func (l *Log) Record(ctx context.Context, tx storage.Tx, actor lp.Actor, e Entry
 		}
 		ev.Details[string(KeyPrefix)] = "true"
 	case e.Number != "":
-		if n, err := phone.Parse(string(e.Number), ""); err != nil || n != e.Number {
+		if !phone.IsE164(string(e.Number)) {
 			return lp.Event{}, invalid("Entry.Number", "must be in E.164 form")
 		}
 	}
@@ -203,7 +203,7 @@ func (l *Log) fingerprintSet(ctx context.Context, org uuid.UUID, numbers []phone
 		return nil, nil
 	}
 	for i, n := range numbers {
-		if p, err := phone.Parse(string(n), ""); err != nil || p != n {
+		if !phone.IsE164(string(n)) {
 			return nil, invalid("Entry.Numbers["+strconv.Itoa(i)+"]", "must be in E.164 form")
 		}
 	}

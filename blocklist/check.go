@@ -234,6 +234,12 @@ type checker struct {
 	// stale is the screening generation a batch saw without a snapshot
 	// of it, -1 if none: refresh reloads it once the transaction is over.
 	stale int64
+	// inForce are the registries in force for the project as a batch saw
+	// them at screening generation inForceAt (-1: none yet). Every
+	// registry write changes the generation, so a later batch that reads
+	// the same one uses them without listing the registries again.
+	inForce   []registryView
+	inForceAt int64
 }
 
 func (s *Service) checker(ctx context.Context, actor lp.Actor, project uuid.UUID) (*checker, error) {
@@ -241,7 +247,7 @@ func (s *Service) checker(ctx context.Context, actor lp.Actor, project uuid.UUID
 	if err != nil {
 		return nil, err
 	}
-	return &checker{org: actor.OrgID, project: project, clock: s.clock, fp: fp, regs: s.regs, screens: s.screens, stale: -1}, nil
+	return &checker{org: actor.OrgID, project: project, clock: s.clock, fp: fp, regs: s.regs, screens: s.screens, stale: -1, inForceAt: -1}, nil
 }
 
 // refresh reloads the screening snapshot if a batch found it stale; it
@@ -311,7 +317,7 @@ func (c *checker) check(ctx context.Context, tx storage.Tx, b *numberBatch) erro
 	if snap == nil {
 		c.stale = g
 	}
-	regs, err := c.regs.applicable(ctx, tx, c.org, c.project)
+	regs, err := c.registries(ctx, tx, g)
 	if err != nil {
 		return err
 	}
@@ -387,6 +393,20 @@ func (c *checker) check(ctx context.Context, tx storage.Tx, b *numberBatch) erro
 		}
 	}
 	return nil
+}
+
+// registries returns the registries in force for the project as tx,
+// which read screening generation g (-1: unknown), sees them.
+func (c *checker) registries(ctx context.Context, tx storage.Tx, g int64) ([]registryView, error) {
+	if g >= 0 && g == c.inForceAt {
+		return c.inForce, nil
+	}
+	regs, err := c.regs.applicable(ctx, tx, c.org, c.project)
+	if err != nil {
+		return nil, err
+	}
+	c.inForce, c.inForceAt = regs, g
+	return regs, nil
 }
 
 // lookUp returns the verdict of n, whose key is k (see key), from snap

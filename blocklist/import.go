@@ -370,8 +370,12 @@ func (im *importer) prepare(p *pending, fresh bool) {
 		end := pos + len(c.lead.Phones)
 		v.Numbers = nb.out[pos:end:end]
 		for j, ph := range c.lead.Phones {
+			// csvimport's numbers are in E.164: checked without parsing.
 			// Not parseNumber: the field's name is built only for an error.
-			n, err := phone.Parse(string(ph), im.region)
+			n, err := ph, error(nil)
+			if !phone.IsE164(string(ph)) {
+				n, err = phone.Parse(string(ph), im.region)
+			}
 			if err != nil {
 				v.Numbers[j] = Verdict{Outcome: Invalid, Err: numberError(im.where(c)+" phone "+strconv.Itoa(j+1), string(ph), err)}
 				continue
@@ -501,6 +505,10 @@ func (im *importer) where(c candidate) string {
 // duplicates, and counts it in the batch's counts res. The phones of an
 // accepted lead go to p.phones and its numbers' keys to seen, recorded in
 // added until the batch commits.
+//
+// A callable number's key goes to seen as it is found new, in the one
+// probe that looks for it there; if the lead is then rejected, its keys
+// are taken out again.
 func (im *importer) decide(v *LeadVerdict, res *CheckImportResult, p *pending) {
 	res.Checked++
 	v.Phones, v.LeadID = nil, uuid.Nil // a transaction run again decides afresh
@@ -509,15 +517,16 @@ func (im *importer) decide(v *LeadVerdict, res *CheckImportResult, p *pending) {
 		res.Invalid++
 		return
 	}
-	start := len(p.phones)
+	start, mark := len(p.phones), len(im.added)
 	worst := Allowed
 	for j := range v.Numbers {
 		n := &v.Numbers[j]
 		if n.Outcome == Allowed {
-			if im.seen.has(key(n.Number)) || slices.Contains(p.phones[start:], n.Number) {
-				n.Outcome = Duplicate
-			} else {
+			if k := key(n.Number); im.seen.add(k) {
 				p.phones = append(p.phones, n.Number)
+				im.added = append(im.added, k)
+			} else {
+				n.Outcome = Duplicate
 			}
 		}
 		if n.Outcome != Allowed && (worst == Allowed || n.Outcome < worst) {
@@ -526,6 +535,10 @@ func (im *importer) decide(v *LeadVerdict, res *CheckImportResult, p *pending) {
 	}
 	callable := p.phones[start:len(p.phones):len(p.phones)]
 	if worst != Allowed && !(im.req.KeepCallable && len(callable) > 0) {
+		for _, k := range im.added[mark:] {
+			im.seen.remove(k)
+		}
+		im.added = im.added[:mark]
 		p.phones = p.phones[:start]
 		v.Outcome = worst
 		switch worst {
@@ -544,11 +557,6 @@ func (im *importer) decide(v *LeadVerdict, res *CheckImportResult, p *pending) {
 	}
 	v.Outcome, v.Phones = Allowed, callable
 	res.Accepted++
-	for _, n := range callable {
-		k := key(n)
-		im.seen.add(k)
-		im.added = append(im.added, k)
-	}
 }
 
 // key packs an E.164 number into an integer (numindex.Key): at most 15

@@ -117,6 +117,44 @@ func TestCheckImport(t *testing.T) {
 // still being read, a batch at a time, with the reading at most two
 // batches ahead of the check, and that a host's own sequence with typed
 // numbers works.
+// TestRejectedLeadClaimsNoNumber checks that the callable numbers of a
+// rejected lead (beside a blocked number, or repeated in the lead) are
+// not taken for duplicates in a later lead, in the same batch or the
+// next, while an accepted lead's are.
+func TestRejectedLeadClaimsNoNumber(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		f.block(blocklist.BlockRequest{Number: "20123456"})
+		leads := [][]phone.Number{
+			{"31000001", "20123456"}, // blocked
+			{"31000001"},             // allowed: lead 1 claimed nothing
+			{"31000002", "31000002"}, // duplicate within the lead
+			{"31000003"},
+			{"31000002"}, // allowed, in the next batch
+			{"31000003"}, // duplicate of lead 4
+		}
+		want := []blocklist.Outcome{blocklist.Blocked, blocklist.Allowed, blocklist.Duplicate, blocklist.Allowed, blocklist.Allowed, blocklist.Duplicate}
+		var got []blocklist.Outcome
+		res, err := f.svc.CheckImport(f.ctx, f.dialer, blocklist.CheckImportRequest{ProjectID: f.energy.ID,
+			Leads: func(yield func(csvimport.LeadDraft, error) bool) {
+				for _, ph := range leads {
+					if !yield(csvimport.LeadDraft{Phones: ph}, nil) {
+						return
+					}
+				}
+			},
+			OnVerdict: func(v blocklist.LeadVerdict) error { got = append(got, v.Outcome); return nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("outcomes %v, want %v", got, want)
+		}
+		if w := (blocklist.CheckImportResult{Checked: 6, Accepted: 3, RejectedBlocked: 1, Duplicate: 2}); res != w {
+			t.Errorf("counts %+v, want %+v", res, w)
+		}
+	})
+}
+
 func TestCheckImportStreams(t *testing.T) {
 	forEachStore(t, func(t *testing.T, f *fixture) {
 		f.block(blocklist.BlockRequest{Number: "20123456"})

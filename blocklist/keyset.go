@@ -47,8 +47,9 @@ func (s *keySet) has(k uint64) bool {
 	}
 }
 
-// add puts k in s.
-func (s *keySet) add(k uint64) {
+// add puts k in s and reports whether it was not there yet: one probe
+// where has and then add would make two.
+func (s *keySet) add(k uint64) bool {
 	if 2*(s.n+1) > len(s.slots) {
 		s.grow()
 	}
@@ -56,11 +57,12 @@ func (s *keySet) add(k uint64) {
 	i := s.home(k)
 	for ; s.slots[i] != 0; i = (i + 1) & mask {
 		if s.slots[i] == k {
-			return
+			return false
 		}
 	}
 	s.slots[i] = k
 	s.n++
+	return true
 }
 
 // grow doubles the table (64 slots at first) and places the keys again.

@@ -17,7 +17,9 @@ func TestKeySet(t *testing.T) {
 			k := 4520000000 + rng.Uint64N(span)
 			switch rng.IntN(3) {
 			case 0:
-				s.add(k)
+				if added := s.add(k); added == want[k] {
+					t.Fatalf("span %d, op %d: add(%d) = %v with the key held: %v", span, op, k, added, want[k])
+				}
 				want[k] = true
 			case 1:
 				s.remove(k)

@@ -753,3 +753,73 @@ func TestRegistryChangesDuringImport(t *testing.T) {
 		require.Equal(t, int64(2), versions[batches-1], "versions %v", versions)
 	})
 }
+
+// listCountingStore counts the calls of Registries.List in its
+// transactions.
+type listCountingStore struct {
+	storage.Store
+	lists *atomic.Int64
+}
+
+func (s listCountingStore) View(ctx context.Context, fn func(context.Context, storage.Tx) error) error {
+	return s.Store.View(ctx, func(ctx context.Context, tx storage.Tx) error { return fn(ctx, listCountingTx{tx, s.lists}) })
+}
+
+func (s listCountingStore) WithTx(ctx context.Context, fn func(context.Context, storage.Tx) error) error {
+	return s.Store.WithTx(ctx, func(ctx context.Context, tx storage.Tx) error { return fn(ctx, listCountingTx{tx, s.lists}) })
+}
+
+type listCountingTx struct {
+	storage.Tx
+	lists *atomic.Int64
+}
+
+func (tx listCountingTx) Registries() storage.Registries {
+	return listCountingRegistries{tx.Tx.Registries(), tx.lists}
+}
+
+type listCountingRegistries struct {
+	storage.Registries
+	lists *atomic.Int64
+}
+
+func (r listCountingRegistries) List(ctx context.Context, org uuid.UUID) ([]lp.Registry, error) {
+	r.lists.Add(1)
+	return r.Registries.List(ctx, org)
+}
+
+// TestImportListsRegistriesOncePerGeneration checks that the batches of
+// one CheckImport list the registries again only when the screening
+// generation changed, as every registry write (and block) changes it.
+func TestImportListsRegistriesOncePerGeneration(t *testing.T) {
+	servicetest.ForEach(t, func(t *testing.T, s storage.Store, _ string) {
+		lists := new(atomic.Int64)
+		f := newFixture(t, listCountingStore{s, lists})
+		f.loadRegistry(blocklist.LoadRegistryRequest{Name: "tps", RegistryFile: blocklist.RegistryFile{File: strings.NewReader("2011110000\n")}})
+		const leads = 6 * batchSize
+		check := func(during func(i int)) {
+			t.Helper()
+			lists.Store(0)
+			seq := func(yield func(csvimport.LeadDraft, error) bool) {
+				for i := range leads {
+					during(i)
+					if !yield(csvimport.LeadDraft{Phones: []phone.Number{phone.Number(fmt.Sprintf("+4930222%04d", i))}}, nil) {
+						return
+					}
+				}
+			}
+			res, err := f.svc.CheckImport(f.ctx, f.dialer, blocklist.CheckImportRequest{ProjectID: f.energy.ID, Leads: seq})
+			require.NoError(t, err)
+			require.Equal(t, leads, res.Accepted)
+		}
+		check(func(int) {})
+		require.Equal(t, int64(1), lists.Load(), "six batches at one generation list the registries once")
+		check(func(i int) {
+			if i == 3*batchSize {
+				_, err := f.svc.Block(f.ctx, f.alice, blocklist.BlockRequest{Number: "+442071230000", Reason: "r"})
+				require.NoError(t, err)
+			}
+		})
+		require.Equal(t, int64(2), lists.Load(), "a block between batches changes the generation: listed again, once")
+	})
+}

@@ -166,3 +166,40 @@ func BenchmarkBuildTables(b *testing.B) {
 		buildTables()
 	}
 }
+
+// BenchmarkIsE164 compares, on numbers already in E.164 (the mix's
+// successes, as Parse returned them), IsE164 with what it replaces: Parse
+// in the organisation's region, and Parse with no region compared with
+// its input. One op is one number.
+func BenchmarkIsE164(b *testing.B) {
+	var e164 []benchInput
+	for _, m := range benchMix(4096) {
+		if n, err := Parse(m.in, m.region); err == nil {
+			e164 = append(e164, benchInput{string(n), m.region})
+		}
+	}
+	b.Run("IsE164", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			_ = IsE164(e164[i%len(e164)].in)
+			i++
+		}
+	})
+	b.Run("Parse", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			m := &e164[i%len(e164)]
+			_, _ = Parse(m.in, m.region)
+			i++
+		}
+	})
+	b.Run("Parse-unchanged", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			in := e164[i%len(e164)].in
+			n, err := Parse(in, "")
+			_ = err == nil && string(n) == in
+			i++
+		}
+	})
+}

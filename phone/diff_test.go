@@ -248,3 +248,41 @@ func TestFastPathAgrees(t *testing.T) {
 		t.Errorf("fast path decided only %.1f%% of inputs", 100*share)
 	}
 }
+
+// TestIsE164 checks IsE164 against Parse: for libphonenumber's example
+// numbers in E.164 and the generated inputs, and for what Parse made of
+// them, IsE164 holds exactly when Parse returns the input unchanged, in
+// every region tried.
+func TestIsE164(t *testing.T) {
+	var inputs []string
+	for region := range phonenumbers.GetSupportedRegions() {
+		for typ := phonenumbers.FIXED_LINE; typ <= phonenumbers.VOICEMAIL; typ++ {
+			if ex := phonenumbers.GetExampleNumberForType(region, typ); ex != nil {
+				inputs = append(inputs, phonenumbers.Format(ex, phonenumbers.E164))
+			}
+		}
+	}
+	g := newGenerator(2)
+	for i := range 6000 {
+		in, _ := g.input(diffRegions[i%len(diffRegions)])
+		inputs = append(inputs, in)
+		if n, err := Parse(in, diffRegions[i%len(diffRegions)]); err == nil {
+			inputs = append(inputs, string(n))
+		}
+	}
+	canonical := 0
+	for _, in := range inputs {
+		got := IsE164(in)
+		if got {
+			canonical++
+		}
+		for _, region := range diffRegions {
+			if n, err := Parse(in, region); got != (err == nil && string(n) == in) {
+				t.Fatalf("IsE164(%q) = %v; Parse(%q, %q) = %q, %v", in, got, in, region, n, err)
+			}
+		}
+	}
+	if canonical < len(inputs)/3 {
+		t.Fatalf("only %d of %d inputs in E.164: the check proves little", canonical, len(inputs))
+	}
+}

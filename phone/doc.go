@@ -13,7 +13,10 @@
 // carrying a Reason (empty, letters, invalid characters, too short, too
 // long, invalid length, unknown country code, unknown default region,
 // repeated national prefix). Errors match ErrInvalidPhone and never contain
-// the input; MaskInput renders the input safely for messages.
+// the input; MaskInput renders the input safely for messages. IsE164
+// checks a number already normalised (a stored one, csvimport's) without
+// parsing it again: no separators to scan, no region to resolve
+// (BenchmarkIsE164).
 //
 // Character policy (ours, stricter than libphonenumber's): letters are
 // rejected rather than read as a vanity number, so extensions ("ext 12",

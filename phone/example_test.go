@@ -32,6 +32,17 @@ func ExampleParse() {
 	// leadprivacy: invalid phone number: too short
 }
 
+func ExampleIsE164() {
+	for _, s := range []string{"+4512345678", "+45 12 34 56 78", "+451234", "12345678"} {
+		fmt.Println(s, phone.IsE164(s))
+	}
+	// Output:
+	// +4512345678 true
+	// +45 12 34 56 78 false
+	// +451234 false
+	// 12345678 false
+}
+
 func ExampleMask() {
 	n, _ := phone.Parse("12 34 56 78", "DK")
 	fmt.Println(phone.Mask(n))

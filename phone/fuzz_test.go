@@ -7,7 +7,8 @@ import (
 
 // FuzzParse checks, for any input and region: no panic; the fast path,
 // when it decides, agrees with libphonenumber; Parse agrees with
-// libphonenumber; a success is E.164 that parses back to itself; a failure
+// libphonenumber; IsE164 holds exactly when Parse returns the input
+// itself; a success is E.164 that parses back to itself; a failure
 // message never contains the input.
 func FuzzParse(f *testing.F) {
 	// Seeds: testdata/fuzz/FuzzParse (the hand-written edge cases of the
@@ -20,6 +21,9 @@ func FuzzParse(f *testing.F) {
 		n, err := Parse(in, region)
 		if string(n) != want || (err == nil) != (wantR == reasonNone) {
 			t.Fatalf("Parse(%q, %q) = %q, %v; libphonenumber: %q, %v", in, region, n, err, want, wantR)
+		}
+		if got := IsE164(in); got != (err == nil && string(n) == in) {
+			t.Fatalf("IsE164(%q) = %v; Parse(%q, %q) = %q, %v", in, got, in, region, n, err)
 		}
 		if err != nil {
 			if msg := err.Error(); len(in) >= 4 && strings.Contains(msg, in) {

@@ -155,6 +155,32 @@ func Parse(input, defaultRegion string) (Number, error) {
 	return Number(out), nil
 }
 
+// IsE164 reports whether s is a number as Parse returns it: '+', a known
+// calling code and a national number of a possible length, in digits and
+// nothing else, which Parse returns unchanged in every default region.
+// It is the cheap check of numbers already normalised (csvimport's, a
+// host's stored ones): no separators to scan and no region to resolve.
+// false does not mean invalid: Parse may still read s ("+44 20 7946 0000").
+func IsE164(s string) bool {
+	if len(s) < 3 || len(s) > maxE164 || s[0] != '+' {
+		return false
+	}
+	sc := scanned{plus: true}
+	for _, c := range []byte(s[1:]) {
+		if c < '0' || c > '9' {
+			return false
+		}
+		sc.d[sc.n] = c
+		sc.n++
+	}
+	var buf [maxE164]byte
+	out, r, ok := fastPath(buf[:0], &sc, nil)
+	if !ok {
+		out, r = slowPath(buf[:0], &sc, nil)
+	}
+	return r == reasonNone && string(out) == s
+}
+
 // AppendParse is Parse for hot loops: it appends the E.164 form of input to
 // dst and returns the extended slice, allocating nothing when dst has room
 // (maxE164 bytes suffice) and the input takes the fast path. On error dst is

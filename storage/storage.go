@@ -351,15 +351,17 @@ type Blocks interface {
 	DeleteMany(ctx context.Context, org uuid.UUID, ids []uuid.UUID) (int, error)
 	// ScreeningGeneration returns the organisation's screening generation:
 	// a counter that every write changing its block entries (Create,
-	// CreateMany, Update, Delete, DeleteMany) or its suppressions (Add,
-	// Remove) increases in the same transaction, so it commits or rolls
-	// back with the write. A call that changes no row (Add of a fingerprint
+	// CreateMany, Update, Delete, DeleteMany), its suppressions (Add,
+	// Remove) or its registries (Registries.Create, Update, Delete)
+	// increases in the same transaction, so it commits or rolls back with
+	// the write. A call that changes no row (Add of a fingerprint
 	// already suppressed, CreateMany skipping every entry, DeleteMany of
 	// unknown ids) need not bump it. It is 0 for an organisation whose
 	// list was never written. Adapters bump it themselves, so no write path
 	// can skip it: two reads of the same generation in any transactions
-	// saw the same entries and suppressions, and a service may answer from
-	// an in-memory copy taken at that generation (blocklist does). One
+	// saw the same entries, suppressions and registry versions, and a
+	// service may answer from an in-memory copy taken at that generation
+	// (blocklist does). One
 	// cheap statement (a primary-key look-up in SQL adapters).
 	ScreeningGeneration(ctx context.Context, org uuid.UUID) (int64, error)
 }

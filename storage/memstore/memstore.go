@@ -51,7 +51,8 @@ type orgData struct {
 
 	suppressions map[phone.Fingerprint]lp.Suppression
 	// screening is the generation storage.Blocks.ScreeningGeneration
-	// returns, bumped by every change to blocks or suppressions.
+	// returns, bumped by every change to blocks, suppressions or
+	// registries.
 	screening int64
 	rules     map[uuid.UUID]lp.RetentionRule
 	ruleKeys  map[ruleKey]uuid.UUID

@@ -61,6 +61,7 @@ func (v registries) Create(ctx context.Context, r lp.Registry) error {
 	}
 	set(&v.tx.undo, d.registries, r.ID, copyRegistry(r))
 	set(&v.tx.undo, d.registryNames, r.Name, r.ID)
+	v.tx.bumpScreening(d)
 	return nil
 }
 
@@ -108,6 +109,7 @@ func (v registries) Update(ctx context.Context, r lp.Registry) error {
 		return err
 	}
 	set(&v.tx.undo, d.registries, r.ID, copyRegistry(r))
+	v.tx.bumpScreening(d)
 	return nil
 }
 
@@ -123,6 +125,7 @@ func (v registries) Delete(ctx context.Context, org, id uuid.UUID) error {
 	del(&v.tx.undo, d.registries, id)
 	del(&v.tx.undo, d.registryNames, r.Name)
 	v.deleteSnapshots(d, id, func(int64) bool { return true })
+	v.tx.bumpScreening(d)
 	return nil
 }
 

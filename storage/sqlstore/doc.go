@@ -173,10 +173,11 @@
 // DO UPDATE whose WHERE lets only the holder or an expired lease be
 // overwritten, so two processes racing for a lease serialise on its row.
 // The screening generation (Blocks.ScreeningGeneration) is a column of
-// the organisation's event_counters row (schema version 9): every Blocks
-// and Suppressions method that changes a row ends with one INSERT ... ON
-// CONFLICT DO UPDATE adding 1, in its transaction, and the read is a
-// primary-key look-up. Every such change
+// the organisation's event_counters row (schema version 9): every Blocks,
+// Suppressions and Registries method that changes a row (but the
+// snapshot ones: a registry's version switches with Update) ends with one
+// INSERT ... ON CONFLICT DO UPDATE adding 1, in its transaction, and the
+// read is a primary-key look-up. Every such change
 // appends its ChangeLog event in the same transaction, which updates that
 // row anyway, so writers of one organisation meet on no row they did not
 // meet on before, and a retry behind lockCountersSQL covers the bump.

@@ -47,8 +47,10 @@ func (v registries) Create(ctx context.Context, r lp.Registry) error {
 	if err != nil {
 		return v.whyTaken(ctx, op, r, err)
 	}
-	_, err = v.t.insertRows(ctx, op, "INSERT", registryProjectsTable, "", scopeArgs(d, r))
-	return err
+	if _, err = v.t.insertRows(ctx, op, "INSERT", registryProjectsTable, "", scopeArgs(d, r)); err != nil {
+		return err
+	}
+	return v.t.bumpScreening(ctx, op, r.OrgID)
 }
 
 // whyTaken says what a Create of r that failed with ErrConflict collided
@@ -152,8 +154,10 @@ func (v registries) Update(ctx context.Context, r lp.Registry) error {
 	if _, err := v.t.exec(ctx, op, `DELETE FROM registry_projects WHERE org_id = ? AND registry_id = ?`, org, id); err != nil {
 		return err
 	}
-	_, err = v.t.insertRows(ctx, op, "INSERT", registryProjectsTable, "", scopeArgs(d, r))
-	return err
+	if _, err = v.t.insertRows(ctx, op, "INSERT", registryProjectsTable, "", scopeArgs(d, r)); err != nil {
+		return err
+	}
+	return v.t.bumpScreening(ctx, op, r.OrgID)
 }
 
 // whyNotUpdated returns ErrNotFound if the registry r names is missing,
@@ -183,8 +187,10 @@ func (v registries) Delete(ctx context.Context, org, id uuid.UUID) error {
 			return err
 		}
 	}
-	err := v.t.mustAffect(ctx, op, `DELETE FROM registries WHERE org_id = ? AND id = ?`, o, i)
-	return aboutID(err, "registry", id)
+	if err := v.t.mustAffect(ctx, op, `DELETE FROM registries WHERE org_id = ? AND id = ?`, o, i); err != nil {
+		return aboutID(err, "registry", id)
+	}
+	return v.t.bumpScreening(ctx, op, org)
 }
 
 // snapshotName names one stored version in messages.

@@ -14,8 +14,9 @@ import (
 )
 
 // screeningCases check storage.Blocks.ScreeningGeneration: every write
-// method of Blocks and Suppressions that changes a row bumps it in its
-// transaction, a rolled-back one does not, and each organisation has its own.
+// method of Blocks, Suppressions and Registries (but the snapshot ones)
+// that changes a row bumps it in its transaction, a rolled-back one does
+// not, and each organisation has its own.
 var screeningCases = []testCase{
 	{"EveryWriteBumps", testScreeningEveryWriteBumps},
 	{"RollbackKeeps", testScreeningRollbackKeeps},
@@ -40,6 +41,7 @@ func testScreeningEveryWriteBumps(h *harness) {
 	require.Zero(h.t, h.generation(uuid.New()), "unknown organisation")
 	b := h.block(tn)
 	many := []lp.BlockEntry{h.block(tn), h.block(tn, func(x *lp.BlockEntry) { x.ProjectID = tn.P1.ID })}
+	reg := h.registry(tn, "tps", randomBytes(64, 1))
 	writes := []struct {
 		name string
 		fn   func(ctx context.Context, tx storage.Tx) error
@@ -65,6 +67,13 @@ func testScreeningEveryWriteBumps(h *harness) {
 		{"Suppressions.Remove", func(ctx context.Context, tx storage.Tx) error {
 			return tx.Suppressions().Remove(ctx, tn.Org.ID, fps[0])
 		}},
+		{"Registries.Create", func(ctx context.Context, tx storage.Tx) error { return tx.Registries().Create(ctx, reg) }},
+		{"Registries.Update", func(ctx context.Context, tx storage.Tx) error {
+			u := reg
+			u.Version, u.ProjectIDs = 2, []uuid.UUID{tn.P1.ID}
+			return tx.Registries().Update(ctx, u)
+		}},
+		{"Registries.Delete", func(ctx context.Context, tx storage.Tx) error { return tx.Registries().Delete(ctx, tn.Org.ID, reg.ID) }},
 	}
 	for _, w := range writes {
 		before := h.generation(tn.Org.ID)
