@@ -113,10 +113,6 @@ func TestCheckImport(t *testing.T) {
 	})
 }
 
-// TestCheckImportStreams checks that verdicts arrive while the input is
-// still being read, a batch at a time, with the reading at most two
-// batches ahead of the check, and that a host's own sequence with typed
-// numbers works.
 // TestRejectedLeadClaimsNoNumber checks that the callable numbers of a
 // rejected lead (beside a blocked number, or repeated in the lead) are
 // not taken for duplicates in a later lead, in the same batch or the
@@ -155,6 +151,10 @@ func TestRejectedLeadClaimsNoNumber(t *testing.T) {
 	})
 }
 
+// TestCheckImportStreams checks that verdicts arrive while the input is
+// still being read, a batch at a time, with the reading at most two
+// batches ahead of the check, and that a host's own sequence with typed
+// numbers works.
 func TestCheckImportStreams(t *testing.T) {
 	forEachStore(t, func(t *testing.T, f *fixture) {
 		f.block(blocklist.BlockRequest{Number: "20123456"})

@@ -31,24 +31,8 @@ func (s *keySet) reset() {
 // home is the slot where k's probe starts (Fibonacci hashing).
 func (s *keySet) home(k uint64) int { return int((k * 0x9e3779b97f4a7c15) >> s.shift) }
 
-// has reports whether k is in s.
-func (s *keySet) has(k uint64) bool {
-	if s.n == 0 {
-		return false
-	}
-	mask := len(s.slots) - 1
-	for i := s.home(k); ; i = (i + 1) & mask {
-		switch s.slots[i] {
-		case k:
-			return true
-		case 0:
-			return false
-		}
-	}
-}
-
-// add puts k in s and reports whether it was not there yet: one probe
-// where has and then add would make two.
+// add puts k in s and reports whether it was not there yet: the look-up
+// and the insertion in one probe.
 func (s *keySet) add(k uint64) bool {
 	if 2*(s.n+1) > len(s.slots) {
 		s.grow()

@@ -44,3 +44,20 @@ func TestKeySet(t *testing.T) {
 		}
 	}
 }
+
+// has reports whether k is in s: the reference the test reads s by (the
+// importer only ever adds, learning from add whether a key was there).
+func (s *keySet) has(k uint64) bool {
+	if s.n == 0 {
+		return false
+	}
+	mask := len(s.slots) - 1
+	for i := s.home(k); ; i = (i + 1) & mask {
+		switch s.slots[i] {
+		case k:
+			return true
+		case 0:
+			return false
+		}
+	}
+}
