@@ -251,7 +251,7 @@ func unseal(name string, version int64, b []byte) (*numindex.Set, error) {
 	if len(b) < sha256.Size {
 		return nil, corrupt(name, version, "snapshot too short", nil)
 	}
-	set, err := numindex.Load(b[sha256.Size:])
+	set, err := numindex.LoadInPlace(b[sha256.Size:]) // b is ReadSnapshot's, the Set's from now on
 	if err != nil {
 		return nil, corrupt(name, version, "index does not decode", err)
 	}

@@ -479,7 +479,9 @@ type Registries interface {
 	// version < 1.
 	WriteSnapshot(ctx context.Context, org, id uuid.UUID, version int64, data []byte) error
 	// ReadSnapshot returns the bytes of a version's snapshot, its chunks
-	// concatenated in order. ErrNotFound if there is none.
+	// concatenated in order, in memory of their own: the caller keeps them
+	// (blocklist answers from them) and may change them without changing
+	// the store or a later read. ErrNotFound if there is none.
 	ReadSnapshot(ctx context.Context, org, id uuid.UUID, version int64) ([]byte, error)
 	// DeleteSnapshots removes the snapshots of the registry's versions
 	// below before and returns how many versions it removed.

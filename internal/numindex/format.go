@@ -36,21 +36,23 @@ func (s *Set) AppendBinary(b []byte) ([]byte, error) {
 	return b, nil
 }
 
-// copyWords returns the little-endian words of b in memory of their own,
-// in one pass: append's copy, which, unlike make, does not clear the
-// memory first. ok is false on a big-endian machine or if the allocator's
-// memory is not 8-byte aligned (it is, for a pointer-free block of 8
-// bytes or more).
-func copyWords(b []byte) (w []uint64, ok bool) {
+// words returns the little-endian words of b: b's own memory when keep
+// is set, else a copy made in one pass (append's copy, which, unlike
+// make, does not clear the memory first). ok is false on a big-endian
+// machine or if the memory is not 8-byte aligned (the allocator's is, for
+// a pointer-free block of 8 bytes or more; a slice of it need not be).
+func words(b []byte, keep bool) (w []uint64, ok bool) {
 	if !littleEndian || len(b) == 0 {
 		return nil, false
 	}
-	buf := append([]byte(nil), b...)
-	p := unsafe.SliceData(buf)
+	if !keep {
+		b = append([]byte(nil), b...)
+	}
+	p := unsafe.SliceData(b)
 	if uintptr(unsafe.Pointer(p))%8 != 0 {
 		return nil, false
 	}
-	return unsafe.Slice((*uint64)(unsafe.Pointer(p)), len(buf)/8), true
+	return unsafe.Slice((*uint64)(unsafe.Pointer(p)), len(b)/8), true
 }
 
 // wordBytes is w's memory as bytes.
@@ -59,13 +61,23 @@ func wordBytes(w []uint64) []byte {
 }
 
 // Load returns the set serialized in b, which it copies (b may be reused
-// afterwards). It checks the structure — header, lengths, partition bases
-// ascending, partition offsets and widths in range — so that no look-up on
-// the Set can fail, but it does not decode key by key: a flipped bit inside
-// a partition's codes gives a Set that answers wrongly, which the content
-// hash the caller keeps must catch. Errors wrap lp.ErrInvalidArgument and
-// name the byte offset and what is wrong there.
-func Load(b []byte) (*Set, error) {
+// afterwards; LoadInPlace does not copy). It checks the structure —
+// header, lengths, partition bases ascending, partition offsets and widths
+// in range — so that no look-up on the Set can fail, but it does not
+// decode key by key: a flipped bit inside a partition's codes gives a Set
+// that answers wrongly, which the content hash the caller keeps must
+// catch. Errors wrap lp.ErrInvalidArgument and name the byte offset and
+// what is wrong there.
+func Load(b []byte) (*Set, error) { return load(b, false) }
+
+// LoadInPlace is Load for bytes the caller hands over, such as a snapshot
+// just read from the store: the Set answers from b's memory, with no
+// copy, so b must not change afterwards. It copies only on a big-endian
+// machine or when b's words are not 8-byte aligned.
+func LoadInPlace(b []byte) (*Set, error) { return load(b, true) }
+
+// load is Load, or LoadInPlace with keep.
+func load(b []byte, keep bool) (*Set, error) {
 	if len(b) < 8*header || len(b)%8 != 0 {
 		return nil, corrupt(0, fmt.Sprintf("length %d is not a whole number of 8-byte words of at least %d", len(b), header))
 	}
@@ -85,7 +97,7 @@ func Load(b []byte) (*Set, error) {
 	if nd := nw - 2*np; s.total > 64*nd || s.total+63 < 64*nd {
 		return nil, corrupt(16, fmt.Sprintf("%d bits of codes do not fill the %d words after the partitions", s.total, nd))
 	}
-	if w, ok := copyWords(b[8*header:]); ok {
+	if w, ok := words(b[8*header:], keep); ok {
 		s.setWords(int(np), w)
 	} else {
 		s.alloc(int(np))

@@ -14,6 +14,7 @@ import (
 // FuzzLoad feeds Load arbitrary bytes: it must refuse them with
 // ErrInvalidArgument or return a Set that serializes back to them and
 // Contains every key its All yields, however its codes were damaged.
+// LoadInPlace must answer as Load does.
 func FuzzLoad(f *testing.F) {
 	for _, keys := range [][]uint64{nil, {1}, {4520000000, 4520000001, 447700900123}, gen(newRand(), "mobiles", 3*partSize+7)} {
 		b, _ := Build(keys).AppendBinary(nil)
@@ -21,6 +22,10 @@ func FuzzLoad(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := Load(b)
+		in, errIn := LoadInPlace(bytes.Clone(b))
+		if (err == nil) != (errIn == nil) || err != nil && err.Error() != errIn.Error() {
+			t.Fatalf("Load: %v; LoadInPlace: %v", err, errIn)
+		}
 		if err != nil {
 			if !errors.Is(err, lp.ErrInvalidArgument) {
 				t.Fatalf("Load error %v does not match ErrInvalidArgument", err)
@@ -39,6 +44,9 @@ func FuzzLoad(f *testing.F) {
 		}
 		if len(all) > s.Len() {
 			t.Fatalf("All yields %d keys, Len is %d", len(all), s.Len())
+		}
+		if inAll := slices.Collect(in.All()); !slices.Equal(inAll, all) {
+			t.Fatalf("LoadInPlace's Set yields %d keys, Load's %d", len(inAll), len(all))
 		}
 		slices.Sort(all)
 		out := make([]bool, len(all))

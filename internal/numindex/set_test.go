@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"unsafe"
 
 	lp "github.com/leadprivacy/leadprivacy"
 	"github.com/leadprivacy/leadprivacy/phone"
@@ -85,6 +86,22 @@ func roundTrip(t *testing.T, s *Set, want, extra []uint64) {
 	if !bytes.Equal(b3, b2[1:]) {
 		t.Fatal("a loaded Set serializes differently")
 	}
+	// LoadInPlace answers from b's memory where its words are aligned (b3,
+	// a fresh allocation), and copies them where they are not (b2[1:]).
+	kept, err := LoadInPlace(b3)
+	if err != nil {
+		t.Fatalf("LoadInPlace(AppendBinary): %v", err)
+	}
+	checkSet(t, kept, want, extra)
+	if littleEndian && len(want) > 0 && unsafe.SliceData(kept.words) != (*uint64)(unsafe.Pointer(&b3[8*header])) {
+		t.Fatal("LoadInPlace copied aligned words")
+	}
+	copied, err := LoadInPlace(b2[1:])
+	if err != nil {
+		t.Fatalf("LoadInPlace(AppendBinary), unaligned: %v", err)
+	}
+	clear(b2)
+	checkSet(t, copied, want, extra)
 }
 
 // gen draws n keys of a kind, unsorted, possibly repeated.

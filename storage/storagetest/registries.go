@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
@@ -241,7 +242,7 @@ func testRegistryDelete(h *harness) {
 
 // testSnapshotRoundTrip writes snapshots of the sizes around the chunk
 // size, each as a version of one registry, and reads back exactly their
-// bytes.
+// bytes, in memory of the reader's own.
 func testSnapshotRoundTrip(h *harness) {
 	tn := h.tenant("A")
 	c := storage.SnapshotChunkSize
@@ -266,6 +267,9 @@ func testSnapshotRoundTrip(h *harness) {
 		if n == 0 {
 			require.NotNil(h.t, got, "an empty snapshot is stored, not missing")
 		}
+		want := bytes.Clone(data[i])
+		clear(got) // the caller's memory: the store keeps its own
+		h.requireSnapshot(tn.Org.ID, r.ID, int64(i+1), want)
 	}
 }
 
