@@ -2,7 +2,8 @@
 // in-memory index national do-not-call registries (10^7–10^8 numbers) are
 // checked against. A number is its Key, the value of its E.164 digits; a
 // Set is built once from a registry's keys, serialized with AppendBinary to
-// be stored, and loaded by every process with Load.
+// be stored, and loaded by every process with Load (or LoadInPlace, which
+// answers from the bytes read without copying them).
 //
 // # Why partitioned Elias–Fano
 //
@@ -54,9 +55,10 @@
 //	                  the last word's unused bits are 0
 //
 // An empty Set is the first three words. Equal sets give equal bytes. Load
-// copies the words as they are (a memory copy on little-endian machines)
-// and checks the header, the lengths, that first keys ascend and that
-// every partition's codes are in range and back to back — enough that no look-up
-// can fail — but decodes no key: a bit flipped inside a partition's codes
-// is for the caller's content hash to catch.
+// copies the words as they are (a memory copy on little-endian machines;
+// LoadInPlace uses them where they lie) and checks the header, the
+// lengths, that first keys ascend and that every partition's codes are in
+// range and back to back — enough that no look-up can fail — but decodes
+// no key: a bit flipped inside a partition's codes is for the caller's
+// content hash to catch.
 package numindex
