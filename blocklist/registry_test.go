@@ -587,8 +587,9 @@ func TestRegistrySwitchIsAtomic(t *testing.T) {
 	}
 }
 
-// slowReads wraps a Store so that every Registries().ReadSnapshot is
-// counted and takes a while, long enough for concurrent checks to meet.
+// slowReads wraps a Store so that every Registries().ReadSnapshotTo, the
+// Service's read of a snapshot, is counted and takes a while, long enough
+// for concurrent checks to meet.
 type slowReads struct {
 	storage.Store
 	reads *atomic.Int64
@@ -610,10 +611,10 @@ type slowRegistries struct {
 	reads *atomic.Int64
 }
 
-func (r slowRegistries) ReadSnapshot(ctx context.Context, org, id uuid.UUID, version int64) ([]byte, error) {
+func (r slowRegistries) ReadSnapshotTo(ctx context.Context, org, id uuid.UUID, version int64, w io.Writer) error {
 	r.reads.Add(1)
 	time.Sleep(100 * time.Millisecond)
-	return r.Registries.ReadSnapshot(ctx, org, id, version)
+	return r.Registries.ReadSnapshotTo(ctx, org, id, version, w)
 }
 
 // TestRegistryLoadedOncePerService checks that concurrent first checks of

@@ -220,11 +220,11 @@ func (c *registryCache) settle(vk regVersion, name string, call *loadCall) {
 // load reads r's current snapshot in tx, checks it against r's content
 // hash and decodes it.
 func load(ctx context.Context, tx storage.Tx, r lp.Registry) (*numindex.Set, error) {
-	b, err := tx.Registries().ReadSnapshot(ctx, r.OrgID, r.ID, r.Version)
+	b, sum, err := readSnapshot(ctx, tx, r.OrgID, r.ID, r.Version, r.Size, 0)
 	if err != nil {
 		return nil, lperr.Wrap(RegistryRef{r.Name, r.Version}.String(), err)
 	}
-	if sha256.Sum256(b) != r.Hash {
+	if sum != r.Hash {
 		return nil, corrupt(r.Name, r.Version, "content hash mismatch", nil)
 	}
 	return unseal(r.Name, r.Version, b)
@@ -233,17 +233,65 @@ func load(ctx context.Context, tx storage.Tx, r lp.Registry) (*numindex.Set, err
 // loadPrevious reads the kept snapshot of an earlier version of r, which
 // its row holds no hash of, and verifies it by the hash it carries.
 func loadPrevious(ctx context.Context, tx storage.Tx, r lp.Registry, version int64) (*numindex.Set, error) {
-	b, err := tx.Registries().ReadSnapshot(ctx, r.OrgID, r.ID, version)
+	b, inner, err := readSnapshot(ctx, tx, r.OrgID, r.ID, version, 0, sha256.Size)
 	if err != nil {
 		return nil, err
 	}
-	if len(b) < sha256.Size {
-		return nil, corrupt(r.Name, version, "content hash mismatch", nil)
-	}
-	if inner := sha256.Sum256(b[sha256.Size:]); !bytes.Equal(inner[:], b[:sha256.Size]) {
+	if len(b) < sha256.Size || !bytes.Equal(inner[:], b[:sha256.Size]) {
 		return nil, corrupt(r.Name, version, "content hash mismatch", nil)
 	}
 	return unseal(r.Name, version, b)
+}
+
+// maxPrealloc bounds the memory readSnapshot sets aside from a registry
+// row's Size, which a damaged row may overstate; past it the buffer grows
+// as the chunks arrive.
+const maxPrealloc = 1 << 30
+
+// readSnapshot reads a version's snapshot, of about size bytes, and the
+// SHA-256 of its bytes from offset skip on. It hashes each chunk on a
+// goroutine of its own while the store reads the next (Registries.
+// ReadSnapshotTo), so the hash, about as long as reading the bytes from
+// SQLite, costs little more than the read.
+func readSnapshot(ctx context.Context, tx storage.Tx, org, id uuid.UUID, version, size int64, skip int) (b []byte, sum [sha256.Size]byte, err error) {
+	parts := make(chan []byte, 64) // chunks of a megabyte: the hash keeps up
+	summed := make(chan [sha256.Size]byte)
+	go func() {
+		h := sha256.New()
+		for p := range parts {
+			h.Write(p)
+		}
+		summed <- [sha256.Size]byte(h.Sum(nil))
+	}()
+	w := &hashedBuffer{buf: make([]byte, 0, min(max(size, 0), maxPrealloc)), skip: skip, parts: parts}
+	err = tx.Registries().ReadSnapshotTo(ctx, org, id, version, w)
+	close(parts)
+	sum = <-summed
+	if err != nil {
+		return nil, sum, err
+	}
+	return w.buf, sum, nil
+}
+
+// hashedBuffer collects a snapshot's chunks and sends each to the hashing
+// goroutine, past the first skip bytes.
+type hashedBuffer struct {
+	buf   []byte
+	skip  int
+	parts chan<- []byte
+}
+
+func (w *hashedBuffer) Write(p []byte) (int, error) {
+	start := len(w.buf)
+	w.buf = append(w.buf, p...)
+	// The slice stays valid and unchanged: a growing buf moves to new memory.
+	part := w.buf[start:]
+	n := min(w.skip, len(part))
+	w.skip -= n
+	if part = part[n:]; len(part) > 0 {
+		w.parts <- part
+	}
+	return len(p), nil
 }
 
 // unseal decodes a verified snapshot (see seal).

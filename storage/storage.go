@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"time"
 
@@ -483,6 +484,12 @@ type Registries interface {
 	// (blocklist answers from them) and may change them without changing
 	// the store or a later read. ErrNotFound if there is none.
 	ReadSnapshot(ctx context.Context, org, id uuid.UUID, version int64) ([]byte, error)
+	// ReadSnapshotTo writes the bytes of a version's snapshot to w a chunk
+	// at a time, in order, as it reads them, so that w can work on the
+	// start (blocklist hashes it) while the rest is read. An error w
+	// returns ends the read and is returned as it is. ErrNotFound, before
+	// anything is written, if there is none.
+	ReadSnapshotTo(ctx context.Context, org, id uuid.UUID, version int64, w io.Writer) error
 	// DeleteSnapshots removes the snapshots of the registry's versions
 	// below before and returns how many versions it removed.
 	DeleteSnapshots(ctx context.Context, org, id uuid.UUID, before int64) (int, error)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -170,6 +171,29 @@ func (v registries) WriteSnapshot(ctx context.Context, org, id uuid.UUID, versio
 }
 
 func (v registries) ReadSnapshot(ctx context.Context, org, id uuid.UUID, version int64) ([]byte, error) {
+	chunks, err := v.chunks(ctx, org, id, version)
+	if err != nil {
+		return nil, err
+	}
+	return bytes.Join(chunks, nil), nil
+}
+
+func (v registries) ReadSnapshotTo(ctx context.Context, org, id uuid.UUID, version int64, w io.Writer) error {
+	chunks, err := v.chunks(ctx, org, id, version)
+	if err != nil {
+		return err
+	}
+	for _, c := range chunks {
+		if _, err := w.Write(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// chunks returns the stored chunks of a version's snapshot, which the
+// caller must not change.
+func (v registries) chunks(ctx context.Context, org, id uuid.UUID, version int64) ([][]byte, error) {
 	if err := v.tx.begin(ctx); err != nil {
 		return nil, err
 	}
@@ -177,7 +201,7 @@ func (v registries) ReadSnapshot(ctx context.Context, org, id uuid.UUID, version
 	if !ok {
 		return nil, fmt.Errorf("%w: snapshot of registry %s version %d", lp.ErrNotFound, id, version)
 	}
-	return bytes.Join(chunks, nil), nil
+	return chunks, nil
 }
 
 func (v registries) DeleteSnapshots(ctx context.Context, org, id uuid.UUID, before int64) (int, error) {

@@ -136,7 +136,8 @@
 // nothing beside the bytes, where a multi-row insert copied the chunks
 // over and over. ReadSnapshot reads the version's size first (LENGTH reads
 // no chunk's bytes) and copies the chunks, in order, once, into one buffer
-// of that size. A new version is written with its registry row in one
+// of that size; ReadSnapshotTo hands each chunk to its writer as the row
+// is read. A new version is written with its registry row in one
 // transaction, so a reader's snapshot (a View) has the old row and chunks
 // or the new ones, never a mix. Pending erasures (storage.Erasures) keep
 // their recording references, personal data, as a JSON array in one

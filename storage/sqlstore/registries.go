@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"io"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -249,37 +250,65 @@ func (v registries) WriteSnapshot(ctx context.Context, org, id uuid.UUID, versio
 }
 
 func (v registries) ReadSnapshot(ctx context.Context, org, id uuid.UUID, version int64) ([]byte, error) {
-	const op = "registries.read_snapshot"
+	var out []byte
+	err := v.readSnapshot(ctx, "registries.read_snapshot", org, id, version,
+		// The size first, so the chunks are copied once, into a buffer of
+		// the right size.
+		func(size int64) { out = make([]byte, 0, size) },
+		func(chunk []byte) error {
+			out = append(out, chunk...)
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (v registries) ReadSnapshotTo(ctx context.Context, org, id uuid.UUID, version int64, w io.Writer) error {
+	return v.readSnapshot(ctx, "registries.read_snapshot_to", org, id, version, func(int64) {},
+		func(chunk []byte) error {
+			_, err := w.Write(chunk)
+			return err
+		})
+}
+
+// readSnapshot calls size with the length of a version's snapshot, then
+// each with its chunks in order, in the driver's memory (valid until each
+// returns); an error of each ends it and is returned as it is.
+func (v registries) readSnapshot(ctx context.Context, op string, org, id uuid.UUID, version int64,
+	size func(int64), each func(chunk []byte) error) error {
 	d := v.t.d
 	args := []any{d.id(org), d.id(id), version}
 	const where = ` FROM registry_chunks WHERE org_id = ? AND registry_id = ? AND version = ?`
-	// The size first (LENGTH reads no chunk's bytes on either database),
-	// so the chunks are copied once, into a buffer of the right size.
-	var chunks, size int64
-	if err := v.t.row(ctx, `SELECT COUNT(*), COALESCE(SUM(LENGTH(data)), 0)`+where, args...).Scan(&chunks, &size); err != nil {
-		return nil, v.t.fail(ctx, op, err)
+	// LENGTH reads no chunk's bytes on either database.
+	var chunks, n int64
+	if err := v.t.row(ctx, `SELECT COUNT(*), COALESCE(SUM(LENGTH(data)), 0)`+where, args...).Scan(&chunks, &n); err != nil {
+		return v.t.fail(ctx, op, err)
 	}
 	if chunks == 0 {
-		return nil, notFound(op, snapshotName(id, version))
+		return notFound(op, snapshotName(id, version))
 	}
+	size(n)
 	rows, done, err := v.t.queryRows(ctx, `SELECT data`+where+` ORDER BY seq`, args...)
 	defer done()
 	if err != nil {
-		return nil, v.t.fail(ctx, op, err)
+		return v.t.fail(ctx, op, err)
 	}
 	defer rows.Close()
-	out := make([]byte, 0, size)
 	for rows.Next() {
-		var chunk sql.RawBytes // the driver's buffer: copied once, below
+		var chunk sql.RawBytes // the driver's buffer
 		if err := rows.Scan(&chunk); err != nil {
-			return nil, v.t.fail(ctx, op, err)
+			return v.t.fail(ctx, op, err)
 		}
-		out = append(out, chunk...)
+		if err := each(chunk); err != nil {
+			return err
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, v.t.fail(ctx, op, err)
+		return v.t.fail(ctx, op, err)
 	}
-	return out, nil
+	return nil
 }
 
 func (v registries) DeleteSnapshots(ctx context.Context, org, id uuid.UUID, before int64) (int, error) {

@@ -10,6 +10,7 @@ package storagemock
 
 import (
 	context "context"
+	io "io"
 	reflect "reflect"
 	time "time"
 
@@ -1490,6 +1491,20 @@ func (m *MockRegistries) ReadSnapshot(ctx context.Context, org, id uuid.UUID, ve
 func (mr *MockRegistriesMockRecorder) ReadSnapshot(ctx, org, id, version any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ReadSnapshot", reflect.TypeOf((*MockRegistries)(nil).ReadSnapshot), ctx, org, id, version)
+}
+
+// ReadSnapshotTo mocks base method.
+func (m *MockRegistries) ReadSnapshotTo(ctx context.Context, org, id uuid.UUID, version int64, w io.Writer) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ReadSnapshotTo", ctx, org, id, version, w)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// ReadSnapshotTo indicates an expected call of ReadSnapshotTo.
+func (mr *MockRegistriesMockRecorder) ReadSnapshotTo(ctx, org, id, version, w any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ReadSnapshotTo", reflect.TypeOf((*MockRegistries)(nil).ReadSnapshotTo), ctx, org, id, version, w)
 }
 
 // Update mocks base method.

@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"bytes"
 	"context"
 	"reflect"
 	"slices"
@@ -235,6 +236,9 @@ func testIsolationEveryMethod(h *harness) {
 		notFound("Registries.WriteSnapshot", tx.Registries().WriteSnapshot(ctx, org, reg.ID, 2, []byte("B")))
 		_, err = tx.Registries().ReadSnapshot(ctx, org, reg.ID, 1)
 		notFound("Registries.ReadSnapshot", err)
+		var streamed bytes.Buffer
+		notFound("Registries.ReadSnapshotTo", tx.Registries().ReadSnapshotTo(ctx, org, reg.ID, 1, &streamed))
+		empty("Registries.ReadSnapshotTo's bytes", streamed.Len(), nil)
 		n, err = tx.Registries().DeleteSnapshots(ctx, org, reg.ID, 10)
 		empty("Registries.DeleteSnapshots", n, err)
 		notFound("Registries.Create with A's project", tx.Registries().Create(ctx, h.registry(b, "scoped", nil, func(r *lp.Registry) {
@@ -312,6 +316,9 @@ func testIsolationSameIDs(h *harness) {
 		data, err := tx.Registries().ReadSnapshot(ctx, org, reg.ID, 1)
 		h.noErr(err)
 		require.Equal(h.t, []byte("B's"), data)
+		var streamed bytes.Buffer
+		h.noErr(tx.Registries().ReadSnapshotTo(ctx, org, reg.ID, 1, &streamed))
+		require.Equal(h.t, "B's", streamed.String())
 		gotReg, err := tx.Registries().Get(ctx, org, reg.Name)
 		h.noErr(err)
 		require.Equal(h.t, reg, gotReg)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -270,7 +271,41 @@ func testSnapshotRoundTrip(h *harness) {
 		want := bytes.Clone(data[i])
 		clear(got) // the caller's memory: the store keeps its own
 		h.requireSnapshot(tn.Org.ID, r.ID, int64(i+1), want)
+
+		// ReadSnapshotTo: the same bytes, in order, a chunk a Write; a
+		// Write's error ends the read and comes back as it is.
+		h.tx(func(ctx context.Context, tx storage.Tx) {
+			var w chunkWriter
+			h.noErr(tx.Registries().ReadSnapshotTo(ctx, tn.Org.ID, r.ID, int64(i+1), &w), "size %d", n)
+			require.True(h.t, sha256.Sum256(bytes.Join(w.chunks, nil)) == sha256.Sum256(want), "size %d: ReadSnapshotTo's bytes differ", n)
+			for _, chunk := range w.chunks {
+				require.LessOrEqual(h.t, len(chunk), c, "size %d: a Write of more than a chunk", n)
+			}
+			if n > 0 {
+				stop := chunkWriter{err: errStopWrites}
+				err := tx.Registries().ReadSnapshotTo(ctx, tn.Org.ID, r.ID, int64(i+1), &stop)
+				require.ErrorIs(h.t, err, errStopWrites, "size %d: the writer's error", n)
+				require.Len(h.t, stop.chunks, 1, "size %d: Writes after the writer's error", n)
+			}
+		})
 	}
+}
+
+// errStopWrites is the error a chunkWriter may return.
+var errStopWrites = errors.New("the writer stops")
+
+// chunkWriter keeps a copy of each Write's bytes and returns err.
+type chunkWriter struct {
+	chunks [][]byte
+	err    error
+}
+
+func (w *chunkWriter) Write(p []byte) (int, error) {
+	w.chunks = append(w.chunks, bytes.Clone(p))
+	if w.err != nil {
+		return 0, w.err
+	}
+	return len(p), nil
 }
 
 func testSnapshotRefused(h *harness) {

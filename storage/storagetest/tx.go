@@ -3,6 +3,7 @@ package storagetest
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"sync"
 	"time"
@@ -259,6 +260,9 @@ func (h *harness) calls(w world) []call {
 		}},
 		{"Registries.ReadSnapshot", func(ctx context.Context, tx storage.Tx) error {
 			return errOf(tx.Registries().ReadSnapshot(ctx, org, r.ID, 1))
+		}},
+		{"Registries.ReadSnapshotTo", func(ctx context.Context, tx storage.Tx) error {
+			return tx.Registries().ReadSnapshotTo(ctx, org, r.ID, 1, io.Discard)
 		}},
 		{"Registries.DeleteSnapshots", func(ctx context.Context, tx storage.Tx) error {
 			return errOf(tx.Registries().DeleteSnapshots(ctx, org, r.ID, 1))

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -628,6 +629,9 @@ func testErrorMessages(h *harness) {
 		{"Registries.ReadSnapshot", lp.ErrNotFound, []string{"snapshot", reg.ID.String(), "version 2"}, func(ctx context.Context, tx storage.Tx) error {
 			_, err := tx.Registries().ReadSnapshot(ctx, org, reg.ID, 2)
 			return err
+		}},
+		{"Registries.ReadSnapshotTo", lp.ErrNotFound, []string{"snapshot", reg.ID.String(), "version 2"}, func(ctx context.Context, tx storage.Tx) error {
+			return tx.Registries().ReadSnapshotTo(ctx, org, reg.ID, 2, io.Discard)
 		}},
 		{"Erasures.Get", lp.ErrNotFound, []string{"pending erasure", missing.String()}, func(ctx context.Context, tx storage.Tx) error {
 			_, err := tx.Erasures().Get(ctx, org, missing)
