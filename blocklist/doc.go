@@ -89,12 +89,14 @@
 // until when) than a registry listing, and either says more than a
 // suppression. Import never stores a registered number.
 //
-// Each batch lists the organisation's registries in its read transaction
-// (one query) and so sees one version of each, whole. The index of a
-// version is read, verified against the content hash and decoded once per
-// Service, by the first batch that sees it, and then shared by every
-// goroutine; concurrent batches wait for that one load, and a superseded
-// version is dropped. A snapshot whose bytes no longer match its hash
+// Each batch sees the organisation's registries as its read transaction
+// does, one version of each, whole: it lists them there again only when
+// the screening generation it reads has changed since the last listing
+// (registry writes bump it too). The index of a version is read, verified
+// against the content hash (each chunk hashed while the next is read) and
+// loaded in place once per Service, by the first batch that sees it, and
+// then shared by every goroutine; concurrent batches wait for that one
+// load, and a superseded version is dropped. A snapshot whose bytes no longer match its hash
 // (ErrCorruptSnapshot, naming registry and version) is refused and logged
 // once, and the previous version stays in force: the one cached, else the
 // kept previous snapshot, verified by the hash it carries. With no intact

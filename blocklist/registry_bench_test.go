@@ -87,7 +87,8 @@ func openFile(b *testing.B, path string) *os.File {
 //     ns/number and s/load.
 //
 //   - load/: the first Check of a fresh Service, which reads the stored
-//     snapshot, verifies its SHA-256 and decodes the index, against
+//     snapshot, verifies its SHA-256 (each chunk hashed while the next is
+//     read) and loads the index in place, against
 //     Registries().ReadSnapshot alone in a View.
 //
 //   - import/: CheckImport of a lead CSV (one number a lead, a tenth of
