@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"strings"
@@ -220,7 +221,9 @@ func (c *registryCache) settle(vk regVersion, name string, call *loadCall) {
 // load reads r's current snapshot in tx, checks it against r's content
 // hash and decodes it.
 func load(ctx context.Context, tx storage.Tx, r lp.Registry) (*numindex.Set, error) {
-	b, sum, err := readSnapshot(ctx, tx, r.OrgID, r.ID, r.Version, r.Size, 0)
+	b, sum, err := readSnapshot(func(w io.Writer) error {
+		return tx.Registries().ReadSnapshotTo(ctx, r.OrgID, r.ID, r.Version, w)
+	}, r.Size, 0)
 	if err != nil {
 		return nil, lperr.Wrap(RegistryRef{r.Name, r.Version}.String(), err)
 	}
@@ -233,7 +236,9 @@ func load(ctx context.Context, tx storage.Tx, r lp.Registry) (*numindex.Set, err
 // loadPrevious reads the kept snapshot of an earlier version of r, which
 // its row holds no hash of, and verifies it by the hash it carries.
 func loadPrevious(ctx context.Context, tx storage.Tx, r lp.Registry, version int64) (*numindex.Set, error) {
-	b, inner, err := readSnapshot(ctx, tx, r.OrgID, r.ID, version, 0, sha256.Size)
+	b, inner, err := readSnapshot(func(w io.Writer) error {
+		return tx.Registries().ReadSnapshotTo(ctx, r.OrgID, r.ID, version, w)
+	}, 0, sha256.Size)
 	if err != nil {
 		return nil, err
 	}
@@ -248,12 +253,12 @@ func loadPrevious(ctx context.Context, tx storage.Tx, r lp.Registry, version int
 // as the chunks arrive.
 const maxPrealloc = 1 << 30
 
-// readSnapshot reads a version's snapshot, of about size bytes, and the
-// SHA-256 of its bytes from offset skip on. It hashes each chunk on a
-// goroutine of its own while the store reads the next (Registries.
-// ReadSnapshotTo), so the hash, about as long as reading the bytes from
-// SQLite, costs little more than the read.
-func readSnapshot(ctx context.Context, tx storage.Tx, org, id uuid.UUID, version, size int64, skip int) (b []byte, sum [sha256.Size]byte, err error) {
+// readSnapshot returns the bytes a snapshot's read (a
+// Registries.ReadSnapshotTo) writes, about size of them, and the SHA-256
+// of those from offset skip on. It hashes each chunk on a goroutine of
+// its own while the store reads the next, so the hash, about as long as
+// reading the bytes from SQLite, costs little more than the read.
+func readSnapshot(read func(io.Writer) error, size int64, skip int) (b []byte, sum [sha256.Size]byte, err error) {
 	parts := make(chan []byte, 64) // chunks of a megabyte: the hash keeps up
 	summed := make(chan [sha256.Size]byte)
 	go func() {
@@ -264,7 +269,7 @@ func readSnapshot(ctx context.Context, tx storage.Tx, org, id uuid.UUID, version
 		summed <- [sha256.Size]byte(h.Sum(nil))
 	}()
 	w := &hashedBuffer{buf: make([]byte, 0, min(max(size, 0), maxPrealloc)), skip: skip, parts: parts}
-	err = tx.Registries().ReadSnapshotTo(ctx, org, id, version, w)
+	err = read(w)
 	close(parts)
 	sum = <-summed
 	if err != nil {
@@ -299,7 +304,7 @@ func unseal(name string, version int64, b []byte) (*numindex.Set, error) {
 	if len(b) < sha256.Size {
 		return nil, corrupt(name, version, "snapshot too short", nil)
 	}
-	set, err := numindex.LoadInPlace(b[sha256.Size:]) // b is ReadSnapshot's, the Set's from now on
+	set, err := numindex.LoadInPlace(b[sha256.Size:]) // b is readSnapshot's, the Set's from now on
 	if err != nil {
 		return nil, corrupt(name, version, "index does not decode", err)
 	}
