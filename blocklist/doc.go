@@ -96,11 +96,12 @@
 // against the content hash (each chunk hashed while the next is read) and
 // loaded in place once per Service, by the first batch that sees it, and
 // then shared by every goroutine; concurrent batches wait for that one
-// load, and a superseded version is dropped. A snapshot whose bytes no longer match its hash
-// (ErrCorruptSnapshot, naming registry and version) is refused and logged
-// once, and the previous version stays in force: the one cached, else the
-// kept previous snapshot, verified by the hash it carries. With no intact
-// version a check fails rather than pass a number unscreened.
+// load, and a superseded version is dropped. A snapshot whose bytes no
+// longer match its hash (ErrCorruptSnapshot, naming registry and version)
+// is refused and logged once, and the previous version stays in force:
+// the one cached, else the kept previous snapshot, verified by the hash it
+// carries. With no intact version a check fails rather than pass a number
+// unscreened.
 //
 // # Shape of every call
 //

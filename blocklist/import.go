@@ -424,7 +424,7 @@ func (im *importer) flush(ctx context.Context, p *pending) error {
 	var counts CheckImportResult
 	err := im.run(ctx, func(ctx context.Context, tx storage.Tx) error {
 		// A transaction run again starts afresh.
-		im.undo()
+		im.undo(0)
 		counts, p.phones = CheckImportResult{}, p.phones[:0]
 		if err := im.check(ctx, tx, &p.nums); err != nil {
 			return err
@@ -461,13 +461,14 @@ func (im *importer) flush(ctx context.Context, p *pending) error {
 	return nil
 }
 
-// undo takes the accepted numbers of a batch whose transaction did not
-// commit (or is run again) out of seen.
-func (im *importer) undo() {
-	for _, k := range im.added {
+// undo takes the keys added from mark on out of seen: a rejected lead's
+// (decide), or all of a batch whose transaction did not commit or is run
+// again (mark 0).
+func (im *importer) undo(mark int) {
+	for _, k := range im.added[mark:] {
 		im.seen.remove(k)
 	}
-	im.added = im.added[:0]
+	im.added = im.added[:mark]
 }
 
 // add adds the counts of b to r.
@@ -535,10 +536,7 @@ func (im *importer) decide(v *LeadVerdict, res *CheckImportResult, p *pending) {
 	}
 	callable := p.phones[start:len(p.phones):len(p.phones)]
 	if worst != Allowed && !(im.req.KeepCallable && len(callable) > 0) {
-		for _, k := range im.added[mark:] {
-			im.seen.remove(k)
-		}
-		im.added = im.added[:mark]
+		im.undo(mark)
 		p.phones = p.phones[:start]
 		v.Outcome = worst
 		switch worst {
